@@ -1,0 +1,126 @@
+import { ConfigError } from './core/errors.ts';
+
+/** Typed configuration, read once at cold start (or CLI start). Names are a public contract (DESIGN.md). */
+export interface Config {
+  tidbCloud: {
+    apiUrl: string;
+    /** Present in the CLI (env); in Lambda the pair comes from Secrets Manager via `apiKeySecretArn`. */
+    publicKey?: string;
+    privateKey?: string;
+    apiKeySecretArn?: string;
+    projectId?: string;
+  };
+  aws: { region: string; endpointUrl?: string };
+  privateLink: {
+    vpcId?: string;
+    subnetIds: string[];
+    securityGroupIds: string[];
+    eventBus: string;
+    eventSource: string;
+  };
+}
+
+export const DEFAULT_API_URL = 'https://dedicated.tidbapi.com/v1beta1';
+
+/** What a caller needs: the CLI's `status` needs no VPC, `provision` does. */
+export interface ConfigNeeds {
+  apiKeys?: 'env' | 'secret' | 'either';
+  vpc?: boolean;
+}
+
+const ID_LIST = /^[a-z]+-[0-9a-f]+$/;
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+function apiKeyProblems(env: NodeJS.ProcessEnv, needs: ConfigNeeds['apiKeys']): string[] {
+  const hasEnv = nonEmpty(env.TIDB_CLOUD_PUBLIC_KEY) && nonEmpty(env.TIDB_CLOUD_PRIVATE_KEY);
+  const hasSecret = nonEmpty(env.TIDB_CLOUD_API_KEY_SECRET_ARN);
+  if (needs === 'secret' && !hasSecret) return ['TIDB_CLOUD_API_KEY_SECRET_ARN is not set'];
+  if (needs === 'env' && !hasEnv) {
+    return [
+      'TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY must both be set (your TiDB Cloud API key pair)',
+    ];
+  }
+  if (needs === 'either' && !hasEnv && !hasSecret) {
+    return ['set TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY, or TIDB_CLOUD_API_KEY_SECRET_ARN'];
+  }
+  return [];
+}
+
+function vpcProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  const vpcId = nonEmpty(env.PRIVATELINK_VPC_ID);
+  if (!vpcId) problems.push('PRIVATELINK_VPC_ID is not set');
+  else if (!/^vpc-[0-9a-f]+$/.test(vpcId))
+    problems.push(`PRIVATELINK_VPC_ID "${vpcId}" is not a VPC id (vpc-…)`);
+  const subnets = list(env.PRIVATELINK_SUBNET_IDS);
+  if (subnets.length === 0) problems.push('PRIVATELINK_SUBNET_IDS is not set (comma-separated subnet-… ids)');
+  for (const id of subnets) {
+    if (!ID_LIST.test(id) || !id.startsWith('subnet-'))
+      problems.push(`"${id}" in PRIVATELINK_SUBNET_IDS is not a subnet id`);
+  }
+  for (const id of list(env.PRIVATELINK_SECURITY_GROUP_IDS)) {
+    if (!ID_LIST.test(id) || !id.startsWith('sg-')) {
+      problems.push(`"${id}" in PRIVATELINK_SECURITY_GROUP_IDS is not a security group id`);
+    }
+  }
+  return problems;
+}
+
+function urlProblems(apiUrl: string): string[] {
+  try {
+    const url = new URL(apiUrl);
+    return url.protocol === 'https:' || url.protocol === 'http:'
+      ? []
+      : [`TIDB_CLOUD_API_URL "${apiUrl}" is not an http(s) URL`];
+  } catch {
+    return [`TIDB_CLOUD_API_URL "${apiUrl}" is not a URL`];
+  }
+}
+
+/**
+ * Reads and validates the environment. Throws one ConfigError listing every problem, so a user fixes them
+ * all in one go.
+ * @example loadConfig(process.env, { apiKeys: 'env', vpc: true })
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Config {
+  const apiUrl = nonEmpty(env.TIDB_CLOUD_API_URL) ?? DEFAULT_API_URL;
+  const region = nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION);
+  const problems = [
+    ...urlProblems(apiUrl),
+    ...(needs.apiKeys ? apiKeyProblems(env, needs.apiKeys) : []),
+    ...(region ? [] : ['AWS_REGION is not set']),
+    ...(needs.vpc ? vpcProblems(env) : []),
+  ];
+  const projectId = nonEmpty(env.TIDB_CLOUD_PROJECT_ID);
+  if (projectId && !/^\d+$/.test(projectId))
+    problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    tidbCloud: {
+      apiUrl: apiUrl.replace(/\/+$/, ''),
+      publicKey: nonEmpty(env.TIDB_CLOUD_PUBLIC_KEY),
+      privateKey: nonEmpty(env.TIDB_CLOUD_PRIVATE_KEY),
+      apiKeySecretArn: nonEmpty(env.TIDB_CLOUD_API_KEY_SECRET_ARN),
+      projectId,
+    },
+    aws: { region: region ?? '', endpointUrl: nonEmpty(env.AWS_ENDPOINT_URL) },
+    privateLink: {
+      vpcId: nonEmpty(env.PRIVATELINK_VPC_ID),
+      subnetIds: list(env.PRIVATELINK_SUBNET_IDS),
+      securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
+      eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
+      eventSource: nonEmpty(env.PRIVATELINK_EVENT_SOURCE) ?? 'tidb-privatelink',
+    },
+  };
+}

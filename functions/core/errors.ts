@@ -1,0 +1,110 @@
+/**
+ * Errors that cross module boundaries. Each carries a machine-readable `code`; the CLI maps them to exit 2
+ * with their message, which is written to be the one sentence a user reads. Messages never contain secrets.
+ */
+
+export class AppError extends Error {
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+  }
+
+  toJSON(): { name: string; code: string; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** Missing or invalid configuration: the message lists every problem at once. */
+export class ConfigError extends AppError {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super('CONFIG', `Configuration is incomplete: ${problems.join('; ')}.`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Bad input from a user or an event: flags, cluster ids, malformed events. */
+export class UsageError extends AppError {
+  constructor(message: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Any failure talking to the TiDB Cloud API; subclasses name the HTTP outcome. */
+export class TidbCloudError extends AppError {
+  readonly status: number | undefined;
+  readonly traceId: string | undefined;
+
+  constructor(
+    code: string,
+    message: string,
+    details: { status?: number; traceId?: string } = {},
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
+    this.name = 'TidbCloudError';
+    this.status = details.status;
+    this.traceId = details.traceId;
+  }
+}
+
+export class TidbCloudAuthError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_AUTH', message, details);
+    this.name = 'TidbCloudAuthError';
+  }
+}
+
+export class TidbCloudForbiddenError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_FORBIDDEN', message, details);
+    this.name = 'TidbCloudForbiddenError';
+  }
+}
+
+export class TidbCloudNotFoundError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_NOT_FOUND', message, details);
+    this.name = 'TidbCloudNotFoundError';
+  }
+}
+
+export class TidbCloudBadRequestError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_BAD_REQUEST', message, details);
+    this.name = 'TidbCloudBadRequestError';
+  }
+}
+
+/** 429s that outlasted the retries. */
+export class TidbCloudRateLimitError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_RATE_LIMITED', message, details);
+    this.name = 'TidbCloudRateLimitError';
+  }
+}
+
+/** 5xx, network errors and timeouts that outlasted the retries. */
+export class TidbCloudUnavailableError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}, options?: ErrorOptions) {
+    super('TIDB_UNAVAILABLE', message, details, options);
+    this.name = 'TidbCloudUnavailableError';
+  }
+}
+
+/** An AWS API failure the SDK's retries did not cure (message keeps AWS's own text). */
+export class AwsError extends AppError {
+  readonly awsCode: string;
+
+  constructor(awsCode: string, message: string, options?: ErrorOptions) {
+    super('AWS', message, options);
+    this.name = 'AwsError';
+    this.awsCode = awsCode;
+  }
+}

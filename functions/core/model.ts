@@ -1,0 +1,183 @@
+/**
+ * The domain model shared by the reconcile and diagnose cores. Field names follow the TiDB Cloud Dedicated
+ * API v1beta1 and EC2 where they describe the same thing, so adapters map with little translation.
+ * IDs are strings everywhere: TiDB's are 19–20 digit decimals, beyond 2^53.
+ */
+
+export type ClusterState =
+  | 'CREATING'
+  | 'DELETING'
+  | 'ACTIVE'
+  | 'RESTORING'
+  | 'MAINTENANCE'
+  | 'DELETED'
+  | 'INACTIVE'
+  | 'UPGRADING'
+  | 'IMPORTING'
+  | 'MODIFYING'
+  | 'PAUSING'
+  | 'PAUSED'
+  | 'RESUMING';
+
+export type CloudProvider = 'aws' | 'gcp' | 'azure' | 'alicloud';
+
+export interface NodeGroup {
+  tidbNodeGroupId: string;
+  displayName: string;
+  isDefaultGroup: boolean;
+  /** The PRIVATE_ENDPOINT endpoint's host, set once the private link service is ready. */
+  privateEndpointHost?: string;
+}
+
+export interface Cluster {
+  clusterId: string;
+  displayName: string;
+  /** `{cloudProvider}-{regionCode}`, e.g. `aws-us-east-1`. */
+  regionId: string;
+  cloudProvider: CloudProvider;
+  state: ClusterState;
+  port: number;
+  /** From the `tidb.cloud/project` label. */
+  projectId?: string;
+  labels: Record<string, string>;
+  nodeGroups: NodeGroup[];
+}
+
+export type PrivateLinkServiceState = 'CREATING' | 'ACTIVE' | 'DELETING';
+
+export interface PrivateLinkService {
+  tidbNodeGroupId: string;
+  serviceName: string;
+  serviceDnsName: string;
+  /** AZ IDs (`use1-az1`) in every official example; names are accepted too. */
+  availableZones: string[];
+  state: PrivateLinkServiceState;
+  regionId: string;
+}
+
+export type ConnectionState = 'PENDING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'DISCOVERED';
+
+export interface PrivateEndpointConnection {
+  privateEndpointConnectionId: string;
+  clusterId: string;
+  tidbNodeGroupId: string;
+  endpointId: string;
+  endpointState: ConnectionState;
+  /** TiDB's detail; meaningful when FAILED, may be stale otherwise. */
+  message: string;
+  /** Empty while PENDING. */
+  host: string;
+  port: number;
+  privateLinkServiceName: string;
+}
+
+/** AWS VPC endpoint states (lower camel, as EC2 returns them). */
+export type VpcEndpointState =
+  | 'pendingAcceptance'
+  | 'pending'
+  | 'available'
+  | 'deleting'
+  | 'deleted'
+  | 'rejected'
+  | 'failed'
+  | 'expired';
+
+export interface VpcEndpoint {
+  vpcEndpointId: string;
+  vpcId: string;
+  serviceName: string;
+  state: VpcEndpointState;
+  subnetIds: string[];
+  securityGroupIds: string[];
+  networkInterfaceIds: string[];
+  privateDnsEnabled: boolean;
+  tags: Record<string, string>;
+}
+
+export interface Subnet {
+  subnetId: string;
+  vpcId: string;
+  availabilityZone: string;
+  availabilityZoneId: string;
+  cidrBlock: string;
+}
+
+export interface AvailabilityZone {
+  zoneName: string;
+  zoneId: string;
+}
+
+export interface VpcDnsAttributes {
+  enableDnsSupport: boolean;
+  enableDnsHostnames: boolean;
+}
+
+export interface Vpc {
+  vpcId: string;
+  cidrBlocks: string[];
+}
+
+export interface NetworkInterface {
+  networkInterfaceId: string;
+  subnetId: string;
+  privateIpAddress: string;
+}
+
+/** One ingress or egress permission of a security group, as EC2 describes it. */
+export interface SecurityGroupRule {
+  groupId: string;
+  isEgress: boolean;
+  /** `-1` means all protocols. */
+  ipProtocol: string;
+  fromPort?: number;
+  toPort?: number;
+  cidrIpv4?: string;
+  cidrIpv6?: string;
+  prefixListId?: string;
+  referencedGroupId?: string;
+}
+
+export interface PrefixList {
+  prefixListId: string;
+  cidrs: string[];
+}
+
+export interface NetworkAclEntry {
+  ruleNumber: number;
+  egress: boolean;
+  /** `-1` all, `6` TCP, `17` UDP, … */
+  protocol: string;
+  ruleAction: 'allow' | 'deny';
+  cidrBlock?: string;
+  ipv6CidrBlock?: string;
+  portRange?: { from: number; to: number };
+}
+
+export interface NetworkAcl {
+  networkAclId: string;
+  vpcId: string;
+  subnetIds: string[];
+  entries: NetworkAclEntry[];
+}
+
+export const MANAGED_BY_TAG = 'tidb-privatelink:managed-by';
+export const MANAGED_BY_VALUE = 'tidb-privatelink';
+export const CLUSTER_ID_TAG = 'tidb-privatelink:cluster-id';
+export const NODE_GROUP_ID_TAG = 'tidb-privatelink:node-group-id';
+/** Last probe health, kept with the endpoint so the probe can emit `Health Changed` only on a flip. */
+export const HEALTH_TAG = 'tidb-privatelink:health';
+
+export const DEFAULT_TIDB_PORT = 4000;
+
+/** `aws-us-east-1` → `us-east-1`; undefined for other clouds. */
+export function awsRegionOf(regionId: string): string | undefined {
+  return regionId.startsWith('aws-') ? regionId.slice('aws-'.length) : undefined;
+}
+
+export function defaultNodeGroup(cluster: Cluster): NodeGroup | undefined {
+  return cluster.nodeGroups.find((group) => group.isDefaultGroup) ?? cluster.nodeGroups[0];
+}
+
+export function isManaged(endpoint: VpcEndpoint): boolean {
+  return endpoint.tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+}
