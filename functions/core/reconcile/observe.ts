@@ -1,0 +1,204 @@
+import { TidbCloudNotFoundError, UsageError } from '../errors.ts';
+import {
+  CLUSTER_ID_TAG,
+  type Cluster,
+  type ConnectionState,
+  defaultNodeGroup,
+  isManaged,
+  NODE_GROUP_ID_TAG,
+  type PrivateEndpointConnection,
+  type VpcEndpoint,
+} from '../model.ts';
+import type { CallOptions } from '../ports.ts';
+import { detailsNeeded } from './plan.ts';
+import type { Observation, ReconcileDeps, ReconcileKey, VpcFacts } from './types.ts';
+
+/** What one batch of list calls returns: the level the reconcile works from. */
+export interface Snapshot {
+  clusters: Cluster[];
+  connections: PrivateEndpointConnection[];
+  endpoints: VpcEndpoint[];
+}
+
+/**
+ * The whole world in O(N/100) TiDB calls and O(1) EC2 calls: every cluster, every connection (the `-`/`-`
+ * listing), every managed endpoint. Per-cluster calls happen only for clusters that are not converged.
+ */
+export async function observeAll(deps: ReconcileDeps, options: CallOptions): Promise<Snapshot> {
+  const { projectId } = deps.settings;
+  const [clusters, connections, endpoints] = await Promise.all([
+    deps.tidb.listClusters({ projectId }, options),
+    deps.tidb.listConnections({ projectId }, options),
+    deps.ec2.listManagedEndpoints({}, options),
+  ]);
+  return { clusters, connections, endpoints };
+}
+
+/** One cluster, read fresh: for `provision --cluster` and event-driven provisioning. */
+export async function observeOne(
+  deps: ReconcileDeps,
+  key: ReconcileKey,
+  options: CallOptions,
+): Promise<Snapshot> {
+  const [cluster, endpoints] = await Promise.all([
+    deps.tidb.getCluster(key.clusterId, options),
+    deps.ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: key.clusterId }, options),
+  ]);
+  const tidbNodeGroupId = await resolveNodeGroup(deps, cluster, key.tidbNodeGroupId, options);
+  const connections = await deps.tidb.listConnections(
+    { clusterId: cluster.clusterId, tidbNodeGroupId },
+    options,
+  );
+  return { clusters: [cluster], connections, endpoints };
+}
+
+/** The default node group unless one is named; list responses may omit groups, so fall back to the API. */
+export async function resolveNodeGroup(
+  deps: Pick<ReconcileDeps, 'tidb'>,
+  cluster: Cluster,
+  wanted: string | undefined,
+  options: CallOptions,
+): Promise<string> {
+  const groups =
+    cluster.nodeGroups.length > 0
+      ? cluster.nodeGroups
+      : await deps.tidb.listNodeGroups(cluster.clusterId, options);
+  const group = wanted
+    ? groups.find((g) => g.tidbNodeGroupId === wanted)
+    : defaultNodeGroup({ ...cluster, nodeGroups: groups });
+  if (!group) {
+    throw new UsageError(
+      wanted
+        ? `Cluster ${cluster.clusterId} has no TiDB node group ${wanted}.`
+        : `Cluster ${cluster.clusterId} has no TiDB node group yet.`,
+    );
+  }
+  return group.tidbNodeGroupId;
+}
+
+const ENDPOINT_RANK: Record<string, number> = { available: 0, pendingAcceptance: 1, pending: 2 };
+const CONNECTION_RANK: Record<ConnectionState, number> = {
+  ACTIVE: 0,
+  PENDING: 1,
+  DISCOVERED: 2,
+  FAILED: 3,
+  DELETING: 4,
+};
+
+const byRank =
+  <T>(rank: (item: T) => number) =>
+  (a: T, b: T) =>
+    rank(a) - rank(b);
+
+/** Our endpoint for a cluster + node group in the configured VPC; deleted ones no longer count. */
+export function findOurEndpoint(
+  endpoints: VpcEndpoint[],
+  clusterId: string,
+  tidbNodeGroupId: string,
+  vpcId: string,
+): VpcEndpoint | undefined {
+  return endpoints
+    .filter(
+      (endpoint) =>
+        endpoint.vpcId === vpcId &&
+        endpoint.tags[CLUSTER_ID_TAG] === clusterId &&
+        endpoint.tags[NODE_GROUP_ID_TAG] === tidbNodeGroupId &&
+        !['deleted', 'deleting'].includes(endpoint.state),
+    )
+    .sort(byRank((endpoint) => ENDPOINT_RANK[endpoint.state] ?? 9))[0];
+}
+
+export function findConnection(
+  connections: PrivateEndpointConnection[],
+  vpcEndpointId: string | undefined,
+): PrivateEndpointConnection | undefined {
+  if (!vpcEndpointId) return undefined;
+  return connections
+    .filter((connection) => connection.endpointId === vpcEndpointId)
+    .sort(byRank((connection) => CONNECTION_RANK[connection.endpointState]))[0];
+}
+
+/** Pure: the observation of one cluster within a snapshot. */
+export function observationOf(
+  cluster: Cluster,
+  tidbNodeGroupId: string,
+  snapshot: Snapshot,
+  vpcId: string,
+): Observation {
+  const endpoint = findOurEndpoint(snapshot.endpoints, cluster.clusterId, tidbNodeGroupId, vpcId);
+  return {
+    cluster,
+    tidbNodeGroupId,
+    endpoint,
+    connection: findConnection(snapshot.connections, endpoint?.vpcEndpointId),
+  };
+}
+
+/**
+ * Reads the details plan() needs, once per reconcile pass: VPC facts are shared by every cluster, service
+ * zones by every cluster of the same service.
+ */
+export class DetailReader {
+  private vpcFacts?: Promise<VpcFacts>;
+  private readonly serviceZones = new Map<string, Promise<string[]>>();
+
+  constructor(
+    private readonly deps: ReconcileDeps,
+    private readonly options: CallOptions,
+  ) {}
+
+  async complete(observed: Observation): Promise<Observation> {
+    const needs = detailsNeeded(observed, this.deps.settings);
+    let result = observed;
+    if (needs.service) {
+      result = { ...result, service: await this.readService(result) };
+    }
+    if (detailsNeeded(result, this.deps.settings).createFacts && result.service) {
+      const serviceName = result.service.serviceName;
+      const [vpc, serviceZoneNames, foreignEndpoints] = await Promise.all([
+        this.readVpcFacts(),
+        this.readServiceZones(serviceName),
+        this.deps.ec2.findEndpoints({ vpcId: this.deps.settings.vpcId, serviceName }, this.options),
+      ]);
+      result = {
+        ...result,
+        vpc,
+        serviceZoneNames,
+        foreignEndpoints: foreignEndpoints.filter((e) => !isManaged(e)),
+      };
+    }
+    return result;
+  }
+
+  private async readService(observed: Observation) {
+    const { tidb } = this.deps;
+    return tidb
+      .getPrivateLinkService(observed.cluster.clusterId, observed.tidbNodeGroupId, this.options)
+      .catch(
+        // Before the service exists the API's answer is undocumented: a 404 means "not yet", like CREATING.
+        (error: unknown) => {
+          if (error instanceof TidbCloudNotFoundError) return undefined;
+          throw error;
+        },
+      );
+  }
+
+  private readVpcFacts(): Promise<VpcFacts> {
+    const { ec2, settings } = this.deps;
+    this.vpcFacts ??= Promise.all([
+      ec2.describeSubnets(settings.subnetIds, this.options),
+      ec2.describeAvailabilityZones(this.options),
+      ec2.describeVpcDnsAttributes(settings.vpcId, this.options),
+    ]).then(([subnets, zones, dns]) => ({ subnets, zones, dns }));
+    return this.vpcFacts;
+  }
+
+  private readServiceZones(serviceName: string): Promise<string[]> {
+    let zones = this.serviceZones.get(serviceName);
+    if (!zones) {
+      zones = this.deps.ec2.describeServiceZones(serviceName, this.options);
+      this.serviceZones.set(serviceName, zones);
+    }
+    return zones;
+  }
+}
