@@ -1,3 +1,4 @@
+import { mapLimited } from '../concurrency.ts';
 import { awsRegionOf, type Cluster } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
 import { apply } from './apply.ts';
@@ -86,19 +87,6 @@ async function converge(
     { kind: 'wait', waitingFor: 'the next reconcile (step limit reached)' },
     actions,
   );
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** Clusters this stack looks after: AWS, this region, not gone. */

@@ -1,0 +1,36 @@
+import { createAwsClients } from '../adapters/aws/clients.ts';
+import { Ec2Adapter } from '../adapters/aws/ec2.ts';
+import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { LogEventsPort } from '../adapters/log-events.ts';
+import { systemClock } from '../adapters/system-clock.ts';
+import { TidbCloudClient } from '../adapters/tidbcloud/client.ts';
+import type { CliDeps } from '../cli/context.ts';
+import type { Config } from '../config.ts';
+
+export interface ApiKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudClient {
+  return new TidbCloudClient({ baseUrl: config.tidbCloud.apiUrl, ...keys, userAgent: 'tidb-privatelink' });
+}
+
+/** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
+export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
+  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const keys = { publicKey: config.tidbCloud.publicKey ?? '', privateKey: config.tidbCloud.privateKey ?? '' };
+  const events = env.PRIVATELINK_EVENT_BUS
+    ? new EventBridgeAdapter({
+        client: clients.eventBridge,
+        eventBusName: config.privateLink.eventBus,
+        source: config.privateLink.eventSource,
+      })
+    : new LogEventsPort((line) => process.stderr.write(`${line}\n`));
+  return {
+    tidb: createTidbClient(config, keys),
+    ec2: new Ec2Adapter(clients.ec2),
+    events,
+    clock: systemClock,
+  };
+}

@@ -1,0 +1,87 @@
+import { provision as provisionCluster, reconcileAll } from '../../core/reconcile/reconcile.ts';
+import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
+import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
+import type { CliContext, CommandResult, ExitCode } from '../context.ts';
+import { table } from '../table.ts';
+
+/** Within one invocation, re-observe at TiDB's own polling pace while a cluster is Progressing. */
+export const POLL_INTERVAL_MS = 5000;
+
+function reconcileDeps(ctx: CliContext): ReconcileDeps {
+  const { privateLink, aws, tidbCloud } = ctx.config;
+  return {
+    ...ctx.deps,
+    settings: {
+      region: aws.region,
+      vpcId: privateLink.vpcId ?? '',
+      subnetIds: privateLink.subnetIds,
+      securityGroupIds: privateLink.securityGroupIds,
+      projectId: tidbCloud.projectId,
+      pollIntervalMs: POLL_INTERVAL_MS,
+    },
+  };
+}
+
+export function describeOutcome(outcome: ProvisionOutcome): string[] {
+  const head = `${outcome.clusterId}: ${outcome.phase}${outcome.vpcEndpointId ? ` (${outcome.vpcEndpointId})` : ''}`;
+  const actions = outcome.actions.map(
+    (action) =>
+      `  done: ${action.type}${action.vpcEndpointId ? ` ${action.vpcEndpointId}` : ''} at ${action.at}`,
+  );
+  const skipped = (outcome.skippedSubnets ?? []).map(
+    (s) => `  skipped subnet ${s.subnetId} (${s.availabilityZoneId}): ${s.reason}`,
+  );
+  const detail =
+    outcome.phase === 'Blocked'
+      ? [`  blocked: ${outcome.message}`, `  fix: ${outcome.remediation}`]
+      : outcome.phase === 'Progressing'
+        ? [`  waiting for ${outcome.waitingFor}`]
+        : [];
+  return [head, ...actions, ...skipped, ...detail];
+}
+
+export function provisionOptions(flags: Flags) {
+  return {
+    clusterId: idFlag(flags, 'cluster', true),
+    tidbNodeGroupId: idFlag(flags, 'node-group'),
+    wait: flags.wait === true,
+    timeoutS: positiveIntFlag(flags, 'timeout-s', 900),
+  };
+}
+
+export async function provision(ctx: CliContext): Promise<CommandResult> {
+  const { clusterId, tidbNodeGroupId, wait, timeoutS } = provisionOptions(ctx.flags);
+  const deps = reconcileDeps(ctx);
+  const deadline = wait ? deps.clock.now() + timeoutS * 1000 : undefined;
+  const outcome = await provisionCluster(
+    deps,
+    { clusterId, tidbNodeGroupId },
+    { signal: ctx.signal, deadline },
+  );
+  const lines = describeOutcome(outcome);
+  if (wait && outcome.phase === 'Progressing') {
+    lines.push(`Still Progressing after ${timeoutS}s: waiting for ${outcome.waitingFor}.`);
+  }
+  // --wait promises Ready: anything short of it after the wait is a failure (DESIGN.md).
+  const exitCode: ExitCode = outcome.phase === 'Blocked' || (wait && outcome.phase !== 'Ready') ? 1 : 0;
+  return { exitCode, json: outcome, lines };
+}
+
+export async function reconcile(ctx: CliContext): Promise<CommandResult> {
+  const outcomes = await reconcileAll(reconcileDeps(ctx), { signal: ctx.signal });
+  const lines =
+    outcomes.length === 0
+      ? [`No TiDB Cloud Dedicated clusters in aws-${ctx.config.aws.region}.`]
+      : table(
+          ['CLUSTER', 'PHASE', 'ENDPOINT', 'ACTIONS', 'DETAIL'],
+          outcomes.map((o) => [
+            o.clusterId,
+            o.phase,
+            o.vpcEndpointId,
+            o.actions.map((a) => a.type).join(','),
+            o.phase === 'Blocked' ? `${o.message} Fix: ${o.remediation}` : o.waitingFor,
+          ]),
+        );
+  const exitCode: ExitCode = outcomes.some((o) => o.phase === 'Blocked') ? 1 : 0;
+  return { exitCode, json: { clusters: outcomes }, lines };
+}

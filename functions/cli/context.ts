@@ -1,0 +1,29 @@
+import type { Config } from '../config.ts';
+import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
+import type { Flags } from './args.ts';
+
+/** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
+export interface CliDeps {
+  tidb: TidbCloudPort;
+  ec2: Ec2Port;
+  events: EventsPort;
+  clock: Clock;
+}
+
+export interface CliContext {
+  config: Config;
+  deps: CliDeps;
+  flags: Flags;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+  /** Progress lines for people (stderr): never mixed into --json output. */
+  progress: (line: string) => void;
+}
+
+export type ExitCode = 0 | 1 | 2;
+
+export interface CommandResult {
+  exitCode: ExitCode;
+  json: unknown;
+  lines: string[];
+}

@@ -1,0 +1,56 @@
+import type { CommandName } from './args.ts';
+
+const GLOBAL = `Every command takes --json (machine-readable output on stdout) and --help.
+Exit codes: 0 healthy / Ready / Progressing, 1 a check failed or a cluster is Blocked,
+2 usage, configuration, authentication or API error.
+
+Configuration (environment): TIDB_CLOUD_PUBLIC_KEY, TIDB_CLOUD_PRIVATE_KEY, TIDB_CLOUD_API_URL,
+TIDB_CLOUD_PROJECT_ID, AWS_REGION, AWS_ENDPOINT_URL, PRIVATELINK_VPC_ID, PRIVATELINK_SUBNET_IDS,
+PRIVATELINK_SECURITY_GROUP_IDS, PRIVATELINK_EVENT_BUS.`;
+
+export const HELP: Record<CommandName | 'main', string> = {
+  main: `tidb-privatelink: AWS PrivateLink for TiDB Cloud Dedicated clusters, provisioned and diagnosed.
+
+Usage: tidb-privatelink <command> [flags]
+
+Commands:
+  status      one line per cluster of this region: endpoint, AWS state, TiDB state, private DNS, health
+  provision   create, register and enable the PrivateLink endpoint of one cluster (idempotent)
+  reconcile   what the scheduled job does: detect clusters and provision every one of them
+  doctor      diagnose one cluster's PrivateLink path and print the exact fixes
+
+${GLOBAL}`,
+  status: `Usage: tidb-privatelink status [--json]
+
+Lists this region's AWS clusters with their private link service (state, service name, AZs) and, when
+PRIVATELINK_VPC_ID is set, the managed endpoint, its AWS state, TiDB's connection state, private DNS and
+the last probe health.
+
+${GLOBAL}`,
+  provision: `Usage: tidb-privatelink provision --cluster <clusterId> [--node-group <id>] [--wait] [--timeout-s <n>] [--json]
+
+Reconciles one cluster: creates the interface endpoint (only in subnets whose AZ ID the service supports,
+private DNS off), registers it with TiDB Cloud, waits for TiDB to accept it, then enables private DNS.
+  --cluster      TiDB Cloud cluster id (digits)
+  --node-group   TiDB node group id (default: the cluster's default group)
+  --wait         keep reconciling until Ready, Blocked or the timeout (exit 1 if still Progressing)
+  --timeout-s    how long --wait waits (default 900)
+
+Needs PRIVATELINK_VPC_ID and PRIVATELINK_SUBNET_IDS (PRIVATELINK_SECURITY_GROUP_IDS optional).
+
+${GLOBAL}`,
+  reconcile: `Usage: tidb-privatelink reconcile [--json]
+
+Lists every cluster of this region (and TIDB_CLOUD_PROJECT_ID, if set) and provisions each, one step
+each. Exit 1 if any cluster is Blocked.
+
+${GLOBAL}`,
+  doctor: `Usage: tidb-privatelink doctor --cluster <clusterId> [--node-group <id>] [--vpc-endpoint <vpce-id>]
+         [--dns-server <ip[:port]>] [--source-cidr <cidr> | --source-sg <sg-id>] [--timeout-ms <n>] [--json]
+
+Runs every check from the TiDB cluster to the TiDB handshake and prints one line per check, with the
+exact fix under each failure. Without --vpc-endpoint it finds the endpoint by tag, then by service name.
+Credentials for a TLS login (optional): TIDB_USER, TIDB_PASSWORD.
+
+${GLOBAL}`,
+};
