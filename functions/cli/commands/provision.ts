@@ -1,11 +1,9 @@
+import { POLL_INTERVAL_MS } from '../../app/settings.ts';
 import { provision as provisionCluster, reconcileAll } from '../../core/reconcile/reconcile.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
 import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
 import type { CliContext, CommandResult, ExitCode } from '../context.ts';
 import { table } from '../table.ts';
-
-/** Within one invocation, re-observe at TiDB's own polling pace while a cluster is Progressing. */
-export const POLL_INTERVAL_MS = 5000;
 
 function reconcileDeps(ctx: CliContext): ReconcileDeps {
   const { privateLink, aws, tidbCloud } = ctx.config;

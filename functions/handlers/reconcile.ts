@@ -1,0 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createLambdaDeps } from '../app/lambda-deps.ts';
+import { createReconcileHandler } from '../app/provisioning.ts';
+import { POLL_INTERVAL_MS } from '../app/settings.ts';
+import { loadConfig } from '../config.ts';
+
+// Cold start: a missing variable fails here, not in a request.
+const config = loadConfig(process.env, { apiKeys: 'secret', vpc: true });
+let deps: ReturnType<typeof createLambdaDeps> | undefined;
+
+export const handler = createReconcileHandler(
+  () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
+  new Logger({ serviceName: 'tidb-privatelink' }),
+);
