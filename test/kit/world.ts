@@ -1,0 +1,131 @@
+/**
+ * A whole local world for provisioning tests, the demo and the benchmarks: the TiDB Cloud simulator over
+ * real HTTP with digest auth, the in-memory EC2 fake (for what moto cannot show: pendingAcceptance, AZ
+ * rejection, ClientToken, private DNS) and the two linked the way TiDB and AWS are linked — TiDB accepting
+ * a connection makes the AWS endpoint `available`, an endpoint that does not exist makes TiDB fail it.
+ */
+import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
+import type { ReconcileDeps, ReconcileSettings } from '../../functions/core/reconcile/types.ts';
+import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
+import {
+  type SimCluster,
+  type Simulator,
+  type SimulatorOptions,
+  startSimulator,
+} from './tidbcloud-simulator/index.ts';
+
+/** Records what the app publishes, for assertions and the demo's narration. */
+export class RecordingEvents implements EventsPort {
+  readonly published: AppEvent[] = [];
+  private readonly listeners: Array<(event: AppEvent) => void> = [];
+
+  async publish(events: AppEvent[]): Promise<void> {
+    for (const event of events) {
+      this.published.push(event);
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  onEvent(listener: (event: AppEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  ofType(detailType: string): AppEvent[] {
+    return this.published.filter((event) => event.detailType === detailType);
+  }
+}
+
+/**
+ * Time that passes only when someone sleeps: TiDB's minutes of "System Checking" cost nothing in a test,
+ * yet every wait the app makes is measured exactly (the overhead figure in the benchmarks).
+ */
+export class VirtualClock implements Clock {
+  private current: number;
+
+  constructor(start = Date.parse('2026-01-01T00:00:00.000Z')) {
+    this.current = start;
+  }
+
+  now = (): number => this.current;
+
+  sleep = async (ms: number, signal?: AbortSignal): Promise<void> => {
+    signal?.throwIfAborted();
+    this.current += ms;
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+
+  advance(ms: number): void {
+    this.current += ms;
+  }
+}
+
+export interface WorldOptions {
+  clock?: Clock;
+  simulator?: SimulatorOptions;
+  /** Client-side limit; the benchmarks lift it to count calls without waiting out real minutes. */
+  requestsPerMinute?: number;
+  pollIntervalMs?: number;
+  /** e.g. a raised `endpointLimitPerVpc` (AWS's default quota is 50 interface endpoints per VPC). */
+  ec2?: Ec2FakeOptions;
+}
+
+export interface World {
+  sim: Simulator;
+  ec2: Ec2FakeWithWorld;
+  tidb: TidbCloudClient;
+  events: RecordingEvents;
+  clock: Clock;
+  settings: ReconcileSettings;
+  deps: ReconcileDeps;
+  /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
+  addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
+  close(): Promise<void>;
+}
+
+export async function startWorld(options: WorldOptions = {}): Promise<World> {
+  const clock = options.clock ?? new VirtualClock();
+  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', ...options.ec2 });
+  const sim = await startSimulator({
+    now: clock.now,
+    serviceReadyMs: 0,
+    connectionAcceptMs: 300_000,
+    endpointExists: (endpointId) => ec2.endpointAddresses(endpointId).length > 0,
+    // TiDB accepting the connection is what moves the AWS endpoint out of pendingAcceptance.
+    onConnectionActive: (endpointId) => ec2.accept(endpointId),
+    ...options.simulator,
+  });
+  const tidb = new TidbCloudClient({
+    baseUrl: sim.url,
+    publicKey: sim.publicKey,
+    privateKey: sim.privateKey,
+    requestsPerMinute: options.requestsPerMinute,
+    now: clock.now,
+    sleep: clock.sleep,
+  });
+  const events = new RecordingEvents();
+  const settings: ReconcileSettings = {
+    region: 'us-east-1',
+    vpcId: ec2.world.vpcId,
+    subnetIds: ec2.world.subnetIds,
+    securityGroupIds: [ec2.world.securityGroupId],
+    pollIntervalMs: options.pollIntervalMs ?? 5000,
+  };
+  const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
+    // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.
+    const cluster = sim.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'], ...input });
+    ec2.registerService(cluster.serviceName, cluster.availableZones);
+    return cluster;
+  };
+  return {
+    sim,
+    ec2,
+    tidb,
+    events,
+    clock,
+    settings,
+    deps: { tidb, ec2, events, clock, settings },
+    addCluster,
+    close: () => sim.close(),
+  };
+}
