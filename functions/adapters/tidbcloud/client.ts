@@ -1,0 +1,565 @@
+/**
+ * TiDB Cloud Dedicated API v1beta1 client (the `TidbCloudPort` adapter): HTTP Digest auth, a client-side
+ * rate limiter, bounded retries and typed errors. One instance per API key, built once per cold start.
+ */
+import {
+  TidbCloudAuthError,
+  TidbCloudBadRequestError,
+  TidbCloudError,
+  TidbCloudForbiddenError,
+  TidbCloudNotFoundError,
+  TidbCloudRateLimitError,
+  TidbCloudUnavailableError,
+} from '../../core/errors.ts';
+import type { Cluster, NodeGroup, PrivateEndpointConnection, PrivateLinkService } from '../../core/model.ts';
+import type { CallOptions, ConnectionScope, TidbCloudPort } from '../../core/ports.ts';
+import { buildAuthorization, type DigestChallenge, newCnonce, parseChallenge } from './digest.ts';
+import {
+  type ApiCluster,
+  type ApiConnection,
+  type ApiNodeGroup,
+  type ApiPage,
+  type ApiPrivateLinkService,
+  toCluster,
+  toConnection,
+  toNodeGroup,
+  toPrivateLinkService,
+} from './mapping.ts';
+import { SlidingWindowLimiter } from './rate-limiter.ts';
+import {
+  abortableSleep,
+  type BackoffOptions,
+  backoffDelayMs,
+  DEFAULT_BACKOFF,
+  rateLimitDelayMs,
+} from './retry.ts';
+
+export type TidbOperation =
+  | 'listClusters'
+  | 'getCluster'
+  | 'listNodeGroups'
+  | 'getPrivateLinkService'
+  | 'listConnections'
+  | 'createConnection'
+  | 'getConnection'
+  | 'deleteConnection';
+
+export interface TidbCloudClientOptions {
+  /** e.g. `https://dedicated.tidbapi.com/v1beta1` (config `TIDB_CLOUD_API_URL`). */
+  baseUrl: string;
+  publicKey: string;
+  privateKey: string;
+  /** Per HTTP attempt, body included. Default 30 s. */
+  timeoutMs?: number;
+  /** Retries after 5xx/network errors, and separately after 429s. Default 4. */
+  maxRetries?: number;
+  /** Client-side limit for this key. Default 95: under the API's 100, leaving room for a human's curl. */
+  requestsPerMinute?: number;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  /** Source of jitter, in [0, 1). */
+  random?: () => number;
+  backoff?: BackoffOptions;
+  userAgent?: string;
+}
+
+/** HTTP requests sent, digest challenges and retries included: what a reconcile really costs. */
+export interface TidbCloudClientStats {
+  requests: number;
+  byOperation: Partial<Record<TidbOperation, number>>;
+  challenges: number;
+  retries: number;
+  rateLimited: number;
+}
+
+interface RequestSpec {
+  operation: TidbOperation;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string[];
+  query?: Array<[string, string]>;
+  body?: unknown;
+  /** For error messages: "list clusters", "get cluster 123". */
+  action: string;
+  /** For 404 messages: "TiDB Cloud has no <resource>." */
+  resource: string;
+}
+
+interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+/** Set while a request runs: a retried POST may have been applied by the server before the failure. */
+interface Attempts {
+  possiblyApplied: boolean;
+}
+
+const AUTH_MESSAGE =
+  'The TiDB Cloud API rejected the API key: check TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY.';
+const PAGE_SIZE = '100';
+const MAX_PAGES = 10_000;
+
+export class TidbCloudClient implements TidbCloudPort {
+  private readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly limiter: SlidingWindowLimiter;
+  private readonly counters: TidbCloudClientStats = {
+    requests: 0,
+    byOperation: {},
+    challenges: 0,
+    retries: 0,
+    rateLimited: 0,
+  };
+  private challenge: DigestChallenge | undefined;
+  private nonceCount = 0;
+
+  constructor(private readonly options: TidbCloudClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchFn = options.fetch ?? globalThis.fetch;
+    this.sleep = options.sleep ?? abortableSleep;
+    this.now = options.now ?? Date.now;
+    this.random = options.random ?? Math.random;
+    this.limiter = new SlidingWindowLimiter({
+      requestsPerMinute: options.requestsPerMinute ?? 95,
+      now: this.now,
+      sleep: this.sleep,
+    });
+  }
+
+  /** A snapshot of the request counters since construction (or the last `resetStats`). */
+  get stats(): TidbCloudClientStats {
+    return { ...this.counters, byOperation: { ...this.counters.byOperation } };
+  }
+
+  resetStats(): void {
+    Object.assign(this.counters, { requests: 0, byOperation: {}, challenges: 0, retries: 0, rateLimited: 0 });
+  }
+
+  async listClusters(filter: { projectId?: string }, options?: CallOptions): Promise<Cluster[]> {
+    const query: Array<[string, string]> = filter.projectId ? [['projectId', filter.projectId]] : [];
+    const raw = await this.listAll<ApiCluster>(
+      {
+        operation: 'listClusters',
+        method: 'GET',
+        path: ['clusters'],
+        query,
+        action: 'list clusters',
+        resource: `project ${filter.projectId ?? '(default)'}`,
+      },
+      'clusters',
+      options,
+    );
+    return raw.map(toCluster);
+  }
+
+  async getCluster(clusterId: string, options?: CallOptions): Promise<Cluster> {
+    const raw = await this.send<ApiCluster>(
+      {
+        operation: 'getCluster',
+        method: 'GET',
+        path: ['clusters', clusterId],
+        action: `get cluster ${clusterId}`,
+        resource: `cluster ${clusterId}`,
+      },
+      options,
+    );
+    return toCluster(raw);
+  }
+
+  async listNodeGroups(clusterId: string, options?: CallOptions): Promise<NodeGroup[]> {
+    const raw = await this.listAll<ApiNodeGroup>(
+      {
+        operation: 'listNodeGroups',
+        method: 'GET',
+        path: ['clusters', clusterId, 'tidbNodeGroups'],
+        action: `list the TiDB node groups of cluster ${clusterId}`,
+        resource: `cluster ${clusterId}`,
+      },
+      'tidbNodeGroups',
+      options,
+    );
+    return raw.map(toNodeGroup);
+  }
+
+  async getPrivateLinkService(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    options?: CallOptions,
+  ): Promise<PrivateLinkService> {
+    const raw = await this.send<ApiPrivateLinkService>(
+      {
+        operation: 'getPrivateLinkService',
+        method: 'GET',
+        path: ['clusters', clusterId, 'tidbNodeGroups', tidbNodeGroupId, 'privateLinkService'],
+        action: `get the private link service of cluster ${clusterId} node group ${tidbNodeGroupId}`,
+        resource: `private link service for cluster ${clusterId} node group ${tidbNodeGroupId}`,
+      },
+      options,
+    );
+    return toPrivateLinkService(raw, tidbNodeGroupId);
+  }
+
+  async listConnections(scope: ConnectionScope, options?: CallOptions): Promise<PrivateEndpointConnection[]> {
+    const inGroup = 'clusterId' in scope;
+    const path = inGroup
+      ? ['clusters', scope.clusterId, 'tidbNodeGroups', scope.tidbNodeGroupId, 'privateEndpointConnections']
+      : // `-`/`-` lists across clusters and groups: of `projectId`, or of the key's default project.
+        ['clusters', '-', 'tidbNodeGroups', '-', 'privateEndpointConnections'];
+    const query: Array<[string, string]> =
+      !inGroup && scope.projectId ? [['projectId', scope.projectId]] : [];
+    const where = inGroup
+      ? `cluster ${scope.clusterId} node group ${scope.tidbNodeGroupId}`
+      : `project ${('projectId' in scope && scope.projectId) || '(default)'}`;
+    const raw = await this.listAll<ApiConnection>(
+      {
+        operation: 'listConnections',
+        method: 'GET',
+        path,
+        query,
+        action: `list the private endpoint connections of ${where}`,
+        resource: where,
+      },
+      'privateEndpointConnections',
+      options,
+    );
+    return raw.map((item) => toConnection(item, inGroup ? { clusterId: scope.clusterId } : {}));
+  }
+
+  async createConnection(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    endpointId: string,
+    options?: CallOptions,
+  ): Promise<PrivateEndpointConnection> {
+    const attempts: Attempts = { possiblyApplied: false };
+    try {
+      const raw = await this.send<ApiConnection>(
+        {
+          operation: 'createConnection',
+          method: 'POST',
+          path: ['clusters', clusterId, 'tidbNodeGroups', tidbNodeGroupId, 'privateEndpointConnections'],
+          // Exactly the documented body: the ids travel in the path.
+          body: { endpointId },
+          action: `register endpoint ${endpointId} with cluster ${clusterId} node group ${tidbNodeGroupId}`,
+          resource: `TiDB node group ${tidbNodeGroupId} of cluster ${clusterId}`,
+        },
+        options,
+        attempts,
+      );
+      return toConnection(raw, { clusterId });
+    } catch (error) {
+      // Our own earlier attempt may have registered the endpoint before its answer was lost; the retry is
+      // then refused as a duplicate. Only in that case is the existing registration our result.
+      if (!(error instanceof TidbCloudBadRequestError) || !attempts.possiblyApplied) throw error;
+      const existing = await this.listConnections({ clusterId, tidbNodeGroupId }, options);
+      const mine = existing.find((connection) => connection.endpointId === endpointId);
+      if (!mine) throw error;
+      return mine;
+    }
+  }
+
+  async getConnection(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    privateEndpointConnectionId: string,
+    options?: CallOptions,
+  ): Promise<PrivateEndpointConnection> {
+    const raw = await this.send<ApiConnection>(
+      {
+        operation: 'getConnection',
+        method: 'GET',
+        path: connectionPath(clusterId, tidbNodeGroupId, privateEndpointConnectionId),
+        action: `get private endpoint connection ${privateEndpointConnectionId}`,
+        resource: `private endpoint connection ${privateEndpointConnectionId} (cluster ${clusterId}, node group ${tidbNodeGroupId})`,
+      },
+      options,
+    );
+    return toConnection(raw, { clusterId });
+  }
+
+  async deleteConnection(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    privateEndpointConnectionId: string,
+    options?: CallOptions,
+  ): Promise<void> {
+    await this.send<unknown>(
+      {
+        operation: 'deleteConnection',
+        method: 'DELETE',
+        path: connectionPath(clusterId, tidbNodeGroupId, privateEndpointConnectionId),
+        action: `delete private endpoint connection ${privateEndpointConnectionId}`,
+        resource: `private endpoint connection ${privateEndpointConnectionId} (cluster ${clusterId}, node group ${tidbNodeGroupId})`,
+      },
+      options,
+    );
+  }
+
+  /** Follows `nextPageToken` until it is empty, 100 items a page (the API's maximum). */
+  private async listAll<T>(spec: RequestSpec, key: string, options?: CallOptions): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let token = '';
+    for (let page = 0; page < MAX_PAGES; page += 1) {
+      const query: Array<[string, string]> = [...(spec.query ?? []), ['pageSize', PAGE_SIZE]];
+      if (token) query.push(['pageToken', token]);
+      const body = await this.send<ApiPage & Record<string, unknown>>({ ...spec, query }, options);
+      const pageItems = body[key];
+      if (Array.isArray(pageItems)) items.push(...(pageItems as T[]));
+      token = body.nextPageToken ?? '';
+      if (!token) return items;
+      // A server handing back a token twice would loop forever; fail loudly instead.
+      if (seen.has(token)) break;
+      seen.add(token);
+    }
+    throw new TidbCloudError(
+      'TIDB_BAD_RESPONSE',
+      `The TiDB Cloud API paginated endlessly to ${spec.action}.`,
+    );
+  }
+
+  /** One API call: limiter, digest, bounded retries, typed errors. */
+  private async send<T>(spec: RequestSpec, options?: CallOptions, attempts?: Attempts): Promise<T> {
+    const signal = options?.signal;
+    const url = this.url(spec);
+    let serverRetries = 0;
+    let rateRetries = 0;
+    for (;;) {
+      let result: HttpResult;
+      try {
+        result = await this.exchange(spec, url, signal);
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        if (attempts && !isRefused(error)) attempts.possiblyApplied = true;
+        if (serverRetries >= this.maxRetries) throw this.unreachable(error, serverRetries + 1);
+        await this.backoff(serverRetries, signal);
+        serverRetries += 1;
+        continue;
+      }
+      if (result.status >= 200 && result.status < 300) return this.parse<T>(spec, result);
+      if (result.status === 429) {
+        if (rateRetries >= this.maxRetries) throw this.rateLimited(result, rateRetries + 1);
+        await this.waitForReset(result, signal);
+        rateRetries += 1;
+        continue;
+      }
+      if (result.status >= 500) {
+        if (attempts) attempts.possiblyApplied = true;
+        if (serverRetries >= this.maxRetries) throw this.serverFailed(spec, result, serverRetries + 1);
+        await this.backoff(serverRetries, signal);
+        serverRetries += 1;
+        continue;
+      }
+      throw this.httpError(spec, result);
+    }
+  }
+
+  private get maxRetries(): number {
+    return this.options.maxRetries ?? 4;
+  }
+
+  /** Sends once with the current nonce; answers one fresh or `stale=true` challenge. */
+  private async exchange(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
+    const usedNonce = this.challenge?.nonce;
+    const first = await this.attempt(spec, url, signal);
+    if (first.status !== 401) return first;
+    const challenge = parseChallenge(first.headers.get('www-authenticate'));
+    // Same nonce, not stale: the server checked our answer and the key is wrong; asking again won't help.
+    if (!challenge || (usedNonce !== undefined && !challenge.stale && challenge.nonce === usedNonce)) {
+      return first;
+    }
+    this.challenge = challenge;
+    this.nonceCount = 0;
+    this.counters.challenges += 1;
+    return this.attempt(spec, url, signal);
+  }
+
+  private async attempt(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
+    await this.limiter.acquire(signal);
+    this.counters.requests += 1;
+    this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
+    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const response = await this.fetchFn(url, {
+      method: spec.method,
+      headers: this.headers(spec, url),
+      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+      signal: attemptSignal,
+    });
+    // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text };
+  }
+
+  private headers(spec: RequestSpec, url: URL): Record<string, string> {
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'user-agent': this.options.userAgent ?? 'tidb-privatelink',
+    };
+    if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    if (this.challenge) {
+      this.nonceCount += 1;
+      headers.authorization = buildAuthorization({
+        challenge: this.challenge,
+        username: this.options.publicKey,
+        password: this.options.privateKey,
+        method: spec.method,
+        uri: `${url.pathname}${url.search}`,
+        nc: this.nonceCount,
+        cnonce: newCnonce(),
+      });
+    }
+    return headers;
+  }
+
+  private url(spec: RequestSpec): URL {
+    const path = spec.path.map((segment) => encodeURIComponent(segment)).join('/');
+    const url = new URL(`${this.baseUrl}/${path}`);
+    for (const [name, value] of spec.query ?? []) url.searchParams.append(name, value);
+    return url;
+  }
+
+  private parse<T>(spec: RequestSpec, result: HttpResult): T {
+    if (result.text.trim() === '') return {} as T;
+    try {
+      return JSON.parse(result.text) as T;
+    } catch (error) {
+      throw new TidbCloudError(
+        'TIDB_BAD_RESPONSE',
+        `The TiDB Cloud API answered "${spec.action}" with something that is not JSON.`,
+        details(result),
+        { cause: error },
+      );
+    }
+  }
+
+  private async backoff(retry: number, signal?: AbortSignal): Promise<void> {
+    this.counters.retries += 1;
+    await this.sleep(backoffDelayMs(retry, this.options.backoff ?? DEFAULT_BACKOFF, this.random), signal);
+  }
+
+  private async waitForReset(result: HttpResult, signal?: AbortSignal): Promise<void> {
+    this.counters.rateLimited += 1;
+    this.counters.retries += 1;
+    const delay = rateLimitDelayMs(result.headers.get('x-ratelimit-reset'), this.now(), 1_000);
+    // Other calls sharing this key would be refused too: hold them in the limiter rather than let them fail.
+    this.limiter.pauseFor(delay);
+    await this.sleep(delay, signal);
+  }
+
+  private httpError(spec: RequestSpec, result: HttpResult): TidbCloudError {
+    const serverMessage = this.redact(errorMessage(result.text));
+    const said = serverMessage ? `: ${serverMessage}` : '';
+    switch (result.status) {
+      case 401:
+        return new TidbCloudAuthError(AUTH_MESSAGE, details(result));
+      case 403:
+        return new TidbCloudForbiddenError(
+          `The TiDB Cloud API key may not ${spec.action}${said}. Use a key of the organization that owns it.`,
+          details(result),
+        );
+      case 404:
+        return new TidbCloudNotFoundError(
+          `TiDB Cloud has no ${spec.resource}${serverMessage ? ` (${serverMessage})` : ''}.`,
+          details(result),
+        );
+      case 400:
+        return new TidbCloudBadRequestError(
+          `TiDB Cloud refused to ${spec.action}${said || ' (HTTP 400)'}`,
+          details(result),
+        );
+      default:
+        return new TidbCloudError(
+          'TIDB_HTTP',
+          `TiDB Cloud answered HTTP ${result.status} to "${spec.action}"${said}`,
+          details(result),
+        );
+    }
+  }
+
+  private serverFailed(spec: RequestSpec, result: HttpResult, attempts: number): TidbCloudUnavailableError {
+    const serverMessage = this.redact(errorMessage(result.text));
+    return new TidbCloudUnavailableError(
+      `The TiDB Cloud API at ${this.baseUrl} failed to ${spec.action} with HTTP ${result.status} ` +
+        `${attempts} times${serverMessage ? ` (${serverMessage})` : ''}; try again later.`,
+      details(result),
+    );
+  }
+
+  private rateLimited(result: HttpResult, attempts: number): TidbCloudRateLimitError {
+    return new TidbCloudRateLimitError(
+      `The TiDB Cloud API kept refusing requests for exceeding its rate limit (100 per minute per API key) ` +
+        `after ${attempts} attempts; another process may be using the same key.`,
+      details(result),
+    );
+  }
+
+  private unreachable(error: unknown, attempts: number): TidbCloudUnavailableError {
+    const why = isRefused(error) ? 'connection refused' : this.redact(networkDetail(error));
+    return new TidbCloudUnavailableError(
+      `The TiDB Cloud API at ${this.baseUrl} is unreachable (${why}, ${attempts} attempts): check TIDB_CLOUD_API_URL and the network path to it.`,
+      {},
+      { cause: error },
+    );
+  }
+
+  /** Belt and braces: no message built from a server's or a socket's text may carry the private key. */
+  private redact(text: string): string {
+    const secret = this.options.privateKey;
+    return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+  }
+}
+
+function connectionPath(clusterId: string, tidbNodeGroupId: string, connectionId: string): string[] {
+  return [
+    'clusters',
+    clusterId,
+    'tidbNodeGroups',
+    tidbNodeGroupId,
+    'privateEndpointConnections',
+    connectionId,
+  ];
+}
+
+function details(result: HttpResult): { status: number; traceId?: string } {
+  const traceId = result.headers.get('x-debug-trace-id');
+  return traceId ? { status: result.status, traceId } : { status: result.status };
+}
+
+/** TiDB's google.rpc body `{code, message, details}`; anything else yields "". */
+function errorMessage(text: string): string {
+  try {
+    const body: unknown = JSON.parse(text);
+    if (typeof body === 'object' && body !== null && 'message' in body && typeof body.message === 'string') {
+      return body.message;
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status alone has to speak.
+  }
+  return '';
+}
+
+function errorCodes(error: unknown, depth = 0): string[] {
+  if (typeof error !== 'object' || error === null || depth > 4) return [];
+  const own = 'code' in error && typeof error.code === 'string' ? [error.code] : [];
+  const nested = 'errors' in error && Array.isArray(error.errors) ? error.errors : [];
+  const cause = 'cause' in error ? [error.cause] : [];
+  return [...own, ...[...nested, ...cause].flatMap((inner) => errorCodes(inner, depth + 1))];
+}
+
+/** Refused means nothing listened, so the server cannot have seen the request: safe to retry a POST. */
+function isRefused(error: unknown): boolean {
+  return errorCodes(error).includes('ECONNREFUSED');
+}
+
+function networkDetail(error: unknown): string {
+  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer before the timeout';
+  const codes = errorCodes(error);
+  if (codes.length > 0) return codes.join(', ');
+  return error instanceof Error ? error.message : String(error);
+}
