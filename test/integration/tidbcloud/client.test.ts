@@ -244,6 +244,32 @@ describe('connection lifecycle', () => {
     }
   });
 
+  it('removes a deleted connection after connectionDeleteMs', async () => {
+    const clock = manualClock();
+    const sim = await startSimulator({ now: clock.now, serviceReadyMs: 0, connectionDeleteMs: 10_000 });
+    try {
+      const added = sim.addCluster();
+      const client = clientFor(sim);
+      const { privateEndpointConnectionId: id } = await client.createConnection(
+        added.clusterId,
+        added.tidbNodeGroupId,
+        'vpce-0abc',
+      );
+      await client.deleteConnection(added.clusterId, added.tidbNodeGroupId, id);
+      clock.advance(9_000);
+      expect((await client.getConnection(added.clusterId, added.tidbNodeGroupId, id)).endpointState).toBe(
+        'DELETING',
+      );
+      clock.advance(1_000);
+      await expect(client.getConnection(added.clusterId, added.tidbNodeGroupId, id)).rejects.toThrow(
+        TidbCloudNotFoundError,
+      );
+      expect(await client.listConnections({})).toEqual([]);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('goes FAILED with TiDB’s message when the endpoint does not exist in AWS', async () => {
     const sim = await startSimulator({
       serviceReadyMs: 0,

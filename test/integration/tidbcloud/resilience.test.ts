@@ -5,7 +5,7 @@ import {
   TidbCloudRateLimitError,
   TidbCloudUnavailableError,
 } from '../../../functions/core/errors.ts';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { manualClock, type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
 import { clientFor, instantClock } from './harness.ts';
 
 describe('TidbCloudClient resilience', () => {
@@ -170,7 +170,7 @@ describe('TidbCloudClient resilience', () => {
 describe('simulator rate limit reaching a real client', () => {
   it('counts per key per minute and the client recovers after the reset', async () => {
     let now = Date.parse('2026-01-01T00:00:30.000Z');
-    const sim = await startSimulator({ rateLimitPerMinute: 3, now: () => now });
+    const sim = await startSimulator({ rateLimitPerMinute: 3, rateLimitNow: () => now });
     try {
       sim.addCluster();
       const sleeps: number[] = [];
@@ -222,6 +222,24 @@ describe('createConnection when the answer is lost', () => {
         .catch((caught: unknown) => caught);
       expect((error as Error).name).toBe('TidbCloudBadRequestError');
       expect(sim.stats().byOperation.listConnections).toBeUndefined();
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('nonce lifetime', () => {
+  it('re-answers when the simulator clock outlives the nonce (stale=true), without failing the call', async () => {
+    const clock = manualClock();
+    const sim = await startSimulator({ now: clock.now, digest: { nonceTtlMs: 60_000 } });
+    try {
+      sim.addCluster();
+      const client = clientFor(sim);
+      await client.listClusters({});
+      clock.advance(61_000);
+      sim.clearRequests();
+      expect(await client.listClusters({})).toHaveLength(1);
+      expect(sim.requests.map((request) => request.status)).toEqual([401, 200]);
     } finally {
       await sim.close();
     }

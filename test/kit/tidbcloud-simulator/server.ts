@@ -31,8 +31,13 @@ export interface SimulatorOptions extends SimHooks {
   /** Default: random. The key pair the simulator accepts. */
   publicKey?: string;
   privateKey?: string;
-  /** Lifecycle clock (default `Date.now`). Rate limits and nonce lifetimes use it too. */
+  /** Lifecycle clock (default `Date.now`); nonce lifetimes follow it too. */
   now?: () => number;
+  /**
+   * Clock of the per-minute quota. Default `Date.now`, apart from `now`: a test that freezes or leaps the
+   * lifecycle clock must not exhaust or reset the quota by accident (a real client would then sleep for real).
+   */
+  rateLimitNow?: () => number;
   /** CREATING → ACTIVE for clusters added without a `state`. Default 0: added clusters are ACTIVE. */
   clusterCreateMs?: number;
   /** Private link service CREATING → ACTIVE, counted from the cluster turning ACTIVE. Default 4 min. */
@@ -134,7 +139,7 @@ export class Simulator {
       now,
       keys: new Map([[this.publicKey, this.privateKey]]),
     });
-    this.quota = new MinuteQuota(options.rateLimitPerMinute ?? 100, now);
+    this.quota = new MinuteQuota(options.rateLimitPerMinute ?? 100, options.rateLimitNow ?? Date.now);
     this.faults = new Faults(() => this.authority.expireAll());
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
