@@ -1,0 +1,31 @@
+import type { ClusterState } from '../../model.ts';
+import { type DiagnoseContext, need } from '../context.ts';
+import { clusterNotActive } from '../remediation.ts';
+import type { Check } from '../runner.ts';
+
+/** States in which the cluster keeps serving SQL: worth a warning, not a failure. */
+const STILL_SERVING: readonly ClusterState[] = ['MODIFYING', 'UPGRADING', 'IMPORTING', 'MAINTENANCE'];
+
+export const tidbClusterState: Check<DiagnoseContext> = {
+  id: 'tidb.cluster-state',
+  dependsOn: [],
+  run({ observation }) {
+    const cluster = need(observation.cluster, `cluster ${observation.clusterId}`);
+    const evidence = { state: cluster.state, displayName: cluster.displayName, regionId: cluster.regionId };
+    const name = `Cluster ${cluster.clusterId} (${cluster.displayName})`;
+    if (cluster.state === 'ACTIVE') return { status: 'pass', summary: `${name} is ACTIVE.`, evidence };
+    if (STILL_SERVING.includes(cluster.state)) {
+      return {
+        status: 'warn',
+        summary: `${name} is ${cluster.state}: it serves, but may drop connections.`,
+        evidence,
+      };
+    }
+    return {
+      status: 'fail',
+      summary: `${name} is ${cluster.state}, not ACTIVE.`,
+      evidence,
+      remediation: clusterNotActive(cluster.clusterId, cluster.state),
+    };
+  },
+};

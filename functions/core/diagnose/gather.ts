@@ -1,0 +1,361 @@
+/**
+ * Control-plane observation: everything the checks need from TiDB Cloud and EC2, read once. The calls form a
+ * promise graph, so each starts as soon as what it needs is known and independent calls run in parallel.
+ * A failed or timed-out call becomes an `Observed` error that the checks report; only errors that mean the
+ * request itself is wrong (bad credentials, unknown cluster or node group) are thrown.
+ */
+import {
+  TidbCloudAuthError,
+  TidbCloudForbiddenError,
+  TidbCloudNotFoundError,
+  UsageError,
+} from '../errors.ts';
+import {
+  type AvailabilityZone,
+  CLUSTER_ID_TAG,
+  type Cluster,
+  defaultNodeGroup,
+  type NetworkAcl,
+  type NetworkInterface,
+  NODE_GROUP_ID_TAG,
+  type PrefixList,
+  type PrivateEndpointConnection,
+  type PrivateLinkService,
+  type SecurityGroupRule,
+  type Subnet,
+  type Vpc,
+  type VpcDnsAttributes,
+  type VpcEndpoint,
+  type VpcEndpointState,
+} from '../model.ts';
+import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
+import { settleBefore } from './deadline.ts';
+
+export interface ObservationError {
+  /** The API action, e.g. `ec2:DescribeNetworkAcls`: it names the IAM permission too. */
+  action: string;
+  message: string;
+  timedOut: boolean;
+  /** The API answered 404: for TiDB's private link service, "not created yet". */
+  notFound: boolean;
+}
+
+export type Observed<T> = { ok: true; value: T } | { ok: false; error: ObservationError };
+
+/** Where clients connect from, for the security-group and network-ACL checks. */
+export type TrafficSourceRequest = { cidr: string } | { securityGroupId: string };
+
+export interface TrafficSource {
+  /** `cidr`/`security-group`: given by the user; `probe`: the probe Lambda's own; `vpc`: every VPC CIDR. */
+  kind: 'cidr' | 'security-group' | 'probe' | 'vpc';
+  label: string;
+  cidrs: string[];
+  securityGroupIds: string[];
+}
+
+export interface EndpointFinding {
+  endpoint: VpcEndpoint | undefined;
+  foundBy: 'id' | 'tag' | 'service-name' | 'none';
+  /** Every endpoint that matched, when more than one did. */
+  candidates: string[];
+}
+
+export interface GatherRequest {
+  clusterId: string;
+  tidbNodeGroupId?: string;
+  vpcEndpointId?: string;
+  vpcId?: string;
+  region: string;
+  source?: TrafficSourceRequest;
+  /** In Lambda: the probe's own network placement, the default source. */
+  probe?: { securityGroupIds: string[]; subnetIds: string[] };
+}
+
+/** `undefined` members were not looked up, because what they need is unknown. */
+export interface Observation {
+  clusterId: string;
+  region: string;
+  cluster: Observed<Cluster>;
+  nodeGroupId: string | undefined;
+  service: Observed<PrivateLinkService> | undefined;
+  connections: Observed<PrivateEndpointConnection[]> | undefined;
+  vpcId: string | undefined;
+  vpcDns: Observed<VpcDnsAttributes> | undefined;
+  endpoint: Observed<EndpointFinding> | undefined;
+  zones: Observed<AvailabilityZone[]>;
+  serviceZones: Observed<string[]> | undefined;
+  subnets: Observed<Subnet[]> | undefined;
+  networkInterfaces: Observed<NetworkInterface[]> | undefined;
+  securityGroupRules: Observed<SecurityGroupRule[]> | undefined;
+  prefixLists: Observed<PrefixList[]> | undefined;
+  networkAcls: Observed<NetworkAcl[]> | undefined;
+  source: Observed<TrafficSource> | undefined;
+}
+
+export interface GatherDeps {
+  tidb: TidbCloudPort;
+  ec2: Ec2Port;
+}
+
+const ok = <T>(value: T): Observed<T> => ({ ok: true, value });
+
+/** Errors that mean the doctor was asked the wrong thing or cannot authenticate: no report can help. */
+function isFatal(error: unknown, action: string): boolean {
+  if (error instanceof TidbCloudAuthError || error instanceof TidbCloudForbiddenError) return true;
+  if (error instanceof UsageError) return true;
+  return error instanceof TidbCloudNotFoundError && action === 'tidbcloud:GetCluster';
+}
+
+/** Wraps port calls: raced against the deadline, errors become `Observed` failures unless fatal. */
+export function observer(signal: AbortSignal) {
+  return async <T>(action: string, call: (options: CallOptions) => Promise<T>): Promise<Observed<T>> => {
+    if (signal.aborted) {
+      return {
+        ok: false,
+        error: { action, message: 'not started: deadline reached', timedOut: true, notFound: false },
+      };
+    }
+    const settled = await settleBefore(call({ signal }), signal);
+    if (settled.ok) return ok(settled.value);
+    if (isFatal(settled.error, action)) throw settled.error;
+    const message = settled.aborted
+      ? 'no answer before the deadline'
+      : settled.error instanceof Error
+        ? settled.error.message
+        : String(settled.error);
+    const notFound = settled.error instanceof TidbCloudNotFoundError;
+    return { ok: false, error: { action, message, timedOut: settled.aborted, notFound } };
+  };
+}
+
+type Observe = ReturnType<typeof observer>;
+
+const STATE_RANK: VpcEndpointState[] = [
+  'available',
+  'pendingAcceptance',
+  'pending',
+  'failed',
+  'rejected',
+  'expired',
+  'deleting',
+  'deleted',
+];
+
+/** The most useful of several matches: a live endpoint over a dead one. */
+function finding(endpoints: VpcEndpoint[], foundBy: EndpointFinding['foundBy']): EndpointFinding {
+  const ranked = [...endpoints].sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state));
+  const candidates = ranked.length > 1 ? ranked.map((endpoint) => endpoint.vpcEndpointId) : [];
+  return { endpoint: ranked[0], foundBy, candidates };
+}
+
+async function pickNodeGroup(
+  deps: GatherDeps,
+  observe: Observe,
+  request: GatherRequest,
+  cluster: Observed<Cluster>,
+): Promise<string | undefined> {
+  if (!cluster.ok) return request.tidbNodeGroupId;
+  let groups = cluster.value.nodeGroups;
+  if (groups.length === 0) {
+    const listed = await observe('tidbcloud:ListTidbNodeGroups', (o) =>
+      deps.tidb.listNodeGroups(request.clusterId, o),
+    );
+    groups = listed.ok ? listed.value : [];
+  }
+  if (request.tidbNodeGroupId === undefined)
+    return defaultNodeGroup({ ...cluster.value, nodeGroups: groups })?.tidbNodeGroupId;
+  if (groups.length > 0 && !groups.some((group) => group.tidbNodeGroupId === request.tidbNodeGroupId)) {
+    const known = groups.map((group) => group.tidbNodeGroupId).join(', ');
+    throw new UsageError(
+      `Cluster ${request.clusterId} has no node group ${request.tidbNodeGroupId} (it has: ${known}).`,
+    );
+  }
+  return request.tidbNodeGroupId;
+}
+
+/** By --vpc-endpoint, else by our tags, else by service name in the VPC. */
+async function findEndpoint(
+  deps: GatherDeps,
+  observe: Observe,
+  request: GatherRequest,
+  nodeGroupId: string | undefined,
+  service: Promise<Observed<PrivateLinkService> | undefined>,
+): Promise<Observed<EndpointFinding>> {
+  const describe = (filter: Parameters<Ec2Port['findEndpoints']>[0]) =>
+    observe('ec2:DescribeVpcEndpoints', (o) => deps.ec2.findEndpoints(filter, o));
+  if (request.vpcEndpointId) {
+    const byId = await describe({ vpcEndpointIds: [request.vpcEndpointId] });
+    return byId.ok ? ok(finding(byId.value, 'id')) : byId;
+  }
+  const tags = {
+    [CLUSTER_ID_TAG]: request.clusterId,
+    ...(nodeGroupId ? { [NODE_GROUP_ID_TAG]: nodeGroupId } : {}),
+  };
+  const tagged = await observe('ec2:DescribeVpcEndpoints', (o) => deps.ec2.listManagedEndpoints(tags, o));
+  if (!tagged.ok) return tagged;
+  const inVpc = tagged.value.filter((endpoint) => !request.vpcId || endpoint.vpcId === request.vpcId);
+  if (inVpc.length > 0) return ok(finding(inVpc, 'tag'));
+  const serviceName = await service.then((s) => (s?.ok ? s.value.serviceName : undefined));
+  if (!request.vpcId || !serviceName) return ok({ endpoint: undefined, foundBy: 'none', candidates: [] });
+  const byService = await describe({ vpcId: request.vpcId, serviceName });
+  if (!byService.ok) return byService;
+  return ok(byService.value.length > 0 ? finding(byService.value, 'service-name') : finding([], 'none'));
+}
+
+function resolveSource(
+  deps: GatherDeps,
+  observe: Observe,
+  request: GatherRequest,
+  vpc: () => Promise<Observed<Vpc> | undefined>,
+): Promise<Observed<TrafficSource> | undefined> {
+  const { source, probe } = request;
+  if (source && 'cidr' in source) {
+    return Promise.resolve(
+      ok({ kind: 'cidr', label: source.cidr, cidrs: [source.cidr], securityGroupIds: [] }),
+    );
+  }
+  if (!source && probe) {
+    return observe('ec2:DescribeSubnets', (o) => deps.ec2.describeSubnets(probe.subnetIds, o)).then(
+      (subnets) =>
+        subnets.ok
+          ? ok({
+              kind: 'probe',
+              label: `this probe (${probe.securityGroupIds.join(', ')})`,
+              cidrs: subnets.value.map((subnet) => subnet.cidrBlock),
+              securityGroupIds: probe.securityGroupIds,
+            })
+          : subnets,
+    );
+  }
+  // A source security group says nothing about addresses: its members may sit anywhere in the VPC.
+  return vpc().then((described): Observed<TrafficSource> | undefined => {
+    if (!described?.ok) return described;
+    const cidrs = described.value.cidrBlocks;
+    return source
+      ? ok({
+          kind: 'security-group',
+          label: source.securityGroupId,
+          cidrs,
+          securityGroupIds: [source.securityGroupId],
+        })
+      : ok({
+          kind: 'vpc',
+          label: `VPC ${described.value.vpcId} (${cidrs.join(', ')})`,
+          cidrs,
+          securityGroupIds: [],
+        });
+  });
+}
+
+const unique = (values: Iterable<string>): string[] => [...new Set(values)];
+
+/** Reads everything the checks need; returns when every call has settled or the signal fired. */
+export async function gather(
+  deps: GatherDeps,
+  request: GatherRequest,
+  signal: AbortSignal,
+): Promise<Observation> {
+  const observe = observer(signal);
+  const { clusterId } = request;
+  const cluster = observe('tidbcloud:GetCluster', (o) => deps.tidb.getCluster(clusterId, o));
+  const zones = observe('ec2:DescribeAvailabilityZones', (o) => deps.ec2.describeAvailabilityZones(o));
+  const nodeGroupId = cluster.then((c) => pickNodeGroup(deps, observe, request, c));
+  const whenGroup = <T>(action: string, call: (group: string, o: CallOptions) => Promise<T>) =>
+    nodeGroupId.then((group) => (group ? observe(action, (o) => call(group, o)) : undefined));
+  const service = whenGroup('tidbcloud:GetPrivateLinkService', (group, o) =>
+    deps.tidb.getPrivateLinkService(clusterId, group, o),
+  );
+  const connections = whenGroup('tidbcloud:ListPrivateEndpointConnections', (group, o) =>
+    deps.tidb.listConnections({ clusterId, tidbNodeGroupId: group }, o),
+  );
+  const endpointFinding = nodeGroupId.then((group) => findEndpoint(deps, observe, request, group, service));
+  const endpoint = endpointFinding.then((f) => (f.ok ? f.value.endpoint : undefined));
+  const vpcId = request.vpcId ? Promise.resolve(request.vpcId) : endpoint.then((e) => e?.vpcId);
+  const whenVpc = <T>(action: string, call: (vpc: string, o: CallOptions) => Promise<T>) =>
+    vpcId.then((vpc) => (vpc ? observe(action, (o) => call(vpc, o)) : undefined));
+  const whenEndpoint = <T>(action: string, call: (e: VpcEndpoint, o: CallOptions) => Promise<T>) =>
+    endpoint.then((e) => (e ? observe(action, (o) => call(e, o)) : undefined));
+
+  const vpcDns = whenVpc('ec2:DescribeVpcAttribute', (vpc, o) => deps.ec2.describeVpcDnsAttributes(vpc, o));
+  const source = resolveSource(deps, observe, request, () =>
+    whenVpc('ec2:DescribeVpcs', (vpc, o) => deps.ec2.describeVpc(vpc, o)),
+  );
+  const serviceZones = service.then((s) =>
+    s?.ok && s.value.serviceName
+      ? observe('ec2:DescribeVpcEndpointServices', (o) =>
+          deps.ec2.describeServiceZones(s.value.serviceName, o),
+        )
+      : undefined,
+  );
+  const subnets = whenEndpoint('ec2:DescribeSubnets', (e, o) => deps.ec2.describeSubnets(e.subnetIds, o));
+  const networkInterfaces = whenEndpoint('ec2:DescribeNetworkInterfaces', (e, o) =>
+    deps.ec2.describeNetworkInterfaces(e.networkInterfaceIds, o),
+  );
+  const networkAcls = whenEndpoint('ec2:DescribeNetworkAcls', (e, o) =>
+    deps.ec2.describeNetworkAcls(e.subnetIds, o),
+  );
+  const securityGroupRules = whenEndpoint('ec2:DescribeSecurityGroupRules', (e, o) =>
+    deps.ec2.describeSecurityGroupRules(e.securityGroupIds, o),
+  );
+  const prefixLists = securityGroupRules.then((rules) => {
+    if (!rules?.ok) return undefined;
+    const ids = unique(rules.value.flatMap((rule) => (rule.prefixListId ? [rule.prefixListId] : [])));
+    return ids.length > 0
+      ? observe('ec2:DescribeManagedPrefixLists', (o) => deps.ec2.describePrefixLists(ids, o))
+      : ok<PrefixList[]>([]);
+  });
+
+  // One Promise.all, not a chain of awaits: after a fatal rejection no sibling may reject unhandled.
+  const [
+    observedCluster,
+    group,
+    observedService,
+    observedConnections,
+    vpc,
+    dns,
+    found,
+    observedZones,
+    zonesOfService,
+    endpointSubnets,
+    enis,
+    rules,
+    lists,
+    acls,
+    observedSource,
+  ] = await Promise.all([
+    cluster,
+    nodeGroupId,
+    service,
+    connections,
+    vpcId,
+    vpcDns,
+    endpointFinding,
+    zones,
+    serviceZones,
+    subnets,
+    networkInterfaces,
+    securityGroupRules,
+    prefixLists,
+    networkAcls,
+    source,
+  ]);
+  return {
+    clusterId,
+    region: request.region,
+    cluster: observedCluster,
+    nodeGroupId: group,
+    service: observedService,
+    connections: observedConnections,
+    vpcId: vpc,
+    vpcDns: dns,
+    endpoint: found,
+    zones: observedZones,
+    serviceZones: zonesOfService,
+    subnets: endpointSubnets,
+    networkInterfaces: enis,
+    securityGroupRules: rules,
+    prefixLists: lists,
+    networkAcls: acls,
+    source: observedSource,
+  };
+}
