@@ -1,0 +1,202 @@
+/**
+ * What Ec2Adapter sends and how it reads EC2's answers, where moto would not notice a mistake (PrivateDnsEnabled
+ * on create, ClientToken, pagination, state spelling, error codes).
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import { Ec2Adapter, toVpcEndpointState } from '../../../functions/adapters/aws/ec2.ts';
+import { AwsError } from '../../../functions/core/errors.ts';
+import { serviceError, stubClient } from './sdk-stub.ts';
+
+function adapter(respond: Parameters<typeof stubClient>[1]) {
+  const client = new EC2Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const calls = stubClient(client, respond);
+  return { ec2: new Ec2Adapter(client), calls };
+}
+
+describe('Ec2Adapter requests', () => {
+  it('creates an Interface endpoint with private DNS off, the client token and vpc-endpoint tags', async () => {
+    const { ec2, calls } = adapter(() => ({
+      VpcEndpoint: {
+        VpcEndpointId: 'vpce-1',
+        VpcId: 'vpc-1',
+        ServiceName: 'svc',
+        State: 'pendingAcceptance',
+      },
+    }));
+
+    const endpoint = await ec2.createInterfaceEndpoint({
+      vpcId: 'vpc-1',
+      serviceName: 'svc',
+      subnetIds: ['subnet-1', 'subnet-2'],
+      securityGroupIds: ['sg-1'],
+      clientToken: 'token-1',
+      tags: { Name: 'tidb' },
+    });
+
+    expect(calls).toEqual([
+      {
+        command: 'CreateVpcEndpointCommand',
+        input: {
+          VpcEndpointType: 'Interface',
+          VpcId: 'vpc-1',
+          ServiceName: 'svc',
+          SubnetIds: ['subnet-1', 'subnet-2'],
+          SecurityGroupIds: ['sg-1'],
+          PrivateDnsEnabled: false,
+          ClientToken: 'token-1',
+          TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: [{ Key: 'Name', Value: 'tidb' }] }],
+        },
+      },
+    ]);
+    expect(endpoint).toMatchObject({
+      state: 'pendingAcceptance',
+      tags: { Name: 'tidb' },
+      securityGroupIds: ['sg-1'],
+    });
+  });
+
+  it('lists managed endpoints with the managed-by tag filter plus extra tag filters, following every page', async () => {
+    const { ec2, calls } = adapter((call) =>
+      call.input.NextToken
+        ? { VpcEndpoints: [{ VpcEndpointId: 'vpce-2', State: 'Available' }] }
+        : { VpcEndpoints: [{ VpcEndpointId: 'vpce-1', State: 'available' }], NextToken: 'page-2' },
+    );
+
+    const endpoints = await ec2.listManagedEndpoints({
+      'tidb-privatelink:cluster-id': '1379661944646413143',
+    });
+
+    expect(endpoints.map((endpoint) => [endpoint.vpcEndpointId, endpoint.state])).toEqual([
+      ['vpce-1', 'available'],
+      ['vpce-2', 'available'],
+    ]);
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.input.Filters).toEqual([
+      { Name: 'tag:tidb-privatelink:managed-by', Values: ['tidb-privatelink'] },
+      { Name: 'tag:tidb-privatelink:cluster-id', Values: ['1379661944646413143'] },
+    ]);
+  });
+
+  it('enables private DNS with ModifyVpcEndpoint', async () => {
+    const { ec2, calls } = adapter(() => ({ Return: true }));
+
+    await ec2.enablePrivateDns('vpce-1');
+
+    expect(calls).toEqual([
+      { command: 'ModifyVpcEndpointCommand', input: { VpcEndpointId: 'vpce-1', PrivateDnsEnabled: true } },
+    ]);
+  });
+
+  it('asks for both DNS attributes', async () => {
+    const { ec2, calls } = adapter((call) =>
+      call.input.Attribute === 'enableDnsSupport'
+        ? { EnableDnsSupport: { Value: true } }
+        : { EnableDnsHostnames: { Value: false } },
+    );
+
+    expect(await ec2.describeVpcDnsAttributes('vpc-1')).toEqual({
+      enableDnsSupport: true,
+      enableDnsHostnames: false,
+    });
+    expect(calls.map((call) => call.input.Attribute).sort()).toEqual([
+      'enableDnsHostnames',
+      'enableDnsSupport',
+    ]);
+  });
+
+  it('filters SG rules by group-id and NACLs by association.subnet-id', async () => {
+    const { ec2, calls } = adapter((call) =>
+      call.command === 'DescribeSecurityGroupRulesCommand'
+        ? {
+            SecurityGroupRules: [
+              {
+                GroupId: 'sg-1',
+                IsEgress: false,
+                IpProtocol: 'tcp',
+                FromPort: 4000,
+                ToPort: 4000,
+                ReferencedGroupInfo: { GroupId: 'sg-2' },
+              },
+            ],
+          }
+        : {
+            NetworkAcls: [
+              {
+                NetworkAclId: 'acl-1',
+                VpcId: 'vpc-1',
+                Associations: [{ SubnetId: 'subnet-1' }],
+                Entries: [],
+              },
+            ],
+          },
+    );
+
+    const rules = await ec2.describeSecurityGroupRules(['sg-1']);
+    const acls = await ec2.describeNetworkAcls(['subnet-1']);
+
+    expect(rules).toEqual([
+      {
+        groupId: 'sg-1',
+        isEgress: false,
+        ipProtocol: 'tcp',
+        fromPort: 4000,
+        toPort: 4000,
+        referencedGroupId: 'sg-2',
+      },
+    ]);
+    expect(acls).toEqual([{ networkAclId: 'acl-1', vpcId: 'vpc-1', subnetIds: ['subnet-1'], entries: [] }]);
+    expect(calls.map((call) => call.input.Filters)).toEqual([
+      [{ Name: 'group-id', Values: ['sg-1'] }],
+      [{ Name: 'association.subnet-id', Values: ['subnet-1'] }],
+    ]);
+  });
+});
+
+describe('Ec2Adapter errors and states', () => {
+  it("throws AwsError with AWS's code and message", async () => {
+    const text =
+      'The VPC endpoint service svc does not support the availability zone of the subnet: subnet-1.';
+    const { ec2 } = adapter(() => {
+      throw serviceError('InvalidParameter', text);
+    });
+
+    const error = await ec2.describeServiceZones('svc').catch((caught: unknown) => caught);
+
+    expect(error).toBeInstanceOf(AwsError);
+    expect(error).toMatchObject({ code: 'AWS', awsCode: 'InvalidParameter', message: text });
+  });
+
+  it('passes aborts through untouched', async () => {
+    const { ec2 } = adapter(() => {
+      throw Object.assign(new Error('Request aborted'), { name: 'AbortError' });
+    });
+
+    const error = await ec2.describeAvailabilityZones().catch((caught: unknown) => caught);
+
+    expect(error).not.toBeInstanceOf(AwsError);
+    expect((error as Error).name).toBe('AbortError');
+  });
+
+  it('drops unknown endpoint IDs instead of failing the find', async () => {
+    const { ec2 } = adapter((call) => {
+      const ids = call.input.VpcEndpointIds as string[];
+      if (ids.includes('vpce-missing')) throw serviceError('InvalidVpcEndpointId.NotFound', 'not found');
+      return { VpcEndpoints: ids.map((id) => ({ VpcEndpointId: id, State: 'available' })) };
+    });
+
+    const found = await ec2.findEndpoints({ vpcEndpointIds: ['vpce-1', 'vpce-missing'] });
+
+    expect(found.map((endpoint) => endpoint.vpcEndpointId)).toEqual(['vpce-1']);
+  });
+
+  it('reads states in either spelling; unknown ones are not usable', () => {
+    expect(toVpcEndpointState('pendingAcceptance')).toBe('pendingAcceptance');
+    expect(toVpcEndpointState('PendingAcceptance')).toBe('pendingAcceptance');
+    expect(toVpcEndpointState('Partial')).toBe('failed');
+    expect(toVpcEndpointState(undefined)).toBe('failed');
+  });
+});
