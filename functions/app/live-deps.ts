@@ -13,7 +13,12 @@ export interface ApiKeyPair {
 }
 
 export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudClient {
-  return new TidbCloudClient({ baseUrl: config.tidbCloud.apiUrl, ...keys, userAgent: 'tidb-privatelink' });
+  return new TidbCloudClient({
+    baseUrl: config.tidbCloud.apiUrl,
+    ...keys,
+    requestsPerMinute: config.tidbCloud.requestsPerMinute,
+    userAgent: 'tidb-privatelink',
+  });
 }
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
