@@ -34,8 +34,9 @@ export interface SimulatorOptions extends SimHooks {
   /** Lifecycle clock (default `Date.now`); nonce lifetimes follow it too. */
   now?: () => number;
   /**
-   * Clock of the per-minute quota. Default `Date.now`, apart from `now`: a test that freezes or leaps the
-   * lifecycle clock must not exhaust or reset the quota by accident (a real client would then sleep for real).
+   * Clock of the per-minute quota. Default: `now`, right when the client sleeps on the same clock (a virtual
+   * clock whose sleeps advance it). Pass `Date.now` when the lifecycle clock is frozen or hand-driven but the
+   * client sleeps for real, or a 429's reset would never come.
    */
   rateLimitNow?: () => number;
   /** CREATING → ACTIVE for clusters added without a `state`. Default 0: added clusters are ACTIVE. */
@@ -139,7 +140,7 @@ export class Simulator {
       now,
       keys: new Map([[this.publicKey, this.privateKey]]),
     });
-    this.quota = new MinuteQuota(options.rateLimitPerMinute ?? 100, options.rateLimitNow ?? Date.now);
+    this.quota = new MinuteQuota(options.rateLimitPerMinute ?? 100, options.rateLimitNow ?? now);
     this.faults = new Faults(() => this.authority.expireAll());
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {
