@@ -13,8 +13,8 @@ import type {
 import { type CheckOutcome, CheckOutcomeError } from '../../../functions/core/diagnose/runner.ts';
 import {
   type AvailabilityZone,
-  type Cluster,
   CLUSTER_ID_TAG,
+  type Cluster,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
   type NetworkAcl,
@@ -109,14 +109,30 @@ export function healthyWorld(): World {
         securityGroupIds: [SG_ID],
         networkInterfaceIds: ['eni-a', 'eni-b'],
         privateDnsEnabled: true,
-        tags: { [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [CLUSTER_ID_TAG]: CLUSTER_ID, [NODE_GROUP_ID_TAG]: NODE_GROUP_ID },
+        tags: {
+          [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
+          [CLUSTER_ID_TAG]: CLUSTER_ID,
+          [NODE_GROUP_ID_TAG]: NODE_GROUP_ID,
+        },
       },
     ],
     vpc: { vpcId: VPC_ID, cidrBlocks: ['10.0.0.0/16'] },
     dnsAttributes: { enableDnsSupport: true, enableDnsHostnames: true },
     subnets: [
-      { subnetId: 'subnet-a', vpcId: VPC_ID, availabilityZone: 'us-east-1a', availabilityZoneId: 'use1-az1', cidrBlock: '10.0.1.0/24' },
-      { subnetId: 'subnet-b', vpcId: VPC_ID, availabilityZone: 'us-east-1b', availabilityZoneId: 'use1-az4', cidrBlock: '10.0.2.0/24' },
+      {
+        subnetId: 'subnet-a',
+        vpcId: VPC_ID,
+        availabilityZone: 'us-east-1a',
+        availabilityZoneId: 'use1-az1',
+        cidrBlock: '10.0.1.0/24',
+      },
+      {
+        subnetId: 'subnet-b',
+        vpcId: VPC_ID,
+        availabilityZone: 'us-east-1b',
+        availabilityZoneId: 'use1-az4',
+        cidrBlock: '10.0.2.0/24',
+      },
     ],
     zones: [
       { zoneName: 'us-east-1a', zoneId: 'use1-az1' },
@@ -125,7 +141,14 @@ export function healthyWorld(): World {
     ],
     serviceZones: ['us-east-1a', 'us-east-1b'],
     securityGroupRules: [
-      { groupId: SG_ID, isEgress: false, ipProtocol: 'tcp', fromPort: 4000, toPort: 4000, cidrIpv4: '10.0.0.0/16' },
+      {
+        groupId: SG_ID,
+        isEgress: false,
+        ipProtocol: 'tcp',
+        fromPort: 4000,
+        toPort: 4000,
+        cidrIpv4: '10.0.0.0/16',
+      },
       { groupId: SG_ID, isEgress: true, ipProtocol: '-1', cidrIpv4: '0.0.0.0/0' },
     ],
     prefixLists: [],
@@ -193,15 +216,20 @@ export function fakeEc2(world: World): Ec2Port {
     createInterfaceEndpoint: unused('createInterfaceEndpoint'),
     enablePrivateDns: unused('enablePrivateDns'),
     tagResource: unused('tagResource'),
-    describeSubnets: (ids) => answer(world, 'describeSubnets', () => world.subnets.filter((s) => ids.includes(s.subnetId))),
+    describeSubnets: (ids) =>
+      answer(world, 'describeSubnets', () => world.subnets.filter((s) => ids.includes(s.subnetId))),
     describeAvailabilityZones: () => answer(world, 'describeAvailabilityZones', () => world.zones),
     describeServiceZones: () => answer(world, 'describeServiceZones', () => world.serviceZones),
     describeVpc: () => answer(world, 'describeVpc', () => world.vpc),
     describeVpcDnsAttributes: () => answer(world, 'describeVpcDnsAttributes', () => world.dnsAttributes),
     describeSecurityGroupRules: (ids) =>
-      answer(world, 'describeSecurityGroupRules', () => world.securityGroupRules.filter((r) => ids.includes(r.groupId))),
+      answer(world, 'describeSecurityGroupRules', () =>
+        world.securityGroupRules.filter((r) => ids.includes(r.groupId)),
+      ),
     describePrefixLists: (ids) =>
-      answer(world, 'describePrefixLists', () => world.prefixLists.filter((p) => ids.includes(p.prefixListId))),
+      answer(world, 'describePrefixLists', () =>
+        world.prefixLists.filter((p) => ids.includes(p.prefixListId)),
+      ),
     describeNetworkAcls: (ids) =>
       answer(world, 'describeNetworkAcls', () =>
         world.networkAcls.filter((acl) => acl.subnetIds.some((subnet) => ids.includes(subnet))),
@@ -221,12 +249,19 @@ export function healthyProbe(): DataPlaneResult {
       { address: '10.0.1.10', port: 4000, status: 'connected', latencyMs: 0.8 },
       { address: '10.0.2.10', port: 4000, status: 'connected', latencyMs: 1.2 },
     ],
-    handshake: { address: '10.0.1.10', status: 'greeting', serverVersion: '8.0.11-TiDB-v7.5.2', latencyMs: 3 },
+    handshake: {
+      address: '10.0.1.10',
+      status: 'greeting',
+      serverVersion: '8.0.11-TiDB-v7.5.2',
+      latencyMs: 3,
+    },
   };
 }
 
 /** A data plane answering a fixed result (or hanging), recording every input. */
-export function fakeDataPlane(result: DataPlaneResult | 'hang'): DataPlanePort & { inputs: DataPlaneProbeInput[] } {
+export function fakeDataPlane(
+  result: DataPlaneResult | 'hang',
+): DataPlanePort & { inputs: DataPlaneProbeInput[] } {
   const inputs: DataPlaneProbeInput[] = [];
   return {
     inputs,
@@ -252,7 +287,12 @@ export async function contextFor(
     new AbortController().signal,
   );
   const result: Observed<DataPlaneResult> = { ok: true, value: probe };
-  return { observation, target: deriveTarget(observation), dnsServer, dataPlane: () => Promise.resolve(result) };
+  return {
+    observation,
+    target: deriveTarget(observation),
+    dnsServer,
+    dataPlane: () => Promise.resolve(result),
+  };
 }
 
 /** Runs one check's `run` against a context, turning an early exit (CheckOutcomeError) into its outcome. */

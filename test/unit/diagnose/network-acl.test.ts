@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { awsNetworkAcl, evaluateNacl, freeRuleNumber } from '../../../functions/core/diagnose/checks/aws-network-acl.ts';
+import {
+  awsNetworkAcl,
+  evaluateNacl,
+  freeRuleNumber,
+} from '../../../functions/core/diagnose/checks/aws-network-acl.ts';
 import { EPHEMERAL_PORTS } from '../../../functions/core/diagnose/packet-filter.ts';
 import type { NetworkAclEntry } from '../../../functions/core/model.ts';
 import { ACL_ID, contextFor, healthyWorld, runCheck } from './fakes.ts';
 
-const rule = (ruleNumber: number, ruleAction: 'allow' | 'deny', more: Partial<NetworkAclEntry> = {}): NetworkAclEntry => ({
+const rule = (
+  ruleNumber: number,
+  ruleAction: 'allow' | 'deny',
+  more: Partial<NetworkAclEntry> = {},
+): NetworkAclEntry => ({
   ruleNumber,
   egress: false,
   protocol: '6',
@@ -23,7 +31,9 @@ describe('evaluateNacl', () => {
 
   it('lets a lower-numbered deny win over a later allow, whatever the list order', () => {
     const entries = [rule(200, 'allow'), rule(100, 'deny', { cidrBlock: '10.0.5.0/24' }), DEFAULT_IN];
-    expect(inbound(entries)).toEqual([{ egress: false, ports: { from: 4000, to: 4000 }, cidrs: ['10.0.5.0/24'], ruleNumber: 100 }]);
+    expect(inbound(entries)).toEqual([
+      { egress: false, ports: { from: 4000, to: 4000 }, cidrs: ['10.0.5.0/24'], ruleNumber: 100 },
+    ]);
   });
 
   it('lets a lower-numbered allow win over a later deny', () => {
@@ -32,12 +42,18 @@ describe('evaluateNacl', () => {
 
   it('reports what no rule matches as blocked by the default rule', () => {
     const blocks = inbound([rule(100, 'allow', { cidrBlock: '10.0.0.0/17' }), DEFAULT_IN]);
-    expect(blocks).toEqual([{ egress: false, ports: { from: 4000, to: 4000 }, cidrs: ['10.0.128.0/17'], ruleNumber: undefined }]);
+    expect(blocks).toEqual([
+      { egress: false, ports: { from: 4000, to: 4000 }, cidrs: ['10.0.128.0/17'], ruleNumber: undefined },
+    ]);
     expect(inbound([])).toHaveLength(1);
   });
 
   it('skips rules for other ports and other protocols', () => {
-    const entries = [rule(50, 'deny', { portRange: { from: 22, to: 22 } }), rule(60, 'deny', { protocol: '17' }), rule(100, 'allow')];
+    const entries = [
+      rule(50, 'deny', { portRange: { from: 22, to: 22 } }),
+      rule(60, 'deny', { protocol: '17' }),
+      rule(100, 'allow'),
+    ];
     expect(inbound(entries)).toEqual([]);
   });
 
@@ -47,7 +63,9 @@ describe('evaluateNacl', () => {
       rule(32767, 'deny', { egress: true, protocol: '-1' }),
     ];
     const blocks = evaluateNacl(entries, { egress: true, ports: EPHEMERAL_PORTS, sources: ['10.0.0.0/16'] });
-    expect(blocks).toEqual([{ egress: true, ports: { from: 1024, to: 32767 }, cidrs: ['10.0.0.0/16'], ruleNumber: undefined }]);
+    expect(blocks).toEqual([
+      { egress: true, ports: { from: 1024, to: 32767 }, cidrs: ['10.0.0.0/16'], ruleNumber: undefined },
+    ]);
   });
 
   it('merges neighbouring segments blocked by the same rule', () => {
@@ -56,7 +74,9 @@ describe('evaluateNacl', () => {
       rule(100, 'allow', { egress: true, portRange: { from: 2000, to: 3000 } }),
     ];
     const blocks = evaluateNacl(entries, { egress: true, ports: EPHEMERAL_PORTS, sources: ['10.0.0.0/16'] });
-    expect(blocks).toEqual([{ egress: true, ports: EPHEMERAL_PORTS, cidrs: ['10.0.0.0/16'], ruleNumber: 90 }]);
+    expect(blocks).toEqual([
+      { egress: true, ports: EPHEMERAL_PORTS, cidrs: ['10.0.0.0/16'], ruleNumber: 90 },
+    ]);
   });
 
   it('evaluates IPv6 sources against IPv6 entries', () => {
@@ -100,16 +120,23 @@ describe('aws.network-acl', () => {
 
   it('fails when outbound ephemeral ports are missing', async () => {
     const world = healthyWorld();
-    for (const acl of world.networkAcls) acl.entries = acl.entries.filter((entry) => !entry.egress || entry.ruleNumber === 32767);
+    for (const acl of world.networkAcls)
+      acl.entries = acl.entries.filter((entry) => !entry.egress || entry.ruleNumber === 32767);
     const outcome = await runCheck(awsNetworkAcl, await contextFor(world));
-    expect(outcome.summary).toBe('acl-0abc denies outbound TCP 1024-65535 to 10.0.0.0/16 (the default rule).');
-    expect(outcome.remediation).toContain('--egress --rule-number 10 --protocol tcp --port-range From=1024,To=65535');
+    expect(outcome.summary).toBe(
+      'acl-0abc denies outbound TCP 1024-65535 to 10.0.0.0/16 (the default rule).',
+    );
+    expect(outcome.remediation).toContain(
+      '--egress --rule-number 10 --protocol tcp --port-range From=1024,To=65535',
+    );
   });
 
   it('says to delete the rule when no number below it is free', async () => {
     const world = healthyWorld();
     for (const acl of world.networkAcls) acl.entries.push(rule(1, 'deny'));
     const outcome = await runCheck(awsNetworkAcl, await contextFor(world));
-    expect(outcome.remediation).toContain('aws ec2 delete-network-acl-entry --network-acl-id acl-0abc --ingress --rule-number 1');
+    expect(outcome.remediation).toContain(
+      'aws ec2 delete-network-acl-entry --network-acl-id acl-0abc --ingress --rule-number 1',
+    );
   });
 });

@@ -11,7 +11,11 @@ import {
 const options = (signal = new AbortController().signal): RunOptions => ({
   signal,
   onTimeout: (id) => ({ status: 'fail', summary: `${id} timed out`, remediation: 'wait' }),
-  onCrash: (id, error) => ({ status: 'fail', summary: `${id} crashed: ${String(error)}`, remediation: 'report' }),
+  onCrash: (id, error) => ({
+    status: 'fail',
+    summary: `${id} crashed: ${String(error)}`,
+    remediation: 'report',
+  }),
 });
 
 const pass: CheckOutcome = { status: 'pass', summary: 'ok' };
@@ -48,7 +52,11 @@ describe('runChecks', () => {
     const results = await runChecks(
       [
         { id: 'dns.resolution', dependsOn: [], run: () => fail },
-        { id: 'tcp.connect', dependsOn: [{ id: 'dns.resolution', reason: 'DNS does not point at the endpoint' }], run: () => pass },
+        {
+          id: 'tcp.connect',
+          dependsOn: [{ id: 'dns.resolution', reason: 'DNS does not point at the endpoint' }],
+          run: () => pass,
+        },
         { id: 'aws.endpoint-state', dependsOn: [], run: () => ({ status: 'warn', summary: 'pending' }) },
         { id: 'aws.private-dns', dependsOn: [{ id: 'aws.endpoint-state' }], run: () => pass },
       ],
@@ -68,17 +76,29 @@ describe('runChecks', () => {
         return pass;
       });
     const begin = performance.now();
-    const results = await runChecks([slow('aws.region-match', 120), slow('aws.vpc-dns-attributes', 120), slow('tidb.cluster-state', 10)], null, options());
+    const results = await runChecks(
+      [slow('aws.region-match', 120), slow('aws.vpc-dns-attributes', 120), slow('tidb.cluster-state', 10)],
+      null,
+      options(),
+    );
     expect(performance.now() - begin).toBeLessThan(220);
     expect(started).toHaveLength(3);
-    expect(results.map((r) => r.id)).toEqual(['aws.region-match', 'aws.vpc-dns-attributes', 'tidb.cluster-state']);
+    expect(results.map((r) => r.id)).toEqual([
+      'aws.region-match',
+      'aws.vpc-dns-attributes',
+      'tidb.cluster-state',
+    ]);
   });
 
   it('reports a check still running at the deadline as timed out, without waiting for it', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 50);
     const begin = performance.now();
-    const results = await runChecks([check('dns.resolution', [], () => new Promise(() => {}))], null, options(controller.signal));
+    const results = await runChecks(
+      [check('dns.resolution', [], () => new Promise(() => {}))],
+      null,
+      options(controller.signal),
+    );
     expect(performance.now() - begin).toBeLessThan(500);
     expect(results[0]).toMatchObject({ status: 'fail', summary: 'dns.resolution timed out' });
   });
@@ -97,12 +117,16 @@ describe('runChecks', () => {
       options(),
     );
     expect(results[0]).toMatchObject({ status: 'skip', summary: 'nothing to read' });
-    expect(results[1]).toMatchObject({ status: 'fail', summary: 'aws.az-coverage crashed: Error: boom', remediation: 'report' });
+    expect(results[1]).toMatchObject({
+      status: 'fail',
+      summary: 'aws.az-coverage crashed: Error: boom',
+      remediation: 'report',
+    });
   });
 
   it('refuses a dependency that is not listed earlier', async () => {
-    await expect(runChecks([check('tcp.connect', ['dns.resolution'], () => pass)], null, options())).rejects.toThrow(
-      /not listed before it/,
-    );
+    await expect(
+      runChecks([check('tcp.connect', ['dns.resolution'], () => pass)], null, options()),
+    ).rejects.toThrow(/not listed before it/);
   });
 });
