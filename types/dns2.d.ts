@@ -35,7 +35,10 @@ declare module 'dns2' {
   export type Handler = (request: DnsPacket, send: (response: DnsPacket) => void) => void;
 
   export interface DnsServer {
-    listen(options: { udp?: { port: number; address: string }; tcp?: { port: number; address: string } }): Promise<{
+    listen(options: {
+      udp?: { port: number; address: string };
+      tcp?: { port: number; address: string };
+    }): Promise<{
       udp?: AddressInfo;
       tcp?: AddressInfo;
     }>;

@@ -131,7 +131,7 @@ const NON_PUBLIC = [
   'fc00::/7',
   'fe80::/10',
   '::1/128',
-].map((cidr) => parseCidr(cidr) as IpRange);
+].flatMap((cidr) => parseCidr(cidr) ?? []);
 
 export function isPublicIp(text: string): boolean {
   const range = parseCidr(text);
