@@ -125,8 +125,8 @@ describe('doctor against real local servers', () => {
   it('fails the handshake for a server that accepts but never greets, within the deadline', async () => {
     const port = await onSamePort(ENIS, silentServer);
     const begin = performance.now();
-    const report = await doctor(worldOn(port), { a: ENIS }, 600);
-    expect(performance.now() - begin).toBeLessThan(660);
+    const report = await doctor(worldOn(port), { a: ENIS }, 1000);
+    expect(performance.now() - begin).toBeLessThan(1100);
     expect(check(report, 'tcp.connect')?.status).toBe('pass');
     expect(check(report, 'tidb.handshake')).toMatchObject({
       status: 'fail',
@@ -148,8 +148,8 @@ describe('doctor against real local servers', () => {
   it('fails TCP as dropped packets when the connect times out, within the deadline', async () => {
     const port = await startBlackhole('127.0.0.24');
     const begin = performance.now();
-    const report = await doctor(worldOn(port, ['127.0.0.24']), { a: ['127.0.0.24'] }, 600);
-    expect(performance.now() - begin).toBeLessThan(660);
+    const report = await doctor(worldOn(port, ['127.0.0.24']), { a: ['127.0.0.24'] }, 1000);
+    expect(performance.now() - begin).toBeLessThan(1100);
     expect(check(report, 'tcp.connect')).toMatchObject({
       status: 'fail',
       remediation: expect.stringContaining('sg-0abc'),

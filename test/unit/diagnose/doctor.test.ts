@@ -151,7 +151,7 @@ describe('diagnose', () => {
     ]) {
       world.failures[method] = 'hang';
     }
-    const timeoutMs = 400;
+    const timeoutMs = 1000;
     const begin = performance.now();
     const report = await diagnose(
       { tidb: fakeTidb(world), ec2: fakeEc2(world), dataPlane: fakeDataPlane('hang') },
@@ -168,7 +168,7 @@ describe('diagnose', () => {
   });
 
   it('reports a hanging data plane as a timed-out DNS check by the deadline', async () => {
-    const timeoutMs = 300;
+    const timeoutMs = 1000;
     const begin = performance.now();
     const report = await diagnose(deps(healthyWorld(), fakeDataPlane('hang')), { ...REQUEST, timeoutMs });
     expect(performance.now() - begin).toBeLessThan(timeoutMs * 1.1);
