@@ -168,9 +168,9 @@ export function plan(observed: Observation, settings: ReconcileSettings): Decisi
   const clusterDecision = planCluster(observed, settings);
   if (clusterDecision) return clusterDecision;
   if (isConverged(observed)) return { kind: 'ready' };
-  const serviceDecision = planService(observed);
-  if (serviceDecision) return serviceDecision;
-  return observed.endpoint ? planEndpoint(observed) : planCreate(observed, settings);
+  // Once our endpoint exists the service has done its part: no need to read it again while waiting.
+  if (observed.endpoint) return planEndpoint(observed);
+  return planService(observed) ?? planCreate(observed, settings);
 }
 
 /** What observe() must still read before plan() can decide: keeps converged reconciles cheap. */
@@ -179,9 +179,7 @@ export function detailsNeeded(
   settings: ReconcileSettings,
 ): { service: boolean; createFacts: boolean } {
   if (planCluster(observed, settings) || isConverged(observed)) return { service: false, createFacts: false };
+  if (observed.endpoint) return { service: false, createFacts: false };
   const serviceReady = observed.service !== undefined && planService(observed) === undefined;
-  return {
-    service: observed.service === undefined,
-    createFacts: serviceReady && !observed.endpoint && observed.vpc === undefined,
-  };
+  return { service: observed.service === undefined, createFacts: serviceReady && observed.vpc === undefined };
 }
