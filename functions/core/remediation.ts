@@ -1,53 +1,246 @@
 /**
- * Every fix the app tells a user, in one place so the wording can be reviewed together. Each function
- * returns the exact command (AWS CLI where one exists) or instruction for the situation.
+ * Every user-facing fix the app prints — the doctor's checks and the provisioning autopilot's Blocked
+ * outcomes — in one place so the wording can be reviewed together. Each function returns the exact AWS CLI
+ * command where one exists, else a one-paragraph instruction.
  */
+import { parseCidr } from './diagnose/cidr.ts';
+import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './diagnose/packet-filter.ts';
 
-export const remediation = {
-  resumeCluster: (clusterId: string) =>
-    `Resume the cluster in the TiDB Cloud console, or: curl --digest --user "$TIDB_CLOUD_PUBLIC_KEY:$TIDB_CLOUD_PRIVATE_KEY" -X POST https://dedicated.tidbapi.com/v1beta1/clusters/${clusterId}:resumeCluster`,
+const API_URL = 'https://dedicated.tidbapi.com/v1beta1';
+const PROVISION = (clusterId: string, nodeGroupId: string) =>
+  `npx tidb-privatelink provision --cluster ${clusterId} --node-group ${nodeGroupId} --wait`;
 
-  clusterUnavailable: (clusterId: string, state: string) =>
-    `Cluster ${clusterId} is ${state}; nothing can connect to it until it is ACTIVE again. Check it in the TiDB Cloud console.`,
+function isIpv6(cidr: string): boolean {
+  return parseCidr(cidr)?.family === 6;
+}
 
-  notAws: (provider: string) =>
-    `This cluster runs on ${provider}; AWS PrivateLink reaches only AWS clusters. Use that cloud's private connectivity instead.`,
+// ── TiDB Cloud side ──────────────────────────────────────────────────────────
 
-  otherRegion: (clusterRegion: string, ourRegion: string) =>
-    `PrivateLink is same-region only: deploy tidb-privatelink in ${clusterRegion} (with a VPC there), or connect from ${ourRegion} over VPC peering with the TiDB Cloud network container.`,
+export function clusterNotActive(clusterId: string, state: string): string {
+  if (state === 'PAUSED' || state === 'PAUSING') {
+    return `Resume the cluster: curl --digest -u "$TIDB_CLOUD_PUBLIC_KEY:$TIDB_CLOUD_PRIVATE_KEY" -X POST ${API_URL}/clusters/${clusterId}:resumeCluster -H 'Content-Type: application/json' -d '{}'`;
+  }
+  if (state === 'DELETING' || state === 'DELETED') {
+    return `Cluster ${clusterId} is ${state}: point the doctor at a live cluster (check --cluster).`;
+  }
+  return `Wait until cluster ${clusterId} is ACTIVE in the TiDB Cloud console (it is ${state}), then run the doctor again.`;
+}
 
-  serviceDeleting: (clusterId: string) =>
-    `The private link service of cluster ${clusterId} is being deleted (the cluster or node group is going away); nothing to provision.`,
+export function serviceNotReady(clusterId: string, nodeGroupId: string): string {
+  return `TiDB Cloud creates the private link service 3-5 minutes after the cluster becomes ACTIVE: wait, then run the doctor again. If it stays missing, contact PingCAP support with cluster ${clusterId} and node group ${nodeGroupId}.`;
+}
 
-  enableVpcDns: (vpcId: string, missing: Array<'enableDnsSupport' | 'enableDnsHostnames'>) =>
-    missing
-      .map((attribute) =>
-        attribute === 'enableDnsSupport'
-          ? `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-support '{"Value":true}'`
-          : `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-hostnames '{"Value":true}'`,
-      )
-      .join(' && '),
+export function noNodeGroup(clusterId: string): string {
+  return `Cluster ${clusterId} reports no TiDB node group: pass --node-group <id> with a group from the TiDB Cloud console.`;
+}
 
-  addSupportedSubnet: (vpcId: string, zoneIds: string[]) =>
-    `Create a subnet in ${vpcId} in one of the supported AZ IDs (${zoneIds.join(', ')}) and add it to PRIVATELINK_SUBNET_IDS: aws ec2 create-subnet --vpc-id ${vpcId} --availability-zone-id ${zoneIds[0] ?? '<az-id>'} --cidr-block <free-cidr>`,
+export function registerEndpoint(clusterId: string, nodeGroupId: string, vpceId: string): string {
+  return `Register the endpoint with TiDB Cloud: ${PROVISION(clusterId, nodeGroupId)} (or: curl --digest -u "$TIDB_CLOUD_PUBLIC_KEY:$TIDB_CLOUD_PRIVATE_KEY" -X POST ${API_URL}/clusters/${clusterId}/tidbNodeGroups/${nodeGroupId}/privateEndpointConnections -H 'Content-Type: application/json' -d '{"endpointId":"${vpceId}"}')`;
+}
 
-  adoptOrDeleteForeignEndpoint: (vpcEndpointId: string, clusterId: string, nodeGroupId: string) =>
-    `An endpoint to this service that tidb-privatelink did not create already exists (${vpcEndpointId}). Adopt it: aws ec2 create-tags --resources ${vpcEndpointId} --tags Key=tidb-privatelink:managed-by,Value=tidb-privatelink Key=tidb-privatelink:cluster-id,Value=${clusterId} Key=tidb-privatelink:node-group-id,Value=${nodeGroupId} — or delete it: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpcEndpointId}`,
+export function reRegisterFailedConnection(
+  ids: { clusterId: string; nodeGroupId: string; connectionId: string; vpceId: string },
+  message: string,
+): string {
+  const detail = message ? `TiDB Cloud says: "${message}". ` : '';
+  return `${detail}Delete the failed connection, fix the cause, and register again: curl --digest -u "$TIDB_CLOUD_PUBLIC_KEY:$TIDB_CLOUD_PRIVATE_KEY" -X DELETE ${API_URL}/clusters/${ids.clusterId}/tidbNodeGroups/${ids.nodeGroupId}/privateEndpointConnections/${ids.connectionId} && ${PROVISION(ids.clusterId, ids.nodeGroupId)}`;
+}
 
-  recreateEndpoint: (vpcEndpointId: string) =>
-    `The endpoint was rejected or failed; delete it so the next reconcile creates a new one: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpcEndpointId}`,
+export function connectionDeleting(clusterId: string, nodeGroupId: string): string {
+  return `The connection is being deleted in TiDB Cloud: wait for it to disappear, then ${PROVISION(clusterId, nodeGroupId)}`;
+}
 
-  endpointCreateFailed: (awsMessage: string) =>
-    `AWS refused to create the endpoint: ${awsMessage} Fix the cause (subnets, security groups, endpoint quota), then run: npx tidb-privatelink provision --cluster <clusterId>`,
+// ── Region ───────────────────────────────────────────────────────────────────
 
-  tidbConnectionFailed: (
-    vpcEndpointId: string,
-    clusterId: string,
-    nodeGroupId: string,
-    connectionId: string,
-  ) =>
-    `Check that ${vpcEndpointId} exists in this region and targets the cluster's service, then delete the failed registration so it is retried: curl --digest --user "$TIDB_CLOUD_PUBLIC_KEY:$TIDB_CLOUD_PRIVATE_KEY" -X DELETE https://dedicated.tidbapi.com/v1beta1/clusters/${clusterId}/tidbNodeGroups/${nodeGroupId}/privateEndpointConnections/${connectionId}`,
+export function crossRegion(clusterRegionId: string, awsRegion: string): string {
+  return `PrivateLink is same-region only: run this app in ${clusterRegionId.replace(/^aws-/, '')} (AWS_REGION and a VPC there), or reach the cluster from ${awsRegion} over VPC peering (TiDB Cloud console → Networking → VPC Peering) instead of PrivateLink.`;
+}
 
-  privateDnsConflict: (vpcEndpointId: string, awsMessage: string) =>
-    `AWS could not enable private DNS on ${vpcEndpointId}: ${awsMessage} Another endpoint or a private hosted zone in this VPC claims the name: find it with aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=<vpc> and aws route53 list-hosted-zones-by-vpc --vpc-id <vpc> --vpc-region <region>, remove it, then run: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpcEndpointId} --private-dns-enabled`,
-} as const;
+export function notAwsCluster(cloudProvider: string): string {
+  return `The cluster runs on ${cloudProvider}: AWS PrivateLink reaches only AWS clusters; use that cloud's private connectivity or VPC peering.`;
+}
+
+export function noVpc(): string {
+  return 'Set PRIVATELINK_VPC_ID (or pass --vpc-endpoint <vpce-id>) so the doctor knows which VPC to inspect.';
+}
+
+export function serviceDeleting(clusterId: string): string {
+  return `The private link service of cluster ${clusterId} is being deleted (the cluster or its node group is going away): nothing to provision.`;
+}
+
+// ── VPC and endpoint ─────────────────────────────────────────────────────────
+
+export function enableVpcDns(vpcId: string, missing: { support: boolean; hostnames: boolean }): string {
+  // ModifyVpcAttribute takes one attribute per call.
+  const commands = [
+    missing.support && `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-support '{"Value":true}'`,
+    missing.hostnames &&
+      `aws ec2 modify-vpc-attribute --vpc-id ${vpcId} --enable-dns-hostnames '{"Value":true}'`,
+  ].filter((command): command is string => typeof command === 'string');
+  return commands.join(' && ');
+}
+
+export function createEndpoint(input: {
+  clusterId: string;
+  nodeGroupId: string;
+  vpcId: string;
+  serviceName: string;
+}): string {
+  return `${PROVISION(input.clusterId, input.nodeGroupId)} (or by hand: aws ec2 create-vpc-endpoint --vpc-endpoint-type Interface --vpc-id ${input.vpcId} --service-name ${input.serviceName} --subnet-ids <subnets in the service's AZs> --security-group-ids <sg> --no-private-dns-enabled, then register it with TiDB Cloud)`;
+}
+
+export function replaceEndpoint(
+  vpceId: string,
+  state: string,
+  clusterId: string,
+  nodeGroupId: string,
+): string {
+  return `Endpoint ${vpceId} is ${state} and cannot recover: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId} && ${PROVISION(clusterId, nodeGroupId)}`;
+}
+
+export function wrongService(vpceId: string, serviceName: string): string {
+  return `Endpoint ${vpceId} connects to another service: pass the endpoint of ${serviceName} with --vpc-endpoint, or omit --vpc-endpoint to let the doctor find it.`;
+}
+
+export function enablePrivateDns(vpceId: string, vpcDnsOff: string | undefined): string {
+  const command = `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --private-dns-enabled`;
+  return vpcDnsOff ? `${vpcDnsOff} && ${command}` : command;
+}
+
+export function moveToSupportedZones(vpceId: string, badSubnetIds: string[], supported: string[]): string {
+  return `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --remove-subnet-ids ${badSubnetIds.join(' ')} --add-subnet-ids <a subnet in one of: ${supported.join(', ')}>`;
+}
+
+export function coverMissingZones(vpceId: string, zones: string[]): string {
+  return `For resilience, add a subnet in each uncovered AZ (${zones.join(', ')}): aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --add-subnet-ids <subnet-id>`;
+}
+
+export function addSupportedSubnet(vpcId: string, zoneIds: string[]): string {
+  return `Create a subnet in ${vpcId} in one of the AZ IDs the service supports (${zoneIds.join(', ')}) and add it to PRIVATELINK_SUBNET_IDS: aws ec2 create-subnet --vpc-id ${vpcId} --availability-zone-id ${zoneIds[0] ?? '<az-id>'} --cidr-block <free-cidr>`;
+}
+
+export function adoptOrDeleteForeignEndpoint(vpceId: string, clusterId: string, nodeGroupId: string): string {
+  return `An endpoint to this service that tidb-privatelink did not create already exists (${vpceId}). Adopt it: aws ec2 create-tags --resources ${vpceId} --tags Key=tidb-privatelink:managed-by,Value=tidb-privatelink Key=tidb-privatelink:cluster-id,Value=${clusterId} Key=tidb-privatelink:node-group-id,Value=${nodeGroupId} — or delete it: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
+}
+
+export function endpointCreateFailed(awsMessage: string, clusterId: string, nodeGroupId: string): string {
+  return `AWS refused to create the endpoint: ${awsMessage} Fix the cause (subnets, security groups, the quota of 50 interface endpoints per VPC), then: ${PROVISION(clusterId, nodeGroupId)}`;
+}
+
+export function privateDnsConflict(vpceId: string, vpcId: string, region: string, host: string): string {
+  return `${dnsForeignPrivateAnswer(host, vpcId, region)} Then: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --private-dns-enabled`;
+}
+
+// ── Security groups and network ACLs ─────────────────────────────────────────
+
+export function authorizeIngressFromCidr(groupId: string, port: number, cidr: string): string {
+  if (isIpv6(cidr)) {
+    return `aws ec2 authorize-security-group-ingress --group-id ${groupId} --ip-permissions 'IpProtocol=tcp,FromPort=${port},ToPort=${port},Ipv6Ranges=[{CidrIpv6=${cidr}}]'`;
+  }
+  return `aws ec2 authorize-security-group-ingress --group-id ${groupId} --protocol tcp --port ${port} --cidr ${cidr}`;
+}
+
+export function authorizeIngressFromGroup(groupId: string, port: number, sourceGroupId: string): string {
+  return `aws ec2 authorize-security-group-ingress --group-id ${groupId} --protocol tcp --port ${port} --source-group ${sourceGroupId}`;
+}
+
+export function attachSecurityGroup(vpceId: string): string {
+  return `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --add-security-group-ids <sg-id admitting the TiDB port>`;
+}
+
+export function allowNaclEntry(input: {
+  networkAclId: string;
+  egress: boolean;
+  ruleNumber: number;
+  ports: PortRange;
+  cidr: string;
+}): string {
+  const direction = input.egress ? '--egress' : '--ingress';
+  const block = isIpv6(input.cidr) ? `--ipv6-cidr-block ${input.cidr}` : `--cidr-block ${input.cidr}`;
+  return `aws ec2 create-network-acl-entry --network-acl-id ${input.networkAclId} ${direction} --rule-number ${input.ruleNumber} --protocol tcp --port-range From=${input.ports.from},To=${input.ports.to} ${block} --rule-action allow`;
+}
+
+export function removeBlockingNaclEntry(networkAclId: string, egress: boolean, ruleNumber: number): string {
+  return `Rule ${ruleNumber} denies the traffic and no lower rule number is free: aws ec2 delete-network-acl-entry --network-acl-id ${networkAclId} ${egress ? '--egress' : '--ingress'} --rule-number ${ruleNumber} (then re-add it with a higher number if it is still needed)`;
+}
+
+// ── DNS, TCP and the handshake ───────────────────────────────────────────────
+
+/** The zone a forwarding rule must cover: the host's parent domain. */
+function zoneOf(host: string): string {
+  return host.split('.').slice(1).join('.') || host;
+}
+
+function forwardZone(host: string): string {
+  return `make your resolver forward ${zoneOf(host)} to the VPC resolver (169.254.169.253, or the VPC CIDR base + 2), e.g. with a Route 53 Resolver forwarding rule or a conditional forwarder`;
+}
+
+export function dnsNoAnswer(input: {
+  host: string;
+  vpceId: string | undefined;
+  privateDnsEnabled: boolean | undefined;
+  customResolver: boolean;
+}): string {
+  if (input.vpceId && input.privateDnsEnabled === false) {
+    return `Private DNS is off: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${input.vpceId} --private-dns-enabled`;
+  }
+  if (input.customResolver) return `The resolver does not know ${input.host}: ${forwardZone(input.host)}.`;
+  if (!input.vpceId) return `No endpoint serves ${input.host}: create one (see aws.endpoint-state).`;
+  return `Query from inside the VPC (the name exists only in the endpoint's private hosted zone), or ${forwardZone(input.host)}.`;
+}
+
+export function dnsPublicAnswer(input: {
+  host: string;
+  vpceId: string | undefined;
+  customResolver: boolean;
+}): string {
+  const enable = input.vpceId
+    ? `aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${input.vpceId} --private-dns-enabled`
+    : 'create the endpoint with private DNS (see aws.endpoint-state)';
+  const forward = input.customResolver ? `; then ${forwardZone(input.host)}` : '';
+  return `The public record answers, so clients would leave the VPC: ${enable}${forward}.`;
+}
+
+export function dnsForeignPrivateAnswer(host: string, vpcId: string | undefined, region: string): string {
+  const vpc = vpcId ?? '<vpc-id>';
+  return `Another endpoint or private hosted zone claims ${host}: find it with aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=${vpc} and aws route53 list-hosted-zones-by-vpc --vpc-id ${vpc} --vpc-region ${region}, then remove it or disable its private DNS.`;
+}
+
+export function dnsResolverFailed(server: string, host: string): string {
+  return `The resolver ${server} did not answer for ${host}: check that it is reachable from here (UDP/TCP 53 in security groups and network ACLs) and that it forwards ${zoneOf(host)} to the VPC resolver.`;
+}
+
+export function tcpTimedOut(securityGroupIds: string[], port: number): string {
+  const groups = securityGroupIds.length > 0 ? securityGroupIds.join(', ') : 'the endpoint security groups';
+  return `Packets are dropped: admit TCP ${port} from this client in ${groups} and in the endpoint subnets' network ACLs (inbound ${port}, outbound ${formatPorts(EPHEMERAL_PORTS)}); the commands are under aws.security-group-ingress and aws.network-acl.`;
+}
+
+export function tcpRefused(port: number, clusterId: string): string {
+  return `Nothing accepts TCP ${port} behind the endpoint: check that ${port} is the cluster's port (the connection's port in TiDB Cloud) and that cluster ${clusterId} and its connection are ACTIVE.`;
+}
+
+export function notTidb(address: string, port: number): string {
+  return `${address}:${port} is answered by a server that is not TiDB: check that DNS and the port point at the cluster's endpoint (see dns.resolution) and that no other service shares the address.`;
+}
+
+export function noGreeting(clusterId: string): string {
+  return `The endpoint accepts connections but TiDB sends no greeting: check that cluster ${clusterId} is ACTIVE; if it is, contact PingCAP support with the cluster id and the endpoint id.`;
+}
+
+export function loginFailed(message: string): string {
+  return `Login failed (${message}): check the user and password, and pass the cluster's CA certificate (TiDB Cloud console → Connect) when the server's certificate is not publicly trusted.`;
+}
+
+// ── The doctor itself ────────────────────────────────────────────────────────
+
+export function apiCallFailed(action: string, message: string): string {
+  return `${action} failed: ${message}. If this is an authorization error, grant ${action} to the caller; then run the doctor again.`;
+}
+
+export function timedOut(what: string): string {
+  return `${what} did not finish in time: run again with a larger --timeout-ms; if it still times out, check network access to the AWS and TiDB Cloud APIs and the resolver.`;
+}
+
+export function checkCrashed(id: string): string {
+  return `The ${id} check failed unexpectedly: run again; if it repeats, report it with the evidence above.`;
+}

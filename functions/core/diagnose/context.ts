@@ -9,9 +9,9 @@ import {
   type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
+import { apiCallFailed, timedOut } from '../remediation.ts';
 import type { Observation, ObservationError, Observed } from './gather.ts';
 import type { DataPlaneResult } from './ports.ts';
-import { apiCallFailed, timedOut } from './remediation.ts';
 import { type CheckOutcome, CheckOutcomeError, type Dependency } from './runner.ts';
 
 export interface Target {

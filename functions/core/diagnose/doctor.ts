@@ -5,13 +5,13 @@
  */
 import { UsageError } from '../errors.ts';
 import type { Clock, Ec2Port, TidbCloudPort } from '../ports.ts';
+import { checkCrashed, timedOut } from '../remediation.ts';
 import { CHECKS } from './checks/index.ts';
 import { parseCidr } from './cidr.ts';
 import { type DiagnoseContext, deriveTarget, type Target } from './context.ts';
 import { deadlineSignal } from './deadline.ts';
 import { type GatherRequest, gather, type Observed, observer } from './gather.ts';
 import type { DataPlanePort, DataPlaneResult, DbCredentials } from './ports.ts';
-import { checkCrashed, timedOut } from './remediation.ts';
 import { type DiagnosticReport, isHealthy } from './report.ts';
 import { runChecks } from './runner.ts';
 

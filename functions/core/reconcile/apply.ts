@@ -9,7 +9,7 @@ import {
   type PrivateEndpointConnection,
 } from '../model.ts';
 import type { CallOptions } from '../ports.ts';
-import { remediation } from '../remediation.ts';
+import * as fix from '../remediation.ts';
 import { findConnection } from './observe.ts';
 import type { Action, AppliedAction, Decision, Observation, ReconcileDeps } from './types.ts';
 
@@ -66,7 +66,11 @@ async function createEndpoint(
         kind: 'blocked',
         reason: 'ENDPOINT_CREATE_FAILED',
         message: `AWS refused to create the endpoint (${error.awsCode}): ${error.message}`,
-        remediation: remediation.endpointCreateFailed(error.message),
+        remediation: fix.endpointCreateFailed(
+          error.message,
+          observed.cluster.clusterId,
+          observed.tidbNodeGroupId,
+        ),
       };
     }
     throw error;
@@ -119,7 +123,12 @@ async function enablePrivateDns(
         kind: 'blocked',
         reason: 'PRIVATE_DNS_FAILED',
         message: `AWS could not enable private DNS on ${vpcEndpointId}: ${error.message}`,
-        remediation: remediation.privateDnsConflict(vpcEndpointId, error.message),
+        remediation: fix.privateDnsConflict(
+          vpcEndpointId,
+          deps.settings.vpcId,
+          deps.settings.region,
+          observed.service?.serviceDnsName ?? observed.connection?.host ?? '<host>',
+        ),
       };
     }
     throw error;

@@ -1,5 +1,5 @@
 import { awsRegionOf, type ClusterState } from '../model.ts';
-import { remediation } from '../remediation.ts';
+import * as fix from '../remediation.ts';
 import { selectSubnets, toZoneIds } from './select-subnets.ts';
 import type { Decision, Observation, ReconcileSettings } from './types.ts';
 
@@ -24,7 +24,7 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
     return blocked(
       'NOT_AWS',
       `Cluster ${cluster.clusterId} is not on AWS.`,
-      remediation.notAws(cluster.cloudProvider),
+      fix.notAwsCluster(cluster.cloudProvider),
     );
   }
   const clusterRegion = awsRegionOf(cluster.regionId);
@@ -32,7 +32,7 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
     return blocked(
       'REGION_MISMATCH',
       `Cluster ${cluster.clusterId} is in ${cluster.regionId}, this stack in aws-${settings.region}: PrivateLink is same-region only.`,
-      remediation.otherRegion(cluster.regionId, settings.region),
+      fix.crossRegion(cluster.regionId, settings.region),
     );
   }
   if (cluster.state === 'ACTIVE') return undefined;
@@ -42,13 +42,13 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
     return blocked(
       'CLUSTER_PAUSED',
       `Cluster ${cluster.clusterId} is ${cluster.state}.`,
-      remediation.resumeCluster(cluster.clusterId),
+      fix.clusterNotActive(cluster.clusterId, cluster.state),
     );
   }
   return blocked(
     'CLUSTER_UNAVAILABLE',
     `Cluster ${cluster.clusterId} is ${cluster.state}.`,
-    remediation.clusterUnavailable(cluster.clusterId, cluster.state),
+    fix.clusterNotActive(cluster.clusterId, cluster.state),
   );
 }
 
@@ -65,7 +65,7 @@ function planService(observed: Observation): Decision | undefined {
     return blocked(
       'SERVICE_DELETING',
       'The private link service is being deleted.',
-      remediation.serviceDeleting(observed.cluster.clusterId),
+      fix.serviceDeleting(observed.cluster.clusterId),
     );
   }
   if (service?.state !== 'ACTIVE' || !service.serviceName) {
@@ -85,7 +85,7 @@ function planCreate(observed: Observation, settings: ReconcileSettings): Decisio
     return blocked(
       'FOREIGN_ENDPOINT',
       `Endpoint ${foreign.vpcEndpointId} to ${service.serviceName} exists in ${settings.vpcId} without the managed-by tag.`,
-      remediation.adoptOrDeleteForeignEndpoint(foreign.vpcEndpointId, cluster.clusterId, tidbNodeGroupId),
+      fix.adoptOrDeleteForeignEndpoint(foreign.vpcEndpointId, cluster.clusterId, tidbNodeGroupId),
     );
   }
   const missingDns = (['enableDnsSupport', 'enableDnsHostnames'] as const).filter(
@@ -95,7 +95,10 @@ function planCreate(observed: Observation, settings: ReconcileSettings): Decisio
     return blocked(
       'VPC_DNS_ATTRIBUTES',
       `VPC ${settings.vpcId} has ${missingDns.join(' and ')} off; private DNS for the endpoint needs both on.`,
-      remediation.enableVpcDns(settings.vpcId, missingDns),
+      fix.enableVpcDns(settings.vpcId, {
+        support: !vpc.dns.enableDnsSupport,
+        hostnames: !vpc.dns.enableDnsHostnames,
+      }),
     );
   }
   // EC2's own answer is the customer-side truth; TiDB's list is the fallback when EC2 lists none.
@@ -107,7 +110,7 @@ function planCreate(observed: Observation, settings: ReconcileSettings): Decisio
     return blocked(
       'NO_SUPPORTED_SUBNET',
       `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${supported.join(', ')}); AWS would reject the endpoint.`,
-      remediation.addSupportedSubnet(settings.vpcId, supported),
+      fix.addSupportedSubnet(settings.vpcId, supported),
     );
   }
   return {
@@ -123,7 +126,7 @@ function planEndpoint(observed: Observation): Decision {
     return blocked(
       'ENDPOINT_REJECTED',
       `Endpoint ${endpoint.vpcEndpointId} is ${endpoint.state}.`,
-      remediation.recreateEndpoint(endpoint.vpcEndpointId),
+      fix.replaceEndpoint(endpoint.vpcEndpointId, endpoint.state, cluster.clusterId, tidbNodeGroupId),
     );
   }
   if (!connection || connection.endpointState === 'DISCOVERED') {
@@ -134,11 +137,14 @@ function planEndpoint(observed: Observation): Decision {
       return blocked(
         'TIDB_CONNECTION_FAILED',
         `TiDB Cloud failed the connection for ${endpoint.vpcEndpointId}: ${connection.message || 'no message'}`,
-        remediation.tidbConnectionFailed(
-          endpoint.vpcEndpointId,
-          cluster.clusterId,
-          tidbNodeGroupId,
-          connection.privateEndpointConnectionId,
+        fix.reRegisterFailedConnection(
+          {
+            clusterId: cluster.clusterId,
+            nodeGroupId: tidbNodeGroupId,
+            connectionId: connection.privateEndpointConnectionId,
+            vpceId: endpoint.vpcEndpointId,
+          },
+          connection.message,
         ),
       );
     case 'PENDING':

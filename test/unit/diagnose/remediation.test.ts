@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as fix from '../../../functions/core/diagnose/remediation.ts';
+import * as fix from '../../../functions/core/remediation.ts';
 
 describe('remediation catalog', () => {
   it('authorizes security-group ingress for IPv4, IPv6 and a source group', () => {

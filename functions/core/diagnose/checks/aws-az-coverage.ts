@@ -1,6 +1,6 @@
 import type { AvailabilityZone } from '../../model.ts';
+import { coverMissingZones, moveToSupportedZones } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
-import { coverMissingZones, moveToSupportedZones } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>

@@ -1,6 +1,6 @@
 import type { VpcEndpointState } from '../../model.ts';
+import { createEndpoint, replaceEndpoint, wrongService } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
-import { createEndpoint, replaceEndpoint, wrongService } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** Waiting for TiDB Cloud to accept: normal for a few minutes after creation. */

@@ -1,4 +1,5 @@
 import type { NetworkAcl, NetworkAclEntry } from '../../model.ts';
+import { allowNaclEntry, removeBlockingNaclEntry } from '../../remediation.ts';
 import { type IpRange, intersect, parseCidr, subtract, toCidrs } from '../cidr.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import {
@@ -11,7 +12,6 @@ import {
   rangeOf,
   rulePorts,
 } from '../packet-filter.ts';
-import { allowNaclEntry, removeBlockingNaclEntry } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** EC2 lists the unchangeable default (`*`) rule with this number. */

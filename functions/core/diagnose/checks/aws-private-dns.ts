@@ -1,5 +1,5 @@
+import { enablePrivateDns, enableVpcDns } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf } from '../context.ts';
-import { enablePrivateDns, enableVpcDns } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 export const awsPrivateDns: Check<DiagnoseContext> = {

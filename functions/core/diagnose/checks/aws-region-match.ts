@@ -1,6 +1,6 @@
 import { awsRegionOf } from '../../model.ts';
+import { crossRegion, notAwsCluster } from '../../remediation.ts';
 import type { DiagnoseContext } from '../context.ts';
-import { crossRegion, notAwsCluster } from '../remediation.ts';
 import type { Check } from '../runner.ts';
 
 export const awsRegionMatch: Check<DiagnoseContext> = {

@@ -1,5 +1,5 @@
+import { enableVpcDns, noVpc } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
-import { enableVpcDns, noVpc } from '../remediation.ts';
 import type { Check } from '../runner.ts';
 
 export const awsVpcDnsAttributes: Check<DiagnoseContext> = {

@@ -1,7 +1,12 @@
+import {
+  dnsForeignPrivateAnswer,
+  dnsNoAnswer,
+  dnsPublicAnswer,
+  dnsResolverFailed,
+} from '../../remediation.ts';
 import { isPublicIp, sameIp } from '../cidr.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import type { DnsOutcome } from '../ports.ts';
-import { dnsForeignPrivateAnswer, dnsNoAnswer, dnsPublicAnswer, dnsResolverFailed } from '../remediation.ts';
 import { type Check, type CheckOutcome, CheckOutcomeError } from '../runner.ts';
 
 const HOST_KNOWN = {

@@ -1,8 +1,8 @@
+import { tcpRefused, tcpTimedOut } from '../../remediation.ts';
 import { sameIp } from '../cidr.ts';
 import { type DiagnoseContext, need, type Target } from '../context.ts';
 import type { Observation } from '../gather.ts';
 import type { TcpOutcome, TcpStatus } from '../ports.ts';
-import { tcpRefused, tcpTimedOut } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** What each failure means, most telling first. */

@@ -1,6 +1,6 @@
 import type { ClusterState } from '../../model.ts';
+import { clusterNotActive } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
-import { clusterNotActive } from '../remediation.ts';
 import type { Check } from '../runner.ts';
 
 /** States in which the cluster keeps serving SQL: worth a warning, not a failure. */

@@ -1,6 +1,6 @@
 import type { PrivateEndpointConnection } from '../../model.ts';
+import { connectionDeleting, registerEndpoint, reRegisterFailedConnection } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
-import { connectionDeleting, registerEndpoint, reRegisterFailedConnection } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 function evidenceOf(connection: PrivateEndpointConnection): Record<string, unknown> {

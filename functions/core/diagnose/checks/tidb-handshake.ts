@@ -1,6 +1,6 @@
+import { loginFailed, noGreeting, notTidb, timedOut } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import type { HandshakeOutcome } from '../ports.ts';
-import { loginFailed, noGreeting, notTidb, timedOut } from '../remediation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** TiDB's greeting carries a MySQL-compatible version with `TiDB` in it, e.g. `8.0.11-TiDB-v7.5.2`. */

@@ -1,5 +1,5 @@
+import { noNodeGroup, serviceNotReady } from '../../remediation.ts';
 import { type DiagnoseContext, unobservable } from '../context.ts';
-import { noNodeGroup, serviceNotReady } from '../remediation.ts';
 import type { Check } from '../runner.ts';
 
 export const tidbServiceReady: Check<DiagnoseContext> = {
