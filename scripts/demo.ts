@@ -40,7 +40,7 @@ async function cli(world: World, args: string[]): Promise<void> {
     PRIVATELINK_SUBNET_IDS: world.settings.subnetIds.join(','),
   };
   say(`$ tidb-privatelink ${args.join(' ')}`);
-  const run = await runCliWith(args, env, { ...world.deps, events: world.events });
+  const run = await runCliWith(args, env, world.cliDeps);
   process.stdout.write(run.stdout);
   if (run.stderr) process.stdout.write(run.stderr.replace(/^/gm, '  (stderr) '));
   say();

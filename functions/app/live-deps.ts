@@ -1,6 +1,7 @@
 import { createAwsClients } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
 import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import { TidbCloudClient } from '../adapters/tidbcloud/client.ts';
@@ -37,5 +38,6 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     ec2: new Ec2Adapter(clients.ec2),
     events,
     clock: systemClock,
+    dataPlane: new LocalDataPlane(),
   };
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
 import type { Flags } from './args.ts';
 
@@ -8,6 +9,8 @@ export interface CliDeps {
   ec2: Ec2Port;
   events: EventsPort;
   clock: Clock;
+  /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
+  dataPlane: DataPlanePort;
 }
 
 export interface CliContext {

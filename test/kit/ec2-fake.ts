@@ -460,6 +460,18 @@ export class Ec2Fake implements Ec2Port {
     this.#injected.set(operation, queue);
   }
 
+  /** Every endpoint as it is now, without counting a call: for stand-ins that play the VPC's network. */
+  peekEndpoints(): VpcEndpoint[] {
+    return [...this.#endpoints.values()].map(publicEndpoint);
+  }
+
+  /** Security-group rules as they are now, without counting a call (see `peekEndpoints`). */
+  peekSecurityGroupRules(groupIds: string[]): SecurityGroupRule[] {
+    return groupIds.flatMap((groupId) =>
+      (this.#securityGroups.get(groupId)?.rules ?? []).map((rule) => ({ ...rule })),
+    );
+  }
+
   resetCalls(): void {
     for (const operation of Object.keys(this.calls) as Ec2Operation[]) this.calls[operation] = 0;
   }

@@ -4,7 +4,9 @@
  * rejection, ClientToken, private DNS) and the two linked the way TiDB and AWS are linked — TiDB accepting
  * a connection makes the AWS endpoint `available`, an endpoint that does not exist makes TiDB fail it.
  */
+import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import type { CliDeps } from '../../functions/cli/context.ts';
 import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
 import type { ReconcileDeps, ReconcileSettings } from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
@@ -78,6 +80,8 @@ export interface World {
   clock: Clock;
   settings: ReconcileSettings;
   deps: ReconcileDeps;
+  /** The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake). */
+  cliDeps: CliDeps;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -125,6 +129,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     clock,
     settings,
     deps: { tidb, ec2, events, clock, settings },
+    cliDeps: { tidb, ec2, events, clock, dataPlane: new LocalDataPlane() },
     addCluster,
     close: () => sim.close(),
   };

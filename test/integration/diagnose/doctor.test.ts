@@ -20,7 +20,7 @@ import {
   silentServer,
   startBlackhole,
   startDns,
-} from './servers.ts';
+} from '../../kit/local-servers.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];
 

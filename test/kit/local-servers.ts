@@ -16,14 +16,20 @@ export async function closeAll(): Promise<void> {
 /** An A answer (addresses), an rcode, or silence (the query is dropped, so the client times out). */
 export type DnsRecord = { a: string[] } | { rcode: 'NXDOMAIN' | 'SERVFAIL' } | 'silent';
 
-/** A DNS server on 127.0.0.1; unknown names get NXDOMAIN, AAAA queries an empty NOERROR. Returns `ip:port`. */
-export async function startDns(records: Record<string, DnsRecord>): Promise<string> {
+/**
+ * A DNS server on 127.0.0.1; unknown names get NXDOMAIN, AAAA queries an empty NOERROR. Records are a table,
+ * or a function asked on every query (a resolver whose answers follow some other state). Returns `ip:port`.
+ */
+export async function startDns(
+  records: Record<string, DnsRecord> | ((name: string) => DnsRecord | undefined),
+): Promise<string> {
+  const lookup = typeof records === 'function' ? records : (name: string) => records[name];
   const server = createDnsServer({
     udp: true,
     handle: (request, send) => {
       const response = Packet.createResponseFromRequest(request);
       const [question] = request.questions;
-      const record = question ? records[question.name.toLowerCase()] : undefined;
+      const record = question ? lookup(question.name.toLowerCase()) : undefined;
       if (record === 'silent') return;
       if (!record || 'rcode' in record) {
         response.header.rcode = Packet.RCODE[record ? record.rcode : 'NXDOMAIN'];

@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HEALTH_TAG } from '../../../functions/core/model.ts';
+import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
+import { type ProbeDeps, type ProbeSettings, probeAll } from '../../../functions/core/probe/probe.ts';
+import { provision } from '../../../functions/core/reconcile/reconcile.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
+import { startWorld, type World } from '../../kit/world.ts';
+
+let world: World;
+let vpc: VpcStandIn;
+let recorded: Array<{ clusterId: string; figures: ProbeFigures }>;
+let deps: ProbeDeps;
+let settings: ProbeSettings;
+let clusterId: string;
+
+beforeEach(async () => {
+  world = await startWorld();
+  vpc = await startVpcStandIn(world.ec2, { sourceCidr: world.ec2.world.cidrBlock });
+  const cluster = world.addCluster({ port: vpc.port });
+  clusterId = cluster.clusterId;
+  vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+  const outcome = await provision(world.deps, { clusterId }, { deadline: world.clock.now() + 3_600_000 });
+  expect(outcome.phase).toBe('Ready');
+  recorded = [];
+  deps = {
+    ...world.cliDeps,
+    dataPlane: vpc.dataPlane,
+    metrics: { record: (id, figures) => recorded.push({ clusterId: id, figures }) },
+  };
+  settings = { region: 'us-east-1', dnsServer: vpc.dnsServer, timeoutMs: 1500, concurrency: 4 };
+  world.events.published.length = 0;
+});
+
+afterEach(async () => {
+  await vpc.close();
+  await world.close();
+});
+
+const healthChanges = () => world.events.ofType(DETAIL_TYPES.healthChanged).map((e) => e.detail);
+
+function revokeTidbPort(): void {
+  world.ec2.revokeRules(
+    world.ec2.world.securityGroupId,
+    (rule) => rule.fromPort === 4000 || rule.toPort === 4000,
+  );
+  // The default world admits 4000; this cluster listens on the stand-in's port, so revoke that one too.
+  world.ec2.revokeRules(world.ec2.world.securityGroupId, () => true);
+}
+
+describe('probeAll', () => {
+  it('probes a Ready endpoint from inside the VPC: healthy, with DNS, TCP and handshake latencies', async () => {
+    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+      ipProtocol: 'tcp',
+      fromPort: vpc.port,
+      toPort: vpc.port,
+      cidrIpv4: world.ec2.world.cidrBlock,
+    });
+    const [probe] = await probeAll(deps, settings);
+    expect(probe).toMatchObject({ clusterId, health: 'healthy', previousHealth: null, failing: [] });
+    expect(recorded).toHaveLength(1);
+    const figures = recorded[0]?.figures;
+    expect(figures?.healthy).toBe(1);
+    for (const ms of [figures?.dnsMs, figures?.tcpMs, figures?.handshakeMs]) {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThan(1500);
+    }
+    expect(world.events.ofType(DETAIL_TYPES.probeCompleted)[0]?.detail).toMatchObject({
+      clusterId,
+      healthy: true,
+    });
+    expect(healthChanges()).toEqual([expect.objectContaining({ previous: null, current: 'healthy' })]);
+    const [endpoint] = await world.ec2.listManagedEndpoints();
+    expect(endpoint?.tags[HEALTH_TAG]).toBe('healthy');
+  });
+
+  it('emits Health Changed only when health flips: break the security group, then heal it', async () => {
+    const admitPort = () =>
+      world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+        ipProtocol: 'tcp',
+        fromPort: vpc.port,
+        toPort: vpc.port,
+        cidrIpv4: world.ec2.world.cidrBlock,
+      });
+    admitPort();
+    await probeAll(deps, settings);
+    await probeAll(deps, settings);
+    expect(healthChanges()).toHaveLength(1);
+    expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(2);
+
+    revokeTidbPort();
+    const [broken] = await probeAll(deps, settings);
+    expect(broken).toMatchObject({ health: 'unhealthy', previousHealth: 'healthy' });
+    expect(broken?.failing).toEqual(expect.arrayContaining(['aws.security-group-ingress', 'tcp.connect']));
+    expect(recorded.at(-1)?.figures.healthy).toBe(0);
+
+    admitPort();
+    const [healed] = await probeAll(deps, settings);
+    expect(healed).toMatchObject({ health: 'healthy', previousHealth: 'unhealthy' });
+    expect(healthChanges().map((change) => `${change.previous}→${change.current}`)).toEqual([
+      'null→healthy',
+      'healthy→unhealthy',
+      'unhealthy→healthy',
+    ]);
+  });
+
+  it('reads TiDB Cloud in batches: two list calls and one service read per endpoint', async () => {
+    world.sim.clearRequests();
+    await probeAll(deps, settings);
+    const { byOperation } = world.sim.stats();
+    expect(byOperation).toEqual({ listClusters: 1, listConnections: 1, getPrivateLinkService: 1 });
+  });
+
+  it('reports an endpoint that fell out of available as unhealthy: its private name no longer resolves', async () => {
+    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+      ipProtocol: 'tcp',
+      fromPort: vpc.port,
+      toPort: vpc.port,
+      cidrIpv4: world.ec2.world.cidrBlock,
+    });
+    const [endpoint] = world.ec2.peekEndpoints();
+    world.ec2.setEndpointState(endpoint?.vpcEndpointId ?? '', 'pendingAcceptance');
+    const [probe] = await probeAll(deps, settings);
+    expect(probe?.health).toBe('unhealthy');
+    expect(probe?.failing).toContain('dns.resolution');
+  });
+});

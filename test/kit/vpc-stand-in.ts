@@ -1,0 +1,91 @@
+/**
+ * The customer VPC's network, played on loopback so the doctor and the probe run for real end to end:
+ * - the endpoint's ENI addresses are loopback addresses the kit chooses (127.0.0.11, …), handed to the EC2
+ *   fake before the endpoint is created, and a TiDB-greeting MySQL-protocol server (mysql2) listens on each;
+ * - a real DNS server plays the VPC resolver: it answers a cluster's private name with the ENI addresses only
+ *   while the EC2 fake says the managed endpoint has private DNS on (else NXDOMAIN, as AWS does);
+ * - a packet filter in front of the TCP prober drops what the fake's security groups would not admit, so the
+ *   connect times out as it would in AWS (loopback itself has no security groups).
+ * The filter and the resolver are stand-ins for AWS behaviour the sandbox cannot show; everything else is real.
+ */
+
+import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
+import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
+import { evaluateIngress } from '../../functions/core/diagnose/checks/aws-security-group-ingress.ts';
+import type { TcpOutcome } from '../../functions/core/diagnose/ports.ts';
+import type { Ec2Fake } from './ec2-fake.ts';
+import { closeAll, mysqlServer, onSamePort, startDns } from './local-servers.ts';
+
+export const TIDB_GREETING = '8.0.11-TiDB-v7.5.2';
+
+export interface VpcStandIn {
+  /** `127.0.0.1:port` of the VPC resolver stand-in: pass it as --dns-server. */
+  dnsServer: string;
+  /** The TiDB port every ENI address listens on: create the cluster with it. */
+  port: number;
+  addresses: string[];
+  /** The data plane with the packet filter in front of TCP. */
+  dataPlane: LocalDataPlane;
+  /** Names the resolver knows: a cluster's private DNS name and its endpoint service. */
+  serve(host: string, serviceName: string): void;
+  close(): Promise<void>;
+}
+
+function filteredProber(ec2: Ec2Fake, sourceCidr: string): TcpProber {
+  const admitted = (address: string, port: number): boolean => {
+    const endpoint = ec2
+      .peekEndpoints()
+      .find((e) => ec2.endpointAddresses(e.vpcEndpointId).includes(address));
+    if (!endpoint) return true;
+    const verdict = evaluateIngress({
+      rules: ec2.peekSecurityGroupRules(endpoint.securityGroupIds),
+      prefixLists: [],
+      port,
+      source: { kind: 'cidr', label: sourceCidr, cidrs: [sourceCidr], securityGroupIds: [] },
+    });
+    return verdict.notAdmitted.length === 0;
+  };
+  return {
+    async connect(address, port, timeoutMs, signal): Promise<TcpOutcome> {
+      if (admitted(address, port)) return probeTcp(address, port, timeoutMs, signal);
+      // A dropped SYN: nothing answers until the prober gives up.
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        });
+      });
+      return { address, port, status: 'timeout', latencyMs: timeoutMs };
+    },
+  };
+}
+
+/**
+ * Call before the endpoint is created (the fake hands the addresses to the next ENIs), then create the
+ * cluster with `port` and `serve()` its private DNS name.
+ */
+export async function startVpcStandIn(
+  ec2: Ec2Fake,
+  options: { addresses?: string[]; sourceCidr: string; serverVersion?: string },
+): Promise<VpcStandIn> {
+  const addresses = options.addresses ?? ['127.0.0.11', '127.0.0.12'];
+  ec2.useEniAddresses(addresses);
+  const port = await onSamePort(addresses, () => mysqlServer(options.serverVersion ?? TIDB_GREETING));
+  const names = new Map<string, string>();
+  const dnsServer = await startDns((name) => {
+    const serviceName = names.get(name);
+    const endpoint = ec2
+      .peekEndpoints()
+      .find((e) => e.serviceName === serviceName && e.privateDnsEnabled && e.state === 'available');
+    return endpoint ? { a: ec2.endpointAddresses(endpoint.vpcEndpointId) } : undefined;
+  });
+  return {
+    dnsServer,
+    port,
+    addresses,
+    dataPlane: new LocalDataPlane({ tcp: filteredProber(ec2, options.sourceCidr) }),
+    serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
+    close: closeAll,
+  };
+}
