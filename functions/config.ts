@@ -20,6 +20,18 @@ export interface Config {
     eventBus: string;
     eventSource: string;
   };
+  /** The in-VPC side of diagnostics (probe and troubleshoot functions); absent in the CLI. */
+  probe: {
+    /** The data-plane function (VPC-attached) the control plane invokes for DNS, TCP and the handshake. */
+    dataPlaneFunction?: string;
+    /** The data plane's own security group and subnets: the traffic source the SG/NACL checks evaluate. */
+    securityGroupIds: string[];
+    subnetIds: string[];
+    /** Optional Secrets Manager secret {"user","password","ca"?} for a TLS login and SELECT 1 timing. */
+    sqlSecretArn?: string;
+    /** A custom resolver to test instead of the VPC's own (e.g. a Route 53 Resolver inbound endpoint). */
+    dnsServer?: string;
+  };
 }
 
 export const DEFAULT_API_URL = 'https://dedicated.tidbapi.com/v1beta1';
@@ -30,6 +42,8 @@ export const DEFAULT_REQUESTS_PER_MINUTE = 95;
 export interface ConfigNeeds {
   apiKeys?: 'env' | 'secret' | 'either';
   vpc?: boolean;
+  /** The probe and troubleshoot functions: they need the data-plane function's name. */
+  probe?: boolean;
 }
 
 const ID_LIST = /^[a-z]+-[0-9a-f]+$/;
@@ -105,7 +119,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     ...(needs.apiKeys ? apiKeyProblems(env, needs.apiKeys) : []),
     ...(region ? [] : ['AWS_REGION is not set']),
     ...(needs.vpc ? vpcProblems(env) : []),
+    ...(needs.probe && !nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION)
+      ? ['PRIVATELINK_DATA_PLANE_FUNCTION is not set']
+      : []),
   ];
+  const source = nonEmpty(env.PRIVATELINK_EVENT_SOURCE);
+  if (source?.startsWith('aws.'))
+    problems.push(`PRIVATELINK_EVENT_SOURCE "${source}" may not start with "aws." (reserved by AWS)`);
   const projectId = nonEmpty(env.TIDB_CLOUD_PROJECT_ID);
   const rate = nonEmpty(env.TIDB_CLOUD_REQUESTS_PER_MINUTE) ?? String(DEFAULT_REQUESTS_PER_MINUTE);
   if (!/^\d+$/.test(rate) || Number(rate) < 1) {
@@ -129,7 +149,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       subnetIds: list(env.PRIVATELINK_SUBNET_IDS),
       securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
       eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
-      eventSource: nonEmpty(env.PRIVATELINK_EVENT_SOURCE) ?? 'tidb-privatelink',
+      eventSource: source ?? 'tidb-privatelink',
+    },
+    probe: {
+      dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),
+      securityGroupIds: list(env.PRIVATELINK_PROBE_SECURITY_GROUP_IDS),
+      subnetIds: list(env.PRIVATELINK_PROBE_SUBNET_IDS),
+      sqlSecretArn: nonEmpty(env.TIDB_SQL_SECRET_ARN),
+      dnsServer: nonEmpty(env.PRIVATELINK_DNS_SERVER),
     },
   };
 }

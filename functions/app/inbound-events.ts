@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import type { DataPlaneProbeInput } from '../core/diagnose/ports.ts';
 import { UsageError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import type { ReconcileKey } from '../core/reconcile/types.ts';
@@ -47,3 +49,40 @@ export function clusterKeyOf(
 
 export const PROVISION_TRIGGERS = [DETAIL_TYPES.clusterDetected];
 export const TROUBLESHOOT_TRIGGERS = [DETAIL_TYPES.troubleshootRequested];
+
+function dataPlaneProblems(event: Record<string, unknown>): string[] {
+  const { host, port, expectedAddresses, timeoutMs, dnsServer, credentials } = event;
+  const problems: string[] = [];
+  if (typeof host !== 'string' || host.length === 0 || host.length > 253)
+    problems.push('host must be a DNS name');
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535)
+    problems.push('port must be 1–65535');
+  if (
+    !Array.isArray(expectedAddresses) ||
+    !expectedAddresses.every((a) => typeof a === 'string' && isIP(a) !== 0)
+  ) {
+    problems.push('expectedAddresses must be a list of IP addresses');
+  }
+  if (typeof timeoutMs !== 'number' || timeoutMs < 1 || timeoutMs > 900_000)
+    problems.push('timeoutMs must be 1–900000');
+  if (dnsServer !== undefined && typeof dnsServer !== 'string') problems.push('dnsServer must be a string');
+  if (
+    credentials !== undefined &&
+    !(
+      isRecord(credentials) &&
+      typeof credentials.user === 'string' &&
+      typeof credentials.password === 'string'
+    )
+  ) {
+    problems.push('credentials must be {"user","password"}');
+  }
+  return problems;
+}
+
+/** The data-plane function's input, checked before any socket opens. */
+export function dataPlaneInputOf(event: unknown): DataPlaneProbeInput {
+  if (!isRecord(event)) throw new UsageError('The data-plane input must be a JSON object.');
+  const problems = dataPlaneProblems(event);
+  if (problems.length > 0) throw new UsageError(`Invalid data-plane input: ${problems.join('; ')}.`);
+  return event as unknown as DataPlaneProbeInput;
+}

@@ -1,24 +1,53 @@
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
+import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { ProbeDeps, ProbeSettings } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
-import { type ApiKeyPair, createTidbClient } from './live-deps.ts';
+import { createTidbClient } from './live-deps.ts';
 
-/** Re-read the key pair at most every 5 minutes, so a rotated secret is picked up without a redeploy. */
-const SECRET_MAX_AGE_S = 300;
-
-/** Checks the secret's shape without ever echoing its content. */
-export function parseApiKeySecret(value: unknown, arn: string): ApiKeyPair {
+/** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
+export function requireStringFields<F extends string>(
+  value: unknown,
+  arn: string,
+  fields: readonly F[],
+): Record<F, string> {
   const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
-  const problems = (['publicKey', 'privateKey'] as const)
+  const problems = fields
     .filter((field) => typeof record[field] !== 'string' || record[field] === '')
     .map((field) => `the secret ${arn} has no "${field}" string`);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { publicKey: String(record.publicKey), privateKey: String(record.privateKey) };
+  return Object.fromEntries(fields.map((field) => [field, String(record[field])])) as Record<F, string>;
+}
+
+/** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
+async function commonDeps(config: Config) {
+  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
+  const arn = config.tidbCloud.apiKeySecretArn ?? '';
+  const keys = requireStringFields(await secrets.get(arn, { transform: 'json' }), arn, [
+    'publicKey',
+    'privateKey',
+  ]);
+  const events = new EventBridgeAdapter({
+    client: clients.eventBridge,
+    eventBusName: config.privateLink.eventBus,
+    source: config.privateLink.eventSource,
+  });
+  return {
+    clients,
+    secrets,
+    tidb: createTidbClient(config, keys),
+    ec2: new Ec2Adapter(clients.ec2),
+    events,
+    clock: systemClock,
+  };
 }
 
 export interface LambdaDeps extends ReconcileDeps {
@@ -27,24 +56,14 @@ export interface LambdaDeps extends ReconcileDeps {
 
 /** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const arn = config.tidbCloud.apiKeySecretArn ?? '';
-  const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
-  const keys = parseApiKeySecret(
-    await secrets.get(arn, { transform: 'json', maxAge: SECRET_MAX_AGE_S }),
-    arn,
-  );
+  const { clients, tidb, ec2, events, clock } = await commonDeps(config);
   const { privateLink, aws, tidbCloud } = config;
   return {
     clients,
-    tidb: createTidbClient(config, keys),
-    ec2: new Ec2Adapter(clients.ec2),
-    events: new EventBridgeAdapter({
-      client: clients.eventBridge,
-      eventBusName: privateLink.eventBus,
-      source: privateLink.eventSource,
-    }),
-    clock: systemClock,
+    tidb,
+    ec2,
+    events,
+    clock,
     settings: {
       region: aws.region,
       vpcId: privateLink.vpcId ?? '',
@@ -52,6 +71,45 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
       securityGroupIds: privateLink.securityGroupIds,
       projectId: tidbCloud.projectId,
       pollIntervalMs,
+    },
+  };
+}
+
+export interface DiagnosticsDeps extends ProbeDeps {
+  settings: ProbeSettings & { vpcId?: string };
+}
+
+/** Per-endpoint budget of a scheduled probe or a troubleshoot run. */
+export const PROBE_TIMEOUT_MS = 10_000;
+export const PROBE_CONCURRENCY = 8;
+
+export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
+  const { clients, secrets, tidb, ec2, events, clock } = await commonDeps(config);
+  const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
+  const credentials = sqlSecretArn
+    ? {
+        ...requireStringFields(await secrets.get(sqlSecretArn, { transform: 'json' }), sqlSecretArn, [
+          'user',
+          'password',
+        ]),
+      }
+    : undefined;
+  return {
+    tidb,
+    ec2,
+    events,
+    clock,
+    dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
+    metrics: new PowertoolsProbeMetrics(metrics),
+    settings: {
+      region: config.aws.region,
+      projectId: config.tidbCloud.projectId,
+      vpcId: config.privateLink.vpcId,
+      placement: { securityGroupIds, subnetIds },
+      dnsServer,
+      credentials,
+      timeoutMs: PROBE_TIMEOUT_MS,
+      concurrency: PROBE_CONCURRENCY,
     },
   };
 }

@@ -1,6 +1,6 @@
 import { mapLimited } from '../concurrency.ts';
 import { diagnose } from '../diagnose/doctor.ts';
-import type { DataPlanePort } from '../diagnose/ports.ts';
+import type { DataPlanePort, DbCredentials } from '../diagnose/ports.ts';
 import type { DiagnosticReport } from '../diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudForbiddenError } from '../errors.ts';
 import { CLUSTER_ID_TAG, HEALTH_TAG, isManaged, NODE_GROUP_ID_TAG, type VpcEndpoint } from '../model.ts';
@@ -36,6 +36,8 @@ export interface ProbeSettings {
   placement?: { securityGroupIds: string[]; subnetIds: string[] };
   /** A custom resolver to test instead of the VPC's. */
   dnsServer?: string;
+  /** With a SQL user, the handshake check also logs in over TLS and times SELECT 1. */
+  credentials?: DbCredentials;
   /** Per endpoint. */
   timeoutMs: number;
   concurrency: number;
@@ -106,6 +108,7 @@ async function probeEndpoint(
         region: settings.region,
         probe: settings.placement,
         dnsServer: settings.dnsServer,
+        credentials: settings.credentials,
         timeoutMs: settings.timeoutMs,
         signal: options.signal,
       },

@@ -9,8 +9,6 @@ import { probeTcp } from '../../../functions/adapters/dataplane/tcp-prober.ts';
 import { diagnose } from '../../../functions/core/diagnose/doctor.ts';
 import { renderHuman } from '../../../functions/core/diagnose/human.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
-import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
-import { schemaErrors } from '../../unit/diagnose/report-schema.ts';
 import {
   assertLoopback,
   closeAll,
@@ -21,6 +19,8 @@ import {
   startBlackhole,
   startDns,
 } from '../../kit/local-servers.ts';
+import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
+import { schemaErrors } from '../../unit/diagnose/report-schema.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];
 

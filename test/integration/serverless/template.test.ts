@@ -1,4 +1,8 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
 import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
 
 let stack: PackagedStack;
@@ -81,6 +85,40 @@ describe('serverless package (offline, no AWS credentials)', () => {
     });
   });
 
+  it('attaches only the data plane to the VPC, with its own egress-only group and no AWS permissions', () => {
+    expect(fn('DataPlane').Properties.VpcConfig).toMatchObject({
+      SecurityGroupIds: [{ Ref: 'ProbeSecurityGroup' }],
+    });
+    for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
+      expect(fn(name).Properties.VpcConfig).toBeUndefined();
+    }
+    expect(statementsOf('DataPlane').filter((s) => s.Action.some((a) => !a.startsWith('logs:')))).toEqual([]);
+    const group = stack.template.Resources.ProbeSecurityGroup;
+    expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('lets probe and troubleshoot invoke the data plane, and only the probe tag managed endpoints', () => {
+    for (const name of ['Probe', 'Troubleshoot']) {
+      const invoke = statementsOf(name).find((s) => s.Action.includes('lambda:InvokeFunction'));
+      expect(JSON.stringify(invoke?.Resource)).toContain('function:tidb-privatelink-dev-dataPlane');
+      const env = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.PRIVATELINK_DATA_PLANE_FUNCTION).toBe('tidb-privatelink-dev-dataPlane');
+    }
+    const tagging = statementsOf('Probe').filter((s) => s.Action.includes('ec2:CreateTags'));
+    expect(tagging.map((s) => s.Condition)).toEqual([
+      { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+    ]);
+    expect(statementsOf('Troubleshoot').some((s) => s.Action.includes('ec2:CreateTags'))).toBe(false);
+  });
+
+  it('routes PrivateLink Troubleshoot Requested to the troubleshoot function and schedules the probe', () => {
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules.map((r) => r.EventPattern)).toContainEqual({
+      'detail-type': ['PrivateLink Troubleshoot Requested'],
+    });
+    expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
+  });
+
   it('takes the reconcile rate from RECONCILE_RATE', async () => {
     const custom = await packageStack({ RECONCILE_RATE: 'rate(2 minutes)' });
     const rates = Object.values(custom.template.Resources)
@@ -88,4 +126,68 @@ describe('serverless package (offline, no AWS credentials)', () => {
       .map((r) => r.Properties.ScheduleExpression);
     expect(rates).toContain('rate(2 minutes)');
   }, 120_000);
+});
+
+describe('the packaged bundles run on Node', () => {
+  afterAll(closeAll);
+
+  function unpack(name: string): string {
+    const dir = join(stack.dir, `unzipped-${name}`);
+    execFileSync('python3', ['-m', 'zipfile', '-e', join(stack.dir, `${name}.zip`), dir]);
+    return dir;
+  }
+
+  it('the data-plane bundle probes DNS, TCP and the TiDB greeting when invoked', async () => {
+    const addresses = ['127.0.0.21', '127.0.0.22'];
+    const port = await onSamePort(addresses, () => mysqlServer('8.0.11-TiDB-v7.5.2'));
+    const dnsServer = await startDns({ 'privatelink-1.example.clusters.tidb-cloud.com': { a: addresses } });
+    const bundle = join(unpack('dataPlane'), 'functions/handlers/data-plane.mjs');
+    const { handler } = (await import(pathToFileURL(bundle).href)) as {
+      handler: (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
+    };
+    const context = {
+      getRemainingTimeInMillis: () => 30_000,
+      functionName: 'dataPlane',
+      awsRequestId: 'test',
+    };
+    const result = await handler(
+      {
+        host: 'privatelink-1.example.clusters.tidb-cloud.com',
+        port,
+        expectedAddresses: addresses,
+        timeoutMs: 5000,
+        dnsServer,
+      },
+      context,
+    );
+    expect(result).toMatchObject({
+      dns: { status: 'answered', addresses: expect.arrayContaining(addresses) },
+      tcp: addresses.map((address) => expect.objectContaining({ address, status: 'connected' })),
+      handshake: { status: 'greeting', serverVersion: '8.0.11-TiDB-v7.5.2' },
+    });
+    await expect(handler({ host: 'x', port: 'four thousand' }, context)).rejects.toThrow(
+      /Invalid data-plane input/,
+    );
+  });
+
+  it('the reconcile bundle fails its cold start listing every missing variable', () => {
+    const bundle = join(unpack('reconcile'), 'functions/handlers/reconcile.mjs');
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, ['-e', `import(${JSON.stringify(pathToFileURL(bundle).href)})`], {
+        env: { PATH: process.env.PATH ?? '' },
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      stderr = String((error as { stderr?: Buffer }).stderr ?? '');
+    }
+    for (const name of [
+      'TIDB_CLOUD_API_KEY_SECRET_ARN',
+      'AWS_REGION',
+      'PRIVATELINK_VPC_ID',
+      'PRIVATELINK_SUBNET_IDS',
+    ]) {
+      expect(stderr).toContain(name);
+    }
+  });
 });

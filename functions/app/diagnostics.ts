@@ -1,0 +1,81 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { diagnose } from '../core/diagnose/doctor.ts';
+import type { DataPlanePort } from '../core/diagnose/ports.ts';
+import { DETAIL_TYPES } from '../core/ports.ts';
+import { probeAll } from '../core/probe/probe.ts';
+import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
+import type { DiagnosticsDeps } from './lambda-deps.ts';
+
+/** Left before the Lambda deadline for assembling and returning the report. */
+const MARGIN_MS = 2_000;
+
+type DepsSource = () => Promise<DiagnosticsDeps>;
+type Signal = { signal: AbortSignal };
+
+/** The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. */
+export function createDataPlaneHandler(dataPlane: DataPlanePort, logger: Logger) {
+  return middy(async (event: unknown, _context: Context, { signal }: Signal) =>
+    dataPlane.probe(dataPlaneInputOf(event), { signal }),
+  ).use(injectLambdaContext(logger));
+}
+
+/**
+ * On-demand troubleshooting: `serverless invoke -f troubleshoot -d '{"clusterId":"…"}'` or the
+ * `PrivateLink Troubleshoot Requested` event. Returns the report; an event-triggered run also publishes it.
+ */
+export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
+  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
+    const deps = await getDeps();
+    const { settings } = deps;
+    const report = await diagnose(deps, {
+      clusterId: key.clusterId,
+      tidbNodeGroupId: key.tidbNodeGroupId,
+      vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
+      vpcId: settings.vpcId,
+      region: settings.region,
+      probe: settings.placement,
+      dnsServer: settings.dnsServer,
+      credentials: settings.credentials,
+      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - MARGIN_MS),
+      signal,
+    });
+    logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
+    if (typeof event === 'object' && event !== null && 'detail-type' in event) {
+      await deps.events.publish(
+        [
+          {
+            detailType: DETAIL_TYPES.probeCompleted,
+            detail: { ...report, tidbNodeGroupId: report.tidbNodeGroupId ?? '', requestedBy: 'troubleshoot' },
+          },
+        ],
+        { signal },
+      );
+    }
+    return report;
+  }).use(injectLambdaContext(logger));
+}
+
+/** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
+export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics: Metrics) {
+  return middy(async (_event: unknown, _context: Context, { signal }: Signal) => {
+    const deps = await getDeps();
+    const probes = await probeAll(deps, deps.settings, { signal });
+    const count = (health: string) => probes.filter((probe) => probe.health === health).length;
+    const summary = {
+      probed: probes.length,
+      healthy: count('healthy'),
+      unhealthy: count('unhealthy'),
+      errors: count('error'),
+    };
+    logger.info('probe finished', summary);
+    return { ...summary, endpoints: probes };
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,14 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { createTroubleshootHandler } from '../app/diagnostics.ts';
+import { createDiagnosticsDeps } from '../app/lambda-deps.ts';
+import { loadConfig } from '../config.ts';
+
+const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
+let deps: ReturnType<typeof createDiagnosticsDeps> | undefined;
+const metrics = new Metrics({ namespace: 'TidbPrivateLink' });
+
+export const handler = createTroubleshootHandler(
+  () => (deps ??= createDiagnosticsDeps(config, metrics)),
+  new Logger({ serviceName: 'tidb-privatelink' }),
+);
