@@ -20,7 +20,7 @@ import {
   startDns,
 } from '../../kit/local-servers.ts';
 import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
-import { schemaErrors } from '../../unit/diagnose/report-schema.ts';
+import { schemaErrors } from '../../kit/report-schema.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];
 

@@ -16,7 +16,7 @@ import {
   VPCE_ID,
   type World,
 } from './fakes.ts';
-import { schemaErrors } from './report-schema.ts';
+import { schemaErrors } from '../../kit/report-schema.ts';
 
 const deps = (world: World, probe = fakeDataPlane(healthyProbe())) => ({
   tidb: fakeTidb(world),

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as formatsModule from 'ajv-formats';
 
 const schema: unknown = JSON.parse(
-  readFileSync(new URL('../../../schema/diagnostic-report.schema.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../schema/diagnostic-report.schema.json', import.meta.url), 'utf8'),
 );
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });

@@ -1,0 +1,2 @@
+import { benchReconcile } from './reconcile.ts';
+await benchReconcile([1000]);
