@@ -1,2 +1,0 @@
-import { benchReconcile } from './reconcile.ts';
-await benchReconcile([1000]);

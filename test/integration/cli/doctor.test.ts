@@ -1,0 +1,115 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
+import { provision } from '../../../functions/core/reconcile/reconcile.ts';
+import { schemaErrors } from '../../kit/report-schema.ts';
+import { runCliWith, spawnCli } from '../../kit/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
+import { startWorld, type World } from '../../kit/world.ts';
+
+let world: World;
+let vpc: VpcStandIn;
+let clusterId: string;
+let env: Record<string, string>;
+
+beforeEach(async () => {
+  world = await startWorld();
+  vpc = await startVpcStandIn(world.ec2, { sourceCidr: world.ec2.world.cidrBlock });
+  const cluster = world.addCluster({ displayName: 'orders', port: vpc.port });
+  clusterId = cluster.clusterId;
+  vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+  world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+    ipProtocol: 'tcp',
+    fromPort: vpc.port,
+    toPort: vpc.port,
+    cidrIpv4: world.ec2.world.cidrBlock,
+  });
+  await provision(world.deps, { clusterId }, { deadline: world.clock.now() + 3_600_000 });
+  env = {
+    TIDB_CLOUD_API_URL: world.sim.url,
+    TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
+    TIDB_CLOUD_PRIVATE_KEY: world.sim.privateKey,
+    AWS_REGION: 'us-east-1',
+    PRIVATELINK_VPC_ID: world.settings.vpcId,
+  };
+});
+
+afterEach(async () => {
+  await vpc.close();
+  await world.close();
+});
+
+const doctor = (...flags: string[]) =>
+  runCliWith(
+    ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--timeout-ms', '2000', ...flags],
+    env,
+    { ...world.cliDeps, dataPlane: vpc.dataPlane },
+  );
+
+describe('tidb-privatelink doctor', () => {
+  it('a healthy endpoint: one line per check, all pass but the AZ the VPC lacks (a warning), exit 0', async () => {
+    const run = await doctor();
+    expect(run.code).toBe(0);
+    const checkLines = run.stdout.split('\n').filter((line) => /^[✔!✘-] /.test(line));
+    expect(checkLines).toHaveLength(13);
+    // The service also spans use1-az6, where the VPC has no subnet: a warning with the fix, not a failure.
+    expect(checkLines.filter((line) => !line.startsWith('✔'))).toEqual([expect.stringMatching(/^! aws\.az-coverage .*use1-az6/)]);
+    expect(run.stdout).toMatch(/^HEALTHY: 12 passed, 1 warnings, 0 failed, 0 skipped/m);
+  });
+
+  it('--json prints only the report, valid against the schema, checks in contract order', async () => {
+    const run = await doctor('--json');
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    expect(schemaErrors(report)).toEqual([]);
+    expect(report.checks.map((check) => check.id)).toEqual([
+      'tidb.cluster-state',
+      'tidb.service-ready',
+      'aws.region-match',
+      'aws.vpc-dns-attributes',
+      'aws.endpoint-state',
+      'tidb.connection-state',
+      'aws.az-coverage',
+      'aws.private-dns',
+      'aws.security-group-ingress',
+      'aws.network-acl',
+      'dns.resolution',
+      'tcp.connect',
+      'tidb.handshake',
+    ]);
+    expect(report).toMatchObject({ clusterId, healthy: true, port: vpc.port });
+  });
+
+  it('a security group without the port: the failing check, its exact fix, the drop seen by TCP, exit 1', async () => {
+    world.ec2.revokeRules(world.ec2.world.securityGroupId, (rule) => rule.fromPort === vpc.port);
+    const run = await doctor();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^✘ aws\.security-group-ingress/m);
+    expect(run.stdout).toContain(
+      `fix: aws ec2 authorize-security-group-ingress --group-id ${world.ec2.world.securityGroupId} --protocol tcp --port ${vpc.port} --cidr ${world.ec2.world.cidrBlock}`,
+    );
+    expect(run.stdout).toMatch(/^✘ tcp\.connect .*tim/m);
+    expect(run.stdout).toMatch(/^- tidb\.handshake/m);
+  });
+
+  it('--source-cidr outside the admitted range names that range in the fix', async () => {
+    const run = await doctor('--source-cidr', '192.168.0.0/24', '--json');
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    const check = report.checks.find((c) => c.id === 'aws.security-group-ingress');
+    expect(check?.status).toBe('fail');
+    expect(check?.remediation).toContain('--cidr 192.168.0.0/24');
+  });
+});
+
+describe('doctor: bad input is one sentence and exit 2, before any call', () => {
+  it.each([
+    [['doctor'], /--cluster <id> is required/],
+    [['doctor', '--cluster', '1', '--source-cidr', '10.0.0.0/16', '--source-sg', 'sg-0abc'], /not both/],
+    [['doctor', '--cluster', '1', '--vpc-endpoint', 'endpoint-1'], /--vpc-endpoint must look like vpce-/],
+    [['doctor', '--cluster', '1', '--dns-server', 'resolver.local'], /--dns-server must look like/],
+    [['doctor', '--cluster', '1', '--timeout-ms', '0'], /--timeout-ms must be a positive whole number/],
+  ])('%j', async (args, message) => {
+    const run = await spawnCli(args, {});
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

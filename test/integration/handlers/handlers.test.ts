@@ -1,0 +1,167 @@
+import { readFileSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
+import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
+import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
+import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
+import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
+import { startWorld, type World } from '../../kit/world.ts';
+
+const sample = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8'));
+
+function lambdaContext(remainingMs: number): Context {
+  return {
+    functionName: 'test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:test',
+    memoryLimitInMB: '256',
+    awsRequestId: 'req-1',
+    logGroupName: '/aws/lambda/test',
+    logStreamName: 'stream',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+let world: World;
+let vpc: VpcStandIn;
+
+beforeEach(async () => {
+  world = await startWorld();
+  vpc = await startVpcStandIn(world.ec2, { sourceCidr: world.ec2.world.cidrBlock });
+});
+
+afterEach(async () => {
+  await vpc.close();
+  await world.close();
+});
+
+describe('provisioning handlers', () => {
+  it('provision: a TiDB Cluster Detected event takes the cluster to Ready within the invocation', async () => {
+    const cluster = world.addCluster();
+    const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
+    const handler = createProvisionHandler(async () => world.deps, logger);
+    const outcome = (await handler(event, lambdaContext(900_000))) as ProvisionOutcome;
+    expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
+  });
+
+  it('provision: a malformed event is rejected before any dependency is built or called', async () => {
+    const getDeps = vi.fn(async () => world.deps);
+    const handler = createProvisionHandler(getDeps, logger);
+    await expect(handler({ clusterId: 42 }, lambdaContext(900_000))).rejects.toThrow(/string of digits/);
+    await expect(handler({ ...sample('endpoint-ready.json') }, lambdaContext(900_000))).rejects.toThrow(
+      /Unexpected event detail-type "PrivateLink Endpoint Ready"/,
+    );
+    expect(getDeps).not.toHaveBeenCalled();
+    expect(world.sim.requests).toHaveLength(0);
+    expect(world.ec2.totalCalls).toBe(0);
+  });
+
+  it('provision: an unknown cluster id fails with a sentence naming it', async () => {
+    const handler = createProvisionHandler(async () => world.deps, logger);
+    await expect(handler({ clusterId: '1379661944646413143' }, lambdaContext(60_000))).rejects.toThrow(
+      /1379661944646413143/,
+    );
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(0);
+  });
+
+  it('reconcile: the schedule tick reconciles every cluster and stops before the deadline', async () => {
+    world.addCluster();
+    world.addCluster();
+    const handler = createReconcileHandler(async () => world.deps, logger);
+    const started = world.clock.now();
+    const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(120_000))) as {
+      clusters: ProvisionOutcome[];
+    };
+    // 2 minutes of Lambda time is less than TiDB's 5 minutes of System Checking: still Progressing, on time.
+    expect(clusters.map((c) => c.phase)).toEqual(['Progressing', 'Progressing']);
+    expect(world.clock.now() - started).toBeLessThanOrEqual(120_000 - 10_000);
+  });
+});
+
+describe('diagnostics handlers', () => {
+  async function readyCluster() {
+    const cluster = world.addCluster({ port: vpc.port });
+    vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+      ipProtocol: 'tcp',
+      fromPort: vpc.port,
+      toPort: vpc.port,
+      cidrIpv4: world.ec2.world.cidrBlock,
+    });
+    const reconcile = createReconcileHandler(async () => world.deps, logger);
+    await reconcile({}, lambdaContext(900_000));
+    return cluster;
+  }
+
+  function diagnosticsDeps(metrics: Metrics): DiagnosticsDeps {
+    return {
+      ...world.cliDeps,
+      dataPlane: vpc.dataPlane,
+      metrics: new PowertoolsProbeMetrics(metrics),
+      settings: {
+        region: 'us-east-1',
+        vpcId: world.settings.vpcId,
+        dnsServer: vpc.dnsServer,
+        timeoutMs: 2000,
+        concurrency: 4,
+      },
+    };
+  }
+
+  it('troubleshoot: serverless invoke -d {"clusterId"} returns the report; the event path also publishes it', async () => {
+    const cluster = await readyCluster();
+    const handler = createTroubleshootHandler(async () => diagnosticsDeps(new Metrics()), logger);
+    const direct = (await handler(
+      { clusterId: cluster.clusterId },
+      lambdaContext(10_000),
+    )) as DiagnosticReport;
+    expect(direct).toMatchObject({ clusterId: cluster.clusterId, healthy: true });
+    expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(0);
+
+    const event = { ...sample('troubleshoot-requested.json'), detail: { clusterId: cluster.clusterId } };
+    await handler(event, lambdaContext(10_000));
+    const [published] = world.events.ofType(DETAIL_TYPES.probeCompleted);
+    expect(published?.detail).toMatchObject({
+      clusterId: cluster.clusterId,
+      requestedBy: 'troubleshoot',
+      healthy: true,
+    });
+  });
+
+  it('probe: publishes EMF metrics per cluster through Powertools', async () => {
+    const cluster = await readyCluster();
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'tidb-privatelink' });
+      const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+      const summary = (await handler({}, lambdaContext(300_000))) as { probed: number; healthy: number };
+      expect(summary).toMatchObject({ probed: 1, healthy: 1 });
+    } finally {
+      spy.mockRestore();
+    }
+    const emf = lines
+      .flatMap((line) => line.split('\n'))
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const perCluster = emf.find((record) => record.ClusterId === cluster.clusterId);
+    expect(perCluster?.Healthy).toBe(1);
+    for (const name of ['DnsMs', 'TcpConnectMs', 'HandshakeMs'])
+      expect(perCluster?.[name]).toBeGreaterThanOrEqual(0);
+  });
+});
