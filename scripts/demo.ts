@@ -1,12 +1,16 @@
 /**
  * `npm run demo`: the whole story on built-in local stand-ins, with nothing to configure and no network
- * beyond 127.0.0.1. TiDB Cloud is the simulator (real HTTP, real digest auth); AWS is the in-memory EC2 fake;
+ * beyond 127.0.0.0/8. TiDB Cloud is the simulator (real HTTP, real digest auth); AWS is the in-memory EC2
+ * fake; the VPC's network is played on loopback (a real DNS server as the VPC resolver, TiDB-greeting
+ * MySQL-protocol servers on the endpoint's ENI addresses, security groups enforced by a packet filter).
  * TiDB's minutes are compressed 60× (4 min of service creation → 4 s, 5 min of System Checking → 5 s).
  */
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
+import { type ProbeDeps, probeAll } from '../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../functions/core/reconcile/reconcile.ts';
 import { runCliWith } from '../test/kit/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../test/kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../test/kit/world.ts';
 
 const COMPRESSION = 60;
@@ -20,17 +24,27 @@ function stamp(): string {
   return `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
 }
 
-function narrate(event: AppEvent): void {
+function describeEvent(event: AppEvent): string | undefined {
   const { detail } = event;
   const action =
-    typeof detail.action === 'object' && detail.action
-      ? (detail.action as { type?: string }).type
-      : undefined;
-  const extra = action ? `: ${action}` : detail.reason ? `: ${String(detail.reason)}` : '';
-  say(`${stamp()} event  ${event.detailType}${extra} (cluster ${detail.clusterId})`);
+    typeof detail.action === 'object' && detail.action ? (detail.action as { type?: string }).type : '';
+  switch (event.detailType) {
+    case 'PrivateLink Probe Completed':
+      return undefined;
+    case 'PrivateLink Health Changed':
+      return `${String(detail.previous)} → ${String(detail.current)}${(detail.failing as string[]).length ? ` (failing: ${(detail.failing as string[]).join(', ')})` : ''}`;
+    default:
+      return action || String(detail.reason ?? '');
+  }
 }
 
-async function cli(world: World, args: string[]): Promise<void> {
+function narrate(event: AppEvent): void {
+  const text = describeEvent(event);
+  if (text === undefined) return;
+  say(`${stamp()} event  ${event.detailType}${text ? `: ${text}` : ''} (cluster ${event.detail.clusterId})`);
+}
+
+async function cli(world: World, vpc: VpcStandIn, args: string[]): Promise<void> {
   const env = {
     TIDB_CLOUD_API_URL: world.sim.url,
     TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
@@ -40,10 +54,87 @@ async function cli(world: World, args: string[]): Promise<void> {
     PRIVATELINK_SUBNET_IDS: world.settings.subnetIds.join(','),
   };
   say(`$ tidb-privatelink ${args.join(' ')}`);
-  const run = await runCliWith(args, env, world.cliDeps);
+  const run = await runCliWith(args, env, { ...world.cliDeps, dataPlane: vpc.dataPlane });
   process.stdout.write(run.stdout);
   if (run.stderr) process.stdout.write(run.stderr.replace(/^/gm, '  (stderr) '));
+  say(`(exit ${run.code})`);
   say();
+}
+
+async function provisioningAct(world: World, vpc: VpcStandIn): Promise<string> {
+  say('== TiDB Cloud (simulator) has two clusters; this stack runs in us-east-1 with a 3-subnet VPC');
+  const orders = world.addCluster({ displayName: 'orders', state: 'ACTIVE', port: vpc.port });
+  vpc.serve(orders.serviceDnsName, orders.serviceName);
+  world.sim.addCluster({ displayName: 'analytics-eu', regionId: 'aws-eu-west-1', state: 'ACTIVE' });
+  await cli(world, vpc, ['status']);
+
+  say('== A scheduled reconcile takes the existing cluster to Ready');
+  await reconcileAll(world.deps, { deadline: Date.now() + 60_000 });
+  say();
+
+  say('== A new cluster appears (CREATING → ACTIVE in 10 s, its private link service 4 s later)');
+  const fresh = world.addCluster({
+    displayName: 'checkout',
+    port: vpc.port,
+    clusterCreateMs: 600_000 / COMPRESSION,
+  });
+  vpc.serve(fresh.serviceDnsName, fresh.serviceName);
+  say(`${stamp()} TiDB Cloud: cluster ${fresh.clusterId} "checkout" created`);
+  const tick = await reconcileAll(world.deps);
+  say(`${stamp()} schedule tick: ${tick.map((o) => `${o.clusterId} ${o.phase}`).join(', ')}`);
+  const outcome = await provision(
+    world.deps,
+    { clusterId: fresh.clusterId },
+    { deadline: Date.now() + 120_000 },
+  );
+  say(`${stamp()} provision: ${outcome.phase} with ${outcome.vpcEndpointId}`);
+  for (const action of outcome.actions) say(`         ${action.at}  ${action.type}`);
+  for (const skipped of outcome.skippedSubnets ?? []) {
+    say(`         skipped ${skipped.subnetId} (${skipped.availabilityZoneId}): ${skipped.reason}`);
+  }
+  say();
+  await cli(world, vpc, ['status']);
+  return orders.clusterId;
+}
+
+async function diagnosticsAct(world: World, vpc: VpcStandIn, clusterId: string): Promise<void> {
+  const probeDeps: ProbeDeps = {
+    ...world.cliDeps,
+    dataPlane: vpc.dataPlane,
+    metrics: { record: () => undefined },
+  };
+  const probe = async () => {
+    const probes = await probeAll(probeDeps, {
+      region: 'us-east-1',
+      dnsServer: vpc.dnsServer,
+      timeoutMs: 2000,
+      concurrency: 4,
+    });
+    say(`${stamp()} probe: ${probes.map((p) => `${p.clusterId} ${p.health}`).join(', ')}`);
+    say();
+  };
+  const doctor = ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--timeout-ms', '2000'];
+  say("== The scheduled probe, from inside the VPC (its first run records each endpoint's health)");
+  await probe();
+
+  const group = world.ec2.world.securityGroupId;
+  say(
+    `== Someone tidies the endpoint's security group: aws ec2 revoke-security-group-ingress --group-id ${group} --protocol tcp --port ${vpc.port} --cidr ${world.ec2.world.cidrBlock}`,
+  );
+  world.ec2.revokeRules(group, (rule) => rule.fromPort === vpc.port);
+  await probe();
+  await cli(world, vpc, doctor);
+
+  say('== The fix the doctor printed is applied');
+  world.ec2.authorizeIngress(group, {
+    ipProtocol: 'tcp',
+    fromPort: vpc.port,
+    toPort: vpc.port,
+    cidrIpv4: world.ec2.world.cidrBlock,
+  });
+  await probe();
+  await cli(world, vpc, doctor);
+  await cli(world, vpc, ['status']);
 }
 
 async function main(): Promise<void> {
@@ -54,40 +145,27 @@ async function main(): Promise<void> {
     requestsPerMinute: 95 * COMPRESSION,
     simulator: {
       rateLimitPerMinute: 100 * COMPRESSION,
-      clusterCreateMs: 600_000 / COMPRESSION,
       serviceReadyMs: 240_000 / COMPRESSION,
       connectionAcceptMs: 300_000 / COMPRESSION,
     },
   });
+  const vpc = await startVpcStandIn(world.ec2, {
+    sourceCidr: world.ec2.world.cidrBlock,
+    addresses: ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'],
+  });
+  // The platform team's endpoint security group admits the TiDB port from the VPC.
+  world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
+    ipProtocol: 'tcp',
+    fromPort: vpc.port,
+    toPort: vpc.port,
+    cidrIpv4: world.ec2.world.cidrBlock,
+  });
+  world.events.onEvent(narrate);
   try {
-    say('== TiDB Cloud (simulator) has two clusters; this stack runs in us-east-1 with a 3-subnet VPC');
-    world.addCluster({ displayName: 'orders', state: 'ACTIVE' });
-    world.sim.addCluster({ displayName: 'analytics-eu', regionId: 'aws-eu-west-1', state: 'ACTIVE' });
-    await cli(world, ['status']);
-
-    say('== A scheduled reconcile takes the existing cluster to Ready');
-    world.events.onEvent(narrate);
-    await reconcileAll(world.deps, { deadline: Date.now() + 60_000 });
-    say();
-
-    say('== A new cluster appears (CREATING → ACTIVE in 10 s, its private link service 4 s later)');
-    const fresh = world.addCluster({ displayName: 'checkout' });
-    say(`${stamp()} TiDB Cloud: cluster ${fresh.clusterId} "checkout" created`);
-    const tick = await reconcileAll(world.deps);
-    say(`${stamp()} schedule tick: ${tick.map((o) => `${o.clusterId} ${o.phase}`).join(', ')}`);
-    const outcome = await provision(
-      world.deps,
-      { clusterId: fresh.clusterId },
-      { deadline: Date.now() + 120_000 },
-    );
-    say(`${stamp()} provision: ${outcome.phase} with ${outcome.vpcEndpointId}`);
-    for (const action of outcome.actions) say(`         ${action.at}  ${action.type}`);
-    for (const skipped of outcome.skippedSubnets ?? []) {
-      say(`         skipped ${skipped.subnetId} (${skipped.availabilityZoneId}): ${skipped.reason}`);
-    }
-    say();
-    await cli(world, ['status']);
+    const clusterId = await provisioningAct(world, vpc);
+    await diagnosticsAct(world, vpc, clusterId);
   } finally {
+    await vpc.close();
     await world.close();
   }
 }

@@ -373,7 +373,9 @@ function run(command: string, args: string[]): Promise<string> {
       (error, stdout, stderr) => {
         if (!error) return resolveRun(stdout);
         const output = `${stderr}\n${stdout}`.trim().split('\n').slice(-15).join('\n');
-        reject(new Error(`${command} ${args[0] ?? ''} failed: ${error.message}\n${output}`, { cause: error }));
+        reject(
+          new Error(`${command} ${args[0] ?? ''} failed: ${error.message}\n${output}`, { cause: error }),
+        );
       },
     );
   });
@@ -398,9 +400,7 @@ function findBinary(name: string): string | undefined {
 }
 
 function binaryName(key: string): string {
-  return (
-    { mariadbd: 'mariadbd', installDb: 'mariadb-install-db', client: 'mariadb' }[key] ?? key
-  );
+  return { mariadbd: 'mariadbd', installDb: 'mariadb-install-db', client: 'mariadb' }[key] ?? key;
 }
 
 function signal(pid: number | undefined, name: NodeJS.Signals): void {

@@ -1,0 +1,2 @@
+import { benchTimeouts } from './timeouts.ts';
+await benchTimeouts();
