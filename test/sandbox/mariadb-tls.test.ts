@@ -91,11 +91,8 @@ describe('login over TLS against MariaDB', () => {
     expect(outcome.message).toMatch(/Access denied|secure transport/i);
   });
 
-  // KNOWN GAP in functions/adapters/dataplane/handshake.ts: it passes `host` to mysql2 but not
-  // `ssl.verifyIdentity: true`, so mysql2 checks the chain only, never the name; a certificate for another
-  // host is accepted. This test states the intended behaviour and is expected to fail until that is fixed:
-  // when it starts passing, drop `.fails`.
-  it.fails('rejects a certificate that does not name the host (hostname verification)', async () => {
+  // login passes `ssl.verifyIdentity: true`: a certificate that chains to the CA but names another host fails.
+  it('rejects a certificate that does not name the host (hostname verification)', async () => {
     const outcome = await login(loginInput({ ca: db.caPem }, 'privatelink-1.clusters.example.invalid'));
 
     expect(outcome.status).toBe('failed');

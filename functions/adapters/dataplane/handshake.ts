@@ -118,7 +118,16 @@ async function connectAndQuery(input: LoginInput, socket: Socket): Promise<numbe
     port: input.port,
     user: credentials.user,
     password: credentials.password,
-    ...(tls ? { ssl: { rejectUnauthorized: true, ...(credentials.ca ? { ca: credentials.ca } : {}) } } : {}),
+    // verifyIdentity: the certificate must name `host`, not just chain to a trusted CA.
+    ...(tls
+      ? {
+          ssl: {
+            rejectUnauthorized: true,
+            verifyIdentity: true,
+            ...(credentials.ca ? { ca: credentials.ca } : {}),
+          },
+        }
+      : {}),
   });
   try {
     const started = performance.now();
