@@ -121,17 +121,12 @@ async function diagnosticsAct(world: World, vpc: VpcStandIn, clusterId: string):
   say(
     `== Someone tidies the endpoint's security group: aws ec2 revoke-security-group-ingress --group-id ${group} --protocol tcp --port ${vpc.port} --cidr ${world.ec2.world.cidrBlock}`,
   );
-  world.ec2.revokeRules(group, (rule) => rule.fromPort === vpc.port);
+  vpc.revoke(group);
   await probe();
   await cli(world, vpc, doctor);
 
   say('== The fix the doctor printed is applied');
-  world.ec2.authorizeIngress(group, {
-    ipProtocol: 'tcp',
-    fromPort: vpc.port,
-    toPort: vpc.port,
-    cidrIpv4: world.ec2.world.cidrBlock,
-  });
+  vpc.admit(group);
   await probe();
   await cli(world, vpc, doctor);
   await cli(world, vpc, ['status']);
@@ -154,12 +149,7 @@ async function main(): Promise<void> {
     addresses: ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14'],
   });
   // The platform team's endpoint security group admits the TiDB port from the VPC.
-  world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-    ipProtocol: 'tcp',
-    fromPort: vpc.port,
-    toPort: vpc.port,
-    cidrIpv4: world.ec2.world.cidrBlock,
-  });
+  vpc.admit(world.ec2.world.securityGroupId);
   world.events.onEvent(narrate);
   try {
     const clusterId = await provisioningAct(world, vpc);

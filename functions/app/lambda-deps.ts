@@ -11,6 +11,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { ProbeDeps, ProbeSettings } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { createTidbClient } from './live-deps.ts';
+import { reconcileSettingsOf } from './settings.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
 export function requireStringFields<F extends string>(
@@ -57,22 +58,7 @@ export interface LambdaDeps extends ReconcileDeps {
 /** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
   const { clients, tidb, ec2, events, clock } = await commonDeps(config);
-  const { privateLink, aws, tidbCloud } = config;
-  return {
-    clients,
-    tidb,
-    ec2,
-    events,
-    clock,
-    settings: {
-      region: aws.region,
-      vpcId: privateLink.vpcId ?? '',
-      subnetIds: privateLink.subnetIds,
-      securityGroupIds: privateLink.securityGroupIds,
-      projectId: tidbCloud.projectId,
-      pollIntervalMs,
-    },
-  };
+  return { clients, tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
 }
 
 export interface DiagnosticsDeps extends ProbeDeps {

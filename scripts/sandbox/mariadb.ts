@@ -11,10 +11,10 @@ import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort, once } from './util.ts';
 
 export interface MariaDbServer {
   /** Always `127.0.0.1`: the server binds nothing else. */
@@ -420,26 +420,6 @@ function lines(stream: NodeJS.ReadableStream | null, onLine: (line: string) => v
     buffered = parts.pop() ?? '';
     for (const line of parts) onLine(line);
   });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= fn();
-    return running;
-  };
 }
 
 // `npx tsx scripts/sandbox/mariadb.ts`: a TLS-only MariaDB for manual runs.

@@ -5,9 +5,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort, once } from './util.ts';
 
 export interface MotoServer {
   /** `http://127.0.0.1:<port>`: give it to the SDK as `endpoint` or `AWS_ENDPOINT_URL`. */
@@ -146,26 +146,6 @@ export async function resetMoto(endpointUrl: string): Promise<void> {
   const response = await fetch(`${endpointUrl}/moto-api/reset`, { method: 'POST' });
   await response.arrayBuffer();
   if (!response.ok) throw new Error(`moto reset failed with HTTP ${response.status}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => {
-    running ??= fn();
-    return running;
-  };
 }
 
 // `npx tsx scripts/sandbox/moto.ts`: a sandbox for manual runs and demos.

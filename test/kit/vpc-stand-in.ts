@@ -26,6 +26,9 @@ export interface VpcStandIn {
   addresses: string[];
   /** The data plane with the packet filter in front of TCP. */
   dataPlane: LocalDataPlane;
+  /** Admits / revokes TCP on `port` from the source CIDR in a security group of the EC2 fake. */
+  admit(groupId: string): void;
+  revoke(groupId: string): void;
   /** Names the resolver knows: a cluster's private DNS name and its endpoint service. */
   serve(host: string, serviceName: string): void;
   close(): Promise<void>;
@@ -85,6 +88,14 @@ export async function startVpcStandIn(
     port,
     addresses,
     dataPlane: new LocalDataPlane({ tcp: filteredProber(ec2, options.sourceCidr) }),
+    admit: (groupId) =>
+      ec2.authorizeIngress(groupId, {
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: options.sourceCidr,
+      }),
+    revoke: (groupId) => ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
     serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
     close: closeAll,
   };

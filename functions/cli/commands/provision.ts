@@ -1,4 +1,4 @@
-import { POLL_INTERVAL_MS } from '../../app/settings.ts';
+import { reconcileSettingsOf } from '../../app/settings.ts';
 import { provision as provisionCluster, reconcileAll } from '../../core/reconcile/reconcile.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
 import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
@@ -6,18 +6,7 @@ import type { CliContext, CommandResult, ExitCode } from '../context.ts';
 import { table } from '../table.ts';
 
 function reconcileDeps(ctx: CliContext): ReconcileDeps {
-  const { privateLink, aws, tidbCloud } = ctx.config;
-  return {
-    ...ctx.deps,
-    settings: {
-      region: aws.region,
-      vpcId: privateLink.vpcId ?? '',
-      subnetIds: privateLink.subnetIds,
-      securityGroupIds: privateLink.securityGroupIds,
-      projectId: tidbCloud.projectId,
-      pollIntervalMs: POLL_INTERVAL_MS,
-    },
-  };
+  return { ...ctx.deps, settings: reconcileSettingsOf(ctx.config) };
 }
 
 export function describeOutcome(outcome: ProvisionOutcome): string[] {

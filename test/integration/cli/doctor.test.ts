@@ -17,12 +17,7 @@ beforeEach(async () => {
   const cluster = world.addCluster({ displayName: 'orders', port: vpc.port });
   clusterId = cluster.clusterId;
   vpc.serve(cluster.serviceDnsName, cluster.serviceName);
-  world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-    ipProtocol: 'tcp',
-    fromPort: vpc.port,
-    toPort: vpc.port,
-    cidrIpv4: world.ec2.world.cidrBlock,
-  });
+  vpc.admit(world.ec2.world.securityGroupId);
   await provision(world.deps, { clusterId }, { deadline: world.clock.now() + 3_600_000 });
   env = {
     TIDB_CLOUD_API_URL: world.sim.url,
@@ -52,7 +47,9 @@ describe('tidb-privatelink doctor', () => {
     const checkLines = run.stdout.split('\n').filter((line) => /^[✔!✘-] /.test(line));
     expect(checkLines).toHaveLength(13);
     // The service also spans use1-az6, where the VPC has no subnet: a warning with the fix, not a failure.
-    expect(checkLines.filter((line) => !line.startsWith('✔'))).toEqual([expect.stringMatching(/^! aws\.az-coverage .*use1-az6/)]);
+    expect(checkLines.filter((line) => !line.startsWith('✔'))).toEqual([
+      expect.stringMatching(/^! aws\.az-coverage .*use1-az6/),
+    ]);
     expect(run.stdout).toMatch(/^HEALTHY: 12 passed, 1 warnings, 0 failed, 0 skipped/m);
   });
 
@@ -79,7 +76,7 @@ describe('tidb-privatelink doctor', () => {
   });
 
   it('a security group without the port: the failing check, its exact fix, the drop seen by TCP, exit 1', async () => {
-    world.ec2.revokeRules(world.ec2.world.securityGroupId, (rule) => rule.fromPort === vpc.port);
+    vpc.revoke(world.ec2.world.securityGroupId);
     const run = await doctor();
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ aws\.security-group-ingress/m);

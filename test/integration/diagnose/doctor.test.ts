@@ -19,8 +19,8 @@ import {
   startBlackhole,
   startDns,
 } from '../../kit/local-servers.ts';
-import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
+import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];
 

@@ -96,7 +96,7 @@ describe('inbound event parsing rejects malformed events with one sentence', () 
   it.each([
     [null, /JSON object with a clusterId/],
     [{}, /clusterId must be a TiDB Cloud cluster id/],
-    [{ clusterId: 1379661944646413143 }, /clusterId must be a TiDB Cloud cluster id as a string of digits/],
+    [{ clusterId: 1379661944 }, /clusterId must be a TiDB Cloud cluster id as a string of digits/],
     [{ clusterId: '13796619446464131xx' }, /string of digits/],
     [
       { 'detail-type': 'PrivateLink Endpoint Ready', detail: { clusterId: '1' } },

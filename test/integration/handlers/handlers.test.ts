@@ -94,12 +94,7 @@ describe('diagnostics handlers', () => {
   async function readyCluster() {
     const cluster = world.addCluster({ port: vpc.port });
     vpc.serve(cluster.serviceDnsName, cluster.serviceName);
-    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-      ipProtocol: 'tcp',
-      fromPort: vpc.port,
-      toPort: vpc.port,
-      cidrIpv4: world.ec2.world.cidrBlock,
-    });
+    vpc.admit(world.ec2.world.securityGroupId);
     const reconcile = createReconcileHandler(async () => world.deps, logger);
     await reconcile({}, lambdaContext(900_000));
     return cluster;

@@ -39,23 +39,9 @@ afterEach(async () => {
 
 const healthChanges = () => world.events.ofType(DETAIL_TYPES.healthChanged).map((e) => e.detail);
 
-function revokeTidbPort(): void {
-  world.ec2.revokeRules(
-    world.ec2.world.securityGroupId,
-    (rule) => rule.fromPort === 4000 || rule.toPort === 4000,
-  );
-  // The default world admits 4000; this cluster listens on the stand-in's port, so revoke that one too.
-  world.ec2.revokeRules(world.ec2.world.securityGroupId, () => true);
-}
-
 describe('probeAll', () => {
   it('probes a Ready endpoint from inside the VPC: healthy, with DNS, TCP and handshake latencies', async () => {
-    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-      ipProtocol: 'tcp',
-      fromPort: vpc.port,
-      toPort: vpc.port,
-      cidrIpv4: world.ec2.world.cidrBlock,
-    });
+    vpc.admit(world.ec2.world.securityGroupId);
     const [probe] = await probeAll(deps, settings);
     expect(probe).toMatchObject({ clusterId, health: 'healthy', previousHealth: null, failing: [] });
     expect(recorded).toHaveLength(1);
@@ -75,26 +61,20 @@ describe('probeAll', () => {
   });
 
   it('emits Health Changed only when health flips: break the security group, then heal it', async () => {
-    const admitPort = () =>
-      world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-        ipProtocol: 'tcp',
-        fromPort: vpc.port,
-        toPort: vpc.port,
-        cidrIpv4: world.ec2.world.cidrBlock,
-      });
-    admitPort();
+    const group = world.ec2.world.securityGroupId;
+    vpc.admit(group);
     await probeAll(deps, settings);
     await probeAll(deps, settings);
     expect(healthChanges()).toHaveLength(1);
     expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(2);
 
-    revokeTidbPort();
+    vpc.revoke(group);
     const [broken] = await probeAll(deps, settings);
     expect(broken).toMatchObject({ health: 'unhealthy', previousHealth: 'healthy' });
     expect(broken?.failing).toEqual(expect.arrayContaining(['aws.security-group-ingress', 'tcp.connect']));
     expect(recorded.at(-1)?.figures.healthy).toBe(0);
 
-    admitPort();
+    vpc.admit(group);
     const [healed] = await probeAll(deps, settings);
     expect(healed).toMatchObject({ health: 'healthy', previousHealth: 'unhealthy' });
     expect(healthChanges().map((change) => `${change.previous}→${change.current}`)).toEqual([
@@ -112,12 +92,7 @@ describe('probeAll', () => {
   });
 
   it('reports an endpoint that fell out of available as unhealthy: its private name no longer resolves', async () => {
-    world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-      ipProtocol: 'tcp',
-      fromPort: vpc.port,
-      toPort: vpc.port,
-      cidrIpv4: world.ec2.world.cidrBlock,
-    });
+    vpc.admit(world.ec2.world.securityGroupId);
     const [endpoint] = world.ec2.peekEndpoints();
     world.ec2.setEndpointState(endpoint?.vpcEndpointId ?? '', 'pendingAcceptance');
     const [probe] = await probeAll(deps, settings);
