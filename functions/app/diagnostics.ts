@@ -63,9 +63,14 @@ export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
 
 /** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
 export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics: Metrics) {
-  return middy(async (_event: unknown, _context: Context, { signal }: Signal) => {
+  return middy(async (_event: unknown, context: Context, { signal }: Signal) => {
     const deps = await getDeps();
-    const probes = await probeAll(deps, deps.settings, { signal });
+    // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
+    const timeoutMs = Math.max(
+      1000,
+      Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - MARGIN_MS),
+    );
+    const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal });
     const count = (health: string) => probes.filter((probe) => probe.health === health).length;
     const summary = {
       probed: probes.length,

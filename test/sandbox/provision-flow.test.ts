@@ -1,0 +1,110 @@
+/**
+ * The whole provisioning flow with the real adapters: the TiDB Cloud client against the simulator over HTTP,
+ * the EC2 adapter against moto, events through the real EventBridge adapter into moto. moto accepts endpoints
+ * at once and ignores ClientToken and the private-DNS flag; those are covered on the EC2 fake
+ * (test/integration/reconcile/provision.test.ts).
+ */
+import { ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
+import { EventBridgeAdapter } from '../../functions/adapters/aws/eventbridge.ts';
+import { systemClock } from '../../functions/adapters/system-clock.ts';
+import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import { CLUSTER_ID_TAG, MANAGED_BY_TAG, NODE_GROUP_ID_TAG } from '../../functions/core/model.ts';
+import { provision, reconcileAll } from '../../functions/core/reconcile/reconcile.ts';
+import type { ReconcileDeps } from '../../functions/core/reconcile/types.ts';
+import {
+  buildMotoWorld,
+  createSandboxClients,
+  destroySandboxClients,
+  type MotoWorld,
+  type SandboxClients,
+} from '../kit/moto-world.ts';
+import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+
+let clients: SandboxClients;
+let moto: MotoWorld;
+let sim: Simulator;
+let deps: ReconcileDeps;
+
+beforeAll(async () => {
+  clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  moto = await buildMotoWorld(clients);
+  sim = await startSimulator({ serviceReadyMs: 0, connectionAcceptMs: 300 });
+  const bus = `tidb-privatelink-flow-${Date.now()}`;
+  await clients.eventBridge.send(new CreateEventBusCommand({ Name: bus }));
+  deps = {
+    tidb: new TidbCloudClient({ baseUrl: sim.url, publicKey: sim.publicKey, privateKey: sim.privateKey }),
+    ec2: new Ec2Adapter(clients.ec2),
+    events: new EventBridgeAdapter({
+      client: clients.eventBridge,
+      eventBusName: bus,
+      source: 'tidb-privatelink',
+    }),
+    clock: systemClock,
+    settings: {
+      region: 'us-east-1',
+      vpcId: moto.vpcId,
+      subnetIds: Object.values(moto.subnetIdByZoneId),
+      securityGroupIds: [moto.securityGroupId],
+      pollIntervalMs: 100,
+    },
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await sim.close();
+  destroySandboxClients(clients);
+});
+
+describe('provisioning against moto', () => {
+  it('is Blocked on a new VPC (DNS hostnames off by default), then Ready once the printed fix is applied', async () => {
+    // TiDB's side of the service is moto's real endpoint service, offered in use1-az1 and use1-az2.
+    const cluster = sim.addCluster({
+      serviceName: moto.provider.serviceName,
+      availableZones: ['use1-az1', 'use1-az2'],
+    });
+    const blocked = await provision(deps, { clusterId: cluster.clusterId });
+    expect(blocked).toMatchObject({ phase: 'Blocked', reason: 'VPC_DNS_ATTRIBUTES' });
+    expect(blocked.remediation).toBe(
+      `aws ec2 modify-vpc-attribute --vpc-id ${moto.vpcId} --enable-dns-hostnames '{"Value":true}'`,
+    );
+    expect(await deps.ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: cluster.clusterId })).toHaveLength(0);
+
+    await clients.ec2.send(
+      new ModifyVpcAttributeCommand({ VpcId: moto.vpcId, EnableDnsHostnames: { Value: true } }),
+    );
+    const outcome = await provision(
+      deps,
+      { clusterId: cluster.clusterId },
+      { deadline: Date.now() + 30_000 },
+    );
+
+    expect(outcome).toMatchObject({ phase: 'Ready' });
+    expect(outcome.actions.map((action) => action.type)).toEqual([
+      'create-endpoint',
+      'register-connection',
+      'enable-private-dns',
+    ]);
+    const endpoints = await deps.ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: cluster.clusterId });
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0]?.tags).toMatchObject({
+      [MANAGED_BY_TAG]: 'tidb-privatelink',
+      [NODE_GROUP_ID_TAG]: cluster.tidbNodeGroupId,
+    });
+    expect(endpoints[0]?.subnetIds.sort()).toEqual(
+      [moto.subnetIdByZoneId['use1-az1'], moto.subnetIdByZoneId['use1-az2']].sort(),
+    );
+    const [connection] = (await sim.connections()).filter((c) => c.clusterId === cluster.clusterId);
+    expect(connection).toMatchObject({ endpointId: endpoints[0]?.vpcEndpointId, endpointState: 'ACTIVE' });
+  });
+
+  it('a second reconcile of the same world creates nothing new', async () => {
+    const before = await deps.ec2.listManagedEndpoints();
+    await reconcileAll(deps, { deadline: Date.now() + 30_000 });
+    const after = await deps.ec2.listManagedEndpoints();
+    expect(after.map((e) => e.vpcEndpointId).sort()).toEqual(before.map((e) => e.vpcEndpointId).sort());
+    expect((await sim.connections()).length).toBe(before.length);
+  });
+});
