@@ -137,7 +137,9 @@ function summary(samples: Sample[], label: string): void {
 }
 
 export async function benchDoctor(): Promise<void> {
-  section(`3. Doctor breakdown, healthy run (${RUNS} runs after ${WARM_UP} warm-up; VPC stand-in on loopback)`);
+  section(
+    `3. Doctor breakdown, healthy run (${RUNS} runs after ${WARM_UP} warm-up; VPC stand-in on loopback)`,
+  );
   const asIs = await collect(0);
   const slowEc2 = await collect(EC2_LATENCY_MS);
   printTable(
@@ -147,6 +149,8 @@ export async function benchDoctor(): Promise<void> {
   summary(asIs, 'as is:');
   summary(slowEc2, `EC2 +${EC2_LATENCY_MS} ms:`);
   note('TiDB Cloud calls are real HTTP with digest auth to the local simulator; EC2 calls hit the in-memory');
-  note(`fake (answers in µs), so the second pair of columns adds ${EC2_LATENCY_MS} ms to each EC2 call to show the`);
+  note(
+    `fake (answers in µs), so the second pair of columns adds ${EC2_LATENCY_MS} ms to each EC2 call to show the`,
+  );
   note('parallel gather: its wall time follows the longest chain of dependent calls, not their number.');
 }

@@ -33,12 +33,7 @@ export async function startStandInWorld(maxClusters: number): Promise<StandInWor
     addresses: loopbackAddresses(maxClusters * ENIS_PER_ENDPOINT),
   });
   // The default security group admits 4000; the stand-in's servers share one random port instead.
-  world.ec2.authorizeIngress(world.ec2.world.securityGroupId, {
-    ipProtocol: 'tcp',
-    fromPort: vpc.port,
-    toPort: vpc.port,
-    cidrIpv4: world.ec2.world.cidrBlock,
-  });
+  vpc.admit(world.ec2.world.securityGroupId);
   const clusters: SimCluster[] = [];
   const addReady = async (count: number) => {
     if (clusters.length + count > maxClusters) throw new Error(`stand-in sized for ${maxClusters} clusters`);

@@ -2,17 +2,21 @@
 
 export type Cell = string | number;
 
-/** Prints a left-aligned first column and right-aligned figures, with a rule under the header. */
-export function printTable(header: string[], rows: Cell[][]): void {
+/**
+ * Prints a left-aligned first column and right-aligned figures, with a rule under the header;
+ * `textColumns` lists further columns holding words rather than figures (left-aligned too).
+ */
+export function printTable(header: string[], rows: Cell[][], textColumns: number[] = []): void {
   const text = [header, ...rows.map((row) => row.map(String))];
   const widths = header.map((_, column) => Math.max(...text.map((row) => (row[column] ?? '').length)));
   const line = (row: string[]) =>
     row
       .map((cell, column) => {
         const width = widths[column] ?? 0;
-        return column === 0 ? cell.padEnd(width) : cell.padStart(width);
+        return column === 0 || textColumns.includes(column) ? cell.padEnd(width) : cell.padStart(width);
       })
-      .join('  ');
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((width) => '-'.repeat(width)).join('  '));
   for (const row of text.slice(1)) console.log(line(row));

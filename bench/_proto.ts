@@ -1,2 +1,0 @@
-import { benchTimeouts } from './timeouts.ts';
-await benchTimeouts();
