@@ -8,7 +8,7 @@ import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { ProbeDeps, ProbeSettings } from '../core/probe/probe.ts';
+import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { createTidbClient } from './live-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
@@ -87,6 +87,7 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     clock,
     dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
+    caches: probeCaches(clock.now),
     settings: {
       region: config.aws.region,
       projectId: config.tidbCloud.projectId,

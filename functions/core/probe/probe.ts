@@ -3,7 +3,14 @@ import { diagnose } from '../diagnose/doctor.ts';
 import type { DataPlanePort, DbCredentials } from '../diagnose/ports.ts';
 import type { DiagnosticReport } from '../diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudForbiddenError } from '../errors.ts';
-import { CLUSTER_ID_TAG, HEALTH_TAG, isManaged, NODE_GROUP_ID_TAG, type VpcEndpoint } from '../model.ts';
+import {
+  CLUSTER_ID_TAG,
+  HEALTH_TAG,
+  isManaged,
+  NODE_GROUP_ID_TAG,
+  type PrivateLinkService,
+  type VpcEndpoint,
+} from '../model.ts';
 import {
   type AppEvent,
   type CallOptions,
@@ -14,7 +21,9 @@ import {
   type TidbCloudPort,
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
+import { SnapshotEc2 } from './snapshot-ec2.ts';
 import { SnapshotTidb } from './snapshot-tidb.ts';
+import { TtlCache } from './ttl-cache.ts';
 
 export interface ProbeMetricsPort {
   record(clusterId: string, figures: ProbeFigures): void;
@@ -27,6 +36,23 @@ export interface ProbeDeps {
   events: EventsPort;
   metrics: ProbeMetricsPort;
   clock: Clock;
+  /** Facts that rarely change, kept across runs by a warm Lambda; fresh ones per run when absent. */
+  caches?: ProbeCaches;
+}
+
+export interface ProbeCaches {
+  services: TtlCache<PrivateLinkService>;
+  serviceZones: TtlCache<string[]>;
+}
+
+/** Private link services and the AZs EC2 offers them in change about never: an hour is plenty. */
+export const PROBE_CACHE_TTL_MS = 3_600_000;
+
+export function probeCaches(now: () => number): ProbeCaches {
+  return {
+    services: new TtlCache(PROBE_CACHE_TTL_MS, now),
+    serviceZones: new TtlCache(PROBE_CACHE_TTL_MS, now),
+  };
 }
 
 export interface ProbeSettings {
@@ -83,7 +109,7 @@ function eventsOf(probe: EndpointProbe, report: DiagnosticReport): AppEvent[] {
 
 async function probeEndpoint(
   deps: ProbeDeps,
-  tidb: TidbCloudPort,
+  ports: { tidb: TidbCloudPort; ec2: Ec2Port },
   settings: ProbeSettings,
   endpoint: VpcEndpoint,
   options: CallOptions,
@@ -99,7 +125,7 @@ async function probeEndpoint(
   let report: DiagnosticReport;
   try {
     report = await diagnose(
-      { tidb, ec2: deps.ec2, dataPlane: deps.dataPlane, clock: deps.clock },
+      { ...ports, dataPlane: deps.dataPlane, clock: deps.clock },
       {
         clusterId,
         tidbNodeGroupId,
@@ -145,8 +171,25 @@ export async function probeAll(
 ): Promise<EndpointProbe[]> {
   const endpoints = (await deps.ec2.listManagedEndpoints({}, options)).filter(LIVE);
   if (endpoints.length === 0) return [];
-  const tidb = await SnapshotTidb.take(deps.tidb, settings.projectId, options);
+  const caches = deps.caches ?? probeCaches(deps.clock.now);
+  const prefetch = endpoints.map((endpoint) => ({
+    clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
+    tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
+  }));
+  const [tidb, ec2] = await Promise.all([
+    SnapshotTidb.take(
+      deps.tidb,
+      { projectId: settings.projectId, services: caches.services, prefetch },
+      options,
+    ),
+    SnapshotEc2.take(
+      deps.ec2,
+      endpoints,
+      { serviceZones: caches.serviceZones, placementSubnetIds: settings.placement?.subnetIds },
+      options,
+    ),
+  ]);
   return mapLimited(endpoints, settings.concurrency, (endpoint) =>
-    probeEndpoint(deps, tidb, settings, endpoint, options),
+    probeEndpoint(deps, { tidb, ec2 }, settings, endpoint, options),
   );
 }

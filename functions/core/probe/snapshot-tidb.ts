@@ -1,32 +1,47 @@
-import type { Cluster, PrivateEndpointConnection } from '../model.ts';
+import { mapLimited } from '../concurrency.ts';
+import type { Cluster, PrivateEndpointConnection, PrivateLinkService } from '../model.ts';
 import type { CallOptions, ConnectionScope, TidbCloudPort } from '../ports.ts';
+import type { TtlCache } from './ttl-cache.ts';
+
+export interface ServiceKey {
+  clusterId: string;
+  tidbNodeGroupId: string;
+}
+
+const keyOf = (clusterId: string, tidbNodeGroupId: string) => `${clusterId}/${tidbNodeGroupId}`;
 
 /**
  * A TiDB Cloud port that answers per-cluster reads from one batch of list calls, so probing N endpoints
- * costs O(N/100) list calls plus one private-link-service read per cluster instead of four calls each.
- * Writes and anything not in the snapshot go to the real port.
+ * costs O(N/100) list calls instead of three calls each. Private link services (which rarely change) come
+ * from a cache that outlives the run; the ones missing are read up front, paced by the client's limiter and
+ * outside any endpoint's deadline, so the 100 requests/minute quota never makes a healthy endpoint look
+ * broken. Writes and anything not in the snapshot go to the real port.
  */
 export class SnapshotTidb implements TidbCloudPort {
   private constructor(
     private readonly inner: TidbCloudPort,
     private readonly clusters: Map<string, Cluster>,
     private readonly connections: PrivateEndpointConnection[],
+    private readonly services: TtlCache<PrivateLinkService>,
   ) {}
 
   static async take(
     inner: TidbCloudPort,
-    projectId: string | undefined,
+    input: { projectId?: string; services: TtlCache<PrivateLinkService>; prefetch: ServiceKey[] },
     options: CallOptions,
   ): Promise<SnapshotTidb> {
     const [clusters, connections] = await Promise.all([
-      inner.listClusters({ projectId }, options),
-      inner.listConnections({ projectId }, options),
+      inner.listClusters({ projectId: input.projectId }, options),
+      inner.listConnections({ projectId: input.projectId }, options),
     ]);
-    return new SnapshotTidb(
-      inner,
-      new Map(clusters.map((cluster) => [cluster.clusterId, cluster])),
-      connections,
+    const byId = new Map(clusters.map((cluster) => [cluster.clusterId, cluster]));
+    const snapshot = new SnapshotTidb(inner, byId, connections, input.services);
+    const wanted = input.prefetch.filter((key) => byId.get(key.clusterId)?.state === 'ACTIVE');
+    // A failed read here is not lost: the endpoint's own doctor run reads again and reports the failure.
+    await mapLimited(wanted, 4, (key) =>
+      snapshot.getPrivateLinkService(key.clusterId, key.tidbNodeGroupId, options).catch(() => undefined),
     );
+    return snapshot;
   }
 
   listClusters(): Promise<Cluster[]> {
@@ -42,8 +57,17 @@ export class SnapshotTidb implements TidbCloudPort {
     return this.inner.listNodeGroups(clusterId, options);
   }
 
-  getPrivateLinkService(clusterId: string, tidbNodeGroupId: string, options?: CallOptions) {
-    return this.inner.getPrivateLinkService(clusterId, tidbNodeGroupId, options);
+  getPrivateLinkService(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    options?: CallOptions,
+  ): Promise<PrivateLinkService> {
+    return this.services.through(
+      keyOf(clusterId, tidbNodeGroupId),
+      () => this.inner.getPrivateLinkService(clusterId, tidbNodeGroupId, options),
+      // Only a finished service is worth remembering; one still CREATING must be read again next time.
+      (service) => service.state === 'ACTIVE',
+    );
   }
 
   listConnections(scope: ConnectionScope, options?: CallOptions): Promise<PrivateEndpointConnection[]> {

@@ -149,7 +149,7 @@ export class DetailReader {
 
   async complete(observed: Observation): Promise<Observation> {
     const needs = detailsNeeded(observed, this.deps.settings);
-    let result = observed;
+    let result = await this.refreshIfAccepted(observed);
     if (needs.service) {
       result = { ...result, service: await this.readService(result) };
     }
@@ -168,6 +168,26 @@ export class DetailReader {
       };
     }
     return result;
+  }
+
+  /**
+   * EC2 and TiDB are read in parallel, so the read in which TiDB turns ACTIVE may carry an endpoint snapshot
+   * from just before AWS marked it available: read that one endpoint again rather than lose a poll.
+   */
+  private async refreshIfAccepted(observed: Observation): Promise<Observation> {
+    const { endpoint, connection } = observed;
+    if (
+      !endpoint ||
+      connection?.endpointState !== 'ACTIVE' ||
+      !['pendingAcceptance', 'pending'].includes(endpoint.state)
+    ) {
+      return observed;
+    }
+    const [fresh] = await this.deps.ec2.findEndpoints(
+      { vpcEndpointIds: [endpoint.vpcEndpointId] },
+      this.options,
+    );
+    return fresh && isManaged(fresh) ? { ...observed, endpoint: fresh } : observed;
   }
 
   private async readService(observed: Observation) {

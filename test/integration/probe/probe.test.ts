@@ -2,7 +2,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HEALTH_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
-import { type ProbeDeps, type ProbeSettings, probeAll } from '../../../functions/core/probe/probe.ts';
+import {
+  type ProbeDeps,
+  type ProbeSettings,
+  probeAll,
+  probeCaches,
+} from '../../../functions/core/probe/probe.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../../kit/world.ts';
@@ -16,7 +21,11 @@ let clusterId: string;
 
 beforeEach(async () => {
   world = await startWorld();
-  vpc = await startVpcStandIn(world.ec2, { sourceCidr: world.ec2.world.cidrBlock });
+  // Two ENIs per endpoint: addresses for this file's first cluster and two more added by the cost test.
+  vpc = await startVpcStandIn(world.ec2, {
+    sourceCidr: world.ec2.world.cidrBlock,
+    addresses: ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15', '127.0.0.16'],
+  });
   const cluster = world.addCluster({ port: vpc.port });
   clusterId = cluster.clusterId;
   vpc.serve(cluster.serviceDnsName, cluster.serviceName);
@@ -89,6 +98,34 @@ describe('probeAll', () => {
     await probeAll(deps, settings);
     const { byOperation } = world.sim.stats();
     expect(byOperation).toEqual({ listClusters: 1, listConnections: 1, getPrivateLinkService: 1 });
+  });
+
+  it('costs the same EC2 calls for three endpoints as for one, and a warm run reads no service again', async () => {
+    const caches = probeCaches(world.clock.now);
+    const warm: ProbeDeps = { ...deps, caches };
+    vpc.admit(world.ec2.world.securityGroupId);
+    await probeAll(warm, settings);
+    world.ec2.resetCalls();
+    await probeAll(warm, settings);
+    const oneEndpoint = world.ec2.totalCalls;
+
+    for (const name of ['second', 'third']) {
+      const cluster = world.addCluster({ displayName: name, port: vpc.port });
+      vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+      await provision(
+        world.deps,
+        { clusterId: cluster.clusterId },
+        { deadline: world.clock.now() + 3_600_000 },
+      );
+    }
+    await probeAll(warm, settings);
+    world.ec2.resetCalls();
+    world.sim.clearRequests();
+    const probes = await probeAll(warm, settings);
+
+    expect(probes.map((p) => p.health)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(world.ec2.totalCalls).toBe(oneEndpoint);
+    expect(world.sim.stats().byOperation).toEqual({ listClusters: 1, listConnections: 1 });
   });
 
   it('reports an endpoint that fell out of available as unhealthy: its private name no longer resolves', async () => {

@@ -61,10 +61,9 @@ describe('provision: a new ACTIVE cluster becomes Ready', () => {
     const [connection] = await world.sim.connections();
     expect(connection?.endpointState).toBe('ACTIVE');
 
-    // Private DNS only after TiDB's ~5 min of System Checking, and within one poll interval of it.
+    // Private DNS only after TiDB's 5 min of System Checking, and in the very poll that sees it ACTIVE.
     const dnsAt = Date.parse(outcome.actions[2]?.at ?? '');
-    expect(dnsAt - started).toBeGreaterThanOrEqual(FIVE_MINUTES);
-    expect(dnsAt - started).toBeLessThanOrEqual(FIVE_MINUTES + world.settings.pollIntervalMs);
+    expect(dnsAt - started).toBe(FIVE_MINUTES);
   });
 
   it('waits out the private link service appearing after the cluster', async () => {
