@@ -159,16 +159,14 @@ function explain(): void {
   );
   note('poll on the wall clock. "pass work" is the wall time between two poll sleeps (one reconcile pass);');
   note('"sleep late" is how long after its 83 ms a real sleep woke up.');
+  note('A pass reads EC2 and TiDB in parallel; when TiDB turns ACTIVE in a pass whose endpoint snapshot is');
   note(
-    'Why a full poll even when aligned: a pass reads EC2 (answers first) and TiDB in parallel; the read in',
+    'still pendingAcceptance, the reconcile re-reads that endpoint, so private DNS goes on in the same pass.',
   );
   note(
-    'which TiDB turns ACTIVE comes with an endpoint snapshot still pendingAcceptance, so private DNS waits',
+    'Aligned waits cost nothing; off the grid (302 s) the cost is the poll granularity: at most one poll.',
   );
-  note('for the next pass. Off the grid (302 s) it is poll granularity + that extra pass: 8 s here.');
   note(
-    'Worst case is therefore 2 polls + 2 passes of work + late wake-ups. The 1/60 rows scale the poll, not',
+    'The 1/60 rows scale the poll, not the pass work or the timer lateness, hence ratios a little above 1.',
   );
-  note('the pass work or the timer lateness, so they can exceed 2 polls; at the real 5 s poll the same ms');
-  note('are negligible (the virtual rows are that case).');
 }
