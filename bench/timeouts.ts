@@ -3,13 +3,10 @@
  * wall time ≤ timeout + 10 %. Timeouts here are real: a resolver that drops queries, a TCP listener whose
  * backlog is full (the kernel drops the SYNs), and a TiDB Cloud API that answers long after the deadline.
  */
-import { readGreeting } from '../functions/adapters/dataplane/handshake.ts';
-import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
-import { probeTcp } from '../functions/adapters/dataplane/tcp-prober.ts';
 import { diagnose } from '../functions/core/diagnose/doctor.ts';
 import { CHECK_IDS, type DiagnosticReport } from '../functions/core/diagnose/report.ts';
 import { provision } from '../functions/core/reconcile/reconcile.ts';
-import { assertLoopback, closeAll, startBlackhole, startDns } from '../test/kit/local-servers.ts';
+import { closeAll, loopbackDataPlane, startBlackhole, startDns } from '../test/kit/local-servers.ts';
 import type { SimCluster } from '../test/kit/tidbcloud-simulator/index.ts';
 import { startWorld, type World } from '../test/kit/world.ts';
 import { UNLIMITED } from './reconcile.ts';
@@ -21,18 +18,7 @@ const SILENT_ENIS = ['127.0.3.1', '127.0.3.2'];
 const BLACKHOLE = '127.0.3.3';
 
 /** The plain data plane, refusing anything outside loopback: a wrong answer must never leave the machine. */
-const dataPlane = new LocalDataPlane({
-  tcp: {
-    connect: (address, port, timeoutMs, signal) => {
-      assertLoopback(address);
-      return probeTcp(address, port, timeoutMs, signal);
-    },
-  },
-  greet: (address, port, timeoutMs, signal) => {
-    assertLoopback(address);
-    return readGreeting(address, port, timeoutMs, signal);
-  },
-});
+const dataPlane = loopbackDataPlane();
 
 interface Scenario {
   label: string;

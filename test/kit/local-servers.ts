@@ -6,6 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer as createTcpServer, Server, type Socket } from 'node:net';
 import { createServer as createDnsServer, Packet } from 'dns2';
 import { createServer as createMysqlServer } from 'mysql2';
+import { readGreeting } from '../../functions/adapters/dataplane/handshake.ts';
+import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
+import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 
@@ -156,4 +159,23 @@ export function assertLoopback(address: string): void {
   if (!/^127\.\d+\.\d+\.\d+$/.test(address) && address !== '::1') {
     throw new Error(`test tried to connect to ${address}, outside loopback`);
   }
+}
+
+/**
+ * The real in-process data plane with every connection guarded: an address outside loopback throws, so a
+ * wrong DNS answer in a test can never send a packet off the machine.
+ */
+export function loopbackDataPlane(tcp: TcpProber = { connect: probeTcp }): LocalDataPlane {
+  return new LocalDataPlane({
+    tcp: {
+      connect: (address, port, timeoutMs, signal) => {
+        assertLoopback(address);
+        return tcp.connect(address, port, timeoutMs, signal);
+      },
+    },
+    greet: (address, port, timeoutMs, signal) => {
+      assertLoopback(address);
+      return readGreeting(address, port, timeoutMs, signal);
+    },
+  });
 }

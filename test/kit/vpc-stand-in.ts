@@ -9,12 +9,12 @@
  * The filter and the resolver are stand-ins for AWS behaviour the sandbox cannot show; everything else is real.
  */
 
-import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
+import type { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
 import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
 import { evaluateIngress } from '../../functions/core/diagnose/checks/aws-security-group-ingress.ts';
 import type { TcpOutcome } from '../../functions/core/diagnose/ports.ts';
 import type { Ec2Fake } from './ec2-fake.ts';
-import { closeAll, mysqlServer, onSamePort, startDns } from './local-servers.ts';
+import { closeAll, loopbackDataPlane, mysqlServer, onSamePort, startDns } from './local-servers.ts';
 
 export const TIDB_GREETING = '8.0.11-TiDB-v7.5.2';
 
@@ -87,7 +87,7 @@ export async function startVpcStandIn(
     dnsServer,
     port,
     addresses,
-    dataPlane: new LocalDataPlane({ tcp: filteredProber(ec2, options.sourceCidr) }),
+    dataPlane: loopbackDataPlane(filteredProber(ec2, options.sourceCidr)),
     admit: (groupId) =>
       ec2.authorizeIngress(groupId, {
         ipProtocol: 'tcp',

@@ -3,16 +3,13 @@
  * addresses), a real DNS server answering each scenario, and real TCP / MySQL-protocol servers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readGreeting } from '../../../functions/adapters/dataplane/handshake.ts';
-import { LocalDataPlane } from '../../../functions/adapters/dataplane/local-data-plane.ts';
-import { probeTcp } from '../../../functions/adapters/dataplane/tcp-prober.ts';
 import { diagnose } from '../../../functions/core/diagnose/doctor.ts';
 import { renderHuman } from '../../../functions/core/diagnose/human.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import {
-  assertLoopback,
   closeAll,
   type DnsRecord,
+  loopbackDataPlane,
   mysqlServer,
   onSamePort,
   silentServer,
@@ -46,18 +43,7 @@ function worldOn(port: number, enis = ENIS): World {
   return world;
 }
 
-const dataPlane = new LocalDataPlane({
-  tcp: {
-    connect: (address, port, timeoutMs, signal) => {
-      assertLoopback(address);
-      return probeTcp(address, port, timeoutMs, signal);
-    },
-  },
-  greet: (address, port, timeoutMs, signal) => {
-    assertLoopback(address);
-    return readGreeting(address, port, timeoutMs, signal);
-  },
-});
+const dataPlane = loopbackDataPlane();
 
 async function doctor(world: World, record: DnsRecord, timeoutMs = 3000): Promise<DiagnosticReport> {
   const dnsServer = await startDns({ [HOST]: record });
