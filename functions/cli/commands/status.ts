@@ -1,5 +1,5 @@
 import { mapLimited } from '../../core/concurrency.ts';
-import { TidbCloudNotFoundError } from '../../core/errors.ts';
+import { TidbCloudNotFoundError, UsageError } from '../../core/errors.ts';
 import { type Cluster, HEALTH_TAG, type PrivateLinkService } from '../../core/model.ts';
 import { findConnection, findOurEndpoint, resolveNodeGroup } from '../../core/reconcile/observe.ts';
 import { inScope } from '../../core/reconcile/reconcile.ts';
@@ -57,7 +57,13 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
     clusters.filter((cluster) => inScope(cluster, ctx.config.aws.region)),
     4,
     async (cluster): Promise<StatusRow> => {
-      const nodeGroupId = await resolveNodeGroup(ctx.deps, cluster, undefined, options).catch(() => null);
+      // A cluster without a node group yet shows with empty columns; API errors still fail the command.
+      const nodeGroupId = await resolveNodeGroup(ctx.deps, cluster, undefined, options).catch(
+        (error: unknown) => {
+          if (error instanceof UsageError) return null;
+          throw error;
+        },
+      );
       const service = nodeGroupId ? await serviceOf(ctx, cluster, nodeGroupId) : null;
       const endpoint =
         endpoints && nodeGroupId
