@@ -7,6 +7,7 @@ import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
+import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
@@ -61,6 +62,14 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
   return { clients, tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
 }
 
+/** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
+async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promise<DbCredentials> {
+  const value: unknown = await secrets.get(arn, { transform: 'json' });
+  const { user, password } = requireStringFields(value, arn, ['user', 'password']);
+  const ca = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).ca : undefined;
+  return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };
+}
+
 export interface DiagnosticsDeps extends ProbeDeps {
   settings: ProbeSettings & { vpcId?: string };
 }
@@ -72,14 +81,7 @@ export const PROBE_CONCURRENCY = 8;
 export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
   const { clients, secrets, tidb, ec2, events, clock } = await commonDeps(config);
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
-  const credentials = sqlSecretArn
-    ? {
-        ...requireStringFields(await secrets.get(sqlSecretArn, { transform: 'json' }), sqlSecretArn, [
-          'user',
-          'password',
-        ]),
-      }
-    : undefined;
+  const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
   return {
     tidb,
     ec2,
