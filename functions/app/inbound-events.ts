@@ -44,6 +44,15 @@ export function clusterKeyOf(
       `The event's tidbNodeGroupId must be a string of digits; got ${JSON.stringify(tidbNodeGroupId)}.`,
     );
   }
+  const { vpcEndpointId } = payload;
+  if (
+    vpcEndpointId !== undefined &&
+    (typeof vpcEndpointId !== 'string' || !/^vpce-[0-9a-f]+$/.test(vpcEndpointId))
+  ) {
+    throw new UsageError(
+      `The event's vpcEndpointId must look like vpce-0a1b2c3d; got ${JSON.stringify(vpcEndpointId)}.`,
+    );
+  }
   return { ...payload, clusterId, tidbNodeGroupId };
 }
 

@@ -118,18 +118,9 @@ async function enablePrivateDns(
   try {
     await deps.ec2.enablePrivateDns(vpcEndpointId, options);
   } catch (error) {
-    if (error instanceof AwsError && /conflicting|already|enableDns/i.test(error.message)) {
-      return {
-        kind: 'blocked',
-        reason: 'PRIVATE_DNS_FAILED',
-        message: `AWS could not enable private DNS on ${vpcEndpointId}: ${error.message}`,
-        remediation: fix.privateDnsConflict(
-          vpcEndpointId,
-          deps.settings.vpcId,
-          deps.settings.region,
-          observed.service?.serviceDnsName ?? observed.connection?.host ?? '<host>',
-        ),
-      };
+    if (error instanceof AwsError) {
+      const blocked = privateDnsRefusal(deps, observed, vpcEndpointId, error.message);
+      if (blocked) return blocked;
     }
     throw error;
   }
@@ -139,6 +130,27 @@ async function enablePrivateDns(
     applied,
     observed: { ...observed, endpoint: { ...endpoint, privateDnsEnabled: true } },
   };
+}
+
+/** AWS refusals of private DNS that need a person, each with its own fix; anything else is transient. */
+function privateDnsRefusal(
+  deps: ReconcileDeps,
+  observed: Observation,
+  vpcEndpointId: string,
+  awsMessage: string,
+): Extract<Decision, { kind: 'blocked' }> | undefined {
+  const message = `AWS could not enable private DNS on ${vpcEndpointId}: ${awsMessage}`;
+  const { vpcId, region } = deps.settings;
+  if (/enableDnsSupport|enableDnsHostnames/.test(awsMessage)) {
+    const remediation = fix.enableVpcDns(vpcId, { support: true, hostnames: true });
+    return { kind: 'blocked', reason: 'VPC_DNS_ATTRIBUTES', message, remediation };
+  }
+  if (/conflicting|already/i.test(awsMessage)) {
+    const host = observed.service?.serviceDnsName ?? observed.connection?.host ?? '<host>';
+    const remediation = fix.privateDnsConflict(vpcEndpointId, vpcId, region, host);
+    return { kind: 'blocked', reason: 'PRIVATE_DNS_FAILED', message, remediation };
+  }
+  return undefined;
 }
 
 /** Runs one planned action. Each is idempotent, so a crash after it is resumed by the next run. */

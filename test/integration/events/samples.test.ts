@@ -104,6 +104,7 @@ describe('inbound event parsing rejects malformed events with one sentence', () 
     ],
     [{ 'detail-type': 'TiDB Cluster Detected' }, /has no detail object/],
     [{ clusterId: '1', tidbNodeGroupId: 7 }, /tidbNodeGroupId must be a string of digits/],
+    [{ clusterId: '1', vpcEndpointId: 'endpoint-1' }, /vpcEndpointId must look like vpce-/],
   ])('%j', (event, message) => {
     expect(() => clusterKeyOf(event, PROVISION_TRIGGERS)).toThrow(message);
   });

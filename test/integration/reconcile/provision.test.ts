@@ -183,6 +183,27 @@ describe('provision: Blocked, with the fix', () => {
     expect((await managedEndpoints())[0]?.privateDnsEnabled).toBe(false);
   });
 
+  it('when VPC DNS is switched off before private DNS can go on, with both attribute commands', async () => {
+    const cluster = world.addCluster();
+    await provision(world.deps, { clusterId: cluster.clusterId });
+    world.ec2.setVpcDnsAttributes(world.ec2.world.vpcId, { enableDnsHostnames: false });
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'VPC_DNS_ATTRIBUTES' });
+    expect(outcome.remediation).toContain('--enable-dns-hostnames');
+    expect(outcome.remediation).toContain('--enable-dns-support');
+    expect((await managedEndpoints())[0]?.privateDnsEnabled).toBe(false);
+  });
+
+  it('when another zone in the VPC already claims the private name', async () => {
+    const cluster = world.addCluster();
+    const domain = `${cluster.serviceName.split('.').pop()}.clusters.tidb-cloud.com`;
+    world.ec2.claimPrivateDnsDomain(world.ec2.world.vpcId, domain);
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'PRIVATE_DNS_FAILED' });
+    expect(outcome.message).toContain('conflicting DNS domain');
+    expect(outcome.remediation).toContain('list-hosted-zones-by-vpc');
+  });
+
   it('when AWS rejects the endpoint', async () => {
     const cluster = world.addCluster();
     const first = await provision(world.deps, { clusterId: cluster.clusterId });
