@@ -5,6 +5,7 @@
 import {
   TidbCloudAuthError,
   TidbCloudBadRequestError,
+  TidbCloudConflictError,
   TidbCloudError,
   TidbCloudForbiddenError,
   TidbCloudNotFoundError,
@@ -255,7 +256,8 @@ export class TidbCloudClient implements TidbCloudPort {
     } catch (error) {
       // Our own earlier attempt may have registered the endpoint before its answer was lost; the retry is
       // then refused as a duplicate. Only in that case is the existing registration our result.
-      if (!(error instanceof TidbCloudBadRequestError) || !attempts.possiblyApplied) throw error;
+      const duplicate = error instanceof TidbCloudBadRequestError || error instanceof TidbCloudConflictError;
+      if (!duplicate || !attempts.possiblyApplied) throw error;
       const existing = await this.listConnections({ clusterId, tidbNodeGroupId }, options);
       const mine = existing.find((connection) => connection.endpointId === endpointId);
       if (!mine) throw error;
@@ -466,6 +468,11 @@ export class TidbCloudClient implements TidbCloudPort {
       case 404:
         return new TidbCloudNotFoundError(
           `TiDB Cloud has no ${spec.resource}${serverMessage ? ` (${serverMessage})` : ''}.`,
+          details(result),
+        );
+      case 409:
+        return new TidbCloudConflictError(
+          `TiDB Cloud refused to ${spec.action}: it already exists${said}`,
           details(result),
         );
       case 400:

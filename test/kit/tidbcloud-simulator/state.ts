@@ -159,6 +159,8 @@ export class SimState {
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly connections = new Map<string, SimConnection>();
   private readonly decisions = new Map<string, Promise<void>>();
+  /** The answer to a duplicate registration (see `SimulatorOptions.duplicateConnectionStatus`). */
+  duplicateStatus: 400 | 409 = 400;
 
   constructor(
     readonly timings: LifecycleTimings,
@@ -328,8 +330,9 @@ export class SimState {
       (item) => item.endpointId === endpointId && item.endpointState !== 'DELETING',
     );
     if (duplicate) {
-      // Undocumented in the real API; a 400 is what grpc-gateway services here return for bad input.
-      throw new SimError(400, 3, `endpoint ${endpointId} is already registered`);
+      // Undocumented in the real API: 400 INVALID_ARGUMENT, or 409 ALREADY_EXISTS as grpc-gateway maps it.
+      const [status, code] = this.duplicateStatus === 409 ? [409, 6] : [400, 3];
+      throw new SimError(status, code, `endpoint ${endpointId} is already registered`);
     }
     return this.newConnection(group, endpointId);
   }

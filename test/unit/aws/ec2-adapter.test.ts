@@ -18,7 +18,7 @@ function adapter(respond: Parameters<typeof stubClient>[1]) {
 }
 
 describe('Ec2Adapter requests', () => {
-  it('creates an Interface endpoint with private DNS off, the client token and vpc-endpoint tags', async () => {
+  it('creates an Interface endpoint with private DNS off, IPv4 pinned, the client token and vpc-endpoint tags', async () => {
     const { ec2, calls } = adapter(() => ({
       VpcEndpoint: {
         VpcEndpointId: 'vpce-1',
@@ -47,6 +47,8 @@ describe('Ec2Adapter requests', () => {
           SubnetIds: ['subnet-1', 'subnet-2'],
           SecurityGroupIds: ['sg-1'],
           PrivateDnsEnabled: false,
+          IpAddressType: 'ipv4',
+          DnsOptions: { DnsRecordIpType: 'ipv4' },
           ClientToken: 'token-1',
           TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: [{ Key: 'Name', Value: 'tidb' }] }],
         },
