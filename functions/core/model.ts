@@ -67,7 +67,8 @@ export interface PrivateEndpointConnection {
   message: string;
   /** Empty while PENDING. */
   host: string;
-  port: number;
+  /** Absent when the API omits it: never default it here, or it would hide the cluster's own port. */
+  port?: number;
   privateLinkServiceName: string;
 }
 
@@ -174,6 +175,14 @@ export const SUBNET_CONFIG_TAG = 'tidb-privatelink:subnet-config';
 export const HEALTH_TAG = 'tidb-privatelink:health';
 
 export const DEFAULT_TIDB_PORT = 4000;
+
+/** DESIGN "Port": the connection's, else the cluster's, else 4000. */
+export function tidbPortOf(
+  connection: Pick<PrivateEndpointConnection, 'port'> | undefined,
+  cluster: Pick<Cluster, 'port'> | undefined,
+): number {
+  return connection?.port || cluster?.port || DEFAULT_TIDB_PORT;
+}
 
 /** `aws-us-east-1` → `us-east-1`; undefined for other clouds. */
 export function awsRegionOf(regionId: string): string | undefined {

@@ -4,9 +4,9 @@
  */
 import {
   type Cluster,
-  DEFAULT_TIDB_PORT,
   type PrivateEndpointConnection,
   type PrivateLinkService,
+  tidbPortOf,
   type VpcEndpoint,
 } from '../model.ts';
 import { apiCallFailed, timedOut } from '../remediation.ts';
@@ -48,7 +48,7 @@ export function deriveTarget(observation: Observation): Target {
     ? valueIn(observation.connections)?.find((candidate) => candidate.endpointId === endpoint.vpcEndpointId)
     : undefined;
   const host = connection?.host || service?.serviceDnsName || undefined;
-  const port = connection?.port || cluster?.port || DEFAULT_TIDB_PORT;
+  const port = tidbPortOf(connection, cluster);
   const expectedAddresses = (valueIn(observation.networkInterfaces) ?? []).map((eni) => eni.privateIpAddress);
   return { cluster, service, endpoint, connection, host, port, expectedAddresses };
 }

@@ -201,6 +201,11 @@ export class Simulator {
     this.state.removeCluster(clusterId);
   }
 
+  /** The user deleted a (non-default) TiDB node group. */
+  removeNodeGroup(clusterId: string, tidbNodeGroupId: string): void {
+    this.state.removeNodeGroup(clusterId, tidbNodeGroupId);
+  }
+
   setClusterState(clusterId: string, state: ClusterState): void {
     this.state.setClusterState(clusterId, state);
   }

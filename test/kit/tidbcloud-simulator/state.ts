@@ -214,6 +214,14 @@ export class SimState {
     }
   }
 
+  removeNodeGroup(clusterId: string, groupId: string): void {
+    const record = this.cluster(clusterId);
+    record.groups = record.groups.filter((group) => group.tidbNodeGroupId !== groupId);
+    for (const [id, connection] of this.connections) {
+      if (connection.tidbNodeGroupId === groupId) this.connections.delete(id);
+    }
+  }
+
   setClusterState(clusterId: string, state: ClusterState): void {
     const record = this.cluster(clusterId);
     record.state = state;

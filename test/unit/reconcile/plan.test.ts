@@ -180,6 +180,14 @@ describe('plan: the five steps in order', () => {
     });
   });
 
+  it("reads TiDB's zones as AZ IDs only, never through this account's names", () => {
+    // `us-east-1a` is use1-az4 in this account, but a name from TiDB's side means nothing here.
+    const observed = observation({ serviceZoneNames: [] });
+    if (observed.service) observed.service.availableZones = ['use1-az1', 'us-east-1a'];
+    const decision = plan(observed, settings);
+    expect(decision.kind === 'act' && decision.action).toMatchObject({ subnetIds: ['subnet-0c'] });
+  });
+
   it('blocks with an explanation when no subnet is in a supported AZ', () => {
     const observed = observation({ serviceZoneNames: ['us-east-1b', 'us-east-1c'] });
     if (observed.vpc)
