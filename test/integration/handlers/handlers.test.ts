@@ -88,6 +88,33 @@ describe('provisioning handlers', () => {
     expect(clusters.map((c) => c.phase)).toEqual(['Progressing', 'Progressing']);
     expect(world.clock.now() - started).toBeLessThanOrEqual(120_000 - 10_000);
   });
+
+  it('reconcile: one cluster failing is reported (logged as an error) and the tick still succeeds', async () => {
+    const ok = world.addCluster();
+    const broken = world.addCluster();
+    world.sim.faults.failPath(`/clusters/${broken.clusterId}/`, 503);
+    const errors: unknown[][] = [];
+    const spying = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+    vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args);
+    });
+    const handler = createReconcileHandler(async () => world.deps, spying);
+    const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
+      clusters: ProvisionOutcome[];
+    };
+    expect(clusters.find((c) => c.clusterId === ok.clusterId)?.phase).toBe('Ready');
+    expect(clusters.find((c) => c.clusterId === broken.clusterId)).toMatchObject({ phase: 'Error' });
+    expect(errors).toEqual([
+      ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
+    ]);
+  });
+
+  it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
+    world.addCluster();
+    world.sim.faults.failPath('/clusters', 503);
+    const handler = createReconcileHandler(async () => world.deps, logger);
+    await expect(handler(sample('schedule-tick.json'), lambdaContext(900_000))).rejects.toThrow(/HTTP 503/);
+  });
 });
 
 describe('diagnostics handlers', () => {
