@@ -23,3 +23,20 @@ export class PowertoolsProbeMetrics implements ProbeMetricsPort {
     this.metrics.publishStoredMetrics();
   }
 }
+
+/** One probe run, fleet-wide: what the endpoints-unhealthy and heartbeat alarms watch (README "Operations"). */
+export interface ProbeRunSummary {
+  probed: number;
+  /** Unhealthy or failed to probe. */
+  unhealthy: number;
+}
+
+/**
+ * Stores the run's fleet metrics (service dimension only) for the middleware's final flush: `ProbeHeartbeat`
+ * (1 per completed run; its absence raises the heartbeat alarm), `EndpointsProbed`, `EndpointsUnhealthy`.
+ */
+export function recordProbeRun(metrics: Metrics, summary: ProbeRunSummary): void {
+  metrics.addMetric('ProbeHeartbeat', MetricUnit.Count, 1);
+  metrics.addMetric('EndpointsProbed', MetricUnit.Count, summary.probed);
+  metrics.addMetric('EndpointsUnhealthy', MetricUnit.Count, summary.unhealthy);
+}
