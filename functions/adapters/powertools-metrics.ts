@@ -5,7 +5,7 @@ import type { ProbeMetricsPort } from '../core/probe/probe.ts';
 /**
  * The metric contract the alarms (resources/alarms.yml) and the dashboard (resources/dashboard.yml) read;
  * test/integration/serverless/operations.test.ts holds them to it. Powertools adds the dimension
- * `service` (POWERTOOLS_SERVICE_NAME, `tidb-privatelink`) to every record.
+ * `service` (POWERTOOLS_SERVICE_NAME: the stack's name, e.g. `tidb-privatelink-dev`) to every record.
  */
 export const METRIC_NAMESPACE = 'TidbPrivateLink';
 export const METRIC_NAMES = {

@@ -144,8 +144,9 @@ describe('diagnostics handlers', () => {
     });
     let summary: unknown;
     try {
-      // As the handler module builds it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME.
-      const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink' });
+      // As the handler module builds it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME
+      // (the stack's name).
+      const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
       const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
       summary = await handler({}, lambdaContext(300_000));
     } finally {
@@ -171,7 +172,12 @@ describe('diagnostics handlers', () => {
     expect(empty.summary).toMatchObject({ probed: 0 });
     const heartbeat = recordWith(empty.emf, 'ProbeHeartbeat');
     expect(heartbeat).toMatchObject({
-      record: { ProbeHeartbeat: 1, EndpointsProbed: 0, EndpointsUnhealthy: 0, service: 'tidb-privatelink' },
+      record: {
+        ProbeHeartbeat: 1,
+        EndpointsProbed: 0,
+        EndpointsUnhealthy: 0,
+        service: 'tidb-privatelink-dev',
+      },
       namespace: 'TidbPrivateLink',
       dimensions: [['service']],
     });

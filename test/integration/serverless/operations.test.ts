@@ -12,7 +12,9 @@ import { resolveIntrinsics } from '../../kit/iam-engine.ts';
 import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
 
 const FUNCTIONS = ['Reconcile', 'Provision', 'Probe', 'Troubleshoot', 'DataPlane'];
-const SERVICE_DIMENSION = { Name: 'service', Value: 'tidb-privatelink' };
+/** Powertools' `service` dimension: POWERTOOLS_SERVICE_NAME, the stack's name. */
+const SERVICE = 'tidb-privatelink-dev';
+const SERVICE_DIMENSION = { Name: 'service', Value: SERVICE };
 const TOPIC_ARN = 'arn:aws:sns:us-east-1:123456789012:oncall';
 const EMAIL = 'oncall@example.com';
 
@@ -198,6 +200,7 @@ describe('the dashboard', () => {
 
   it('fleet health: endpoints probed and unhealthy, heartbeats, and health per cluster', () => {
     const fleet = text(titled(/^Fleet health/));
+    expect(fleet).toContain(`"service","${SERVICE}"`);
     for (const metric of [
       METRIC_NAMES.endpointsProbed,
       METRIC_NAMES.endpointsUnhealthy,
@@ -205,7 +208,7 @@ describe('the dashboard', () => {
     ])
       expect(fleet).toContain(`"${metric}"`);
     expect(text(titled(/^Healthy by cluster/))).toContain(
-      `MIN(${METRIC_NAMES.healthy}) FROM SCHEMA(${METRIC_NAMESPACE}, ClusterId, service) GROUP BY ClusterId`,
+      `MIN(${METRIC_NAMES.healthy}) FROM SCHEMA(${METRIC_NAMESPACE}, ClusterId, service) WHERE service = '${SERVICE}' GROUP BY ClusterId`,
     );
   });
 
@@ -217,16 +220,17 @@ describe('the dashboard', () => {
     const metrics = text(titled(title));
     for (const stat of ['p50', 'p99']) {
       expect(metrics).toContain(
-        `SEARCH('{${METRIC_NAMESPACE},ClusterId,service} MetricName=\\"${metric}\\"', '${stat}', 300)`,
+        `SEARCH('{${METRIC_NAMESPACE},ClusterId,service} service=\\"${SERVICE}\\" MetricName=\\"${metric}\\"', '${stat}', 300)`,
       );
     }
   });
 
   it('reconcile outcomes by phase, and TiDB Cloud API requests and 429s', () => {
     expect(text(titled(/^Reconcile/))).toContain(
-      `{${METRIC_NAMESPACE},Phase,service} MetricName=\\"${METRIC_NAMES.clustersByPhase}\\"`,
+      `{${METRIC_NAMESPACE},Phase,service} service=\\"${SERVICE}\\" MetricName=\\"${METRIC_NAMES.clustersByPhase}\\"`,
     );
     const api = text(titled(/^TiDB Cloud API/));
+    expect(api).toContain(`"service","${SERVICE}"`);
     expect(api).toContain(`"${METRIC_NAMES.tidbApiRequests}"`);
     expect(api).toContain(`"${METRIC_NAMES.tidbApiRateLimited}"`);
   });
