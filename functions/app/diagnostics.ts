@@ -4,6 +4,7 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
@@ -79,6 +80,7 @@ export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics:
       errors: count('error'),
     };
     logger.info('probe finished', summary);
+    recordProbeRun(metrics, { probed: summary.probed, unhealthy: summary.unhealthy + summary.errors });
     return { ...summary, endpoints: probes };
   })
     .use(injectLambdaContext(logger))

@@ -24,7 +24,7 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: unknown;
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 function statementsOf(name: string): Statement[] {
@@ -52,7 +52,8 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(statementsOf('Reconcile')).toContainEqual(
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue'],
-        Resource: env.TIDB_CLOUD_API_KEY_SECRET_ARN,
+        // The configured ARN, and the same with AWS's six-character suffix (a name-only ARN).
+        Resource: [env.TIDB_CLOUD_API_KEY_SECRET_ARN, `${env.TIDB_CLOUD_API_KEY_SECRET_ARN}-??????`],
       }),
     );
   });
@@ -63,6 +64,10 @@ describe('serverless package (offline, no AWS credentials)', () => {
       const create = statements.find((s) => s.Action.includes('ec2:CreateVpcEndpoint') && s.Condition);
       expect(create?.Condition).toEqual({
         StringEquals: { 'aws:RequestTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+        StringLike: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+          'ec2:VpceServiceName': { 'Fn::Sub': 'com.amazonaws.vpce.${AWS::Region}.vpce-svc-*' },
+        },
       });
       const modify = statements.filter((s) => s.Action.includes('ec2:ModifyVpcEndpoint'));
       expect(modify).toHaveLength(1);
@@ -85,14 +90,28 @@ describe('serverless package (offline, no AWS credentials)', () => {
     });
   });
 
-  it('attaches only the data plane to the VPC, with its own egress-only group and no AWS permissions', () => {
+  it('attaches only the data plane to the VPC, with its own egress-only group and only ENI permissions', () => {
     expect(fn('DataPlane').Properties.VpcConfig).toMatchObject({
       SecurityGroupIds: [{ Ref: 'ProbeSecurityGroup' }],
     });
     for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
       expect(fn(name).Properties.VpcConfig).toBeUndefined();
     }
-    expect(statementsOf('DataPlane').filter((s) => s.Action.some((a) => !a.startsWith('logs:')))).toEqual([]);
+    // What Lambda needs for the function's network interfaces, and nothing else (iam-matrix.test.ts
+    // evaluates the scoping).
+    const eniActions = new Set([
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ]);
+    const actions = statementsOf('DataPlane').flatMap((s) => s.Action);
+    expect(actions.filter((a) => !a.startsWith('logs:') && !eniActions.has(a))).toEqual([]);
+    expect(stack.template.Resources.DataPlaneIamRoleLambdaExecution?.Properties.ManagedPolicyArns).toEqual(
+      [],
+    );
     const group = stack.template.Resources.ProbeSecurityGroup;
     expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
   });
@@ -106,14 +125,19 @@ describe('serverless package (offline, no AWS credentials)', () => {
     }
     const tagging = statementsOf('Probe').filter((s) => s.Action.includes('ec2:CreateTags'));
     expect(tagging.map((s) => s.Condition)).toEqual([
-      { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+      {
+        StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['tidb-privatelink:health'] },
+      },
     ]);
     expect(statementsOf('Troubleshoot').some((s) => s.Action.includes('ec2:CreateTags'))).toBe(false);
   });
 
   it('routes PrivateLink Troubleshoot Requested to the troubleshoot function and schedules the probe', () => {
     const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    // Only the app's own source by default; PRIVATELINK_TROUBLESHOOT_SOURCES adds others (operations.test.ts).
     expect(rules.map((r) => r.EventPattern)).toContainEqual({
+      source: ['tidb-privatelink'],
       'detail-type': ['PrivateLink Troubleshoot Requested'],
     });
     expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
