@@ -233,6 +233,11 @@ export function loginFailed(message: string): string {
 
 // ── The doctor itself ────────────────────────────────────────────────────────
 
+/** A state outside the API's documented enum: the doctor changes nothing and names it verbatim. */
+export function undocumentedState(what: string, state: string): string {
+  return `The API reports ${what} in state "${state}", which its documentation does not list, so the doctor cannot judge it: check ${what} in the TiDB Cloud console or the AWS console, run the doctor again later, and upgrade tidb-privatelink if the API has added this state.`;
+}
+
 export function apiCallFailed(action: string, message: string): string {
   return `${action} failed: ${message}. If this is an authorization error, grant ${action} to the caller; then run the doctor again.`;
 }

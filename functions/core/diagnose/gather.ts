@@ -141,9 +141,15 @@ const STATE_RANK: VpcEndpointState[] = [
   'deleted',
 ];
 
+/** An undocumented state may still be live: after the waiting states, before the dead ones. */
+const rankOf = (state: string) => {
+  const rank = STATE_RANK.indexOf(state as VpcEndpointState);
+  return rank >= 0 ? rank : STATE_RANK.indexOf('failed') - 0.5;
+};
+
 /** The most useful of several matches: a live endpoint over a dead one. */
 function finding(endpoints: VpcEndpoint[], foundBy: EndpointFinding['foundBy']): EndpointFinding {
-  const ranked = [...endpoints].sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state));
+  const ranked = [...endpoints].sort((a, b) => rankOf(a.state) - rankOf(b.state));
   const candidates = ranked.length > 1 ? ranked.map((endpoint) => endpoint.vpcEndpointId) : [];
   return { endpoint: ranked[0], foundBy, candidates };
 }

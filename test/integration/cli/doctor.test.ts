@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
+import type { ConnectionState } from '../../../functions/core/model.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
 import { runCliWith, spawnCli } from '../../kit/run-cli.ts';
@@ -85,6 +86,22 @@ describe('tidb-privatelink doctor', () => {
     );
     expect(run.stdout).toMatch(/^✘ tcp\.connect .*tim/m);
     expect(run.stdout).toMatch(/^- tidb\.handshake/m);
+  });
+
+  it('a connection state the API does not document: a warning naming it, a valid report, exit 0', async () => {
+    const [connection] = await world.sim.connections();
+    world.sim.setConnectionState(
+      connection?.privateEndpointConnectionId ?? '',
+      'RECONCILING' as ConnectionState,
+    );
+    const run = await doctor('--json');
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    expect(schemaErrors(report)).toEqual([]);
+    expect(report.checks.find((check) => check.id === 'tidb.connection-state')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringContaining('"RECONCILING"'),
+    });
+    expect(run.code).toBe(0);
   });
 
   it('--source-cidr outside the admitted range names that range in the fix', async () => {
