@@ -74,17 +74,25 @@ export function sgAdmits(
 /**
  * Network ACLs are evaluated in rule-number order and the first matching rule decides; no match is a deny.
  * `peer` is the remote address: the source of inbound traffic, the destination of outbound.
+ * Returns the deciding entry (undefined: nothing matched).
  */
+export function naclDecidingEntry(
+  entries: readonly NetworkAclEntry[],
+  packet: { egress: boolean; peer: string; port: number },
+): NetworkAclEntry | undefined {
+  const ordered = [...entries].sort((a, b) => a.ruleNumber - b.ruleNumber);
+  return ordered.find(
+    (entry) =>
+      entry.egress === packet.egress &&
+      isTcp(entry.protocol) &&
+      portMatches(entry.protocol, entry.portRange?.from, entry.portRange?.to, packet.port) &&
+      inCidr(packet.peer, entry.cidrBlock ?? entry.ipv6CidrBlock ?? ''),
+  );
+}
+
 export function naclAllows(
   entries: readonly NetworkAclEntry[],
   packet: { egress: boolean; peer: string; port: number },
 ): boolean {
-  const ordered = [...entries].sort((a, b) => a.ruleNumber - b.ruleNumber);
-  for (const entry of ordered) {
-    if (entry.egress !== packet.egress || !isTcp(entry.protocol)) continue;
-    if (!portMatches(entry.protocol, entry.portRange?.from, entry.portRange?.to, packet.port)) continue;
-    const cidr = entry.cidrBlock ?? entry.ipv6CidrBlock ?? '';
-    if (inCidr(packet.peer, cidr)) return entry.ruleAction === 'allow';
-  }
-  return false;
+  return naclDecidingEntry(entries, packet)?.ruleAction === 'allow';
 }
