@@ -242,6 +242,10 @@ export function apiCallFailed(action: string, message: string): string {
   return `${action} failed: ${message}. If this is an authorization error, grant ${action} to the caller; then run the doctor again.`;
 }
 
+export function tidbQuotaExhausted(resetsAt: string): string {
+  return `The TiDB Cloud API allows 100 requests per minute per API key and this key has used them up: run the doctor again after ${resetsAt}, and look for another process (a second stack, a script) using the same key.`;
+}
+
 export function timedOut(what: string): string {
   return `${what} did not finish in time: run again with a larger --timeout-ms; if it still times out, check network access to the AWS and TiDB Cloud APIs and the resolver.`;
 }

@@ -84,7 +84,8 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest): Pr
   const startedAt = now();
   const deadlineAt = startedAt + timeoutMs;
   const signal = deadlineSignal(timeoutMs, request.signal);
-  const observation = await gather(deps, request, signal);
+  // The signal runs on real time, and so does the deadline the ports compare their waits with.
+  const observation = await gather(deps, request, signal, Date.now() + timeoutMs);
   const target = deriveTarget(observation);
   const observe = observer(signal);
 
