@@ -62,7 +62,10 @@ export function startChildLambda(options: {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
-    return { child, ready: waitFor(child, 'ready') };
+    const ready = waitFor(child, 'ready');
+    // Marked handled: a child killed before anyone awaits its readiness is not an unhandled rejection.
+    ready.catch(() => undefined);
+    return { child, ready };
   };
 
   const state = { timedOut: 0 };
@@ -94,6 +97,8 @@ export function startChildLambda(options: {
       }
       return { payload: message.type === 'result' ? message.payload : null };
     });
+    // After a kill the child's exit rejects `answered`; the race has already settled with the timeout.
+    answered.catch(() => undefined);
     return Promise.race([answered, killed]);
   };
 
