@@ -2,7 +2,8 @@
  * States outside the documented enums (a value TiDB Cloud or AWS adds later) never break the report: every
  * check that reads a state answers with a valid result that names the value verbatim. The property test
  * draws every documented value of every enum the doctor reads (TiDB's from the swagger itself, AWS's from
- * the EC2 API reference) and arbitrary strings, and validates the whole report against the JSON Schema.
+ * the EC2 API reference, the data plane's from its result type) and arbitrary strings, and validates the
+ * whole report against the JSON Schema.
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -12,6 +13,12 @@ import { tidbClusterState } from '../../../functions/core/diagnose/checks/tidb-c
 import { tidbConnectionState } from '../../../functions/core/diagnose/checks/tidb-connection-state.ts';
 import { tidbServiceReady } from '../../../functions/core/diagnose/checks/tidb-service-ready.ts';
 import { diagnose } from '../../../functions/core/diagnose/doctor.ts';
+import type {
+  DataPlaneResult,
+  DnsStatus,
+  GreetingStatus,
+  TcpStatus,
+} from '../../../functions/core/diagnose/ports.ts';
 import type {
   ClusterState,
   ConnectionState,
@@ -97,6 +104,19 @@ describe('a state no enum documents', () => {
   });
 });
 
+/** The data plane's own enums: its result crosses a Lambda invoke as JSON, possibly from another version. */
+const DNS_STATUSES = ['answered', 'nxdomain', 'nodata', 'timeout', 'servfail', 'refused', 'error'];
+const TCP_STATUSES = ['connected', 'refused', 'timeout', 'error'];
+const GREETING_STATUSES = ['greeting', 'error-packet', 'not-mysql', 'closed', 'timeout', 'error'];
+
+function probeWith(states: { dns: string; tcp: string; greeting: string }): DataPlaneResult {
+  const probe = healthyProbe();
+  probe.dns.status = states.dns as DnsStatus;
+  for (const outcome of probe.tcp) outcome.status = states.tcp as TcpStatus;
+  if (probe.handshake) probe.handshake.status = states.greeting as GreetingStatus;
+  return probe;
+}
+
 describe('the report stays valid for every documented value and any other string', () => {
   const stateOf = (values: string[]) => fc.oneof(fc.constantFrom(...values), fc.string({ maxLength: 12 }));
 
@@ -109,10 +129,15 @@ describe('the report stays valid for every documented value and any other string
           connection: stateOf(CONNECTION_STATES),
           endpoint: stateOf(ENDPOINT_STATES),
         }),
-        async (states) => {
+        fc.record({
+          dns: stateOf(DNS_STATUSES),
+          tcp: stateOf(TCP_STATUSES),
+          greeting: stateOf(GREETING_STATUSES),
+        }),
+        async (states, probeStates) => {
           const world = worldWith(states);
           const report = await diagnose(
-            { tidb: fakeTidb(world), ec2: fakeEc2(world), dataPlane: fakeDataPlane(healthyProbe()) },
+            { tidb: fakeTidb(world), ec2: fakeEc2(world), dataPlane: fakeDataPlane(probeWith(probeStates)) },
             REQUEST,
           );
           expect(schemaErrors(report)).toEqual([]);
