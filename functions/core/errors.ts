@@ -98,6 +98,20 @@ export class TidbCloudRateLimitError extends TidbCloudError {
   }
 }
 
+/**
+ * A 429 whose `X-Ratelimit-Reset` lies past the caller's deadline: the key's quota is used up until `resetAt`,
+ * so the call was not even waited for.
+ */
+export class TidbCloudQuotaExhaustedError extends TidbCloudRateLimitError {
+  readonly resetAt: Date;
+
+  constructor(message: string, resetAt: Date, details: { status?: number; traceId?: string } = {}) {
+    super(message, details);
+    this.name = 'TidbCloudQuotaExhaustedError';
+    this.resetAt = resetAt;
+  }
+}
+
 /** 5xx, network errors and timeouts that outlasted the retries. */
 export class TidbCloudUnavailableError extends TidbCloudError {
   constructor(message: string, details: { status?: number; traceId?: string } = {}, options?: ErrorOptions) {

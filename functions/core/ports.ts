@@ -21,6 +21,8 @@ import type {
 /** Every network call takes a signal, so a Lambda deadline or a CLI timeout cancels it. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Epoch ms (wall clock) by which the caller needs the answer: a wait that would end later is not begun. */
+  deadline?: number;
 }
 
 export type ConnectionScope =

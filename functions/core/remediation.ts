@@ -258,8 +258,17 @@ export function loginFailed(message: string): string {
 
 // ── The doctor itself ────────────────────────────────────────────────────────
 
+/** A state outside the API's documented enum: the doctor changes nothing and names it verbatim. */
+export function undocumentedState(what: string, state: string): string {
+  return `The API reports ${what} in state "${state}", which its documentation does not list, so the doctor cannot judge it: check ${what} in the TiDB Cloud console or the AWS console, run the doctor again later, and upgrade tidb-privatelink if the API has added this state.`;
+}
+
 export function apiCallFailed(action: string, message: string): string {
   return `${action} failed: ${message}. If this is an authorization error, grant ${action} to the caller; then run the doctor again.`;
+}
+
+export function tidbQuotaExhausted(resetsAt: string): string {
+  return `The TiDB Cloud API allows 100 requests per minute per API key and this key has used them up: run the doctor again after ${resetsAt}, and look for another process (a second stack, a script) using the same key.`;
 }
 
 export function timedOut(what: string): string {

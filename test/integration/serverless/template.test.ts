@@ -1,9 +1,25 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import { DEPLOYED_BUDGETS, FUNCTION_TIMEOUTS_S } from '../../../functions/app/budgets.ts';
+import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
+import { PROBE_TIMEOUT_MS } from '../../../functions/app/lambda-deps.ts';
 import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
 import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+import {
+  CLUSTER_ID,
+  fakeDataPlane,
+  fakeEc2,
+  fakeTidb,
+  healthyProbe,
+  healthyWorld,
+  VPC_ID,
+} from '../../unit/diagnose/fakes.ts';
 
 let stack: PackagedStack;
 
@@ -141,6 +157,56 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'detail-type': ['PrivateLink Troubleshoot Requested'],
     });
     expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
+  });
+
+  describe('timeouts that fit together: every budget handed across the split ends before the callee’s timeout', () => {
+    const timeoutMs = (name: string) => Number(fn(name).Properties.Timeout) * 1000;
+    /** Left between a budget and the callee's timeout: the result must still travel back. */
+    const margin = (calleeMs: number) => Math.max(1000, calleeMs * 0.1);
+
+    it('the code derives its budgets from the timeouts the template deploys', () => {
+      expect({
+        dataPlane: timeoutMs('DataPlane') / 1000,
+        probe: timeoutMs('Probe') / 1000,
+        troubleshoot: timeoutMs('Troubleshoot') / 1000,
+      }).toEqual(FUNCTION_TIMEOUTS_S);
+    });
+
+    it('troubleshoot → data plane: what the handler hands over, at the full deployed timeout', async () => {
+      const world = healthyWorld();
+      const dataPlane = fakeDataPlane(healthyProbe());
+      const handler = createTroubleshootHandler(
+        async () => ({
+          tidb: fakeTidb(world),
+          ec2: fakeEc2(world),
+          events: { publish: async () => {} },
+          clock: { now: Date.now, sleep: async () => {} },
+          dataPlane,
+          metrics: new PowertoolsProbeMetrics(new Metrics()),
+          settings: { region: 'us-east-1', vpcId: VPC_ID, timeoutMs: PROBE_TIMEOUT_MS, concurrency: 1 },
+        }),
+        new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' }),
+      );
+      const context = { getRemainingTimeInMillis: () => timeoutMs('Troubleshoot'), awsRequestId: 'budget' };
+      await handler({ clusterId: CLUSTER_ID }, context as unknown as Context);
+      const [input] = dataPlane.inputs;
+      expect(input?.timeoutMs).toBeGreaterThan(0);
+      expect(input?.timeoutMs).toBeLessThanOrEqual(timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')));
+      expect(DEPLOYED_BUDGETS.dataPlaneMs).toBeLessThanOrEqual(
+        timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')),
+      );
+    });
+
+    it('probe → data plane: the per-endpoint budget (the doctor hands the data plane less than it)', () => {
+      expect(PROBE_TIMEOUT_MS).toBeLessThanOrEqual(timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')));
+    });
+
+    it('each caller keeps time for itself: its reserve is inside its own timeout', () => {
+      expect(DEPLOYED_BUDGETS.troubleshootReserveMs).toBeGreaterThanOrEqual(1000);
+      expect(DEPLOYED_BUDGETS.troubleshootReserveMs).toBeLessThan(timeoutMs('Troubleshoot') / 2);
+      expect(DEPLOYED_BUDGETS.probeReserveMs).toBeGreaterThanOrEqual(1000);
+      expect(DEPLOYED_BUDGETS.probeReserveMs).toBeLessThan(timeoutMs('Probe') / 2);
+    });
   });
 
   it('takes the reconcile rate from RECONCILE_RATE', async () => {
