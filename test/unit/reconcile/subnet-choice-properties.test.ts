@@ -8,7 +8,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AvailabilityZone, Subnet } from '../../../functions/core/model.ts';
 import { plan } from '../../../functions/core/reconcile/plan.ts';
-import type { Observation, ReconcileSettings } from '../../../functions/core/reconcile/types.ts';
+import {
+  DEFAULT_PENDING_TIMEOUT_MIN,
+  DEFAULT_STACK_NAME,
+  type Observation,
+  type ReconcileSettings,
+} from '../../../functions/core/reconcile/types.ts';
 
 const ZONE_IDS = ['use1-az1', 'use1-az2', 'use1-az3', 'use1-az4', 'use1-az5', 'use1-az6'];
 const NAMES = ['us-east-1a', 'us-east-1b', 'us-east-1c', 'us-east-1d', 'us-east-1e', 'us-east-1f'];
@@ -43,6 +48,8 @@ const settings: ReconcileSettings = {
   subnetIds: [],
   securityGroupIds: ['sg-01'],
   pollIntervalMs: 5000,
+  stackName: DEFAULT_STACK_NAME,
+  pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
 };
 
 type WorldInput = {
