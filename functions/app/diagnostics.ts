@@ -10,6 +10,7 @@ import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
 import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 /** Left before the Lambda deadline for assembling and returning the report. */
 const MARGIN_MS = 2_000;
@@ -21,7 +22,9 @@ type Signal = { signal: AbortSignal };
 export function createDataPlaneHandler(dataPlane: DataPlanePort, logger: Logger) {
   return middy(async (event: unknown, _context: Context, { signal }: Signal) =>
     dataPlane.probe(dataPlaneInputOf(event), { signal }),
-  ).use(injectLambdaContext(logger));
+  )
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 /**
@@ -58,7 +61,9 @@ export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
       );
     }
     return report;
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 /** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */

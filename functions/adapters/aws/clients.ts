@@ -58,8 +58,29 @@ export function toAwsError(error: unknown, operation: string): Error {
     if (error.name === 'AbortError') return error;
     const code = (error as Error & { Code?: unknown }).Code;
     const awsCode = typeof code === 'string' && code.length > 0 ? code : error.name || 'Unknown';
+    if (isUnreadableAnswer(error, awsCode)) return unreadableAnswer(error, operation);
     const message = error.message || `${operation} failed with ${awsCode}`;
     return new AwsError(awsCode, message, { cause: error });
   }
   return new AwsError('Unknown', `${operation} failed: ${String(error)}`, { cause: error });
+}
+
+/** The SDK could not read the answer as AWS's (a proxy's HTML page, a body cut off): its text says nothing. */
+function isUnreadableAnswer(error: Error, awsCode: string): boolean {
+  return (
+    error.message.includes('Deserialization error') ||
+    awsCode === 'Unknown' ||
+    awsCode === 'UnknownError' ||
+    error.message === 'UnknownError'
+  );
+}
+
+function unreadableAnswer(error: Error, operation: string): AwsError {
+  const status = (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new AwsError(
+    'UnreadableResponse',
+    `${operation} got an answer that is not an AWS API response${status ? ` (HTTP ${status})` : ''}: ` +
+      'check AWS_ENDPOINT_URL and any proxy in between, then try again.',
+    { cause: error },
+  );
 }
