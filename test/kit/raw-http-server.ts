@@ -1,60 +1,76 @@
 /**
  * A tiny HTTP server on 127.0.0.1 that answers from a script: any status, headers and body, a body cut off
  * mid-way, a socket destroyed without an answer, or the request's own headers echoed back (as a careless
- * proxy's error page would). The TiDB Cloud simulator only speaks the real API; this one speaks anything.
+ * proxy's error page would). The TiDB Cloud simulator only speaks the real API; this one speaks anything
+ * (it also plays Secrets Manager for the leak test, with an answer per request).
  */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface RawReply {
   status?: number;
   headers?: Record<string, string>;
-  /** `{{n}}` becomes the request's number (1, 2, …): an endless run of fresh page tokens, say. */
+  /**
+   * `{{n}}` becomes the request's number (1, 2, …): an endless run of fresh page tokens, say. `{{headers}}`
+   * becomes the request's headers, Authorization included, escaped for a JSON string: a proxy's error
+   * message that echoes the request.
+   */
   body?: string;
   /** Send this many bytes of the body (with the full Content-Length), then destroy the socket. */
   truncateAt?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
-  /** Append every request header, Authorization included, to the body. */
-  echoHeaders?: boolean;
 }
+
+export interface RawRequest {
+  /** `GET /v1beta1/clusters?pageSize=100`. */
+  line: string;
+  /** EC2's form-encoded `Action=…`, a JSON body, or "". */
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** A fixed script (the n-th request gets the n-th reply, the last repeats) or an answer per request. */
+export type RawScript = RawReply[] | ((request: RawRequest) => RawReply);
 
 export interface RawServer {
   /** e.g. `http://127.0.0.1:41234/v1beta1`. */
   url: string;
-  /** Requests seen: `GET /v1beta1/clusters?pageSize=100` and the body (EC2's form-encoded `Action=…`). */
-  requests: Array<{ line: string; body: string }>;
+  requests: RawRequest[];
   close(): Promise<void>;
 }
 
-function render(reply: RawReply, request: IncomingMessage, n: number): string {
-  const body = (reply.body ?? '').replaceAll('{{n}}', String(n));
-  if (!reply.echoHeaders) return body;
-  const headers = Object.entries(request.headers).map(([name, value]) => `${name}: ${String(value)}`);
-  return `${body}\n${headers.join('\n')}`;
+function render(reply: RawReply, request: RawRequest, n: number): string {
+  const headers = Object.entries(request.headers).map(([name, value]) => `${name}: ${value}`);
+  return (reply.body ?? '')
+    .replaceAll('{{n}}', String(n))
+    .replaceAll('{{headers}}', JSON.stringify(headers.join('; ')).slice(1, -1));
 }
 
 /**
- * Answers the n-th request with `replies[n-1]`; the last reply repeats for every later request.
+ * Answers each request from `script`.
  * @example const server = await startRawServer([{ status: 502, body: '<html>Bad Gateway</html>' }]);
  */
-export async function startRawServer(replies: RawReply[]): Promise<RawServer> {
-  const requests: RawServer['requests'] = [];
+export async function startRawServer(script: RawScript): Promise<RawServer> {
+  const requests: RawRequest[] = [];
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      requests.push({
+      const seen: RawRequest = {
         line: `${request.method} ${request.url}`,
         body: Buffer.concat(chunks).toString('utf8'),
-      });
+        headers: Object.fromEntries(Object.entries(request.headers).map(([name, v]) => [name, String(v)])),
+      };
+      requests.push(seen);
       const n = requests.length;
-      const reply = replies[Math.min(n, replies.length) - 1] ?? {};
+      const reply =
+        typeof script === 'function' ? script(seen) : (script[Math.min(n, script.length) - 1] ?? {});
       if (reply.drop) {
         response.socket?.destroy();
         return;
       }
-      const body = Buffer.from(render(reply, request, n), 'utf8');
+      const body = Buffer.from(render(reply, seen, n), 'utf8');
       response.writeHead(reply.status ?? 200, {
         'content-type': 'application/json',
         ...reply.headers,
