@@ -20,6 +20,8 @@ export interface RawReply {
   truncateAt?: number;
   /** Destroy the socket without answering. */
   drop?: boolean;
+  /** Send the body in 64 KiB chunks without a Content-Length (chunked transfer encoding). */
+  chunked?: boolean;
 }
 
 export interface RawRequest {
@@ -74,8 +76,14 @@ export async function startRawServer(script: RawScript): Promise<RawServer> {
       response.writeHead(reply.status ?? 200, {
         'content-type': 'application/json',
         ...reply.headers,
-        'content-length': String(body.length),
+        ...(reply.chunked ? {} : { 'content-length': String(body.length) }),
       });
+      if (reply.chunked) {
+        for (let offset = 0; offset < body.length; offset += 65_536)
+          response.write(body.subarray(offset, offset + 65_536));
+        response.end();
+        return;
+      }
       if (reply.truncateAt === undefined) {
         response.end(body);
         return;

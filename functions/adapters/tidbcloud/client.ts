@@ -102,7 +102,9 @@ const AUTH_MESSAGE =
 const PAGE_SIZE = '100';
 /** 100 000 items: far beyond any project, yet a run that never ends is cut at ~10 minutes of quota. */
 const MAX_PAGES = 1_000;
-/** A next-page token on empty pages in a row: the server is not getting anywhere. */
+/** Per answer; see readCapped. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Empty pages in a row that still hand out a next-page token: the server is not getting anywhere. */
 const MAX_EMPTY_PAGES = 3;
 
 export class TidbCloudClient implements TidbCloudPort {
@@ -382,6 +384,8 @@ export class TidbCloudClient implements TidbCloudPort {
         result = await this.exchange(spec, url, signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        // Our own verdict on an answer (too large): asking again gets the same answer.
+        if (error instanceof TidbCloudError) throw error;
         if (attempts && !isRefused(error)) attempts.possiblyApplied = true;
         if (serverRetries >= this.maxRetries) throw this.unreachable(error, serverRetries + 1);
         await this.backoff(serverRetries, signal);
@@ -439,7 +443,7 @@ export class TidbCloudClient implements TidbCloudPort {
       signal: attemptSignal,
     });
     // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
-    const text = await response.text();
+    const text = await readCapped(response, spec);
     return { status: response.status, headers: response.headers, text };
   }
 
@@ -564,6 +568,32 @@ export class TidbCloudClient implements TidbCloudPort {
       .filter((secret) => secret.length >= 4)
       .reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
   }
+}
+
+/**
+ * The body, up to MAX_BODY_BYTES. A page of 100 clusters is about 100 KB; an answer a hundred times that is
+ * not the API talking, and held whole in a Lambda's memory it could end the invocation.
+ */
+async function readCapped(response: Response, spec: RequestSpec): Promise<string> {
+  const tooLarge = () =>
+    new TidbCloudError(
+      'TIDB_BAD_RESPONSE',
+      `The TiDB Cloud API answered "${spec.action}" with more than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+      { status: response.status },
+    );
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function connectionPath(clusterId: string, tidbNodeGroupId: string, connectionId: string): string[] {
