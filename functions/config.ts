@@ -131,6 +131,11 @@ function shapeProblems(env: NodeJS.ProcessEnv): string[] {
 function urlProblems(apiUrl: string): string[] {
   try {
     const url = new URL(apiUrl);
+    // Not echoed: whatever is in it would be printed, and it is in every message naming the API.
+    if (url.username || url.password)
+      return [
+        'TIDB_CLOUD_API_URL may not carry credentials (user:password@); the key pair has its own variables',
+      ];
     return url.protocol === 'https:' || url.protocol === 'http:'
       ? []
       : [`TIDB_CLOUD_API_URL "${apiUrl}" is not an http(s) URL`];
