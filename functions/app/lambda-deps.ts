@@ -47,10 +47,7 @@ async function commonDeps(config: Config) {
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
-  const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, [
-    'publicKey',
-    'privateKey',
-  ]);
+  const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
   const events = new EventBridgeAdapter({
     client: clients.eventBridge,
     eventBusName: config.privateLink.eventBus,
