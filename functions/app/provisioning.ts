@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
@@ -71,5 +72,7 @@ export function createProvisionHandler(getDeps: DepsSource, logger: Logger) {
     );
     logOutcome(logger, outcome);
     return outcome;
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }

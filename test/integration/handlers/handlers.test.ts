@@ -59,10 +59,15 @@ describe('provisioning handlers', () => {
   it('provision: a malformed event is rejected before any dependency is built or called', async () => {
     const getDeps = vi.fn(async () => world.deps);
     const handler = createProvisionHandler(getDeps, logger);
-    await expect(handler({ clusterId: 42 }, lambdaContext(900_000))).rejects.toThrow(/string of digits/);
-    await expect(handler({ ...sample('endpoint-ready.json') }, lambdaContext(900_000))).rejects.toThrow(
-      /Unexpected event detail-type "PrivateLink Endpoint Ready"/,
-    );
+    // Answered, not thrown: a thrown error would make EventBridge deliver the same bad event twice more.
+    await expect(handler({ clusterId: 42 }, lambdaContext(900_000))).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/string of digits/),
+    });
+    await expect(handler({ ...sample('endpoint-ready.json') }, lambdaContext(900_000))).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/Unexpected event detail-type "PrivateLink Endpoint Ready"/),
+    });
     expect(getDeps).not.toHaveBeenCalled();
     expect(world.sim.requests).toHaveLength(0);
     expect(world.ec2.totalCalls).toBe(0);
