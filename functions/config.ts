@@ -23,6 +23,8 @@ export interface Config {
     stackName: string;
     /** `PRIVATELINK_PENDING_TIMEOUT_MIN` (default 30). */
     pendingTimeoutMin: number;
+    /** `PRIVATELINK_DELETE_ORPHANS_AFTER_H`: absent (the default) means orphans are only reported. */
+    deleteOrphansAfterH?: number;
   };
   /** The in-VPC side of diagnostics (probe and troubleshoot functions); absent in the CLI. */
   probe: {
@@ -54,6 +56,8 @@ const ID_LIST = /^[a-z]+-[0-9a-f]+$/;
 /** A Secrets Manager secret ARN, any partition; the name part may be anything Secrets Manager allows. */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:[\w/+=.@-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** A year: a longer grace period is a typo, not a policy. */
+const MAX_ORPHAN_GRACE_H = 8760;
 /** Far above any quota PingCAP grants; beyond it a typo would switch the client's pacing off. */
 const MAX_REQUESTS_PER_MINUTE = 1_000_000;
 
@@ -183,6 +187,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       `PRIVATELINK_PENDING_TIMEOUT_MIN "${pendingTimeout}" is not a whole number of minutes from 1 to 10080`,
     );
   }
+  const orphanGrace = nonEmpty(env.PRIVATELINK_DELETE_ORPHANS_AFTER_H);
+  if (
+    orphanGrace !== undefined &&
+    (!/^\d{1,4}$/.test(orphanGrace) || Number(orphanGrace) < 1 || Number(orphanGrace) > MAX_ORPHAN_GRACE_H)
+  ) {
+    problems.push(
+      `PRIVATELINK_DELETE_ORPHANS_AFTER_H "${orphanGrace}" is not a whole number of hours from 1 to ${MAX_ORPHAN_GRACE_H} (unset it to never delete)`,
+    );
+  }
   if (projectId && !/^\d{1,24}$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -204,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       eventSource: source ?? 'tidb-privatelink',
       stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
       pendingTimeoutMin: Number(pendingTimeout),
+      ...(orphanGrace === undefined ? {} : { deleteOrphansAfterH: Number(orphanGrace) }),
     },
     probe: {
       dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),

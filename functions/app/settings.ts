@@ -16,5 +16,8 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     pollIntervalMs,
     stackName: privateLink.stackName,
     pendingTimeoutMs: privateLink.pendingTimeoutMin * 60_000,
+    ...(privateLink.deleteOrphansAfterH === undefined
+      ? {}
+      : { deleteOrphansAfterMs: privateLink.deleteOrphansAfterH * 3_600_000 }),
   };
 }

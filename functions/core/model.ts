@@ -173,6 +173,8 @@ export const STACK_TAG = 'tidb-privatelink:stack';
 export const SUBNET_CONFIG_TAG = 'tidb-privatelink:subnet-config';
 /** Last probe health, kept with the endpoint so the probe can emit `Health Changed` only on a flip. */
 export const HEALTH_TAG = 'tidb-privatelink:health';
+/** When the endpoint was first seen orphaned (ISO 8601): the grace period before deletion counts from it. */
+export const ORPHANED_SINCE_TAG = 'tidb-privatelink:orphaned-since';
 
 export const DEFAULT_TIDB_PORT = 4000;
 

@@ -113,6 +113,10 @@ export interface ProvisioningEc2Port extends Ec2Port {
     change: { addSubnetIds: string[]; removeSubnetIds: string[] },
     options?: CallOptions,
   ): Promise<void>;
+  /** DeleteVpcEndpoints; an endpoint already gone is not an error, any other refusal is an `AwsError`. */
+  deleteVpcEndpoints(vpcEndpointIds: string[], options?: CallOptions): Promise<void>;
+  /** DeleteTags of these keys (whatever their values) from one resource. */
+  deleteTags(resourceId: string, keys: string[], options?: CallOptions): Promise<void>;
 }
 
 export const DETAIL_TYPES = {
@@ -123,6 +127,8 @@ export const DETAIL_TYPES = {
   probeCompleted: 'PrivateLink Probe Completed',
   healthChanged: 'PrivateLink Health Changed',
   troubleshootRequested: 'PrivateLink Troubleshoot Requested',
+  endpointOrphaned: 'PrivateLink Endpoint Orphaned',
+  endpointDeleted: 'PrivateLink Endpoint Deleted',
 } as const;
 
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];

@@ -148,8 +148,12 @@ export function privateDnsUnavailable(serviceName: string, clusterId: string, st
   return `EC2 shows no verified private DNS name for ${serviceName} (${state}), so private DNS cannot be enabled on an endpoint to it: contact TiDB Cloud support with cluster ${clusterId} and the service name, then provision again. Nothing was created.`;
 }
 
-export function orphanedEndpoint(vpceId: string): string {
-  return `Nothing uses ${vpceId} any more; it still costs money. If no one needs it: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
+export function orphanedEndpoint(vpceId: string, deletesAt?: string): string {
+  const command = `aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
+  if (deletesAt) {
+    return `Nothing uses ${vpceId} any more: the stack deletes it at ${deletesAt} (PRIVATELINK_DELETE_ORPHANS_AFTER_H) unless its cluster comes back; to delete it now: ${command}`;
+  }
+  return `Nothing uses ${vpceId} any more; it still costs money. If no one needs it: ${command} (or set PRIVATELINK_DELETE_ORPHANS_AFTER_H to have the stack delete orphans after a grace period)`;
 }
 
 export function privateDnsConflict(vpceId: string, vpcId: string, region: string, host: string): string {

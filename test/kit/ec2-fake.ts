@@ -41,6 +41,8 @@ export type Ec2Operation =
   | 'CreateVpcEndpoint'
   | 'ModifyVpcEndpoint'
   | 'CreateTags'
+  | 'DeleteTags'
+  | 'DeleteVpcEndpoints'
   | 'DescribeSubnets'
   | 'DescribeAvailabilityZones'
   | 'DescribeVpcEndpointServices'
@@ -52,7 +54,13 @@ export type Ec2Operation =
   | 'DescribeNetworkInterfaces';
 
 /** Mutating calls share EC2's small token bucket; describes share the large one (SANDBOX.md). */
-const MUTATING: ReadonlySet<Ec2Operation> = new Set(['CreateVpcEndpoint', 'ModifyVpcEndpoint', 'CreateTags']);
+export const MUTATING: ReadonlySet<Ec2Operation> = new Set([
+  'CreateVpcEndpoint',
+  'ModifyVpcEndpoint',
+  'CreateTags',
+  'DeleteTags',
+  'DeleteVpcEndpoints',
+]);
 
 export const VPC_ENDPOINT_LIMIT_PER_VPC = 50;
 
@@ -166,6 +174,8 @@ export class Ec2Fake implements ProvisioningEc2Port {
     CreateVpcEndpoint: 0,
     ModifyVpcEndpoint: 0,
     CreateTags: 0,
+    DeleteTags: 0,
+    DeleteVpcEndpoints: 0,
     DescribeSubnets: 0,
     DescribeAvailabilityZones: 0,
     DescribeVpcEndpointServices: 0,
@@ -493,6 +503,11 @@ export class Ec2Fake implements ProvisioningEc2Port {
     return Object.values(this.calls).reduce((sum, count) => sum + count, 0);
   }
 
+  /** Calls that change something (create, modify, tag, untag, delete): a dry run must make none. */
+  get mutatingCalls(): number {
+    return [...MUTATING].reduce((sum, operation) => sum + this.calls[operation], 0);
+  }
+
   // ---------------------------------------------------------------- Ec2Port
 
   async listManagedEndpoints(
@@ -691,6 +706,25 @@ export class Ec2Fake implements ProvisioningEc2Port {
         );
       }
       Object.assign(endpoint.tags, tags);
+    });
+  }
+
+  async deleteTags(resourceId: string, keys: string[], options?: CallOptions): Promise<void> {
+    if (keys.length === 0) return;
+    return this.#call('DeleteTags', options, () => {
+      const endpoint = this.#endpoint(resourceId);
+      for (const key of keys) delete endpoint.tags[key];
+    });
+  }
+
+  /**
+   * As EC2 answers through the adapter: an unknown id is no error (EC2 lists it in `Unsuccessful` as not
+   * found, which the adapter ignores); the others go to `deleted` with their ENIs gone at once.
+   */
+  async deleteVpcEndpoints(vpcEndpointIds: string[], options?: CallOptions): Promise<void> {
+    if (vpcEndpointIds.length === 0) return;
+    return this.#call('DeleteVpcEndpoints', options, () => {
+      for (const id of vpcEndpointIds) if (this.#endpoints.has(id)) this.deleteEndpoint(id);
     });
   }
 

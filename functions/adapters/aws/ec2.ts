@@ -6,6 +6,8 @@
 import {
   CreateTagsCommand,
   CreateVpcEndpointCommand,
+  DeleteTagsCommand,
+  DeleteVpcEndpointsCommand,
   DescribeAvailabilityZonesCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
@@ -153,6 +155,33 @@ export class Ec2Adapter implements ProvisioningEc2Port {
       this.#client.send(new CreateTagsCommand({ Resources: [resourceId], Tags: toSdkTags(tags) }), {
         abortSignal,
       }),
+    );
+  }
+
+  async deleteVpcEndpoints(vpcEndpointIds: string[], options?: CallOptions): Promise<void> {
+    if (vpcEndpointIds.length === 0) return;
+    const output = await this.#send('DeleteVpcEndpoints', options, (abortSignal) =>
+      this.#client.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: vpcEndpointIds }), { abortSignal }),
+    );
+    // EC2 answers 200 and lists per-endpoint refusals in `Unsuccessful`; an endpoint already gone is done.
+    const refused = (output.Unsuccessful ?? []).filter((item) => item.Error?.Code !== ENDPOINT_NOT_FOUND);
+    const [first] = refused;
+    if (first) {
+      throw new AwsError(
+        first.Error?.Code ?? 'OperationNotPerformed',
+        `DeleteVpcEndpoints refused ${first.ResourceId ?? 'an endpoint'}: ${first.Error?.Message ?? 'no message'}`,
+      );
+    }
+  }
+
+  async deleteTags(resourceId: string, keys: string[], options?: CallOptions): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#send('DeleteTags', options, (abortSignal) =>
+      this.#client.send(
+        // A tag given by key alone is deleted whatever its value.
+        new DeleteTagsCommand({ Resources: [resourceId], Tags: keys.map((Key) => ({ Key })) }),
+        { abortSignal },
+      ),
     );
   }
 
@@ -394,8 +423,10 @@ export class Ec2Adapter implements ProvisioningEc2Port {
   }
 }
 
+const ENDPOINT_NOT_FOUND = 'InvalidVpcEndpointId.NotFound';
+
 function isNotFound(error: unknown): boolean {
-  return error instanceof AwsError && error.awsCode === 'InvalidVpcEndpointId.NotFound';
+  return error instanceof AwsError && error.awsCode === ENDPOINT_NOT_FOUND;
 }
 
 const STATES: Record<string, VpcEndpointState> = {

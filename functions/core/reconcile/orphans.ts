@@ -1,57 +1,78 @@
-import { TidbCloudNotFoundError } from '../errors.ts';
-import { CLUSTER_ID_TAG, type Cluster, isOurs, NODE_GROUP_ID_TAG, type VpcEndpoint } from '../model.ts';
-import type { CallOptions } from '../ports.ts';
+import { AppError, AwsError, TidbCloudNotFoundError } from '../errors.ts';
+import {
+  CLUSTER_ID_TAG,
+  type Cluster,
+  isOurs,
+  NODE_GROUP_ID_TAG,
+  ORPHANED_SINCE_TAG,
+  type PrivateEndpointConnection,
+  type VpcEndpoint,
+} from '../model.ts';
+import { type AppEvent, type CallOptions, DETAIL_TYPES } from '../ports.ts';
 import * as fix from '../remediation.ts';
-import { GONE_STATES, type Snapshot } from './observe.ts';
-import type { ProvisionOutcome, ReconcileDeps } from './types.ts';
+import { equivalentOf } from './equivalents.ts';
+import { findConnection, GONE_STATES, type Snapshot } from './observe.ts';
+import { deletesAt, deletionDue, planOrphan, type Verdict } from './orphan-plan.ts';
+import type { AppliedAction, OrphanAction, PlannedAction, ProvisionOutcome, ReconcileDeps } from './types.ts';
 
 const CLUSTER_GONE: ReadonlySet<string> = new Set(['DELETING', 'DELETED']);
 
 const groupOf = (endpoint: VpcEndpoint) => endpoint.tags[NODE_GROUP_ID_TAG] ?? '';
+const clusterOf = (endpoint: VpcEndpoint) => endpoint.tags[CLUSTER_ID_TAG] ?? '';
 
 function hasGroup(cluster: Cluster, tidbNodeGroupId: string): boolean {
   return cluster.nodeGroups.some((group) => group.tidbNodeGroupId === tidbNodeGroupId);
 }
 
-/** From the listing alone: endpoints whose cluster is absent, going, or lacks the node group. Not yet proof. */
-function suspects(deps: ReconcileDeps, snapshot: Snapshot): Map<string, VpcEndpoint[]> {
+/**
+ * From the listing alone: endpoints whose cluster is absent, going, or lacks the node group (not yet proof),
+ * and every endpoint already marked (a GET decides whether its cluster came back). Only this stack's, only in
+ * its VPC: another stack's endpoint and an unmanaged one are never judged.
+ */
+function suspects(deps: Pick<ReconcileDeps, 'settings'>, snapshot: Snapshot): Map<string, VpcEndpoint[]> {
   const { vpcId, stackName } = deps.settings;
   const listed = new Map(snapshot.clusters.map((cluster) => [cluster.clusterId, cluster]));
   const byCluster = new Map<string, VpcEndpoint[]>();
   for (const endpoint of snapshot.endpoints) {
     if (endpoint.vpcId !== vpcId || !isOurs(endpoint, stackName) || GONE_STATES.has(endpoint.state)) continue;
-    const clusterId = endpoint.tags[CLUSTER_ID_TAG] ?? '';
-    const cluster = listed.get(clusterId);
+    const cluster = listed.get(clusterOf(endpoint));
     const suspicious =
+      endpoint.tags[ORPHANED_SINCE_TAG] !== undefined ||
       !cluster ||
       CLUSTER_GONE.has(cluster.state) ||
       (cluster.nodeGroups.length > 0 && !hasGroup(cluster, groupOf(endpoint)));
-    if (suspicious) byCluster.set(clusterId, [...(byCluster.get(clusterId) ?? []), endpoint]);
+    if (suspicious) {
+      const id = clusterOf(endpoint);
+      byCluster.set(id, [...(byCluster.get(id) ?? []), endpoint]);
+    }
   }
   return byCluster;
 }
 
 /**
- * Why each endpoint of one cluster is orphaned, from a GET of that cluster: 404, DELETING/DELETED, or its
- * node group gone. Absence from a listing scoped by project is never proof, and neither is a failed read.
+ * Verdicts for the endpoints of one cluster, from a GET of that cluster: 404, DELETING/DELETED or the node
+ * group gone is proof; a cluster that answers and has the group is alive (a deselected cluster is alive).
+ * Absence from a listing scoped by project is never proof, and a failed read judges nothing.
  */
-async function proof(
-  deps: ReconcileDeps,
+async function judge(
+  deps: Pick<ReconcileDeps, 'tidb'>,
   clusterId: string,
   endpoints: VpcEndpoint[],
   options: CallOptions,
-): Promise<Array<[VpcEndpoint, string]>> {
+): Promise<Verdict[]> {
   let cluster: Cluster;
   try {
     cluster = await deps.tidb.getCluster(clusterId, options);
   } catch (error) {
     if (error instanceof TidbCloudNotFoundError) {
-      return endpoints.map((endpoint) => [endpoint, `TiDB Cloud has no cluster ${clusterId} (404)`]);
+      const why = `TiDB Cloud has no cluster ${clusterId} (404)`;
+      return endpoints.map((endpoint) => ({ kind: 'orphaned', endpoint, why }));
     }
     return [];
   }
   if (CLUSTER_GONE.has(cluster.state)) {
-    return endpoints.map((endpoint) => [endpoint, `cluster ${clusterId} is ${cluster.state}`]);
+    const why = `cluster ${clusterId} is ${cluster.state}`;
+    return endpoints.map((endpoint) => ({ kind: 'orphaned', endpoint, why }));
   }
   const groups =
     cluster.nodeGroups.length > 0
@@ -59,30 +80,246 @@ async function proof(
       : await deps.tidb.listNodeGroups(clusterId, options).catch(() => undefined);
   if (!groups) return [];
   const known = { ...cluster, nodeGroups: groups };
-  return endpoints
-    .filter((endpoint) => !hasGroup(known, groupOf(endpoint)))
-    .map((endpoint) => [endpoint, `cluster ${clusterId} has no TiDB node group ${groupOf(endpoint)}`]);
+  return endpoints.map((endpoint) =>
+    hasGroup(known, groupOf(endpoint))
+      ? { kind: 'alive', endpoint }
+      : {
+          kind: 'orphaned',
+          endpoint,
+          why: `cluster ${clusterId} has no TiDB node group ${groupOf(endpoint)}`,
+        },
+  );
+}
+
+/** Read only: a verdict for every suspect endpoint that could be judged (also what `status` shows). */
+export async function judgeOrphans(
+  deps: Pick<ReconcileDeps, 'tidb' | 'settings'>,
+  snapshot: Snapshot,
+  options: CallOptions,
+): Promise<Verdict[]> {
+  const verdicts = await Promise.all(
+    [...suspects(deps, snapshot)].map(([clusterId, endpoints]) => judge(deps, clusterId, endpoints, options)),
+  );
+  return verdicts.flat();
+}
+
+/** TiDB's connection for an orphan about to be deleted: from the pass's listing, else asked (404: none). */
+async function connectionOf(
+  deps: ReconcileDeps,
+  snapshot: Snapshot,
+  endpoint: VpcEndpoint,
+  options: CallOptions,
+): Promise<PrivateEndpointConnection | undefined> {
+  const listed = findConnection(snapshot.connections, endpoint.vpcEndpointId);
+  if (listed) return listed;
+  const scope = { clusterId: clusterOf(endpoint), tidbNodeGroupId: groupOf(endpoint) };
+  const connections = await deps.tidb.listConnections(scope, options).catch((error: unknown) => {
+    if (error instanceof TidbCloudNotFoundError) return [];
+    throw error;
+  });
+  return findConnection(connections, endpoint.vpcEndpointId);
+}
+
+/** Runs one orphan action for real, only ever on this stack's own endpoint. */
+async function execute(
+  deps: ReconcileDeps,
+  endpoint: VpcEndpoint,
+  action: OrphanAction,
+  options: CallOptions,
+): Promise<void> {
+  if (!isOurs(endpoint, deps.settings.stackName) || endpoint.vpcEndpointId !== action.vpcEndpointId) {
+    throw new Error(`Refusing to change ${action.vpcEndpointId}: it is not this stack's endpoint.`);
+  }
+  switch (action.type) {
+    case 'mark-orphaned':
+      return deps.ec2.tagResource(
+        action.vpcEndpointId,
+        { [ORPHANED_SINCE_TAG]: action.orphanedSince },
+        options,
+      );
+    case 'clear-orphaned':
+      return deps.ec2.deleteTags(action.vpcEndpointId, [ORPHANED_SINCE_TAG], options);
+    case 'delete-connection':
+      // Already gone (with its cluster, or by hand) is what was wanted.
+      return deps.tidb
+        .deleteConnection(clusterOf(endpoint), groupOf(endpoint), action.privateEndpointConnectionId, options)
+        .catch((error: unknown) => {
+          if (!(error instanceof TidbCloudNotFoundError)) throw error;
+        });
+    case 'delete-endpoint':
+      return deps.ec2.deleteVpcEndpoints([action.vpcEndpointId], options);
+  }
+}
+
+export interface OrphanOptions extends CallOptions {
+  /** Plan only: record each action with its equivalent, change nothing, publish nothing. */
+  dryRun?: boolean;
+}
+
+/** One endpoint's result: its outcome when orphaned, or a cleared mark to attach to its cluster's outcome. */
+export type OrphanResult =
+  | { kind: 'orphan'; outcome: ProvisionOutcome; events: AppEvent[] }
+  | { kind: 'cleared'; clusterId: string; tidbNodeGroupId: string; action: AppliedAction | PlannedAction };
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function eventsOf(
+  verdict: Extract<Verdict, { kind: 'orphaned' }>,
+  actions: OrphanAction[],
+  deps: ReconcileDeps,
+) {
+  const { endpoint, why } = verdict;
+  const base = {
+    clusterId: clusterOf(endpoint),
+    tidbNodeGroupId: groupOf(endpoint),
+    vpcEndpointId: endpoint.vpcEndpointId,
+    vpcId: endpoint.vpcId,
+    reason: why,
+  };
+  const connection = actions.find((action) => action.type === 'delete-connection');
+  return actions.flatMap((action): AppEvent[] => {
+    if (action.type === 'mark-orphaned') {
+      const due = deps.settings.deleteOrphansAfterMs;
+      const at = due === undefined ? null : iso(Date.parse(action.orphanedSince) + due);
+      return [
+        {
+          detailType: DETAIL_TYPES.endpointOrphaned,
+          detail: { ...base, orphanedSince: action.orphanedSince, deletesAt: at },
+        },
+      ];
+    }
+    if (action.type !== 'delete-endpoint') return [];
+    return [
+      {
+        detailType: DETAIL_TYPES.endpointDeleted,
+        detail: {
+          ...base,
+          orphanedSince: endpoint.tags[ORPHANED_SINCE_TAG] ?? null,
+          privateEndpointConnectionId: connection?.privateEndpointConnectionId ?? null,
+        },
+      },
+    ];
+  });
+}
+
+function orphanOutcome(
+  deps: ReconcileDeps,
+  verdict: Extract<Verdict, { kind: 'orphaned' }>,
+  actions: OrphanAction[],
+  done: { actions: AppliedAction[]; plannedActions?: PlannedAction[] },
+): ProvisionOutcome {
+  const { endpoint, why } = verdict;
+  const mark = actions.find((action) => action.type === 'mark-orphaned');
+  const since = mark?.orphanedSince ?? endpoint.tags[ORPHANED_SINCE_TAG];
+  const deleted = actions.some((action) => action.type === 'delete-endpoint');
+  const due = deletesAt(
+    { ...endpoint, tags: { ...endpoint.tags, [ORPHANED_SINCE_TAG]: since ?? '' } },
+    deps.settings.deleteOrphansAfterMs,
+  );
+  const outcome: ProvisionOutcome = {
+    clusterId: clusterOf(endpoint),
+    tidbNodeGroupId: groupOf(endpoint),
+    phase: 'Orphaned',
+    vpcEndpointId: endpoint.vpcEndpointId,
+    ...done,
+    message: `Endpoint ${endpoint.vpcEndpointId} belongs to this stack but ${why}.${deleted ? ' Its grace period is over: it is deleted with its TiDB connection.' : ''}`,
+    ...(deleted ? {} : { remediation: fix.orphanedEndpoint(endpoint.vpcEndpointId, iso(due)) }),
+  };
+  if (since) outcome.orphanedSince = since;
+  if (!deleted && due !== undefined) outcome.deletesAt = iso(due);
+  return outcome;
+}
+
+function failed(endpoint: VpcEndpoint, error: unknown): ProvisionOutcome {
+  const code =
+    error instanceof AwsError ? error.awsCode : error instanceof AppError ? error.code : 'UNEXPECTED';
+  return {
+    clusterId: clusterOf(endpoint),
+    tidbNodeGroupId: groupOf(endpoint),
+    phase: 'Error',
+    vpcEndpointId: endpoint.vpcEndpointId,
+    actions: [],
+    error: { code, message: error instanceof Error ? error.message : String(error) },
+  };
+}
+
+async function handle(
+  deps: ReconcileDeps,
+  snapshot: Snapshot,
+  verdict: Verdict,
+  options: OrphanOptions,
+): Promise<OrphanResult[]> {
+  const now = deps.clock.now();
+  const after = deps.settings.deleteOrphansAfterMs;
+  const { endpoint } = verdict;
+  try {
+    const connection = deletionDue(verdict, now, after)
+      ? await connectionOf(deps, snapshot, endpoint, options)
+      : undefined;
+    const actions = planOrphan(verdict, now, after, connection);
+    const context = {
+      region: deps.settings.region,
+      clusterId: clusterOf(endpoint),
+      tidbNodeGroupId: groupOf(endpoint),
+    };
+    const applied: AppliedAction[] = [];
+    const planned: PlannedAction[] = [];
+    for (const action of actions) {
+      if (options.dryRun) {
+        planned.push({ ...action, equivalent: equivalentOf(action, context) });
+      } else {
+        await execute(deps, endpoint, action, options);
+        applied.push({ ...action, at: new Date(deps.clock.now()).toISOString() });
+      }
+    }
+    if (verdict.kind === 'alive') {
+      const action = options.dryRun ? planned[0] : applied[0];
+      return action ? [{ kind: 'cleared', ...context, action }] : [];
+    }
+    const done = options.dryRun ? { actions: [], plannedActions: planned } : { actions: applied };
+    const outcome = orphanOutcome(deps, verdict, actions, done);
+    return [{ kind: 'orphan', outcome, events: options.dryRun ? [] : eventsOf(verdict, actions, deps) }];
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    return [{ kind: 'orphan', outcome: failed(endpoint, error), events: [] }];
+  }
 }
 
 /**
  * This stack's endpoints whose cluster or node group is gone, from the EC2 listing the pass already made:
- * reported `Orphaned`, never deleted here. Costs TiDB calls only for suspects, none on a healthy fleet.
+ * marked `orphaned-since` when first proven, deleted with their TiDB connection once
+ * `PRIVATELINK_DELETE_ORPHANS_AFTER_H` has passed (only if set), unmarked when their cluster comes back.
+ * Costs TiDB calls only for suspects and marked endpoints, none on a healthy fleet. Publishes its events.
  */
-export async function findOrphans(
+export async function handleOrphans(
   deps: ReconcileDeps,
   snapshot: Snapshot,
-  options: CallOptions,
-): Promise<ProvisionOutcome[]> {
-  const proven = await Promise.all(
-    [...suspects(deps, snapshot)].map(([clusterId, endpoints]) => proof(deps, clusterId, endpoints, options)),
-  );
-  return proven.flat().map(([endpoint, why]) => ({
-    clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
-    tidbNodeGroupId: groupOf(endpoint),
-    phase: 'Orphaned',
-    vpcEndpointId: endpoint.vpcEndpointId,
-    actions: [],
-    message: `Endpoint ${endpoint.vpcEndpointId} belongs to this stack but ${why}.`,
-    remediation: fix.orphanedEndpoint(endpoint.vpcEndpointId),
-  }));
+  options: OrphanOptions,
+): Promise<OrphanResult[]> {
+  const verdicts = await judgeOrphans(deps, snapshot, options);
+  const results = (
+    await Promise.all(verdicts.map((verdict) => handle(deps, snapshot, verdict, options)))
+  ).flat();
+  const events = results.flatMap((result) => (result.kind === 'orphan' ? result.events : []));
+  if (events.length > 0) await deps.events.publish(events, options);
+  return results;
+}
+
+/** The orphans' outcomes, and each cleared mark attached to the outcome of its (live) cluster. */
+export function mergeOrphanResults(
+  outcomes: ProvisionOutcome[],
+  results: OrphanResult[],
+): ProvisionOutcome[] {
+  const merged = outcomes.map((outcome) => ({ ...outcome }));
+  for (const result of results) {
+    if (result.kind !== 'cleared') continue;
+    const owner = merged.find(
+      (o) => o.clusterId === result.clusterId && o.tidbNodeGroupId === result.tidbNodeGroupId,
+    );
+    if (!owner) continue;
+    if ('equivalent' in result.action)
+      owner.plannedActions = [...(owner.plannedActions ?? []), result.action];
+    else owner.actions = [...owner.actions, result.action];
+  }
+  return [...merged, ...results.flatMap((result) => (result.kind === 'orphan' ? [result.outcome] : []))];
 }

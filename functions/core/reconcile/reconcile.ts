@@ -4,6 +4,7 @@ import { awsRegionOf, type Cluster } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
 import { apply } from './apply.ts';
+import { PlanRecorder, type Step } from './dry-run.ts';
 import { eventsFor } from './events.ts';
 import {
   DetailReader,
@@ -13,7 +14,7 @@ import {
   resolveNodeGroup,
   type Snapshot,
 } from './observe.ts';
-import { findOrphans } from './orphans.ts';
+import { handleOrphans, mergeOrphanResults } from './orphans.ts';
 import { plan, zoneNotes } from './plan.ts';
 import type {
   AppliedAction,
@@ -32,6 +33,8 @@ const CONCURRENCY = 4;
 export interface RunOptions extends CallOptions {
   /** Keep re-observing while Progressing, until this instant (clock ms). Absent: one pass. */
   deadline?: number;
+  /** Plan mode: observe and plan, record every action with its equivalent, change nothing (dry-run.ts). */
+  dryRun?: boolean;
 }
 
 function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAction[]): ProvisionOutcome {
@@ -73,11 +76,12 @@ function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAc
   }
 }
 
-/** observe details → plan → apply, until the plan says wait, ready or blocked. */
+/** observe details → plan → act (apply, or the dry run's recorder), until the plan says wait, ready or blocked. */
 async function converge(
   deps: ReconcileDeps,
   start: Observation,
   reader: DetailReader,
+  act: Step,
   options: CallOptions,
 ): Promise<ProvisionOutcome> {
   const actions: AppliedAction[] = [];
@@ -86,7 +90,7 @@ async function converge(
     observed = await reader.complete(observed);
     const decision = plan(observed, deps.settings, deps.clock.now());
     if (decision.kind !== 'act') return outcomeOf(observed, decision, actions);
-    const result = await apply(deps, observed, decision.action, options);
+    const result = await act(deps, observed, decision.action, options);
     if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
     actions.push(result.applied);
     observed = result.observed;
@@ -121,6 +125,7 @@ async function reconcileKey(
   snapshot: Snapshot,
   key: ReconcileKey,
   reader: DetailReader,
+  step: Step,
   options: CallOptions,
 ): Promise<KeyResult> {
   const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
@@ -141,7 +146,7 @@ async function reconcileKey(
     return { outcome: outcomeOf(observed, waiting, []) };
   }
   const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
-  return { outcome: await converge(deps, start, reader, options), start };
+  return { outcome: await converge(deps, start, reader, step, options), start };
 }
 
 /**
@@ -176,11 +181,12 @@ async function pass(
   deps: ReconcileDeps,
   snapshot: Snapshot,
   keys: ReconcileKey[],
+  step: Step,
   options: CallOptions,
 ): Promise<KeyResult[]> {
   const reader = new DetailReader(deps, options);
   return mapLimited(keys, CONCURRENCY, (key) =>
-    reconcileKey(deps, snapshot, key, reader, options).catch((error: unknown) => ({
+    reconcileKey(deps, snapshot, key, reader, step, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, error, options),
     })),
   );
@@ -219,19 +225,26 @@ async function runPasses(
   options: RunOptions & { detect: boolean; idleIsBlocked?: boolean },
 ): Promise<ProvisionOutcome[]> {
   const merged = new Map<string, ProvisionOutcome>();
+  // A dry run records instead of acting, publishes nothing and makes one pass: nothing it waits for can change.
+  const recorder = options.dryRun ? new PlanRecorder() : undefined;
   let pending: ReconcileKey[] | undefined;
   do {
     const snapshot = await observe();
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, options);
+    const results = await pass(deps, snapshot, keys, recorder?.step ?? apply, options);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start } = result;
       const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
+      if (recorder) {
+        merged.set(outcome.clusterId, recorder.outcomeOf(outcome));
+        continue;
+      }
       const previous = merged.get(outcome.clusterId);
       events.push(...eventsFor(outcome, start, options.detect && previous === undefined));
       merged.set(outcome.clusterId, mergeRuns(previous, outcome));
     }
+    if (recorder) break;
     await deps.events.publish(events, options);
     pending = results
       .filter(({ outcome }) => outcome.phase === 'Progressing')
@@ -245,8 +258,9 @@ async function runPasses(
 
 /**
  * What the schedule runs: every cluster in scope, from one batch of list calls, then this stack's endpoints
- * whose cluster is gone. With a deadline, keeps converging Progressing clusters without waiting for the next
- * tick. One cluster's failure is that cluster's `Error`; only a pass that cannot run at all throws.
+ * whose cluster is gone (marked, reported, deleted after the configured grace period; orphans.ts). With a
+ * deadline, keeps converging Progressing clusters without waiting for the next tick. One cluster's failure
+ * is that cluster's `Error`; only a pass that cannot run at all throws.
  */
 export async function reconcileAll(
   deps: ReconcileDeps,
@@ -266,8 +280,8 @@ export async function reconcileAll(
         .map((cluster) => ({ clusterId: cluster.clusterId })),
     { ...options, detect: true },
   );
-  const orphans = first ? await findOrphans(deps, first, options) : [];
-  return [...outcomes, ...orphans];
+  const orphans = first ? await handleOrphans(deps, first, options) : [];
+  return mergeOrphanResults(outcomes, orphans);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface ReconcileSettings {
   stackName: string;
   /** `PRIVATELINK_PENDING_TIMEOUT_MIN` in ms: a connection PENDING longer than this is Blocked. */
   pendingTimeoutMs: number;
+  /** `PRIVATELINK_DELETE_ORPHANS_AFTER_H` in ms; absent: orphans are marked and reported, never deleted. */
+  deleteOrphansAfterMs?: number;
 }
 
 export const DEFAULT_STACK_NAME = 'tidb-privatelink';
@@ -81,8 +83,15 @@ export type Action =
       skippedSubnets: SkippedSubnet[];
     };
 
+/** What the orphan pass does to this stack's endpoints whose cluster or node group is gone (orphans.ts). */
+export type OrphanAction =
+  | { type: 'mark-orphaned'; vpcEndpointId: string; orphanedSince: string }
+  | { type: 'clear-orphaned'; vpcEndpointId: string }
+  | { type: 'delete-connection'; vpcEndpointId: string; privateEndpointConnectionId: string }
+  | { type: 'delete-endpoint'; vpcEndpointId: string };
+
 /** An action as reported after it ran. */
-export type AppliedAction = Action & {
+export type AppliedAction = (Action | OrphanAction) & {
   vpcEndpointId?: string;
   privateEndpointConnectionId?: string;
   at: string;
@@ -128,6 +137,14 @@ export type Decision =
 export const PHASES = ['Ready', 'Progressing', 'Blocked', 'Idle', 'Orphaned', 'Error'] as const;
 export type Phase = (typeof PHASES)[number];
 
+/** An action a dry run would take, with what a person would type to take it by hand. */
+export type PlannedAction = (Action | OrphanAction) & {
+  /** The AWS CLI command or TiDB Cloud API request that does the same. */
+  equivalent: string;
+  /** When it would run, if not right away (e.g. after TiDB accepts the endpoint). */
+  when?: string;
+};
+
 /** An API error that retries did not cure, for one cluster only. */
 export interface OutcomeError {
   code: string;
@@ -150,4 +167,9 @@ export interface ProvisionOutcome {
   error?: OutcomeError;
   /** Things worth knowing that change nothing, e.g. EC2's and TiDB's zone lists disagree. */
   notes?: string[];
+  /** Phase `Orphaned`: when the endpoint was first seen orphaned, and when it will be deleted (if ever). */
+  orphanedSince?: string;
+  deletesAt?: string;
+  /** `--dry-run` only: every action the run would take, in order; `actions` stays empty. */
+  plannedActions?: PlannedAction[];
 }

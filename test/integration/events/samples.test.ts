@@ -8,6 +8,7 @@ import {
 import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
+import { orphanLifecycle } from '../../kit/orphan-scenario.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../../kit/world.ts';
@@ -37,6 +38,7 @@ async function emitEverything(world: World, vpc: VpcStandIn): Promise<AppEvent[]
     timeoutMs: 1500,
     concurrency: 2,
   });
+  await orphanLifecycle(world);
   return world.events.published;
 }
 

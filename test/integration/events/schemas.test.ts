@@ -17,6 +17,7 @@ import type { DiagnosticReport } from '../../../functions/core/diagnose/report.t
 import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
+import { orphanLifecycle } from '../../kit/orphan-scenario.ts';
 import {
   EVENT_SCHEMA_FILES,
   eventSchemaErrors,
@@ -101,6 +102,7 @@ async function runEverything(): Promise<AppEvent[]> {
   );
   const request = { ...sample('troubleshoot-requested.json'), detail: { clusterId: cluster.clusterId } };
   troubleshootResult = (await troubleshoot(request, lambdaContext(10_000))) as DiagnosticReport;
+  await orphanLifecycle(world);
   return world.events.published;
 }
 
