@@ -23,6 +23,7 @@ import {
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
   NODE_GROUP_ID_TAG,
+  ORPHANED_SINCE_TAG,
 } from '../../functions/core/model.ts';
 import {
   buildMotoWorld,
@@ -169,6 +170,36 @@ describe('Ec2Adapter on moto', () => {
 
     expect(managed.map((endpoint) => endpoint.vpcEndpointId)).not.toContain(foreignId);
     expect(found.map((endpoint) => endpoint.vpcEndpointId)).toContain(foreignId);
+  });
+
+  it('removes one tag by key (DeleteTags) and deletes endpoints (DeleteVpcEndpoints)', async () => {
+    const clusterId = '1379661944646413999';
+    const created = await ec2.createInterfaceEndpoint({
+      vpcId: world.vpcId,
+      serviceName: world.provider.serviceName,
+      subnetIds: [world.subnetIdByZoneId['use1-az4'] ?? ''],
+      securityGroupIds: [world.securityGroupId],
+      clientToken: `tidb-${clusterId}-orphan`,
+      tags: managedTags(clusterId),
+    });
+    await ec2.tagResource(created.vpcEndpointId, { [ORPHANED_SINCE_TAG]: '2026-11-26T08:00:00.000Z' });
+
+    await ec2.deleteTags(created.vpcEndpointId, [ORPHANED_SINCE_TAG]);
+    const [untagged] = await ec2.findEndpoints({ vpcEndpointIds: [created.vpcEndpointId] });
+    expect(untagged?.tags).toEqual(managedTags(clusterId));
+    // No keys means no call: DeleteTags without keys would delete every tag.
+    await ec2.deleteTags(created.vpcEndpointId, []);
+    expect((await ec2.findEndpoints({ vpcEndpointIds: [created.vpcEndpointId] }))[0]?.tags).toEqual(
+      managedTags(clusterId),
+    );
+
+    await ec2.deleteVpcEndpoints([created.vpcEndpointId]);
+    const after = await ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: clusterId });
+    // EC2 lists a deleted endpoint as `deleted` for a while; moto may drop it at once.
+    expect(after.filter((endpoint) => !['deleted', 'deleting'].includes(endpoint.state))).toEqual([]);
+    // Already gone is what was asked for.
+    await expect(ec2.deleteVpcEndpoints(['vpce-0000000000000dead'])).resolves.toBeUndefined();
+    await expect(ec2.deleteVpcEndpoints([])).resolves.toBeUndefined();
   });
 
   it('reads VPC CIDR blocks, including secondary ones', async () => {

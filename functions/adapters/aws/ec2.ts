@@ -162,7 +162,11 @@ export class Ec2Adapter implements ProvisioningEc2Port {
     if (vpcEndpointIds.length === 0) return;
     const output = await this.#send('DeleteVpcEndpoints', options, (abortSignal) =>
       this.#client.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: vpcEndpointIds }), { abortSignal }),
-    );
+    ).catch((error: unknown) => {
+      // Some implementations fail the whole call for an unknown id instead (moto does).
+      if (isNotFound(error)) return { Unsuccessful: [] };
+      throw error;
+    });
     // EC2 answers 200 and lists per-endpoint refusals in `Unsuccessful`; an endpoint already gone is done.
     const refused = (output.Unsuccessful ?? []).filter((item) => item.Error?.Code !== ENDPOINT_NOT_FOUND);
     const [first] = refused;

@@ -1,7 +1,19 @@
+import { reconcileSettingsOf } from '../../app/settings.ts';
 import { mapLimited } from '../../core/concurrency.ts';
 import { TidbCloudNotFoundError, UsageError } from '../../core/errors.ts';
-import { type Cluster, HEALTH_TAG, type PrivateLinkService } from '../../core/model.ts';
+import {
+  CLUSTER_ID_TAG,
+  type Cluster,
+  HEALTH_TAG,
+  NODE_GROUP_ID_TAG,
+  type PrivateEndpointConnection,
+  type PrivateLinkService,
+  type VpcEndpoint,
+} from '../../core/model.ts';
+import { monthlyCostUsd, PRICES } from '../../core/pricing.ts';
 import { findConnection, findOurEndpoint, resolveNodeGroup } from '../../core/reconcile/observe.ts';
+import { deletesAt, orphanedSinceOf } from '../../core/reconcile/orphan-plan.ts';
+import { judgeOrphans } from '../../core/reconcile/orphans.ts';
 import { inScope } from '../../core/reconcile/reconcile.ts';
 import type { CliContext, CommandResult } from '../context.ts';
 import { table } from '../table.ts';
@@ -18,6 +30,47 @@ export interface StatusRow {
   connectionState: string | null;
   privateDnsEnabled: boolean | null;
   health: string | null;
+}
+
+/** An endpoint of this stack whose cluster or node group is gone, with what it costs to keep. */
+export interface OrphanRow {
+  clusterId: string;
+  tidbNodeGroupId: string;
+  vpcEndpointId: string;
+  reason: string;
+  orphanedSince: string | null;
+  /** Null when PRIVATELINK_DELETE_ORPHANS_AFTER_H is not set, or it is not marked yet. */
+  deletesAt: string | null;
+  availabilityZones: number;
+  /** AWS's us-east-1 hourly price per AZ (see core/pricing.ts for the date); data processed comes on top. */
+  costPerMonthUsd: number;
+}
+
+const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Read only: the same proof the reconcile uses (a GET per suspect cluster), nothing marked or deleted. */
+async function orphansOf(
+  ctx: CliContext,
+  snapshot: { clusters: Cluster[]; connections: PrivateEndpointConnection[]; endpoints: VpcEndpoint[] },
+): Promise<OrphanRow[]> {
+  const settings = reconcileSettingsOf(ctx.config);
+  const verdicts = await judgeOrphans({ tidb: ctx.deps.tidb, settings }, snapshot, { signal: ctx.signal });
+  return verdicts.flatMap((verdict) => {
+    if (verdict.kind !== 'orphaned') return [];
+    const { endpoint } = verdict;
+    return [
+      {
+        clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
+        tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
+        vpcEndpointId: endpoint.vpcEndpointId,
+        reason: verdict.why,
+        orphanedSince: isoOrNull(orphanedSinceOf(endpoint)),
+        deletesAt: isoOrNull(deletesAt(endpoint, settings.deleteOrphansAfterMs)),
+        availabilityZones: endpoint.subnetIds.length,
+        costPerMonthUsd: monthlyCostUsd(endpoint.subnetIds.length),
+      },
+    ];
+  });
 }
 
 async function serviceOf(
@@ -89,7 +142,31 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
       };
     },
   );
-  return { exitCode: 0, json: { clusters: rows }, lines: render(rows, ctx.config.aws.region) };
+  const orphans = endpoints ? await orphansOf(ctx, { clusters, connections, endpoints }) : [];
+  const lines = [...render(rows, ctx.config.aws.region), ...renderOrphans(orphans)];
+  return { exitCode: 0, json: { clusters: rows, orphans }, lines };
+}
+
+function renderOrphans(orphans: OrphanRow[]): string[] {
+  if (orphans.length === 0) return [];
+  const total = orphans.reduce((sum, orphan) => sum + orphan.costPerMonthUsd, 0);
+  return [
+    '',
+    `Orphaned endpoints (their cluster or node group is gone): about $${total.toFixed(2)}/month`,
+    ...table(
+      ['ENDPOINT', 'CLUSTER', 'AZS', 'USD/MONTH', 'ORPHANED SINCE', 'DELETES AT', 'WHY'],
+      orphans.map((orphan) => [
+        orphan.vpcEndpointId,
+        orphan.clusterId,
+        String(orphan.availabilityZones),
+        orphan.costPerMonthUsd.toFixed(2),
+        orphan.orphanedSince,
+        orphan.deletesAt ?? 'never (PRIVATELINK_DELETE_ORPHANS_AFTER_H unset)',
+        orphan.reason,
+      ]),
+    ),
+    `Prices: AWS ${PRICES.region}, ${PRICES.asOf}: $${PRICES.endpointPerAzHour} per AZ-hour, plus $${PRICES.dataProcessedPerGb}/GB processed (${PRICES.source}).`,
+  ];
 }
 
 function render(rows: StatusRow[], region: string): string[] {

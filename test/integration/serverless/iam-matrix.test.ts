@@ -33,6 +33,8 @@ const OTHER_VPC = 'vpc-0fedcba9876543210';
 const TIDB_SERVICE = `com.amazonaws.vpce.${REGION}.vpce-svc-0a1b2c3d4e5f60789`;
 const MANAGED_BY = 'tidb-privatelink:managed-by';
 const HEALTH = 'tidb-privatelink:health';
+const STACK = 'tidb-privatelink:stack';
+const ORPHANED_SINCE = 'tidb-privatelink:orphaned-since';
 const ENDPOINT = `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc-endpoint/vpce-0123456789abcdef0`;
 const ec2Arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
 const logStream = (fn: string) =>
@@ -101,6 +103,21 @@ const tagEndpoint = (tags: Record<string, string>, resourceTags: Record<string, 
       Object.entries(resourceTags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
     ),
   },
+});
+
+const resourceTagContext = (resourceTags: Record<string, string>) =>
+  Object.fromEntries(Object.entries(resourceTags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]));
+
+const deleteEndpoint = (resourceTags: Record<string, string>): AwsRequest => ({
+  action: 'ec2:DeleteVpcEndpoints',
+  resource: ENDPOINT,
+  context: resourceTagContext(resourceTags),
+});
+
+const untagEndpoint = (keys: string[] | undefined, resourceTags: Record<string, string>): AwsRequest => ({
+  action: 'ec2:DeleteTags',
+  resource: ENDPOINT,
+  context: { ...(keys ? { 'aws:TagKeys': keys } : {}), ...resourceTagContext(resourceTags) },
 });
 
 const modifyEndpoint = (resourceTags: Record<string, string>): AwsRequest => ({
@@ -202,17 +219,18 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
 });
 
 describe('every function', () => {
-  it.each(FUNCTIONS)('%s may never delete an endpoint, managed or not', async (fn) => {
-    for (const tags of [{ [MANAGED_BY]: 'tidb-privatelink' }, {}]) {
-      expect(
-        await allowed(fn, {
-          action: 'ec2:DeleteVpcEndpoints',
-          resource: ENDPOINT,
-          context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
-        }),
-      ).toBe(false);
-    }
-  });
+  it.each(FUNCTIONS.filter((fn) => fn !== 'reconcile'))(
+    '%s may never delete an endpoint, managed or not',
+    async (fn) => {
+      const tagSets: Record<string, string>[] = [
+        { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'tidb-privatelink' },
+        {},
+      ];
+      for (const tags of tagSets) {
+        expect(await allowed(fn, deleteEndpoint(tags))).toBe(false);
+      }
+    },
+  );
 
   it.each(FUNCTIONS)('%s writes logs only into its own log group', async (fn) => {
     const put = (group: string): AwsRequest => ({ action: 'logs:PutLogEvents', resource: logStream(group) });
@@ -226,6 +244,56 @@ describe('every function', () => {
       }),
     ).toBe(false);
   });
+});
+
+describe("reconcile handles orphans: only this stack's managed endpoints, only the orphaned-since tag", () => {
+  const ours = { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'tidb-privatelink' };
+  const legacy = { [MANAGED_BY]: 'tidb-privatelink' };
+  const otherStack = { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'someone-elses-stack' };
+  const mark = { [ORPHANED_SINCE]: '2026-11-26T08:00:00.000Z' };
+
+  it("deletes this stack's managed endpoints, including one made before the stack tag existed", async () => {
+    expect(await allowed('reconcile', deleteEndpoint(ours))).toBe(true);
+    expect(await allowed('reconcile', deleteEndpoint(legacy))).toBe(true);
+  });
+
+  it("never deletes an unmanaged endpoint or another stack's", async () => {
+    expect(await allowed('reconcile', deleteEndpoint({}))).toBe(false);
+    expect(await allowed('reconcile', deleteEndpoint({ [STACK]: 'tidb-privatelink' }))).toBe(false);
+    expect(await allowed('reconcile', deleteEndpoint({ [MANAGED_BY]: 'someone-else' }))).toBe(false);
+    expect(await allowed('reconcile', deleteEndpoint(otherStack))).toBe(false);
+  });
+
+  it('sets and removes the orphaned-since mark on its own endpoints', async () => {
+    expect(await allowed('reconcile', tagEndpoint(mark, ours))).toBe(true);
+    expect(await allowed('reconcile', tagEndpoint(mark, legacy))).toBe(true);
+    expect(await allowed('reconcile', untagEndpoint([ORPHANED_SINCE], ours))).toBe(true);
+  });
+
+  it("marks neither an unmanaged endpoint nor another stack's", async () => {
+    for (const tags of [{}, otherStack]) {
+      expect(await allowed('reconcile', tagEndpoint(mark, tags))).toBe(false);
+      expect(await allowed('reconcile', untagEndpoint([ORPHANED_SINCE], tags))).toBe(false);
+    }
+  });
+
+  it('touches no other tag key, and never DeleteTags without keys (which deletes every tag)', async () => {
+    expect(await allowed('reconcile', tagEndpoint({ ...mark, [STACK]: 'tidb-privatelink' }, ours))).toBe(
+      false,
+    );
+    expect(await allowed('reconcile', tagEndpoint({ [HEALTH]: 'healthy' }, ours))).toBe(false);
+    expect(await allowed('reconcile', untagEndpoint([MANAGED_BY], ours))).toBe(false);
+    expect(await allowed('reconcile', untagEndpoint([ORPHANED_SINCE, STACK], ours))).toBe(false);
+    expect(await allowed('reconcile', untagEndpoint(undefined, ours))).toBe(false);
+  });
+
+  it.each(['provision', 'probe', 'troubleshoot', 'dataPlane'] as const)(
+    '%s may neither mark nor unmark orphans',
+    async (fn) => {
+      expect(await allowed(fn, tagEndpoint(mark, ours))).toBe(false);
+      expect(await allowed(fn, untagEndpoint([ORPHANED_SINCE], ours))).toBe(false);
+    },
+  );
 });
 
 describe('the probe tags only the health tag, only on managed endpoints', () => {

@@ -90,8 +90,30 @@ describe('serverless package (offline, no AWS credentials)', () => {
       expect(modify[0]?.Condition).toEqual({
         StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
       });
-      expect(statements.some((s) => s.Action.includes('ec2:DeleteVpcEndpoints'))).toBe(false);
+      const deletes = statements.filter((s) => s.Action.includes('ec2:DeleteVpcEndpoints'));
+      // Only the reconcile deletes (orphans), only this stack's managed endpoints (iam-matrix.test.ts).
+      expect(deletes.map((s) => s.Condition)).toEqual(
+        name === 'Reconcile'
+          ? [
+              {
+                StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+                StringEqualsIfExists: { 'aws:ResourceTag/tidb-privatelink:stack': 'tidb-privatelink' },
+              },
+            ]
+          : [],
+      );
     }
+  });
+
+  it('passes PRIVATELINK_DELETE_ORPHANS_AFTER_H to the reconcile only, and the stack name to every function', () => {
+    const env = (name: string) =>
+      (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(env('Reconcile')).toMatchObject({
+      PRIVATELINK_DELETE_ORPHANS_AFTER_H: '',
+      PRIVATELINK_STACK_NAME: 'tidb-privatelink',
+    });
+    expect(env('Provision').PRIVATELINK_DELETE_ORPHANS_AFTER_H).toBeUndefined();
+    expect(env('Probe').PRIVATELINK_STACK_NAME).toBe('tidb-privatelink');
   });
 
   it('schedules the reconcile and routes TiDB Cluster Detected to the provision function', () => {

@@ -17,6 +17,44 @@ function adapter(respond: Parameters<typeof stubClient>[1]) {
   return { ec2: new Ec2Adapter(client), calls };
 }
 
+describe('Ec2Adapter deletes', () => {
+  it('reads per-endpoint refusals from Unsuccessful, and ignores an endpoint already gone', async () => {
+    const refused = adapter(() => ({
+      Unsuccessful: [
+        {
+          ResourceId: 'vpce-1',
+          Error: { Code: 'InvalidVpcEndpoint.NotOwned', Message: 'not yours' },
+        },
+      ],
+    }));
+    await expect(refused.ec2.deleteVpcEndpoints(['vpce-1'])).rejects.toMatchObject({
+      awsCode: 'InvalidVpcEndpoint.NotOwned',
+      message: expect.stringContaining('vpce-1'),
+    });
+    const gone = adapter(() => ({
+      Unsuccessful: [
+        { ResourceId: 'vpce-2', Error: { Code: 'InvalidVpcEndpointId.NotFound', Message: 'gone' } },
+      ],
+    }));
+    await expect(gone.ec2.deleteVpcEndpoints(['vpce-2'])).resolves.toBeUndefined();
+    expect(gone.calls).toEqual([
+      { command: 'DeleteVpcEndpointsCommand', input: { VpcEndpointIds: ['vpce-2'] } },
+    ]);
+  });
+
+  it('deletes tags by key only, and sends nothing for no keys (DeleteTags without keys deletes them all)', async () => {
+    const { ec2, calls } = adapter(() => ({}));
+    await ec2.deleteTags('vpce-1', []);
+    await ec2.deleteTags('vpce-1', ['tidb-privatelink:orphaned-since']);
+    expect(calls).toEqual([
+      {
+        command: 'DeleteTagsCommand',
+        input: { Resources: ['vpce-1'], Tags: [{ Key: 'tidb-privatelink:orphaned-since' }] },
+      },
+    ]);
+  });
+});
+
 describe('Ec2Adapter requests', () => {
   it('creates an Interface endpoint with private DNS off, IPv4 pinned, the client token and vpc-endpoint tags', async () => {
     const { ec2, calls } = adapter(() => ({
