@@ -13,9 +13,10 @@ const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' 
 
 const OPTIONS = {
   status: { ...COMMON },
-  reconcile: { ...COMMON },
+  reconcile: { ...COMMON, 'dry-run': { type: 'boolean' } },
   provision: {
     ...COMMON,
+    'dry-run': { type: 'boolean' },
     cluster: { type: 'string' },
     'node-group': { type: 'string' },
     wait: { type: 'boolean' },

@@ -27,7 +27,7 @@ PRIVATELINK_VPC_ID is set, the managed endpoint, its AWS state, TiDB's connectio
 the last probe health.
 
 ${GLOBAL}`,
-  provision: `Usage: tidb-privatelink provision --cluster <clusterId> [--node-group <id>] [--wait] [--timeout-s <n>] [--json]
+  provision: `Usage: tidb-privatelink provision --cluster <clusterId> [--node-group <id>] [--wait] [--timeout-s <n>] [--dry-run] [--json]
 
 Reconciles one cluster: creates the interface endpoint (only in subnets whose AZ ID the service supports,
 private DNS off), registers it with TiDB Cloud, waits for TiDB to accept it, then enables private DNS.
@@ -35,14 +35,19 @@ private DNS off), registers it with TiDB Cloud, waits for TiDB to accept it, the
   --node-group   TiDB node group id (default: the cluster's default group)
   --wait         keep reconciling until Ready, Blocked or the timeout (exit 1 if still Progressing)
   --timeout-s    how long --wait waits (default 900)
+  --dry-run      observe and plan only: print each action it would take with its AWS CLI / API
+                 equivalent, change nothing (exit 0, 2 on API errors; not with --wait)
 
 Needs PRIVATELINK_VPC_ID and PRIVATELINK_SUBNET_IDS (PRIVATELINK_SECURITY_GROUP_IDS optional).
 
 ${GLOBAL}`,
-  reconcile: `Usage: tidb-privatelink reconcile [--json]
+  reconcile: `Usage: tidb-privatelink reconcile [--dry-run] [--json]
 
 Lists every cluster of this region (and TIDB_CLOUD_PROJECT_ID, if set) and provisions each, one step
-each. Exit 1 if any cluster is Blocked.
+each; then handles this stack's orphaned endpoints (cluster or node group gone): marks them, and deletes
+them after PRIVATELINK_DELETE_ORPHANS_AFTER_H hours if that is set. Exit 1 if any cluster is Blocked.
+  --dry-run      observe and plan only: print each action it would take with its AWS CLI / API
+                 equivalent, change nothing (exit 0, 2 on API errors)
 
 ${GLOBAL}`,
   doctor: `Usage: tidb-privatelink doctor --cluster <clusterId> [--node-group <id>] [--vpc-endpoint <vpce-id>]

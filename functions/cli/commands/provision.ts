@@ -1,8 +1,10 @@
 import { reconcileSettingsOf } from '../../app/settings.ts';
+import { UsageError } from '../../core/errors.ts';
 import { provision as provisionCluster, reconcileAll } from '../../core/reconcile/reconcile.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
 import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
 import type { CliContext, CommandResult, ExitCode } from '../context.ts';
+import { printable } from '../printable.ts';
 import { table } from '../table.ts';
 
 function reconcileDeps(ctx: CliContext): ReconcileDeps {
@@ -19,7 +21,27 @@ export function describeOutcome(outcome: ProvisionOutcome): string[] {
     (s) => `  skipped subnet ${s.subnetId} (${s.availabilityZoneId}): ${s.reason}`,
   );
   const notes = (outcome.notes ?? []).map((note) => `  note: ${note}`);
-  return [head, ...actions, ...skipped, ...notes, ...detailOf(outcome).map((line) => `  ${line}`)];
+  return [
+    head,
+    ...actions,
+    ...planLines(outcome),
+    ...skipped,
+    ...notes,
+    ...detailOf(outcome).map((line) => `  ${line}`),
+  ];
+}
+
+/** A dry run's plan: each action it would take, in order, and how to take it by hand. */
+function planLines(outcome: ProvisionOutcome): string[] {
+  return (outcome.plannedActions ?? []).flatMap((action, index) => [
+    `  would ${index + 1}: ${action.type}${action.when ? ` (${action.when})` : ''}`,
+    `      ${printable(action.equivalent)}`,
+  ]);
+}
+
+/** A dry run changes nothing, so only an API error is a failure (DESIGN CLI contract). */
+function dryRunExitCode(outcomes: ProvisionOutcome[]): ExitCode {
+  return outcomes.some((o) => o.phase === 'Error') ? 2 : 0;
 }
 
 /** What a person reads about a phase, beyond its name. */
@@ -46,24 +68,30 @@ export function reconcileExitCode(outcomes: ProvisionOutcome[]): ExitCode {
 }
 
 export function provisionOptions(flags: Flags) {
+  const dryRun = flags['dry-run'] === true;
+  if (dryRun && flags.wait === true) {
+    throw new UsageError('--dry-run and --wait cannot be combined: a dry run changes nothing to wait for.');
+  }
   return {
     clusterId: idFlag(flags, 'cluster', true),
     tidbNodeGroupId: idFlag(flags, 'node-group'),
     wait: flags.wait === true,
     timeoutS: positiveIntFlag(flags, 'timeout-s', 900, 86_400),
+    dryRun,
   };
 }
 
 export async function provision(ctx: CliContext): Promise<CommandResult> {
-  const { clusterId, tidbNodeGroupId, wait, timeoutS } = provisionOptions(ctx.flags);
+  const { clusterId, tidbNodeGroupId, wait, timeoutS, dryRun } = provisionOptions(ctx.flags);
   const deps = reconcileDeps(ctx);
   const deadline = wait ? deps.clock.now() + timeoutS * 1000 : undefined;
   const outcome = await provisionCluster(
     deps,
     { clusterId, tidbNodeGroupId },
-    { signal: ctx.signal, deadline },
+    { signal: ctx.signal, deadline, dryRun },
   );
   const lines = describeOutcome(outcome);
+  if (dryRun) return { exitCode: dryRunExitCode([outcome]), json: outcome, lines: [DRY_RUN, ...lines] };
   if (wait && outcome.phase === 'Progressing') {
     lines.push(`Still Progressing after ${timeoutS}s: waiting for ${outcome.waitingFor}.`);
   }
@@ -77,8 +105,15 @@ export async function provision(ctx: CliContext): Promise<CommandResult> {
   return { exitCode, json: outcome, lines };
 }
 
+const DRY_RUN = 'Dry run: nothing was changed. Planned actions, in order, with what each is by hand:';
+
 export async function reconcile(ctx: CliContext): Promise<CommandResult> {
-  const outcomes = await reconcileAll(reconcileDeps(ctx), { signal: ctx.signal });
+  const dryRun = ctx.flags['dry-run'] === true;
+  const outcomes = await reconcileAll(reconcileDeps(ctx), { signal: ctx.signal, dryRun });
+  if (dryRun) {
+    const lines = [DRY_RUN, ...outcomes.flatMap(describeOutcome)];
+    return { exitCode: dryRunExitCode(outcomes), json: { clusters: outcomes }, lines };
+  }
   const lines =
     outcomes.length === 0
       ? [`No TiDB Cloud Dedicated clusters in aws-${ctx.config.aws.region}.`]

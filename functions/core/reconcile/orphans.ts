@@ -1,3 +1,4 @@
+import { mapLimited } from '../concurrency.ts';
 import { AppError, AwsError, TidbCloudNotFoundError } from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
@@ -16,6 +17,8 @@ import { deletesAt, deletionDue, planOrphan, type Verdict } from './orphan-plan.
 import type { AppliedAction, OrphanAction, PlannedAction, ProvisionOutcome, ReconcileDeps } from './types.ts';
 
 const CLUSTER_GONE: ReadonlySet<string> = new Set(['DELETING', 'DELETED']);
+/** Clusters judged, and orphans handled, at once: a fleet-wide deletion stays within the APIs' pace. */
+const CONCURRENCY = 4;
 
 const groupOf = (endpoint: VpcEndpoint) => endpoint.tags[NODE_GROUP_ID_TAG] ?? '';
 const clusterOf = (endpoint: VpcEndpoint) => endpoint.tags[CLUSTER_ID_TAG] ?? '';
@@ -97,8 +100,8 @@ export async function judgeOrphans(
   snapshot: Snapshot,
   options: CallOptions,
 ): Promise<Verdict[]> {
-  const verdicts = await Promise.all(
-    [...suspects(deps, snapshot)].map(([clusterId, endpoints]) => judge(deps, clusterId, endpoints, options)),
+  const verdicts = await mapLimited([...suspects(deps, snapshot)], CONCURRENCY, ([clusterId, endpoints]) =>
+    judge(deps, clusterId, endpoints, options),
   );
   return verdicts.flat();
 }
@@ -298,7 +301,7 @@ export async function handleOrphans(
 ): Promise<OrphanResult[]> {
   const verdicts = await judgeOrphans(deps, snapshot, options);
   const results = (
-    await Promise.all(verdicts.map((verdict) => handle(deps, snapshot, verdict, options)))
+    await mapLimited(verdicts, CONCURRENCY, (verdict) => handle(deps, snapshot, verdict, options))
   ).flat();
   const events = results.flatMap((result) => (result.kind === 'orphan' ? result.events : []));
   if (events.length > 0) await deps.events.publish(events, options);
