@@ -14,6 +14,7 @@ import { startVpcStandIn, type VpcStandIn } from '../test/kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../test/kit/world.ts';
 
 const COMPRESSION = 60;
+const SERVICE_READY_MS = 240_000 / COMPRESSION;
 const started = Date.now();
 
 function say(line = ''): void {
@@ -52,6 +53,7 @@ async function cli(world: World, vpc: VpcStandIn, args: string[]): Promise<void>
     AWS_REGION: world.settings.region,
     PRIVATELINK_VPC_ID: world.settings.vpcId,
     PRIVATELINK_SUBNET_IDS: world.settings.subnetIds.join(','),
+    PRIVATELINK_SECURITY_GROUP_IDS: world.settings.securityGroupIds.join(','),
   };
   say(`$ tidb-privatelink ${args.join(' ')}`);
   const run = await runCliWith(args, env, { ...world.cliDeps, dataPlane: vpc.dataPlane });
@@ -67,6 +69,10 @@ async function provisioningAct(world: World, vpc: VpcStandIn): Promise<string> {
   vpc.serve(orders.serviceDnsName, orders.serviceName);
   world.sim.addCluster({ displayName: 'analytics-eu', regionId: 'aws-eu-west-1', state: 'ACTIVE' });
   await cli(world, vpc, ['status']);
+
+  say('== Once its private link service is ACTIVE: what a reconcile would do (a dry run changes nothing)');
+  await systemClock.sleep(SERVICE_READY_MS + 100);
+  await cli(world, vpc, ['reconcile', '--dry-run']);
 
   say('== A scheduled reconcile takes the existing cluster to Ready');
   await reconcileAll(world.deps, { deadline: Date.now() + 60_000 });
@@ -132,6 +138,14 @@ async function diagnosticsAct(world: World, vpc: VpcStandIn, clusterId: string):
   await cli(world, vpc, ['status']);
 }
 
+async function orphanAct(world: World, vpc: VpcStandIn, clusterId: string): Promise<void> {
+  say(`== Someone deletes cluster ${clusterId} in TiDB Cloud: its endpoint is left behind`);
+  world.sim.removeCluster(clusterId);
+  await reconcileAll(world.deps);
+  say('== status prices the orphan (PRIVATELINK_DELETE_ORPHANS_AFTER_H would delete it after a grace period)');
+  await cli(world, vpc, ['status']);
+}
+
 /** The simulator's key pair: random, unless the environment names one (the leak test's canaries). */
 function keyPair(): { publicKey?: string; privateKey?: string } {
   const { TIDB_CLOUD_PUBLIC_KEY: publicKey, TIDB_CLOUD_PRIVATE_KEY: privateKey } = process.env;
@@ -147,7 +161,7 @@ async function main(): Promise<void> {
     simulator: {
       ...keyPair(),
       rateLimitPerMinute: 100 * COMPRESSION,
-      serviceReadyMs: 240_000 / COMPRESSION,
+      serviceReadyMs: SERVICE_READY_MS,
       connectionAcceptMs: 300_000 / COMPRESSION,
     },
   });
@@ -161,6 +175,7 @@ async function main(): Promise<void> {
   try {
     const clusterId = await provisioningAct(world, vpc);
     await diagnosticsAct(world, vpc, clusterId);
+    await orphanAct(world, vpc, clusterId);
   } finally {
     await vpc.close();
     await world.close();

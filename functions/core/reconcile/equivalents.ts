@@ -40,27 +40,27 @@ function createEndpoint(action: Extract<Action, { type: 'create-endpoint' }>, co
 }
 
 export function equivalentOf(action: Action | OrphanAction, context: EquivalentContext): string {
-  const ec2 = `aws ec2 --region ${context.region}`;
+  const ec2 = (operation: string) => `aws ec2 ${operation} --region ${context.region}`;
   switch (action.type) {
     case 'create-endpoint':
       return createEndpoint(action, context);
     case 'register-connection':
       return `TiDB Cloud API: POST ${connectionsPath(context)} {"endpointId":"${action.vpcEndpointId}"}`;
     case 'enable-private-dns':
-      return `${ec2} modify-vpc-endpoint --vpc-endpoint-id ${action.vpcEndpointId} --private-dns-enabled`;
+      return `${ec2('modify-vpc-endpoint')} --vpc-endpoint-id ${action.vpcEndpointId} --private-dns-enabled`;
     case 'modify-endpoint-subnets':
       return [
-        `${ec2} modify-vpc-endpoint --vpc-endpoint-id ${action.vpcEndpointId}`,
+        `${ec2('modify-vpc-endpoint')} --vpc-endpoint-id ${action.vpcEndpointId}`,
         ...(action.addSubnetIds.length ? [`--add-subnet-ids ${action.addSubnetIds.join(' ')}`] : []),
         ...(action.removeSubnetIds.length ? [`--remove-subnet-ids ${action.removeSubnetIds.join(' ')}`] : []),
       ].join(' ');
     case 'mark-orphaned':
-      return `${ec2} create-tags --resources ${action.vpcEndpointId} --tags Key=${ORPHANED_SINCE_TAG},Value=${action.orphanedSince}`;
+      return `${ec2('create-tags')} --resources ${action.vpcEndpointId} --tags Key=${ORPHANED_SINCE_TAG},Value=${action.orphanedSince}`;
     case 'clear-orphaned':
-      return `${ec2} delete-tags --resources ${action.vpcEndpointId} --tags Key=${ORPHANED_SINCE_TAG}`;
+      return `${ec2('delete-tags')} --resources ${action.vpcEndpointId} --tags Key=${ORPHANED_SINCE_TAG}`;
     case 'delete-connection':
       return `TiDB Cloud API: DELETE ${connectionsPath(context)}/${action.privateEndpointConnectionId}`;
     case 'delete-endpoint':
-      return `${ec2} delete-vpc-endpoints --vpc-endpoint-ids ${action.vpcEndpointId}`;
+      return `${ec2('delete-vpc-endpoints')} --vpc-endpoint-ids ${action.vpcEndpointId}`;
   }
 }

@@ -72,7 +72,7 @@ describe('provision --dry-run of a fresh cluster', () => {
     );
     expect(enable).toMatchObject({
       equivalent:
-        'aws ec2 --region us-east-1 modify-vpc-endpoint --vpc-endpoint-id <new endpoint id> --private-dns-enabled',
+        'aws ec2 modify-vpc-endpoint --region us-east-1 --vpc-endpoint-id <new endpoint id> --private-dns-enabled',
       when: expect.stringContaining('after TiDB Cloud accepts'),
     });
   });
@@ -113,7 +113,7 @@ describe('dry runs part way', () => {
     expect(outcome.plannedActions).toEqual([
       expect.objectContaining({
         type: 'modify-endpoint-subnets',
-        equivalent: `aws ec2 --region us-east-1 modify-vpc-endpoint --vpc-endpoint-id ${ready.vpcEndpointId} --remove-subnet-ids ${world.ec2.world.subnetIdByZoneId['use1-az4']}`,
+        equivalent: `aws ec2 modify-vpc-endpoint --region us-east-1 --vpc-endpoint-id ${ready.vpcEndpointId} --remove-subnet-ids ${world.ec2.world.subnetIdByZoneId['use1-az4']}`,
       }),
     ]);
     expect(changes()).toEqual({ ec2: 0, tidb: [], events: 0 });
@@ -161,7 +161,7 @@ describe('reconcile --dry-run', () => {
           `^TiDB Cloud API: DELETE /v1beta1/clusters/${retiring.clusterId}/tidbNodeGroups/${retiring.tidbNodeGroupId}/privateEndpointConnections/\\d+$`,
         ),
       ),
-      `aws ec2 --region us-east-1 delete-vpc-endpoints --vpc-endpoint-ids ${retiringOutcome.vpcEndpointId}`,
+      `aws ec2 delete-vpc-endpoints --region us-east-1 --vpc-endpoint-ids ${retiringOutcome.vpcEndpointId}`,
     ]);
     const [endpoint] = await world.ec2.findEndpoints({ vpcEndpointIds: [goneOutcome.vpcEndpointId ?? ''] });
     expect(endpoint?.tags[ORPHANED_SINCE_TAG]).toBeUndefined();

@@ -29,7 +29,7 @@ describe('equivalentOf', () => {
 
   it('names the orphan tag and the TiDB connection exactly', () => {
     expect(equivalentOf({ type: 'clear-orphaned', vpcEndpointId: 'vpce-1' }, context)).toBe(
-      'aws ec2 --region us-east-1 delete-tags --resources vpce-1 --tags Key=tidb-privatelink:orphaned-since',
+      'aws ec2 delete-tags --region us-east-1 --resources vpce-1 --tags Key=tidb-privatelink:orphaned-since',
     );
     expect(
       equivalentOf(
