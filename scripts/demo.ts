@@ -142,7 +142,9 @@ async function orphanAct(world: World, vpc: VpcStandIn, clusterId: string): Prom
   say(`== Someone deletes cluster ${clusterId} in TiDB Cloud: its endpoint is left behind`);
   world.sim.removeCluster(clusterId);
   await reconcileAll(world.deps);
-  say('== status prices the orphan (PRIVATELINK_DELETE_ORPHANS_AFTER_H would delete it after a grace period)');
+  say(
+    '== status prices the orphan (PRIVATELINK_DELETE_ORPHANS_AFTER_H would delete it after a grace period)',
+  );
   await cli(world, vpc, ['status']);
 }
 
