@@ -55,7 +55,7 @@ const BUSY_SERVING: ReadonlySet<string> = new Set([
   'RESTORING',
 ]);
 /** Paused on purpose by the user. */
-export const PAUSED_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
+const PAUSED_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
 
 const blocked = (reason: Extract<Decision, { kind: 'blocked' }>['reason'], message: string, fix: string) =>
   ({ kind: 'blocked', reason, message, remediation: fix }) as const;
