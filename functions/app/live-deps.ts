@@ -4,23 +4,9 @@ import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
 import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { TidbCloudClient } from '../adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../cli/context.ts';
 import type { Config } from '../config.ts';
-
-export interface ApiKeyPair {
-  publicKey: string;
-  privateKey: string;
-}
-
-export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudClient {
-  return new TidbCloudClient({
-    baseUrl: config.tidbCloud.apiUrl,
-    ...keys,
-    requestsPerMinute: config.tidbCloud.requestsPerMinute,
-    userAgent: 'tidb-privatelink',
-  });
-}
+import { createTidbClient } from './tidb-client.ts';
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
 export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {

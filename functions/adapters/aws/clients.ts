@@ -26,24 +26,39 @@ export interface AwsClients {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
- * Builds every client the app uses with the SDK's `standard` retry mode: exponential backoff with jitter on
- * throttling (`RequestLimitExceeded`, `Throttling`), 5xx and transient network errors, bounded by a retry
- * quota, so the adapters themselves never retry.
- *
- * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ * The configuration every client shares: the SDK's `standard` retry mode (exponential backoff with jitter on
+ * throttling such as `RequestLimitExceeded`, 5xx and transient network errors, bounded by a retry quota),
+ * so the adapters themselves never retry.
  */
-export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const config = {
+function clientConfig(options: AwsClientOptions) {
+  return {
     region: options.region,
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
+}
+
+// One factory per client, so a Lambda bundle holds only the SDK clients its function uses (the SDK packages
+// declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client.
+export const createEc2Client = (options: AwsClientOptions) => new EC2Client(clientConfig(options));
+export const createEventBridgeClient = (options: AwsClientOptions) =>
+  new EventBridgeClient(clientConfig(options));
+export const createSecretsManagerClient = (options: AwsClientOptions) =>
+  new SecretsManagerClient(clientConfig(options));
+export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+
+/**
+ * Every client the app uses (the CLI and the tests; a Lambda builds only its own).
+ *
+ * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ */
+export function createAwsClients(options: AwsClientOptions): AwsClients {
   return {
-    ec2: new EC2Client(config),
-    eventBridge: new EventBridgeClient(config),
-    secretsManager: new SecretsManagerClient(config),
-    lambda: new LambdaClient(config),
+    ec2: createEc2Client(options),
+    eventBridge: createEventBridgeClient(options),
+    secretsManager: createSecretsManagerClient(options),
+    lambda: createLambdaClient(options),
   };
 }
 
