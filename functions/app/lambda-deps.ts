@@ -17,8 +17,8 @@ import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
-import { createTidbClient } from './tidb-client.ts';
 import { reconcileSettingsOf } from './settings.ts';
+import { createTidbClient } from './tidb-client.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
 export function requireStringFields<F extends string>(

@@ -6,6 +6,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { STSClient } from '@aws-sdk/client-sts';
 import { AwsError } from '../../core/errors.ts';
 
 export interface AwsClientOptions {
@@ -47,6 +49,10 @@ export const createEventBridgeClient = (options: AwsClientOptions) =>
 export const createSecretsManagerClient = (options: AwsClientOptions) =>
   new SecretsManagerClient(clientConfig(options));
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+/** STS and Service Quotas: only `preflight` (the CLI) reads them. */
+export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
+export const createServiceQuotasClient = (options: AwsClientOptions) =>
+  new ServiceQuotasClient(clientConfig(options));
 
 /**
  * Every client the app uses (the CLI and the tests; a Lambda builds only its own).
