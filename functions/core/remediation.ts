@@ -257,8 +257,8 @@ export function regionUnusable(region: string, message: string): string {
   return `EC2 in ${region} did not answer (${message}): set AWS_REGION to the region of the VPC and the TiDB clusters, e.g. export AWS_REGION=us-east-1.`;
 }
 
-export function vpcNotFound(vpcId: string, region: string): string {
-  return `${vpcId} is not a VPC of this account in ${region}: set PRIVATELINK_VPC_ID to one that is (list them with \`aws ec2 describe-vpcs --region ${region} --query 'Vpcs[].[VpcId,CidrBlock]'\`).`;
+export function vpcNotFound(region: string): string {
+  return `Set PRIVATELINK_VPC_ID to a VPC of this account in ${region}; list them with \`aws ec2 describe-vpcs --region ${region} --query 'Vpcs[].[VpcId,CidrBlock]'\`.`;
 }
 
 export function subnetsNotInVpc(vpcId: string, region: string): string {

@@ -20,7 +20,7 @@ export const awsVpc: PreflightCheck = {
       return {
         status: 'fail',
         summary: `${vpcId} does not exist in ${region}.`,
-        remediation: vpcNotFound(vpcId, region),
+        remediation: vpcNotFound(region),
       };
     }
   },
