@@ -143,7 +143,9 @@ describe('preflight against moto and the simulator', () => {
     console.log(run.stdout, run.stderr);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ aws\.vpc {2,}vpc-0123456789abcdef0 does not exist in us-east-1\.$/m);
-    expect(run.stdout).toMatch(/^ {4}fix: Set PRIVATELINK_VPC_ID to a VPC of this account in us-east-1; list them with `aws ec2 describe-vpcs/m);
+    expect(run.stdout).toMatch(
+      /^ {4}fix: Set PRIVATELINK_VPC_ID to a VPC of this account in us-east-1; list them with `aws ec2 describe-vpcs/m,
+    );
     expect(run.stdout).toMatch(/^- aws\.subnets {2,}Skipped: the VPC could not be read\.$/m);
     expect(run.stdout).toMatch(/^NOT READY: /m);
   });
