@@ -15,7 +15,9 @@ function sourceMapsBesideTheZips(serverless) {
   return {
     name: 'source-maps-beside-the-zips',
     setup(build) {
-      build.onEnd(() => {
+      build.onEnd((result) => {
+        // A failed build wrote no map: let esbuild's own error be the one reported.
+        if (result.errors.length > 0) return;
         const { entryPoints, outdir, outExtension } = build.initialOptions;
         for (const entry of Array.isArray(entryPoints) ? entryPoints : []) {
           const base = path.basename(String(entry), path.extname(String(entry)));

@@ -52,13 +52,7 @@ function importTiming(handlerPath: string, env: Record<string, string>): Timing 
 }
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
-const fileSize = (path: string): number => {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-};
+const fileSize = (path: string): number => statSync(path).size;
 
 export async function benchColdStart(): Promise<void> {
   section('6. Cold start: packaged zips and the import time of each handler bundle');

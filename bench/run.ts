@@ -18,7 +18,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 1.5 min; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 2 min; loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,
