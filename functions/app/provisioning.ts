@@ -1,9 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
@@ -53,7 +54,7 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
 
 /**
  * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
- * Per-cluster errors are logged and counted (`Clusters<Phase>` metrics), never thrown: only a pass that
+ * Per-cluster errors are logged and counted (metric `Clusters`, dimension `Phase`), never thrown: only a pass that
  * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
  */
 export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
@@ -63,7 +64,7 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metr
     for (const outcome of clusters) logOutcome(logger, outcome);
     const phases = phaseCounts(clusters);
     logger.info('reconcile pass finished', { phases });
-    for (const phase of PHASES) metrics?.addMetric(`Clusters${phase}`, MetricUnit.Count, phases[phase]);
+    if (metrics) recordClustersByPhase(metrics, phases);
     return { clusters };
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;

@@ -3,13 +3,17 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { METRIC_NAMESPACE, PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import {
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  PowertoolsProbeMetrics,
+} from '../../../functions/adapters/powertools-metrics.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
-import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import { PHASES, type Phase, type ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../../kit/world.ts';
 
@@ -34,6 +38,44 @@ function lambdaContext(remainingMs: number): Context {
 }
 
 const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+
+type EmfRecord = Record<string, unknown>;
+
+/** As the handler modules build it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME. */
+function stackMetrics(): Metrics {
+  return new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
+}
+
+/** Runs `run` and returns the embedded-metric-format records it wrote to stdout, and its result. */
+async function captureEmf<T>(run: () => Promise<T>): Promise<{ emf: EmfRecord[]; result: T }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  let result: T;
+  try {
+    result = await run();
+  } finally {
+    spy.mockRestore();
+  }
+  const emf = lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfRecord);
+  return { emf, result };
+}
+
+/** The record carrying `metric` (and matching `where`), with its namespace and dimension sets. */
+function recordWith(emf: EmfRecord[], metric: string, where: EmfRecord = {}) {
+  const record = emf.find(
+    (candidate) =>
+      metric in candidate && Object.entries(where).every(([key, value]) => candidate[key] === value),
+  );
+  const meta = (record?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> })
+    ?.CloudWatchMetrics[0];
+  return { record, namespace: meta?.Namespace, dimensions: meta?.Dimensions };
+}
 let world: World;
 let vpc: VpcStandIn;
 
@@ -103,28 +145,34 @@ describe('provisioning handlers', () => {
     vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
       errors.push(args);
     });
-    const metrics = new Metrics({ namespace: 'TidbPrivateLinkTest' });
-    const counted: Array<[string, number]> = [];
-    vi.spyOn(metrics, 'addMetric').mockImplementation((name: string, _unit: unknown, value: number) => {
-      counted.push([name, value]);
-      return metrics;
-    });
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-    const handler = createReconcileHandler(async () => world.deps, spying, metrics);
-    const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
-      clusters: ProvisionOutcome[];
-    };
+    const handler = createReconcileHandler(async () => world.deps, spying, stackMetrics());
+    const { emf, result } = await captureEmf(() =>
+      handler(sample('schedule-tick.json'), lambdaContext(900_000)),
+    );
+    const { clusters } = result as { clusters: ProvisionOutcome[] };
     expect(clusters.find((c) => c.clusterId === ok.clusterId)?.phase).toBe('Ready');
     expect(clusters.find((c) => c.clusterId === broken.clusterId)).toMatchObject({ phase: 'Error' });
     expect(errors).toEqual([
       ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
     ]);
-    expect(counted).toEqual(
-      expect.arrayContaining([
-        ['ClustersError', 1],
-        ['ClustersReady', 1],
-      ]),
-    );
+    // Exactly what the Blocked/Error alarm reads: Clusters by (service, Phase), every phase, zeros included.
+    const expected: Record<Phase, number> = {
+      Ready: 1,
+      Progressing: 0,
+      Blocked: 0,
+      Idle: 0,
+      Orphaned: 0,
+      Error: 1,
+    };
+    for (const phase of PHASES) {
+      expect(recordWith(emf, METRIC_NAMES.clustersByPhase, { Phase: phase })).toMatchObject({
+        record: { Clusters: expected[phase], service: 'tidb-privatelink-dev' },
+        namespace: METRIC_NAMESPACE,
+        dimensions: [['service', 'Phase']],
+      });
+    }
+    expect(emf.filter((record) => METRIC_NAMES.clustersByPhase in record)).toHaveLength(PHASES.length);
+    expect(emf.some((record) => Object.keys(record).some((key) => /^Clusters./.test(key)))).toBe(false);
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
@@ -181,35 +229,11 @@ describe('diagnostics handlers', () => {
   });
 
   /** Runs the probe handler once and returns the EMF records it wrote to stdout, and its summary. */
-  async function probeRun(): Promise<{ emf: Array<Record<string, unknown>>; summary: unknown }> {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    let summary: unknown;
-    try {
-      // As the handler module builds it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME
-      // (the stack's name).
-      const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
-      const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
-      summary = await handler({}, lambdaContext(300_000));
-    } finally {
-      spy.mockRestore();
-    }
-    const emf = lines
-      .flatMap((line) => line.split('\n'))
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { emf, summary };
-  }
-
-  /** The record carrying `metric`, with its namespace and dimension sets from the EMF metadata. */
-  function recordWith(emf: Array<Record<string, unknown>>, metric: string) {
-    const record = emf.find((candidate) => metric in candidate);
-    const meta = (record?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> })
-      ?.CloudWatchMetrics[0];
-    return { record, namespace: meta?.Namespace, dimensions: meta?.Dimensions };
+  async function probeRun(): Promise<{ emf: EmfRecord[]; summary: unknown }> {
+    const metrics = stackMetrics();
+    const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const { emf, result } = await captureEmf(() => handler({}, lambdaContext(300_000)));
+    return { emf, summary: result };
   }
 
   it('probe: every completed run publishes the fleet heartbeat the alarms watch, even with no endpoint', async () => {
