@@ -77,3 +77,15 @@ export function recordClustersByPhase(metrics: Metrics, counts: Readonly<Record<
     record.addMetric(METRIC_NAMES.clustersByPhase, MetricUnit.Count, counts[phase]);
   }
 }
+
+/** TiDB Cloud API usage of one invocation (the client's counters). */
+export interface TidbApiUsage {
+  requests: number;
+  rateLimited: number;
+}
+
+/** Stored for the middleware's final flush (service dimension only): `TidbApiRequests`, `TidbApiRateLimited`. */
+export function recordTidbApiUsage(metrics: Metrics, usage: TidbApiUsage): void {
+  metrics.addMetric(METRIC_NAMES.tidbApiRequests, MetricUnit.Count, usage.requests);
+  metrics.addMetric(METRIC_NAMES.tidbApiRateLimited, MetricUnit.Count, usage.rateLimited);
+}
