@@ -415,6 +415,35 @@ describe('Ec2Fake ModifyVpcEndpoint subnets', () => {
   });
 });
 
+describe('Ec2Fake DeleteVpcEndpoints and DeleteTags', () => {
+  it('deletes as EC2 does (listed as deleted, ENIs gone), ignores unknown ids, and counts both as mutating', async () => {
+    const fake = world();
+    const endpoint = await fake.createInterfaceEndpoint(input(fake));
+    fake.resetCalls();
+    await fake.deleteVpcEndpoints([endpoint.vpcEndpointId, 'vpce-0000000000000dead']);
+    const [after] = await fake.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] });
+    expect(after?.state).toBe('deleted');
+    expect(fake.endpointAddresses(endpoint.vpcEndpointId)).toEqual([]);
+    await fake.deleteTags(endpoint.vpcEndpointId, [CLUSTER_ID_TAG]);
+    expect(fake.calls).toMatchObject({ DeleteVpcEndpoints: 1, DeleteTags: 1 });
+    expect(fake.mutatingCalls).toBe(2);
+  });
+
+  it('removes only the tags named, and nothing (no call) for no keys', async () => {
+    const fake = world();
+    const endpoint = await fake.createInterfaceEndpoint(input(fake));
+    await fake.tagResource(endpoint.vpcEndpointId, { extra: 'x' });
+    await fake.deleteTags(endpoint.vpcEndpointId, ['extra']);
+    await fake.deleteTags(endpoint.vpcEndpointId, []);
+    const [after] = await fake.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] });
+    expect(after?.tags).toEqual(endpoint.tags);
+    expect(fake.calls.DeleteTags).toBe(1);
+    await expect(fake.deleteTags('vpce-0000000000000dead', ['extra'])).rejects.toMatchObject({
+      awsCode: 'InvalidVpcEndpointId.NotFound',
+    });
+  });
+});
+
 describe('Ec2Fake DescribeVpcEndpointServices', () => {
   it('shows the private DNS name and its verification state, or none', async () => {
     const fake = world();
