@@ -165,3 +165,9 @@ export function failureKind(error: unknown): FailureKind {
   }
   return 'transient';
 }
+
+/** The code an outcome's `error` carries: AWS's own, the app's, or `UNEXPECTED`. */
+export function errorCodeOf(error: unknown): string {
+  if (error instanceof AwsError) return error.awsCode;
+  return error instanceof AppError ? error.code : 'UNEXPECTED';
+}

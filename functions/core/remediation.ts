@@ -148,6 +148,10 @@ export function privateDnsUnavailable(serviceName: string, clusterId: string, st
   return `EC2 shows no verified private DNS name for ${serviceName} (${state}), so private DNS cannot be enabled on an endpoint to it: contact TiDB Cloud support with cluster ${clusterId} and the service name, then provision again. Nothing was created.`;
 }
 
+export function orphanStepRefused(vpceId: string): string {
+  return `The API refused a step on orphaned endpoint ${vpceId} with the reason above (a permission or a parameter: the reconcile role may delete and mark only this stack's managed endpoints): fix that; the next reconcile retries, or run: npx tidb-privatelink reconcile`;
+}
+
 export function orphanedEndpoint(vpceId: string, deletesAt?: string): string {
   const command = `aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
   if (deletesAt) {

@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency.ts';
-import { AppError, AwsError, TidbCloudNotFoundError } from '../errors.ts';
+import { errorCodeOf, failureKind, TidbCloudNotFoundError } from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
   type Cluster,
@@ -225,7 +225,7 @@ function orphanOutcome(
     phase: 'Orphaned',
     vpcEndpointId: endpoint.vpcEndpointId,
     ...done,
-    message: `Endpoint ${endpoint.vpcEndpointId} belongs to this stack but ${why}.${deleted ? ' Its grace period is over: it is deleted with its TiDB connection.' : ''}`,
+    message: `Endpoint ${endpoint.vpcEndpointId} belongs to this stack but ${why}.${deleted ? ' Its grace period is over: deleting it, its TiDB connection first.' : ''}`,
     ...(deleted ? {} : { remediation: fix.orphanedEndpoint(endpoint.vpcEndpointId, iso(due)) }),
   };
   if (since) outcome.orphanedSince = since;
@@ -233,17 +233,22 @@ function orphanOutcome(
   return outcome;
 }
 
-function failed(endpoint: VpcEndpoint, error: unknown): ProvisionOutcome {
-  const code =
-    error instanceof AwsError ? error.awsCode : error instanceof AppError ? error.code : 'UNEXPECTED';
-  return {
+/** A step that failed: this endpoint's outcome, as for a cluster (DESIGN "Transient errors"). */
+function failed(endpoint: VpcEndpoint, error: unknown, options: CallOptions): ProvisionOutcome {
+  const kind = failureKind(error);
+  if (kind === 'pass' || options.signal?.aborted) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  const base = {
     clusterId: clusterOf(endpoint),
     tidbNodeGroupId: groupOf(endpoint),
-    phase: 'Error',
     vpcEndpointId: endpoint.vpcEndpointId,
     actions: [],
-    error: { code, message: error instanceof Error ? error.message : String(error) },
   };
+  if (kind === 'refused') {
+    const remediation = fix.orphanStepRefused(endpoint.vpcEndpointId);
+    return { ...base, phase: 'Blocked', reason: 'API_REFUSED', message, remediation };
+  }
+  return { ...base, phase: 'Error', error: { code: errorCodeOf(error), message } };
 }
 
 async function handle(
@@ -283,8 +288,7 @@ async function handle(
     const outcome = orphanOutcome(deps, verdict, actions, done);
     return [{ kind: 'orphan', outcome, events: options.dryRun ? [] : eventsOf(verdict, actions, deps) }];
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    return [{ kind: 'orphan', outcome: failed(endpoint, error), events: [] }];
+    return [{ kind: 'orphan', outcome: failed(endpoint, error, options), events: [] }];
   }
 }
 

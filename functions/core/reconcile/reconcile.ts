@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency.ts';
-import { AppError, AwsError, failureKind, UsageError } from '../errors.ts';
+import { AppError, errorCodeOf, failureKind, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
@@ -178,9 +178,7 @@ function failedOutcome(
       remediation: fix.apiRefused(key.clusterId, key.tidbNodeGroupId),
     };
   }
-  const code =
-    error instanceof AwsError ? error.awsCode : error instanceof AppError ? error.code : 'UNEXPECTED';
-  return { ...base, phase: 'Error', error: { code, message } };
+  return { ...base, phase: 'Error', error: { code: errorCodeOf(error), message } };
 }
 
 async function pass(

@@ -4,7 +4,11 @@
  * test/integration/reconcile/orphans.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { TidbCloudNotFoundError, TidbCloudUnavailableError } from '../../../functions/core/errors.ts';
+import {
+  AwsError,
+  TidbCloudNotFoundError,
+  TidbCloudUnavailableError,
+} from '../../../functions/core/errors.ts';
 import {
   CLUSTER_ID_TAG,
   type Cluster,
@@ -147,5 +151,17 @@ describe('handleOrphans when something fails', () => {
     expect(outcome?.actions.map((action) => action.type)).toEqual(['delete-connection', 'delete-endpoint']);
     expect((await current())?.state).toBe('deleted');
     expect(published.map((event) => event.detailType)).toEqual(['PrivateLink Endpoint Deleted']);
+  });
+
+  it('a refused delete (a permission) is Blocked API_REFUSED with the fix, and the endpoint stays', async () => {
+    const { deps, snapshot, ec2, current } = await setUp({}, markedLongAgo);
+    ec2.failNext(
+      'DeleteVpcEndpoints',
+      new AwsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'),
+    );
+    const [outcome] = mergeOrphanResults([], await handleOrphans(deps, snapshot, {}));
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'API_REFUSED' });
+    expect(outcome?.remediation).toContain('npx tidb-privatelink reconcile');
+    expect((await current())?.state).toBe('available');
   });
 });
