@@ -125,7 +125,7 @@ async function reconcileKey(
   snapshot: Snapshot,
   key: ReconcileKey,
   reader: DetailReader,
-  step: Step,
+  act: Step,
   options: CallOptions,
 ): Promise<KeyResult> {
   const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
@@ -146,7 +146,7 @@ async function reconcileKey(
     return { outcome: outcomeOf(observed, waiting, []) };
   }
   const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
-  return { outcome: await converge(deps, start, reader, step, options), start };
+  return { outcome: await converge(deps, start, reader, act, options), start };
 }
 
 /**
@@ -185,12 +185,12 @@ async function pass(
   deps: ReconcileDeps,
   snapshot: Snapshot,
   keys: ReconcileKey[],
-  step: Step,
+  act: Step,
   options: CallOptions,
 ): Promise<KeyResult[]> {
   const reader = new DetailReader(deps, options);
   return mapLimited(keys, CONCURRENCY, (key) =>
-    reconcileKey(deps, snapshot, key, reader, step, options).catch((error: unknown) => ({
+    reconcileKey(deps, snapshot, key, reader, act, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, snapshot, error, options),
     })),
   );
