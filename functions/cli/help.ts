@@ -25,7 +25,8 @@ ${GLOBAL}`,
 
 Lists this region's AWS clusters with their private link service (state, service name, AZs) and, when
 PRIVATELINK_VPC_ID is set, the managed endpoint, its AWS state, TiDB's connection state, private DNS and
-the last probe health.
+the last probe health. Then this stack's orphaned endpoints (their cluster or node group is gone) with
+what each costs per month at AWS's us-east-1 prices of 2026-11.
 
 ${GLOBAL}`,
   provision: `Usage: tidb-privatelink provision --cluster <clusterId> [--node-group <id>] [--wait] [--timeout-s <n>] [--dry-run] [--json]
