@@ -1,0 +1,368 @@
+/**
+ * The fault matrix (issue 10): N clusters provisioned from scratch by the real CLI (`reconcile --json`) in a
+ * child process, run again and again as a schedule would, while one kind of fault (a row) is injected:
+ * the TiDB Cloud simulator failing a seeded share of requests, the EC2 port throttling or failing a share of
+ * calls, or the child being SIGKILLed right after each side effect. Afterwards the world itself is
+ * inspected: what converged, what was duplicated, and the busiest minute of TiDB requests the simulator saw.
+ * Used by `npm run bench` (bench/faults.ts) and, smaller, by test/integration/faults/fault-matrix.test.ts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import type { IncomingHttpHeaders } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { CLUSTER_ID_TAG, isManaged, type VpcEndpoint } from '../../../functions/core/model.ts';
+import type { Clock, Ec2Port } from '../../../functions/core/ports.ts';
+import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
+import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2 } from '../faulty-ec2.ts';
+import type { RandomFaultRates } from '../tidbcloud-simulator/faults.ts';
+import { type RecordedRequest, type Simulator, startSimulator } from '../tidbcloud-simulator/index.ts';
+import { serveEc2 } from './ec2-rpc.ts';
+import { scaledClock, type TimeScale, timeScaleEnv } from './scaled-clock.ts';
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+const VIRTUAL_START = Date.parse('2026-01-01T00:00:00.000Z');
+/** The real API's quota per key and minute (API-FACTS). */
+export const TIDB_QUOTA_PER_MINUTE = 100;
+
+export type SideEffect = 'endpoint created' | 'registered' | 'private DNS enabled';
+
+export interface FaultRow {
+  name: string;
+  tidb?: RandomFaultRates;
+  ec2?: Omit<Ec2FaultRates, 'seed'>;
+  /** SIGKILL the CLI right after each new side effect, then start it again. */
+  kill?: boolean;
+}
+
+/** The rows: a fault-free baseline, one row per fault kind at `rate`, and all of them at once. */
+export function faultRows(rate: number): FaultRow[] {
+  const fifth = rate / 5;
+  return [
+    { name: 'none (baseline)' },
+    { name: 'TiDB 5xx', tidb: { serverError: rate } },
+    { name: 'TiDB timeouts', tidb: { timeout: rate } },
+    { name: 'TiDB dropped connections', tidb: { drop: rate } },
+    { name: 'TiDB 429 bursts', tidb: { rateLimit: rate } },
+    { name: 'TiDB stale nonces', tidb: { staleNonce: rate } },
+    { name: 'EC2 throttling', ec2: { throttle: rate } },
+    { name: 'EC2 InternalError', ec2: { fail: rate } },
+    { name: 'SIGKILL after each side effect', kill: true },
+    {
+      name: 'all at once',
+      tidb: { serverError: fifth, timeout: fifth, drop: fifth, rateLimit: fifth, staleNonce: fifth },
+      ec2: { throttle: rate / 2, fail: rate / 2 },
+      kill: true,
+    },
+  ];
+}
+
+export interface MatrixOptions {
+  clusters: number;
+  seed: number;
+  /** Virtual ms per real ms, shared by the simulator and every CLI run. */
+  timeFactor: number;
+  /** TiDB's System Checking (connection PENDING → ACTIVE), virtual ms. Default 5 min, as the real service. */
+  systemCheckingMs?: number;
+  /** The schedule's period between two `reconcile` runs that did not converge, virtual ms. Default 1 min. */
+  tickMs?: number;
+  /** The client's per-request timeout, virtual ms (default 30 s, the client's own default). */
+  requestTimeoutMs?: number;
+  /** Give up after this many runs or this much virtual time. Defaults: 150 runs, 2 h. */
+  maxRuns?: number;
+  maxVirtualMs?: number;
+}
+
+export interface RowResult {
+  row: string;
+  clusters: number;
+  /** Clusters whose endpoint is available with private DNS on, TiDB connection ACTIVE, reported Ready. */
+  converged: number;
+  /** Σ over clusters of (managed endpoints − 1), and the same for TiDB connections. */
+  duplicateEndpoints: number;
+  duplicateConnections: number;
+  /** Most requests the simulator saw in one fixed 60 s window of its clock (all of them: 401s, faults…). */
+  busiestMinute: number;
+  /** From the first run's start until the run that reported every cluster Ready ended (or the bound). */
+  virtualMs: number;
+  runs: number;
+  kills: Record<SideEffect, number>;
+  /** Exit codes of the runs that were not killed. */
+  exitCodes: Record<string, number>;
+  tidbRequests: number;
+  tidbFaulted: number;
+  ec2: Ec2FaultCounts;
+  /** The last error line a failed run printed, to explain a row that did not converge. */
+  lastError?: string;
+}
+
+interface Run {
+  runId: string;
+  child: ChildProcess;
+  killed: boolean;
+}
+
+/** The harness's own view of the world, to tell a new side effect from one already seen. */
+class SideEffects {
+  private readonly endpoints = new Set<string>();
+  private readonly dns = new Set<string>();
+  private readonly registered = new Set<string>();
+
+  /** New side effects in EC2 since the last look. */
+  ec2(endpoints: VpcEndpoint[]): SideEffect[] {
+    const found: SideEffect[] = [];
+    for (const endpoint of endpoints) {
+      if (!this.endpoints.has(endpoint.vpcEndpointId)) {
+        this.endpoints.add(endpoint.vpcEndpointId);
+        found.push('endpoint created');
+      }
+      if (endpoint.privateDnsEnabled && !this.dns.has(endpoint.vpcEndpointId)) {
+        this.dns.add(endpoint.vpcEndpointId);
+        found.push('private DNS enabled');
+      }
+    }
+    return found;
+  }
+
+  /** Whether a carried-out createConnection registered an endpoint for the first time. */
+  tidb(request: RecordedRequest): boolean {
+    if (request.operation !== 'createConnection') return false;
+    const { endpointId } = JSON.parse(request.body) as { endpointId: string };
+    if (this.registered.has(endpointId)) return false;
+    this.registered.add(endpointId);
+    return true;
+  }
+}
+
+const runIdOf = (headers: IncomingHttpHeaders): string =>
+  /fault-run\/(\S+)/.exec(String(headers['user-agent'] ?? ''))?.[1] ?? '';
+
+class RowWorld {
+  readonly clock: Clock;
+  readonly clusterIds: string[] = [];
+  readonly kills: Record<SideEffect, number> = {
+    'endpoint created': 0,
+    registered: 0,
+    'private DNS enabled': 0,
+  };
+  readonly ec2Counts: Ec2FaultCounts = { calls: 0, throttled: 0, failed: 0, failedAfterSideEffect: 0 };
+  current: Run | undefined;
+  private readonly seen = new SideEffects();
+
+  private constructor(
+    readonly row: FaultRow,
+    readonly options: MatrixOptions,
+    readonly scale: TimeScale,
+    readonly fake: Ec2FakeWithWorld,
+  ) {
+    this.clock = scaledClock(scale);
+  }
+
+  sim!: Simulator;
+  ec2Url = '';
+  private closeEc2: () => Promise<void> = async () => {};
+
+  static async start(row: FaultRow, options: MatrixOptions): Promise<RowWorld> {
+    const scale = { realStart: Date.now(), virtualStart: VIRTUAL_START, factor: options.timeFactor };
+    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', endpointLimitPerVpc: 1000 });
+    const world = new RowWorld(row, options, scale, fake);
+    world.sim = await startSimulator({
+      now: world.clock.now,
+      serviceReadyMs: 0,
+      connectionAcceptMs: options.systemCheckingMs ?? 300_000,
+      endpointExists: (endpointId) => fake.endpointAddresses(endpointId).length > 0,
+      onConnectionActive: (endpointId) => fake.accept(endpointId),
+      afterApplied: (request, headers) =>
+        world.seen.tidb(request) ? world.kill(runIdOf(headers), ['registered']) : undefined,
+    });
+    if (row.tidb) {
+      world.sim.faults.random({
+        seed: options.seed,
+        rates: row.tidb,
+        // Past the client's timeout, in real time (the client's timer is a real one).
+        hangMs: (world.requestTimeoutMs() / options.timeFactor) * 1.5,
+      });
+    }
+    const port: Ec2Port = row.ec2
+      ? faultyEc2(fake, { seed: options.seed + 1, ...row.ec2 }, world.ec2Counts)
+      : fake;
+    const server = await serveEc2(port, (_, runId) =>
+      world.kill(runId, world.seen.ec2(fake.peekEndpoints().filter(isManaged))),
+    );
+    world.ec2Url = server.url;
+    world.closeEc2 = server.close;
+    for (let i = 0; i < options.clusters; i++) {
+      const cluster = world.sim.addCluster({
+        displayName: `fault-${i}`,
+        availableZones: ['use1-az1', 'use1-az4', 'use1-az6'],
+      });
+      fake.registerService(cluster.serviceName, cluster.availableZones);
+      world.clusterIds.push(cluster.clusterId);
+    }
+    return world;
+  }
+
+  requestTimeoutMs(): number {
+    return this.options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** Kills the run that caused `effects` if it is the live one and this row kills; 'drop' its answer. */
+  kill(runId: string, effects: SideEffect[]): 'drop' | undefined {
+    const run = this.current;
+    if (!this.row.kill || effects.length === 0 || !run || run.runId !== runId || run.killed) return undefined;
+    run.killed = true;
+    run.child.kill('SIGKILL');
+    for (const effect of effects) this.kills[effect] += 1;
+    return 'drop';
+  }
+
+  childEnv(runId: string): Record<string, string> {
+    const { world } = this.fake;
+    return {
+      PATH: process.env.PATH ?? '',
+      NO_COLOR: '1',
+      TIDB_CLOUD_API_URL: this.sim.url,
+      TIDB_CLOUD_PUBLIC_KEY: this.sim.publicKey,
+      TIDB_CLOUD_PRIVATE_KEY: this.sim.privateKey,
+      AWS_REGION: 'us-east-1',
+      PRIVATELINK_VPC_ID: world.vpcId,
+      PRIVATELINK_SUBNET_IDS: world.subnetIds.join(','),
+      PRIVATELINK_SECURITY_GROUP_IDS: world.securityGroupId,
+      FAULT_EC2_URL: this.ec2Url,
+      FAULT_RUN_ID: runId,
+      FAULT_REQUEST_TIMEOUT_MS: String(Math.round(this.requestTimeoutMs() / this.options.timeFactor)),
+      ...timeScaleEnv(this.scale),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.current && !this.current.killed) this.current.child.kill('SIGKILL');
+    await this.sim.close();
+    await this.closeEc2();
+  }
+}
+
+interface RunResult {
+  killed: boolean;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** One `tidb-privatelink reconcile --json` in a child process, until it exits or is killed. */
+function runOnce(world: RowWorld, runId: string): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, 'reconcile', '--json'], {
+      env: world.childEnv(runId),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const run: Run = { runId, child, killed: false };
+    world.current = run;
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('close', (code) => resolve({ killed: run.killed, code, stdout, stderr }));
+  });
+}
+
+function outcomesOf(stdout: string): ProvisionOutcome[] | undefined {
+  try {
+    const parsed = JSON.parse(stdout) as { clusters?: ProvisionOutcome[] };
+    return parsed.clusters;
+  } catch {
+    return undefined;
+  }
+}
+
+function busiestMinute(requests: RecordedRequest[]): number {
+  const perWindow = new Map<number, number>();
+  for (const request of requests) {
+    const window = Math.floor(request.at / 60_000);
+    perWindow.set(window, (perWindow.get(window) ?? 0) + 1);
+  }
+  return Math.max(0, ...perWindow.values());
+}
+
+const excess = (counts: Map<string, number>): number =>
+  [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+
+function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
+  return counts;
+}
+
+/** Runs the schedule until a run reports every cluster Ready, or the bound. */
+async function schedule(world: RowWorld): Promise<{
+  runs: number;
+  exitCodes: Record<string, number>;
+  phases: Map<string, string>;
+  lastError?: string;
+}> {
+  const { options } = world;
+  const maxRuns = options.maxRuns ?? 150;
+  const deadline = world.clock.now() + (options.maxVirtualMs ?? 2 * 3_600_000);
+  const exitCodes: Record<string, number> = {};
+  const phases = new Map<string, string>();
+  let lastError: string | undefined;
+  let runs = 0;
+  while (runs < maxRuns && world.clock.now() < deadline) {
+    runs += 1;
+    const result = await runOnce(world, String(runs));
+    // Killed after a side effect: started again at once, as a crashed Lambda is retried.
+    if (result.killed) continue;
+    exitCodes[String(result.code)] = (exitCodes[String(result.code)] ?? 0) + 1;
+    const outcomes = outcomesOf(result.stdout);
+    for (const outcome of outcomes ?? []) phases.set(outcome.clusterId, outcome.phase);
+    if (!outcomes) lastError = result.stderr.trim().split('\n').at(-1);
+    const allReady =
+      outcomes?.length === options.clusters && outcomes.every((outcome) => outcome.phase === 'Ready');
+    if (allReady) break;
+    await world.clock.sleep(options.tickMs ?? 60_000);
+  }
+  return { runs, exitCodes, phases, ...(lastError ? { lastError } : {}) };
+}
+
+/** Provisions `options.clusters` clusters from scratch under `row`'s faults and measures the outcome. */
+export async function runFaultRow(row: FaultRow, options: MatrixOptions): Promise<RowResult> {
+  const world = await RowWorld.start(row, options);
+  try {
+    const started = world.clock.now();
+    const { runs, exitCodes, phases, lastError } = await schedule(world);
+    const virtualMs = world.clock.now() - started;
+    const endpoints = world.fake.peekEndpoints().filter((e) => isManaged(e) && e.state !== 'deleted');
+    const connections = await world.sim.connections();
+    const converged = world.clusterIds.filter((clusterId) => {
+      const mine = endpoints.filter((e) => e.tags[CLUSTER_ID_TAG] === clusterId);
+      const complete = mine.some(
+        (e) =>
+          e.state === 'available' &&
+          e.privateDnsEnabled &&
+          connections.some((c) => c.endpointId === e.vpcEndpointId && c.endpointState === 'ACTIVE'),
+      );
+      return complete && phases.get(clusterId) === 'Ready';
+    }).length;
+    return {
+      row: row.name,
+      clusters: options.clusters,
+      converged,
+      duplicateEndpoints: excess(countBy(endpoints, (e) => e.tags[CLUSTER_ID_TAG] ?? '')),
+      duplicateConnections: excess(countBy(connections, (c) => `${c.clusterId}/${c.tidbNodeGroupId}`)),
+      busiestMinute: busiestMinute(world.sim.requests),
+      virtualMs,
+      runs,
+      kills: world.kills,
+      exitCodes,
+      tidbRequests: world.sim.requests.length,
+      tidbFaulted: world.sim.requests.filter((r) => r.fault !== undefined).length,
+      ec2: world.ec2Counts,
+      ...(lastError ? { lastError } : {}),
+    };
+  } finally {
+    await world.close();
+  }
+}
