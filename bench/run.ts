@@ -6,6 +6,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchDoctor } from './doctor.ts';
+import { benchFaults } from './faults.ts';
 import { benchOverhead } from './overhead.ts';
 import { benchProbe } from './probe.ts';
 import { benchReconcile } from './reconcile.ts';
@@ -17,7 +18,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 1.5 min; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 4.5 of them the fault matrix; loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   await benchDoctor();
   await benchTimeouts();
   await benchProbe();
+  await benchFaults();
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
