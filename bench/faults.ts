@@ -129,9 +129,14 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
     'TiDB faults come from the simulator (seeded draw per request); timeouts hang past the client timeout and',
   );
   note(
-    'are then carried out. EC2 faults are injected at the Ec2Port, above the SDK: none of them is retried by',
+    'are then carried out. EC2 faults hit a share of API attempts, each retried as createAwsClients configures',
   );
-  note('the SDK first, which is harsher than AWS; half the InternalErrors on a write come after the write.');
+  note('the SDK (5 attempts, full-jitter backoff); "(n after retries)" = faults that reached the core. The');
+  note(
+    '"SDK retries bypassed" row lets every EC2 fault reach the core. Half the InternalErrors on a write come',
+  );
+  note('after the write (the endpoint exists, the answer is lost).');
+  note('Virtual times vary by ±20 % between runs: process start-up, in real time, is part of them.');
   note(
     '"all at once": TiDB kinds 6 % each (30 % in all), EC2 15 % throttling + 15 % InternalError, SIGKILL.',
   );

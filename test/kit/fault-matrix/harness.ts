@@ -379,7 +379,9 @@ async function schedule(world: RowWorld): Promise<{
     if (!outcomes) lastError = result.stderr.trim().split('\n').at(-1);
     const allReady =
       outcomes?.length === options.clusters && outcomes.every((outcome) => outcome.phase === 'Ready');
-    if (allReady) return { runs, exitCodes, blocked, reportedReadyAtRun: runs };
+    if (allReady) {
+      return { runs, exitCodes, blocked, reportedReadyAtRun: runs, ...(lastError ? { lastError } : {}) };
+    }
     await world.clock.sleep(options.tickMs ?? 60_000);
   }
   return { runs, exitCodes, blocked, ...(lastError ? { lastError } : {}) };
