@@ -124,7 +124,7 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
   note(
     `(401 challenges, faults and 429s included) in its busiest fixed 60 s window; the key's quota is ${TIDB_QUOTA_PER_MINUTE}.`,
   );
-  note('runs failed = runs that exited 2 (the whole reconcile aborted on one error).');
+  note('runs failed = runs that exited 2 (the whole reconcile aborted on one error) or hung.');
   note(
     'TiDB faults come from the simulator (seeded draw per request); timeouts hang past the client timeout and',
   );

@@ -294,9 +294,13 @@ class RowWorld {
   }
 }
 
+/** Real time after which a run that neither finished nor was killed counts as hung (and is killed). */
+const RUN_WATCHDOG_MS = 120_000;
+
 interface RunResult {
   killed: boolean;
-  code: number | null;
+  /** The exit code; `'hung'` when the watchdog had to kill it. */
+  code: number | 'hung' | null;
   stdout: string;
   stderr: string;
 }
@@ -319,7 +323,15 @@ async function runOnce(world: RowWorld, runId: string): Promise<RunResult> {
     child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString('utf8');
     });
-    child.on('close', (code) => resolve({ killed: run.killed, code, stdout, stderr }));
+    let hung = false;
+    const watchdog = setTimeout(() => {
+      hung = true;
+      child.kill('SIGKILL');
+    }, RUN_WATCHDOG_MS);
+    child.on('close', (code) => {
+      clearTimeout(watchdog);
+      resolve({ killed: run.killed, code: hung ? 'hung' : code, stdout, stderr });
+    });
   });
 }
 
