@@ -136,7 +136,8 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
     '"SDK retries bypassed" row lets every EC2 fault reach the core. Half the InternalErrors on a write come',
   );
   note('after the write (the endpoint exists, the answer is lost).');
-  note('Virtual times vary by ±20 % between runs: process start-up, in real time, is part of them.');
+  note('Times vary between runs: which request draws which fault depends on arrival order, and process');
+  note('start-up (real time, ×60) is part of them; the SIGKILL rows vary most (up to ×2 seen).');
   note(
     '"all at once": TiDB kinds 6 % each (30 % in all), EC2 15 % throttling + 15 % InternalError, SIGKILL.',
   );
