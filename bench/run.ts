@@ -18,7 +18,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 4.5 of them the fault matrix; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 3.5–4.5 of them the fault matrix; loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,

@@ -20,7 +20,7 @@ import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
 import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2, noEc2Faults } from '../faulty-ec2.ts';
 import type { RandomFaultRates } from '../tidbcloud-simulator/faults.ts';
 import { type RecordedRequest, type Simulator, startSimulator } from '../tidbcloud-simulator/index.ts';
-import { serveEc2 } from './ec2-rpc.ts';
+import { type Ec2Server, serveEc2 } from './ec2-rpc.ts';
 import { scaledClock, type TimeScale, timeScaleEnv } from './scaled-clock.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -175,18 +175,31 @@ class SideEffects {
   }
 }
 
+/** The EC2 the row's CLI runs see: the fake, throttling and failing as the row says. */
+function faultyPort(
+  row: FaultRow,
+  options: MatrixOptions,
+  fake: Ec2FakeWithWorld,
+  clock: Clock,
+  counts: Ec2FaultCounts,
+): Ec2Port {
+  const { ec2 } = row;
+  if (!ec2) return fake;
+  const sleep = (ms: number) => clock.sleep(ms);
+  const rates = { seed: options.seed + 1, throttle: ec2.throttle, fail: ec2.fail };
+  return faultyEc2(fake, ec2.sdkRetries ? { ...rates, sdkRetries: { sleep } } : rates, counts);
+}
+
 const runIdOf = (headers: IncomingHttpHeaders): string =>
   /fault-run\/(\S+)/.exec(String(headers['user-agent'] ?? ''))?.[1] ?? '';
 
 class RowWorld {
-  readonly clock: Clock;
   readonly clusterIds: string[] = [];
   readonly kills: Record<SideEffect, number> = {
     'endpoint created': 0,
     registered: 0,
     'private DNS enabled': 0,
   };
-  readonly ec2Counts: Ec2FaultCounts = noEc2Faults();
   current: Run | undefined;
   private readonly seen = new SideEffects();
 
@@ -194,57 +207,42 @@ class RowWorld {
     readonly row: FaultRow,
     readonly options: MatrixOptions,
     readonly scale: TimeScale,
+    readonly clock: Clock,
     readonly fake: Ec2FakeWithWorld,
-  ) {
-    this.clock = scaledClock(scale);
-  }
-
-  sim!: Simulator;
-  ec2Url = '';
-  private closeEc2: () => Promise<void> = async () => {};
+    readonly ec2Counts: Ec2FaultCounts,
+    readonly sim: Simulator,
+    private readonly ec2Server: Ec2Server,
+  ) {}
 
   static async start(row: FaultRow, options: MatrixOptions): Promise<RowWorld> {
     const scale = { realStart: Date.now(), virtualStart: VIRTUAL_START, factor: options.timeFactor };
+    const clock = scaledClock(scale);
     const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', endpointLimitPerVpc: 1000 });
-    const world = new RowWorld(row, options, scale, fake);
-    world.sim = await startSimulator({
-      now: world.clock.now,
+    const ec2Counts = noEc2Faults();
+    // The servers report side effects to the world, which needs the servers: it is set right after.
+    let world: RowWorld | undefined;
+    const sim = await startSimulator({
+      now: clock.now,
       serviceReadyMs: 0,
       connectionAcceptMs: options.systemCheckingMs ?? 300_000,
       endpointExists: (endpointId) => fake.endpointAddresses(endpointId).length > 0,
       onConnectionActive: (endpointId) => fake.accept(endpointId),
-      afterApplied: (request, headers) =>
-        world.seen.tidb(request) ? world.kill(runIdOf(headers), ['registered']) : undefined,
+      afterApplied: (request, headers) => world?.afterTidbWrite(request, headers),
     });
+    const server = await serveEc2(faultyPort(row, options, fake, clock, ec2Counts), (_, runId) =>
+      world?.afterEc2Call(runId),
+    );
+    world = new RowWorld(row, options, scale, clock, fake, ec2Counts, sim, server);
     if (row.tidb) {
-      world.sim.faults.random({
+      sim.faults.random({
         seed: options.seed,
         rates: row.tidb,
         // Past the client's timeout, in real time (the client's timer is a real one).
         hangMs: (world.requestTimeoutMs() / options.timeFactor) * 1.5,
       });
     }
-    const { ec2 } = row;
-    const sleep = (ms: number) => world.clock.sleep(ms);
-    const port: Ec2Port = ec2
-      ? faultyEc2(
-          fake,
-          {
-            seed: options.seed + 1,
-            throttle: ec2.throttle,
-            fail: ec2.fail,
-            ...(ec2.sdkRetries ? { sdkRetries: { sleep } } : {}),
-          },
-          world.ec2Counts,
-        )
-      : fake;
-    const server = await serveEc2(port, (_, runId) =>
-      world.kill(runId, world.seen.ec2(fake.peekEndpoints().filter(isManaged))),
-    );
-    world.ec2Url = server.url;
-    world.closeEc2 = server.close;
     for (let i = 0; i < options.clusters; i++) {
-      const cluster = world.sim.addCluster({
+      const cluster = sim.addCluster({
         displayName: `fault-${i}`,
         availableZones: ['use1-az1', 'use1-az4', 'use1-az6'],
       });
@@ -252,6 +250,14 @@ class RowWorld {
       world.clusterIds.push(cluster.clusterId);
     }
     return world;
+  }
+
+  afterTidbWrite(request: RecordedRequest, headers: IncomingHttpHeaders): 'drop' | undefined {
+    return this.seen.tidb(request) ? this.kill(runIdOf(headers), ['registered']) : undefined;
+  }
+
+  afterEc2Call(runId: string): 'drop' | undefined {
+    return this.kill(runId, this.seen.ec2(this.fake.peekEndpoints().filter(isManaged)));
   }
 
   requestTimeoutMs(): number {
@@ -280,7 +286,7 @@ class RowWorld {
       PRIVATELINK_VPC_ID: world.vpcId,
       PRIVATELINK_SUBNET_IDS: world.subnetIds.join(','),
       PRIVATELINK_SECURITY_GROUP_IDS: world.securityGroupId,
-      FAULT_EC2_URL: this.ec2Url,
+      FAULT_EC2_URL: this.ec2Server.url,
       FAULT_RUN_ID: runId,
       FAULT_REQUEST_TIMEOUT_MS: String(Math.round(this.requestTimeoutMs() / this.options.timeFactor)),
       ...timeScaleEnv(this.scale),
@@ -290,7 +296,7 @@ class RowWorld {
   async close(): Promise<void> {
     if (this.current && !this.current.killed) this.current.child.kill('SIGKILL');
     await this.sim.close();
-    await this.closeEc2();
+    await this.ec2Server.close();
   }
 }
 
