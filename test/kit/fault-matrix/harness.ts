@@ -7,6 +7,7 @@
  * Used by `npm run bench` (bench/faults.ts) and, smaller, by test/integration/faults/fault-matrix.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -33,6 +34,7 @@ let bundled: Promise<string> | undefined;
 function childScript(): Promise<string> {
   bundled ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fault-matrix-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const outfile = join(dir, 'child.mjs');
     await build({
       entryPoints: [CHILD],
