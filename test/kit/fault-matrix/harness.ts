@@ -7,8 +7,8 @@
  * Used by `npm run bench` (bench/faults.ts) and, smaller, by test/integration/faults/fault-matrix.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { rename } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,12 +33,14 @@ let bundled: Promise<string> | undefined;
  */
 function childScript(): Promise<string> {
   bundled ??= (async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fault-matrix-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    const outfile = join(dir, 'child.mjs');
+    // One file per checkout, replaced atomically: concurrent test files and benches never read half a
+    // bundle, and nothing piles up in the temp folder.
+    const checkout = createHash('sha256').update(CHILD).digest('hex').slice(0, 12);
+    const outfile = join(tmpdir(), `tidb-privatelink-fault-child-${checkout}.mjs`);
+    const partial = `${outfile}.${process.pid}.tmp`;
     await build({
       entryPoints: [CHILD],
-      outfile,
+      outfile: partial,
       bundle: true,
       platform: 'node',
       format: 'esm',
@@ -49,10 +51,12 @@ function childScript(): Promise<string> {
         js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
       },
     });
+    await rename(partial, outfile);
     return outfile;
   })();
   return bundled;
 }
+
 const VIRTUAL_START = Date.parse('2026-01-01T00:00:00.000Z');
 /** The real API's quota per key and minute (API-FACTS). */
 export const TIDB_QUOTA_PER_MINUTE = 100;
