@@ -137,7 +137,7 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
   );
   note('after the write (the endpoint exists, the answer is lost).');
   note('Times vary between runs: which request draws which fault depends on arrival order, and process');
-  note('start-up (real time, ×60) is part of them; the SIGKILL rows vary most (up to ×2 seen).');
+  note('start-up (real time, ×60) is part of them; the rows with SIGKILL or unretried faults vary most.');
   note(
     '"all at once": TiDB kinds 6 % each (30 % in all), EC2 15 % throttling + 15 % InternalError, SIGKILL.',
   );
