@@ -91,7 +91,7 @@ function findings(results: Array<{ row: FaultRow; result: RowResult }>): void {
 
 export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promise<void> {
   section(
-    `6. Fault matrix: ${options.clusters} clusters from scratch, ${RATE * 100} % faults per kind (seed ${options.seed})`,
+    `7. Fault matrix: ${options.clusters} clusters from scratch, ${RATE * 100} % faults per kind (seed ${options.seed})`,
   );
   const results: Array<{ row: FaultRow; result: RowResult }> = [];
   const rows: Cell[][] = [];

@@ -5,6 +5,7 @@
  * disturb each other on a small machine.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { benchColdStart } from './cold-start.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchFaults } from './faults.ts';
 import { benchOverhead } from './overhead.ts';
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
   await benchDoctor();
   await benchTimeouts();
   await benchProbe();
+  await benchColdStart();
   await benchFaults();
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

@@ -1,10 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
-import type { ProvisionOutcome, ReconcileDeps } from '../core/reconcile/types.ts';
+import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
@@ -21,18 +24,49 @@ function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
   };
-  if (outcome.phase === 'Blocked') logger.warn('cluster blocked', { ...fields, reason: outcome.reason });
-  else logger.info('cluster reconciled', fields);
+  switch (outcome.phase) {
+    case 'Blocked':
+      logger.warn('cluster blocked', { ...fields, reason: outcome.reason, message: outcome.message });
+      break;
+    case 'Error':
+      // This cluster only, retried next tick: reported, never thrown (DESIGN "Transient errors").
+      logger.error('cluster reconcile failed', { ...fields, error: outcome.error });
+      break;
+    case 'Orphaned':
+      logger.warn('endpoint orphaned', {
+        ...fields,
+        vpcEndpointId: outcome.vpcEndpointId,
+        message: outcome.message,
+      });
+      break;
+    default:
+      logger.info('cluster reconciled', fields);
+  }
 }
 
-/** The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline. */
-export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
-  return middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
+/** How many clusters ended in each phase: one log line a metric filter or a person can read. */
+function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
+  const counts = Object.fromEntries(PHASES.map((phase) => [phase, 0])) as Record<Phase, number>;
+  for (const outcome of outcomes) counts[outcome.phase] += 1;
+  return counts;
+}
+
+/**
+ * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
+ * Per-cluster errors are logged and counted (`Clusters<Phase>` metrics), never thrown: only a pass that
+ * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
+ */
+export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
+  const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
     const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
+    const phases = phaseCounts(clusters);
+    logger.info('reconcile pass finished', { phases });
+    for (const phase of PHASES) metrics?.addMetric(`Clusters${phase}`, MetricUnit.Count, phases[phase]);
     return { clusters };
   }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready. */
@@ -47,5 +81,7 @@ export function createProvisionHandler(getDeps: DepsSource, logger: Logger) {
     );
     logOutcome(logger, outcome);
     return outcome;
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }

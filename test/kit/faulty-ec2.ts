@@ -1,5 +1,5 @@
 /**
- * A decorator that makes any `Ec2Port` throttle and fail a seeded share of EC2 API attempts, for the fault
+ * A decorator that makes any EC2 port (`Ec2Port`, `ProvisioningEc2Port`) throttle and fail a seeded share of EC2 API attempts, for the fault
  * matrix (bench/faults.ts).
  *
  * With `sdkRetries`, each port call retries a faulted attempt the way `createAwsClients` configures the
@@ -12,7 +12,6 @@
 
 import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/aws/clients.ts';
 import { AwsError } from '../../functions/core/errors.ts';
-import type { Ec2Port } from '../../functions/core/ports.ts';
 import { seededRandom } from './tidbcloud-simulator/faults.ts';
 
 export interface Ec2FaultRates {
@@ -46,7 +45,12 @@ export const noEc2Faults = (): Ec2FaultCounts => ({
   surfaced: 0,
 });
 
-const MUTATING: ReadonlySet<string> = new Set(['createInterfaceEndpoint', 'enablePrivateDns', 'tagResource']);
+const MUTATING: ReadonlySet<string> = new Set([
+  'createInterfaceEndpoint',
+  'enablePrivateDns',
+  'modifyEndpointSubnets',
+  'tagResource',
+]);
 
 /** AWS's own wording for both errors. */
 const throttled = () => new AwsError('RequestLimitExceeded', 'Request limit exceeded.');
@@ -62,7 +66,11 @@ function sdkDelayMs(retry: number, error: AwsError, random: () => number): numbe
   return Math.floor(random() * Math.min(20_000, base * 2 ** retry));
 }
 
-export function faultyEc2(target: Ec2Port, rates: Ec2FaultRates, counts = noEc2Faults()): Ec2Port {
+export function faultyEc2<Port extends object>(
+  target: Port,
+  rates: Ec2FaultRates,
+  counts = noEc2Faults(),
+): Port {
   const random = seededRandom(rates.seed);
   const throttle = rates.throttle ?? 0;
   const fail = rates.fail ?? 0;

@@ -8,8 +8,14 @@ import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-pl
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../../functions/cli/context.ts';
 import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
-import type { ReconcileDeps, ReconcileSettings } from '../../functions/core/reconcile/types.ts';
+import {
+  DEFAULT_PENDING_TIMEOUT_MIN,
+  DEFAULT_STACK_NAME,
+  type ReconcileDeps,
+  type ReconcileSettings,
+} from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
+import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
   type Simulator,
@@ -89,7 +95,7 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? new VirtualClock();
-  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', ...options.ec2 });
+  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', now: clock.now, ...options.ec2 });
   const sim = await startSimulator({
     now: clock.now,
     serviceReadyMs: 0,
@@ -114,6 +120,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     subnetIds: ec2.world.subnetIds,
     securityGroupIds: [ec2.world.securityGroupId],
     pollIntervalMs: options.pollIntervalMs ?? 5000,
+    stackName: DEFAULT_STACK_NAME,
+    pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
     // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.
@@ -129,7 +137,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     clock,
     settings,
     deps: { tidb, ec2, events, clock, settings },
-    cliDeps: { tidb, ec2, events, clock, dataPlane: new LocalDataPlane() },
+    cliDeps: {
+      tidb,
+      ec2,
+      events,
+      clock,
+      dataPlane: new LocalDataPlane(),
+      preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
+    },
     addCluster,
     close: () => sim.close(),
   };

@@ -41,5 +41,8 @@ process.exitCode = await runCli(
     events: new LogEventsPort((line) => process.stderr.write(`${line}\n`)),
     clock,
     dataPlane: new LocalDataPlane(),
+    preflight: () => {
+      throw new Error('The fault matrix runs reconcile and provision only.');
+    },
   }),
 );

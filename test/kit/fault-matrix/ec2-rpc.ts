@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AwsError } from '../../../functions/core/errors.ts';
-import type { Ec2Port } from '../../../functions/core/ports.ts';
+import type { ProvisioningEc2Port } from '../../../functions/core/ports.ts';
 
 /** Which child process sent a call (the harness kills by it). */
 export const RUN_HEADER = 'x-fault-run';
@@ -28,7 +28,7 @@ export interface Ec2Server {
  * (the harness has just killed the caller).
  */
 export async function serveEc2(
-  port: Ec2Port,
+  port: object,
   afterCall: (method: string, runId: string) => 'drop' | undefined,
 ): Promise<Ec2Server> {
   const server: Server = createServer((request, response) => {
@@ -56,7 +56,7 @@ export async function serveEc2(
   };
 }
 
-async function settle(port: Ec2Port, call: Call): Promise<Answer> {
+async function settle(port: object, call: Call): Promise<Answer> {
   const method: unknown = Reflect.get(port, call.method);
   if (typeof method !== 'function') return { ok: false, name: 'TypeError', message: `no ${call.method}` };
   try {
@@ -72,8 +72,8 @@ async function settle(port: Ec2Port, call: Call): Promise<Answer> {
   }
 }
 
-/** The child's side: every `Ec2Port` method becomes a POST to `url`; `CallOptions` stay local. */
-export function remoteEc2(url: string, runId: string): Ec2Port {
+/** The child's side: every port method becomes a POST to `url`; `CallOptions` stay local. */
+export function remoteEc2(url: string, runId: string): ProvisioningEc2Port {
   const call = async (method: string, args: unknown[]): Promise<unknown> => {
     const signal = args.find(isCallOptions)?.signal;
     const response = await fetch(url, {
@@ -87,7 +87,7 @@ export function remoteEc2(url: string, runId: string): Ec2Port {
     if (answer.awsCode !== undefined) throw new AwsError(answer.awsCode, answer.message);
     throw Object.assign(new Error(answer.message), { name: answer.name });
   };
-  return new Proxy({} as Ec2Port, {
+  return new Proxy({} as ProvisioningEc2Port, {
     get:
       (_, property) =>
       (...args: unknown[]) =>

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { CLUSTER_ID_TAG, isManaged, type VpcEndpoint } from '../../../functions/core/model.ts';
-import type { Clock, Ec2Port } from '../../../functions/core/ports.ts';
+import type { Clock, ProvisioningEc2Port } from '../../../functions/core/ports.ts';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
 import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2, noEc2Faults } from '../faulty-ec2.ts';
@@ -188,7 +188,7 @@ function faultyPort(
   fake: Ec2FakeWithWorld,
   clock: Clock,
   counts: Ec2FaultCounts,
-): Ec2Port {
+): ProvisioningEc2Port {
   const { ec2 } = row;
   if (!ec2) return fake;
   const sleep = (ms: number) => clock.sleep(ms);
@@ -223,7 +223,7 @@ class RowWorld {
   static async start(row: FaultRow, options: MatrixOptions): Promise<RowWorld> {
     const scale = { realStart: Date.now(), virtualStart: VIRTUAL_START, factor: options.timeFactor };
     const clock = scaledClock(scale);
-    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', endpointLimitPerVpc: 1000 });
+    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', now: clock.now, endpointLimitPerVpc: 1000 });
     const ec2Counts = noEc2Faults();
     // The servers report side effects to the world, which needs the servers: it is set right after.
     let world: RowWorld | undefined;

@@ -69,6 +69,7 @@ export class Faults {
   private limits: number[] = [];
   private slows: number[] = [];
   private randomMode: (RandomFaultOptions & { next: () => number }) | undefined;
+  private readonly failingPaths = new Map<string, number>();
 
   constructor(private readonly onExpireNonces: () => void) {}
 
@@ -80,6 +81,14 @@ export class Faults {
   /** The next `n` requests get a google.rpc 500 (or `status`). */
   serverErrors(n: number, status = 500): void {
     this.errors.push(...Array<number>(n).fill(status));
+  }
+
+  /**
+   * Every request whose path contains `pathPart` (e.g. one cluster's id) gets a google.rpc `status`, until
+   * `clear()`: one cluster that stays broken while the others work.
+   */
+  failPath(pathPart: string, status = 503): void {
+    this.failingPaths.set(pathPart, status);
   }
 
   /** The next `n` requests wait `ms` (real time) before being handled. */
@@ -123,15 +132,17 @@ export class Faults {
     this.limits = [];
     this.slows = [];
     this.randomMode = undefined;
+    this.failingPaths.clear();
   }
 
   /**
    * @internal Called by the server once per request, on arrival: the armed faults first, then one random
-   * draw. `authenticated` says whether the request carries a digest answer a stale nonce could spoil.
+   * draw. `authenticated` says whether the request carries a digest answer a stale nonce could spoil;
+   * `path` is matched against `failPath`.
    */
-  plan(authenticated: boolean): RequestFaults {
+  plan(authenticated: boolean, path: string): RequestFaults {
     const slow = this.slows.shift();
-    const armed = this.take();
+    const armed = this.take(path);
     if (slow !== undefined || armed)
       return { delayMs: slow ?? 0, timedOut: false, fault: armed, staleNonce: false };
     const kind = this.draw();
@@ -186,7 +197,10 @@ export class Faults {
   }
 
   /** @internal Consumed by the server for each request. */
-  take(): Fault | undefined {
+  take(path = ''): Fault | undefined {
+    for (const [part, status] of this.failingPaths) {
+      if (path.includes(part)) return { kind: 'serverError', status };
+    }
     if (this.drops > 0) {
       this.drops -= 1;
       return { kind: 'drop' };

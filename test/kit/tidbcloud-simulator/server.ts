@@ -66,6 +66,11 @@ export interface SimulatorOptions extends SimHooks {
   /** The project used when a request names none. Default: a random 19-digit id. */
   defaultProjectId?: string;
   /**
+   * HTTP status for registering an endpoint that is already registered: undocumented; 400 (INVALID_ARGUMENT,
+   * the default) or 409 (ALREADY_EXISTS, as grpc-gateway maps it).
+   */
+  duplicateConnectionStatus?: 400 | 409;
+  /**
    * Called after a request was carried out, before it is answered (e.g. to kill the client process right
    * after a side effect). Returning `'drop'` destroys the socket: the answer is lost.
    */
@@ -149,6 +154,7 @@ export class Simulator {
       now,
       `apikey-${this.publicKey}`,
     );
+    this.state.duplicateStatus = options.duplicateConnectionStatus ?? 400;
     this.authority = new DigestAuthority({
       realm: options.digest?.realm ?? 'tidb.cloud',
       algorithm: options.digest?.algorithm ?? 'MD5',
@@ -210,6 +216,11 @@ export class Simulator {
 
   removeCluster(clusterId: string): void {
     this.state.removeCluster(clusterId);
+  }
+
+  /** The user deleted a (non-default) TiDB node group. */
+  removeNodeGroup(clusterId: string, tidbNodeGroupId: string): void {
+    this.state.removeNodeGroup(clusterId, tidbNodeGroupId);
   }
 
   setClusterState(clusterId: string, state: ClusterState): void {
@@ -280,7 +291,7 @@ export class Simulator {
       at: this.now(),
     };
     this.requests.push(entry);
-    const planned = this.faults.plan(request.headers.authorization !== undefined);
+    const planned = this.faults.plan(request.headers.authorization !== undefined, entry.path);
     if (planned.timedOut) entry.fault = 'timeout';
     if (planned.staleNonce) entry.fault = 'staleNonce';
     if (planned.delayMs > 0) await wait(planned.delayMs);
