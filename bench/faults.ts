@@ -82,7 +82,7 @@ function findings(results: Array<{ row: FaultRow; result: RowResult }>): void {
   for (const { row, result } of results) {
     const blocked = Object.entries(result.blocked).map(([reason, count]) => `${reason} ×${count}`);
     if (blocked.length > 0) note(`${row.name}: printed Blocked for a transient fault: ${blocked.join(', ')}`);
-    if (result.lastError) note(`${row.name}: last failed run said "${result.lastError}"`);
+    if (result.lastError) note(`${row.name}: last run without a report said "${result.lastError}"`);
     if (result.busiestMinute > TIDB_QUOTA_PER_MINUTE) {
       note(`${row.name}: ${result.busiestMinute} TiDB requests in one minute, above the key's quota`);
     }
@@ -124,7 +124,7 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
   note(
     `(401 challenges, faults and 429s included) in its busiest fixed 60 s window; the key's quota is ${TIDB_QUOTA_PER_MINUTE}.`,
   );
-  note('runs failed = runs that exited 2 (the whole reconcile aborted on one error) or hung.');
+  note('runs failed = runs that exited 2 (a cluster in Error, or the pass could not run at all) or hung.');
   note(
     'TiDB faults come from the simulator (seeded draw per request); timeouts hang past the client timeout and',
   );

@@ -139,7 +139,7 @@ export interface RowResult {
   tidbRequests: number;
   tidbFaulted: number;
   ec2: Ec2FaultCounts;
-  /** The last error line a failed run printed, to explain a row that did not converge. */
+  /** The last error line of a run that printed no report (the pass could not run at all). */
   lastError?: string;
 }
 
