@@ -505,7 +505,7 @@ export class TidbCloudClient implements TidbCloudPort {
     const { signal, deadline } = options;
     const delay = rateLimitDelayMs(result.headers.get('x-ratelimit-reset'), this.now(), 1_000);
     // Waiting past the caller's deadline helps nobody: say when the quota comes back instead.
-    if (deadline !== undefined && Date.now() + delay > deadline) throw this.quotaExhausted(result, delay);
+    if (deadline !== undefined && this.now() + delay > deadline) throw this.quotaExhausted(result, delay);
     this.counters.retries += 1;
     // Other calls sharing this key would be refused too: hold them in the limiter rather than let them fail.
     this.limiter.pauseFor(delay);
@@ -565,7 +565,7 @@ export class TidbCloudClient implements TidbCloudPort {
   }
 
   private quotaExhausted(result: HttpResult, delayMs: number): TidbCloudQuotaExhaustedError {
-    const resetAt = new Date(Date.now() + delayMs);
+    const resetAt = new Date(this.now() + delayMs);
     return new TidbCloudQuotaExhaustedError(
       `The TiDB Cloud API quota of this key (100 requests per minute) is used up until ${resetAt.toISOString()}; ` +
         'another process may be using the same key.',
