@@ -30,6 +30,7 @@ import {
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
 import { settleBefore } from './deadline.ts';
+import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathObservation } from './gather-network.ts';
 
 export interface ObservationError {
   /** The API action, e.g. `ec2:DescribeNetworkAcls`: it names the IAM permission too. */
@@ -90,9 +91,11 @@ export interface Observation {
   prefixLists: Observed<PrefixList[]> | undefined;
   networkAcls: Observed<NetworkAcl[]> | undefined;
   source: Observed<TrafficSource> | undefined;
+  /** DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. */
+  networkPath: NetworkPathObservation;
 }
 
-export interface GatherDeps {
+export interface GatherDeps extends NetworkPathDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
 }
@@ -305,6 +308,8 @@ export async function gather(
       : ok<PrefixList[]>([]);
   });
 
+  const networkPath = gatherNetworkPath(deps, observe, vpcId, request);
+
   // One Promise.all, not a chain of awaits: after a fatal rejection no sibling may reject unhandled.
   const [
     observedCluster,
@@ -322,6 +327,7 @@ export async function gather(
     lists,
     acls,
     observedSource,
+    network,
   ] = await Promise.all([
     cluster,
     nodeGroupId,
@@ -338,6 +344,7 @@ export async function gather(
     prefixLists,
     networkAcls,
     source,
+    networkPath,
   ]);
   return {
     clusterId,
@@ -357,5 +364,6 @@ export async function gather(
     prefixLists: lists,
     networkAcls: acls,
     source: observedSource,
+    networkPath: network,
   };
 }

@@ -355,7 +355,8 @@ describe('dns.resolution', () => {
     );
     expect(off).toMatchObject({
       status: 'fail',
-      summary: `${HOST} does not resolve from 10.0.0.2 (NXDOMAIN).`,
+      summary: `${HOST} does not resolve from 10.0.0.2 (NXDOMAIN). Cause: vpce-0abc has private DNS off.`,
+      evidence: expect.objectContaining({ cause: 'private-dns-disabled' }),
       remediation: expect.stringContaining('--private-dns-enabled'),
     });
     const custom = await outcomeFor(dnsResolution, healthyWorld(), nx, '10.9.0.53');
