@@ -4,14 +4,16 @@ import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
+import { Route53Adapter } from '../adapters/aws/route53.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
+import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
-import { createTidbClient } from './live-deps.ts';
+import { createResolver, createTidbClient } from './live-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
@@ -70,7 +72,7 @@ async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promis
   return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };
 }
 
-export interface DiagnosticsDeps extends ProbeDeps {
+export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
   settings: ProbeSettings & { vpcId?: string };
 }
 
@@ -89,6 +91,9 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     clock,
     dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
+    // Troubleshoot reads the whole DNS path; the scheduled probe passes only EC2 (Route 53 allows 5 calls/s).
+    hostedZones: new Route53Adapter(clients.route53),
+    resolver: createResolver(config, clients),
     caches: probeCaches(clock.now),
     settings: {
       region: config.aws.region,

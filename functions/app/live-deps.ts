@@ -1,6 +1,8 @@
-import { createAwsClients } from '../adapters/aws/clients.ts';
+import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { Route53Adapter } from '../adapters/aws/route53.ts';
+import { Route53ResolverAdapter } from '../adapters/aws/route53-resolver.ts';
 import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
 import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -22,6 +24,15 @@ export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudCli
   });
 }
 
+/** Route 53 Resolver over its JSON API, sharing the SDK clients' credentials and endpoint (see the adapter). */
+export function createResolver(config: Config, clients: AwsClients): Route53ResolverAdapter {
+  return new Route53ResolverAdapter({
+    region: config.aws.region,
+    credentials: clients.ec2.config.credentials,
+    ...(config.aws.endpointUrl ? { endpointUrl: config.aws.endpointUrl } : {}),
+  });
+}
+
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
 export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
@@ -39,5 +50,7 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
+    hostedZones: new Route53Adapter(clients.route53),
+    resolver: createResolver(config, clients),
   };
 }

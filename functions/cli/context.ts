@@ -1,6 +1,13 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
+import type {
+  Clock,
+  Ec2Port,
+  EventsPort,
+  HostedZonesPort,
+  ResolverPort,
+  TidbCloudPort,
+} from '../core/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
@@ -11,6 +18,9 @@ export interface CliDeps {
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
   dataPlane: DataPlanePort;
+  /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
+  hostedZones?: HostedZonesPort;
+  resolver?: ResolverPort;
 }
 
 export interface CliContext {

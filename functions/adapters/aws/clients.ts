@@ -5,6 +5,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsError } from '../../core/errors.ts';
 
@@ -21,6 +22,7 @@ export interface AwsClients {
   eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
+  route53: Route53Client;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -44,6 +46,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     eventBridge: new EventBridgeClient(config),
     secretsManager: new SecretsManagerClient(config),
     lambda: new LambdaClient(config),
+    route53: new Route53Client(config),
   };
 }
 

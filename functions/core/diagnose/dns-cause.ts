@@ -5,10 +5,13 @@
 import { dnsCauseFix } from '../remediation.ts';
 import type { DiagnoseContext } from './context.ts';
 import { type DnsFinding, type DnsPath, diagnoseDnsPath } from './dns-path.ts';
+import type { NetworkPathObservation } from './gather-network.ts';
 import type { CheckOutcome } from './runner.ts';
 
-export function dnsPathOf({ observation, target }: Pick<DiagnoseContext, 'observation' | 'target'>): DnsPath {
-  const { networkPath } = observation;
+export function dnsPathOf(
+  { observation, target }: Pick<DiagnoseContext, 'observation' | 'target'>,
+  networkPath: NetworkPathObservation,
+): DnsPath {
   return {
     vpcId: observation.vpcId,
     vpcDns: observation.vpcDns,
@@ -40,10 +43,7 @@ function describe(finding: DnsFinding): { resources: Record<string, unknown>; de
           dhcpOptionsId: finding.dhcpOptionsId,
           domainNameServers: finding.servers,
         },
-        detail:
-          finding.servers.length > 0
-            ? `the DHCP options set ${finding.dhcpOptionsId} hands out ${finding.servers.join(', ')}, not AmazonProvidedDNS`
-            : `the DHCP options set ${finding.dhcpOptionsId} hands out no DNS server`,
+        detail: `the DHCP options set ${finding.dhcpOptionsId} hands out ${finding.servers.join(', ')}, not AmazonProvidedDNS`,
       };
     case 'dns-firewall-block':
       return {
@@ -81,12 +81,13 @@ function describe(finding: DnsFinding): { resources: Record<string, unknown>; de
 }
 
 /** The failing outcome with the cause in its evidence and summary, and that cause's fix when it is known. */
-export function withDnsCause(
+export async function withDnsCause(
   context: Pick<DiagnoseContext, 'observation' | 'target'>,
   host: string,
   outcome: CheckOutcome & { status: 'fail'; remediation: string },
-): CheckOutcome {
-  const { finding, unread } = diagnoseDnsPath(dnsPathOf(context), host);
+): Promise<CheckOutcome> {
+  const networkPath = await context.observation.networkPath;
+  const { finding, unread } = diagnoseDnsPath(dnsPathOf(context, networkPath), host);
   const { resources, detail } = describe(finding);
   const fix = dnsCauseFix(finding, {
     host,

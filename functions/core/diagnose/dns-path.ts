@@ -114,8 +114,9 @@ function describeError<T>(observed: Observed<T> | undefined, what: string): stri
 }
 
 function dhcpFinding(path: DnsPath, dhcp: DhcpOptions | undefined): DnsFinding | undefined {
-  if (!dhcp || !path.vpcId) return undefined;
-  const servers = dhcp.domainNameServers;
+  const servers = dhcp?.domainNameServers ?? [];
+  // A set without `domain-name-servers` is not documented either way: not a cause we can claim.
+  if (!dhcp || !path.vpcId || servers.length === 0) return undefined;
   const amazon = servers.some(
     (server) =>
       server.toLowerCase() === AMAZON_PROVIDED_DNS ||
@@ -143,7 +144,7 @@ function firewallFinding(view: FirewallView, host: string): DnsFinding | undefin
       if (action !== 'BLOCK') continue;
       const used = new Set(rules.map((candidate) => candidate.priority));
       let allowPriority: number | undefined;
-      for (let p = rule.priority - 1; p >= 100 && allowPriority === undefined; p -= 1)
+      for (let p = rule.priority - 1; p >= 1 && allowPriority === undefined; p -= 1)
         if (!used.has(p)) allowPriority = p;
       return { cause: 'dns-firewall-block', association, rule, matched, allowPriority };
     }

@@ -95,7 +95,8 @@ export async function gatherNetworkPath(
   vpcIdPromise: Promise<string | undefined>,
   request: Pick<GatherRequest, 'region' | 'source'>,
 ): Promise<NetworkPathObservation> {
-  const vpcId = await vpcIdPromise;
+  // A rejected VPC id is a fatal error `gather` itself throws; here it only means "nothing to read".
+  const vpcId = await vpcIdPromise.catch(() => undefined);
   if (!vpcId) {
     return {
       dhcp: undefined,

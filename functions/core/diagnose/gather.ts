@@ -91,8 +91,11 @@ export interface Observation {
   prefixLists: Observed<PrefixList[]> | undefined;
   networkAcls: Observed<NetworkAcl[]> | undefined;
   source: Observed<TrafficSource> | undefined;
-  /** DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. */
-  networkPath: NetworkPathObservation;
+  /**
+   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. Still settling
+   * when `gather` returns: only a failing check needs it, so a slow Route 53 never holds up the data plane.
+   */
+  networkPath: Promise<NetworkPathObservation>;
 }
 
 export interface GatherDeps extends NetworkPathDeps {
@@ -327,7 +330,6 @@ export async function gather(
     lists,
     acls,
     observedSource,
-    network,
   ] = await Promise.all([
     cluster,
     nodeGroupId,
@@ -344,7 +346,6 @@ export async function gather(
     prefixLists,
     networkAcls,
     source,
-    networkPath,
   ]);
   return {
     clusterId,
@@ -364,6 +365,6 @@ export async function gather(
     prefixLists: lists,
     networkAcls: acls,
     source: observedSource,
-    networkPath: network,
+    networkPath,
   };
 }
