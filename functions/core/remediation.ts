@@ -165,6 +165,47 @@ export function removeBlockingNaclEntry(networkAclId: string, egress: boolean, r
   return `Rule ${ruleNumber} denies the traffic and no lower rule number is free: aws ec2 delete-network-acl-entry --network-acl-id ${networkAclId} ${egress ? '--egress' : '--ingress'} --rule-number ${ruleNumber} (then re-add it with a higher number if it is still needed)`;
 }
 
+// ── Routes back to clients outside the VPC ───────────────────────────────────
+
+/** The create-route / replace-route option naming a return hop. */
+function routeTargetOption(target: string | undefined): string {
+  if (target?.startsWith('pcx-')) return `--vpc-peering-connection-id ${target}`;
+  if (target?.startsWith('tgw-')) return `--transit-gateway-id ${target}`;
+  if (target?.startsWith('vgw-')) return `--gateway-id ${target}`;
+  if (target?.startsWith('arn:')) return `--core-network-arn ${target}`;
+  return '<--vpc-peering-connection-id pcx-… | --transit-gateway-id tgw-… | --gateway-id vgw-…>';
+}
+
+/**
+ * A route for `cidr` back through `target` (a hop another table of the VPC already uses for the source, when
+ * there is one). `replace` when the table has a route for exactly that destination going the wrong way.
+ */
+export function addReturnRoute(input: {
+  routeTableId: string;
+  cidr: string;
+  target: string | undefined;
+  replace: boolean;
+}): string {
+  const verb = input.replace ? 'replace-route' : 'create-route';
+  const destination = isIpv6(input.cidr)
+    ? `--destination-ipv6-cidr-block ${input.cidr}`
+    : `--destination-cidr-block ${input.cidr}`;
+  return `aws ec2 ${verb} --route-table-id ${input.routeTableId} ${destination} ${routeTargetOption(input.target)}`;
+}
+
+export function associateRouteTable(subnetId: string): string {
+  return `Subnet ${subnetId} has no route table and the VPC has no main one: aws ec2 associate-route-table --subnet-id ${subnetId} --route-table-id <rtb-id with a route back to the clients>`;
+}
+
+export function returnViaAppliance(targets: string[]): string {
+  return `Replies pass through ${targets.join(', ')} (a firewall or router appliance): make sure it forwards them back to the clients and allows TCP from the TiDB port to their ephemeral ports.`;
+}
+
+export function createInboundResolver(vpcId: string, subnetIds: string[], host: string): string {
+  const addresses = subnetIds.map((subnetId) => `SubnetId=${subnetId}`).join(' ');
+  return `On-premises clients cannot ask the VPC resolver for ${host}: create a Route 53 Resolver inbound endpoint in ${vpcId}: aws route53resolver create-resolver-endpoint --direction INBOUND --name tidb-privatelink-inbound --creator-request-id ${REQUEST_ID} --security-group-ids <sg admitting UDP and TCP 53 from on-premises> --ip-addresses ${addresses || 'SubnetId=<subnet-a> SubnetId=<subnet-b>'}, then make your on-premises DNS forward ${zoneOf(host)} to its addresses (aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <the new rslvr-in-id>).`;
+}
+
 // ── DNS, TCP and the handshake ───────────────────────────────────────────────
 
 /** The zone a forwarding rule must cover: the host's parent domain. */

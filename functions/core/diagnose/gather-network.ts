@@ -3,7 +3,14 @@
  * as soon as the VPC is known, in parallel with the rest of `gather`; each is read-only, and one that fails or
  * is denied leaves only its own part unknown (an `Observed` error), never the whole doctor.
  */
-import type { DhcpOptions, FirewallRule, PrivateHostedZone, ResolverEndpoint, RouteTable } from '../model.ts';
+import type {
+  DhcpOptions,
+  FirewallRule,
+  PrefixList,
+  PrivateHostedZone,
+  ResolverEndpoint,
+  RouteTable,
+} from '../model.ts';
 import type { CallOptions, Ec2Port, HostedZonesPort, ResolverPort } from '../ports.ts';
 import type { FirewallView, ResolverRulesView } from './dns-path.ts';
 import type { GatherRequest, Observed, observer } from './gather.ts';
@@ -25,12 +32,35 @@ export interface NetworkPathObservation {
   resolverRules: Observed<ResolverRulesView> | undefined;
   firewall: Observed<FirewallView> | undefined;
   /** Only for a `--source-cidr` source, which may sit outside the VPC. */
-  routeTables: Observed<RouteTable[]> | undefined;
+  routeTables: Observed<RouteTablesView> | undefined;
   /** Inbound Resolver endpoints: only for a `--source-cidr` source. */
   resolverEndpoints: Observed<ResolverEndpoint[]> | undefined;
 }
 
+export interface RouteTablesView {
+  tables: RouteTable[];
+  /** The prefix lists that route destinations name, with their CIDRs. */
+  prefixLists: PrefixList[];
+}
+
 const ok = <T>(value: T): Observed<T> => ({ ok: true, value });
+
+async function readRouteTables(
+  ec2: Ec2Port,
+  observe: Observe,
+  vpcId: string,
+): Promise<Observed<RouteTablesView>> {
+  const tables = await observe('ec2:DescribeRouteTables', (o) => ec2.describeRouteTables(vpcId, o));
+  if (!tables.ok) return tables;
+  const ids = [
+    ...new Set(
+      tables.value.flatMap((table) => table.routes.flatMap((route) => route.destinationPrefixListId ?? [])),
+    ),
+  ];
+  if (ids.length === 0) return ok({ tables: tables.value, prefixLists: [] });
+  const lists = await observe('ec2:GetManagedPrefixListEntries', (o) => ec2.describePrefixLists(ids, o));
+  return lists.ok ? ok({ tables: tables.value, prefixLists: lists.value }) : lists;
+}
 
 /** Both reads, or the first failure. */
 async function both<A, B>(a: Promise<Observed<A>>, b: Promise<Observed<B>>): Promise<Observed<[A, B]>> {
@@ -119,7 +149,7 @@ export async function gatherNetworkPath(
       : undefined,
     resolver ? readResolverRules(resolver, observe, vpcId) : undefined,
     resolver ? readFirewall(resolver, observe, vpcId) : undefined,
-    outside ? read('ec2:DescribeRouteTables', (o) => deps.ec2.describeRouteTables(vpcId, o)) : undefined,
+    outside ? readRouteTables(deps.ec2, observe, vpcId) : undefined,
     outside && resolver
       ? read('route53resolver:ListResolverEndpoints', (o) => resolver.listResolverEndpoints(vpcId, o))
       : undefined,

@@ -43,7 +43,9 @@ it('lists the checks in contract order', () => {
 });
 
 describe('every check passes on a healthy world', () => {
-  it.each(CHECKS.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
+  // aws.return-route is for clients outside the VPC: with the VPC as the source it is skipped.
+  const inVpc = CHECKS.filter((check) => check.id !== 'aws.return-route');
+  it.each(inVpc.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
     expect((await outcomeFor(check, healthyWorld())).status).toBe('pass');
   });
 });
