@@ -282,18 +282,26 @@ function dnsForwardingRule(
 
 function dnsShadowingZone(
   zone: Extract<DnsFinding, { cause: 'shadowing-private-hosted-zone' }>['zone'],
-  ids: { vpcId: string; region: string; vpceId: string | undefined; host: string },
+  ids: { vpcId: string; region: string; vpceId: string | undefined; host: string; privateDnsOff: boolean },
 ): string {
-  const enable = ids.vpceId
-    ? ` Then turn the endpoint's private DNS on: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ids.vpceId} --private-dns-enabled`
-    : '';
+  // EC2 refuses private DNS while a conflicting zone exists: once the zone is gone it can be turned on.
+  const enable =
+    ids.vpceId && ids.privateDnsOff
+      ? ` Then turn the endpoint's private DNS on: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ids.vpceId} --private-dns-enabled`
+      : '';
   return `The private hosted zone ${zone.hostedZoneId} (${zone.name}) associated with ${ids.vpcId} claims ${ids.host}, so it answers instead of the endpoint. Detach it from the VPC: aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zone.hostedZoneId} --vpc VPCRegion=${ids.region},VPCId=${ids.vpcId} (if this is the zone's last VPC, Route 53 refuses: delete the zone instead with aws route53 delete-hosted-zone --id ${zone.hostedZoneId} after removing its records).${enable}`;
 }
 
 /** The fix for the cause `dns.resolution` found on the VPC's DNS path; `undefined` when it is unknown. */
 export function dnsCauseFix(
   finding: DnsFinding,
-  ids: { host: string; region: string; vpcId: string | undefined; vpceId: string | undefined },
+  ids: {
+    host: string;
+    region: string;
+    vpcId: string | undefined;
+    vpceId: string | undefined;
+    privateDnsOff: boolean;
+  },
 ): string | undefined {
   const vpcId = ids.vpcId ?? '<vpc-id>';
   switch (finding.cause) {

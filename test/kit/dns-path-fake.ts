@@ -8,6 +8,7 @@
  * dns.blockDomains(vpcId, ['*.tidb-cloud.com']);
  * await diagnose({ ...deps, hostedZones: dns, resolver: dns }, request);
  */
+import { covers } from '../../functions/core/diagnose/dns-path.ts';
 import { AwsError } from '../../functions/core/errors.ts';
 import type {
   FirewallRule,
@@ -53,6 +54,26 @@ export class DnsPathFake implements HostedZonesPort, ResolverPort {
 
   addHostedZone(vpcId: string, zone: PrivateHostedZone): void {
     this.#zones.push({ vpcId, zone: { ...zone } });
+  }
+
+  /** DisassociateVPCFromHostedZone (or DeleteHostedZone): the zone no longer answers in the VPC. */
+  disassociateHostedZone(vpcId: string, hostedZoneId: string): void {
+    const index = this.#zones.findIndex(
+      (entry) => entry.vpcId === vpcId && entry.zone.hostedZoneId === hostedZoneId,
+    );
+    if (index < 0)
+      throw new AwsError(
+        'VPCAssociationNotFound',
+        `The VPC ${vpcId} is not associated with ${hostedZoneId}.`,
+      );
+    this.#zones.splice(index, 1);
+  }
+
+  /** The customer-owned zones associated with the VPC that cover `name` (what the VPC resolver would ask). */
+  customerZonesCovering(vpcId: string, name: string): PrivateHostedZone[] {
+    return this.#zones
+      .filter((entry) => entry.vpcId === vpcId && !entry.zone.owningService && covers(entry.zone.name, name))
+      .map((entry) => ({ ...entry.zone }));
   }
 
   /** A rule associated with the VPC; returns the rule id. */

@@ -94,6 +94,7 @@ export async function withDnsCause(
     region: context.observation.region,
     vpcId: context.observation.vpcId,
     vpceId: context.target.endpoint?.vpcEndpointId,
+    privateDnsOff: context.target.endpoint?.privateDnsEnabled === false,
   });
   return {
     ...outcome,
