@@ -105,8 +105,11 @@ export function firewallDomainMatches(pattern: string, host: string): boolean {
   return h === p;
 }
 
-const labels = (domain: string) =>
-  normalizeDomain(domain) === '' ? 0 : normalizeDomain(domain).split('.').length;
+/** How specific a domain is: its label count (the root `.` has none). */
+function labels(domain: string): number {
+  const name = normalizeDomain(domain);
+  return name === '' ? 0 : name.split('.').length;
+}
 
 function describeError<T>(observed: Observed<T> | undefined, what: string): string | undefined {
   if (!observed) return `${what}: not read`;

@@ -11,7 +11,7 @@ import type {
   ResolverEndpoint,
   RouteTable,
 } from '../model.ts';
-import type { CallOptions, Ec2Port, HostedZonesPort, ResolverPort } from '../ports.ts';
+import type { Ec2Port, HostedZonesPort, ResolverPort } from '../ports.ts';
 import type { FirewallView, ResolverRulesView } from './dns-path.ts';
 import type { GatherRequest, Observed, observer } from './gather.ts';
 
@@ -139,11 +139,10 @@ export async function gatherNetworkPath(
   }
   const { hostedZones, resolver } = deps;
   const outside = request.source !== undefined && 'cidr' in request.source;
-  const read = <T>(action: string, call: (o: CallOptions) => Promise<T>) => observe(action, call);
   const [dhcp, zones, rules, firewall, routeTables, resolverEndpoints] = await Promise.all([
-    read('ec2:DescribeDhcpOptions', (o) => deps.ec2.describeDhcpOptions(vpcId, o)),
+    observe('ec2:DescribeDhcpOptions', (o) => deps.ec2.describeDhcpOptions(vpcId, o)),
     hostedZones
-      ? read('route53:ListHostedZonesByVPC', (o) =>
+      ? observe('route53:ListHostedZonesByVPC', (o) =>
           hostedZones.listHostedZonesByVpc(vpcId, request.region, o),
         )
       : undefined,
@@ -151,7 +150,7 @@ export async function gatherNetworkPath(
     resolver ? readFirewall(resolver, observe, vpcId) : undefined,
     outside ? readRouteTables(deps.ec2, observe, vpcId) : undefined,
     outside && resolver
-      ? read('route53resolver:ListResolverEndpoints', (o) => resolver.listResolverEndpoints(vpcId, o))
+      ? observe('route53resolver:ListResolverEndpoints', (o) => resolver.listResolverEndpoints(vpcId, o))
       : undefined,
   ]);
   return { dhcp, hostedZones: zones, resolverRules: rules, firewall, routeTables, resolverEndpoints };
