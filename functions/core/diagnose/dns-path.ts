@@ -81,6 +81,8 @@ export interface DnsDiagnosis {
 /** Addresses that are the VPC's own resolver, whatever a DHCP options set calls them. */
 const AMAZON_RESOLVER_ADDRESSES = ['169.254.169.253', 'fd00:ec2::253'];
 const AMAZON_PROVIDED_DNS = 'amazonprovideddns';
+/** Associations that no longer (or never did) apply to the VPC's queries. */
+const INACTIVE_ASSOCIATION = new Set(['DELETING', 'FAILED']);
 /** AWS's own Resolver rules (the `.` Internet Resolver, reverse lookups) apply to every VPC unassociated. */
 const AUTODEFINED_RULE = /^rslvr-autodefined-/;
 
@@ -162,7 +164,11 @@ function firewallFinding(view: FirewallView, host: string): DnsFinding | undefin
  */
 function forwardingFinding(path: DnsPath, view: ResolverRulesView, host: string): DnsFinding | undefined {
   const associated = view.associations
-    .filter((association) => association.vpcId === path.vpcId)
+    .filter(
+      (association) =>
+        association.vpcId === path.vpcId &&
+        !INACTIVE_ASSOCIATION.has(association.status?.toUpperCase() ?? ''),
+    )
     .flatMap((association) => {
       const rule = view.rules.find((candidate) => candidate.resolverRuleId === association.resolverRuleId);
       return rule ? [{ rule, associationId: association.resolverRuleAssociationId, builtIn: false }] : [];

@@ -102,7 +102,8 @@ async function readFirewall(resolver: ResolverPort, observe: Observe, vpcId: str
     if (!read.ok) return read;
     rules.push(...read.value);
   }
-  const listIds = [...new Set(rules.map((rule) => rule.firewallDomainListId))];
+  // Rules without a domain list (DNS Firewall Advanced threat protection) match no name we can check.
+  const listIds = [...new Set(rules.flatMap((rule) => rule.firewallDomainListId || []))];
   const domainReads = await Promise.all(
     listIds.map((listId) =>
       observe('route53resolver:ListFirewallDomains', (o) => resolver.listFirewallDomains(listId, o)),

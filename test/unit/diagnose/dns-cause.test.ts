@@ -122,6 +122,15 @@ describe('dns.resolution names the cause on the VPC DNS path', () => {
     );
   });
 
+  it('a threat-protection rule (no domain list) is not read as a list, nor blamed', async () => {
+    const dns = new DnsPathFake();
+    dns.addFirewallRuleGroup(VPC_ID, 101, [{ domainListId: '', action: 'BLOCK', priority: 100 }]);
+    const check = await dnsCheck(healthyWorld(), dns, NXDOMAIN);
+    expect(check.evidence).toMatchObject({ cause: 'unknown' });
+    expect(check.evidence).not.toHaveProperty('causeUnread');
+    expect(dns.calls).not.toContain('ListFirewallDomains');
+  });
+
   it('an AWS-managed domain list it cannot read is named, not fatal', async () => {
     const dns = new DnsPathFake();
     const managed = dns.addDomainList([], { managed: true });

@@ -162,6 +162,27 @@ describe('diagnoseDnsPath', () => {
       cause: 'unknown',
     },
     {
+      name: 'a FORWARD rule whose association failed or is being deleted does not apply',
+      path: healthy({
+        resolverRules: ok({
+          rules: [
+            rule('rslvr-rr-fwd', 'tidb-cloud.com', 'FORWARD'),
+            rule('rslvr-rr-fwd2', 'clusters.tidb-cloud.com', 'FORWARD'),
+          ],
+          associations: [
+            { resolverRuleAssociationId: 'a', resolverRuleId: 'rslvr-rr-fwd', vpcId: VPC, status: 'FAILED' },
+            {
+              resolverRuleAssociationId: 'b',
+              resolverRuleId: 'rslvr-rr-fwd2',
+              vpcId: VPC,
+              status: 'DELETING',
+            },
+          ],
+        }),
+      }),
+      cause: 'unknown',
+    },
+    {
       name: "the built-in Internet Resolver alone is not forwarding (nor are AWS's rules unassociated)",
       path: healthy({ resolverRules: ok({ rules: [INTERNET_RESOLVER], associations: [] }) }),
       cause: 'unknown',

@@ -118,7 +118,10 @@ function advice({
   const onPremises = outside.some(({ leg }) => ON_PREMISES.has(leg.kind));
   const endpoints = network.resolverEndpoints;
   const inbound = endpoints?.ok
-    ? endpoints.value.filter((endpoint) => endpoint.direction.toUpperCase() === 'INBOUND')
+    ? endpoints.value.filter(
+        (endpoint) =>
+          endpoint.direction.toUpperCase() === 'INBOUND' && endpoint.status?.toUpperCase() !== 'DELETING',
+      )
     : undefined;
   if (onPremises) {
     evidence.inboundResolverEndpoints = inbound
