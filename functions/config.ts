@@ -19,6 +19,10 @@ export interface Config {
     securityGroupIds: string[];
     eventBus: string;
     eventSource: string;
+    /** `PRIVATELINK_STACK_NAME` (default `tidb-privatelink`): two stacks may share a VPC. */
+    stackName: string;
+    /** `PRIVATELINK_PENDING_TIMEOUT_MIN` (default 30). */
+    pendingTimeoutMin: number;
   };
   /** The in-VPC side of diagnostics (probe and troubleshoot functions); absent in the CLI. */
   probe: {
@@ -131,6 +135,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   if (!/^\d+$/.test(rate) || Number(rate) < 1) {
     problems.push(`TIDB_CLOUD_REQUESTS_PER_MINUTE "${rate}" is not a positive whole number`);
   }
+  const pendingTimeout = nonEmpty(env.PRIVATELINK_PENDING_TIMEOUT_MIN) ?? '30';
+  if (!/^\d+$/.test(pendingTimeout) || Number(pendingTimeout) < 1) {
+    problems.push(
+      `PRIVATELINK_PENDING_TIMEOUT_MIN "${pendingTimeout}" is not a positive whole number of minutes`,
+    );
+  }
   if (projectId && !/^\d+$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -150,6 +160,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
       eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
       eventSource: source ?? 'tidb-privatelink',
+      stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
+      pendingTimeoutMin: Number(pendingTimeout),
     },
     probe: {
       dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),

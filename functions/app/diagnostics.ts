@@ -4,31 +4,43 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
+import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
-
-/** Left before the Lambda deadline for assembling and returning the report. */
-const MARGIN_MS = 2_000;
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
 
-/** The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. */
-export function createDataPlaneHandler(dataPlane: DataPlanePort, logger: Logger) {
-  return middy(async (event: unknown, _context: Context, { signal }: Signal) =>
-    dataPlane.probe(dataPlaneInputOf(event), { signal }),
-  ).use(injectLambdaContext(logger));
+/**
+ * The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. A
+ * budget longer than its own remaining time is cut, so it always answers (with "timeout") before Lambda kills it.
+ */
+export function createDataPlaneHandler(
+  dataPlane: DataPlanePort,
+  logger: Logger,
+  budgets: Budgets = DEPLOYED_BUDGETS,
+) {
+  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    const input = dataPlaneInputOf(event);
+    const left = context.getRemainingTimeInMillis() - budgets.dataPlaneReserveMs;
+    return dataPlane.probe({ ...input, timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)) }, { signal });
+  }).use(injectLambdaContext(logger));
 }
 
 /**
  * On-demand troubleshooting: `serverless invoke -f troubleshoot -d '{"clusterId":"…"}'` or the
  * `PrivateLink Troubleshoot Requested` event. Returns the report; an event-triggered run also publishes it.
  */
-export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
+export function createTroubleshootHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  budgets: Budgets = DEPLOYED_BUDGETS,
+) {
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
@@ -42,7 +54,8 @@ export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
       probe: settings.placement,
       dnsServer: settings.dnsServer,
       credentials: settings.credentials,
-      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - MARGIN_MS),
+      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+      dataPlaneTimeoutMs: budgets.dataPlaneMs,
       signal,
     });
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
@@ -62,13 +75,18 @@ export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
 }
 
 /** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
-export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics: Metrics) {
+export function createProbeHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  metrics: Metrics,
+  budgets: Budgets = DEPLOYED_BUDGETS,
+) {
   return middy(async (_event: unknown, context: Context, { signal }: Signal) => {
     const deps = await getDeps();
     // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
     const timeoutMs = Math.max(
       1000,
-      Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - MARGIN_MS),
+      Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - budgets.probeReserveMs),
     );
     const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal });
     const count = (health: string) => probes.filter((probe) => probe.health === health).length;
@@ -79,6 +97,7 @@ export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics:
       errors: count('error'),
     };
     logger.info('probe finished', summary);
+    recordProbeRun(metrics, { probed: summary.probed, unhealthy: summary.unhealthy + summary.errors });
     return { ...summary, endpoints: probes };
   })
     .use(injectLambdaContext(logger))

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
-import type { ProvisionOutcome, ReconcileDeps } from '../core/reconcile/types.ts';
+import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
@@ -21,8 +21,31 @@ function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
   };
-  if (outcome.phase === 'Blocked') logger.warn('cluster blocked', { ...fields, reason: outcome.reason });
-  else logger.info('cluster reconciled', fields);
+  switch (outcome.phase) {
+    case 'Blocked':
+      logger.warn('cluster blocked', { ...fields, reason: outcome.reason, message: outcome.message });
+      break;
+    case 'Error':
+      // This cluster only, retried next tick: reported, never thrown (DESIGN "Transient errors").
+      logger.error('cluster reconcile failed', { ...fields, error: outcome.error });
+      break;
+    case 'Orphaned':
+      logger.warn('endpoint orphaned', {
+        ...fields,
+        vpcEndpointId: outcome.vpcEndpointId,
+        message: outcome.message,
+      });
+      break;
+    default:
+      logger.info('cluster reconciled', fields);
+  }
+}
+
+/** How many clusters ended in each phase: one log line a metric filter or a person can read. */
+function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
+  const counts = Object.fromEntries(PHASES.map((phase) => [phase, 0])) as Record<Phase, number>;
+  for (const outcome of outcomes) counts[outcome.phase] += 1;
+  return counts;
 }
 
 /** The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline. */
@@ -31,6 +54,7 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
     const deps = await getDeps();
     const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
+    logger.info('reconcile pass finished', { phases: phaseCounts(clusters) });
     return { clusters };
   }).use(injectLambdaContext(logger));
 }

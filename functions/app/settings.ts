@@ -14,5 +14,7 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     securityGroupIds: privateLink.securityGroupIds,
     projectId: tidbCloud.projectId,
     pollIntervalMs,
+    stackName: privateLink.stackName,
+    pendingTimeoutMs: privateLink.pendingTimeoutMin * 60_000,
   };
 }

@@ -2,9 +2,9 @@ import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import type {
   Clock,
-  Ec2Port,
   EventsPort,
   HostedZonesPort,
+  ProvisioningEc2Port,
   ResolverPort,
   TidbCloudPort,
 } from '../core/ports.ts';
@@ -13,7 +13,7 @@ import type { Flags } from './args.ts';
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
 export interface CliDeps {
   tidb: TidbCloudPort;
-  ec2: Ec2Port;
+  ec2: ProvisioningEc2Port;
   events: EventsPort;
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */

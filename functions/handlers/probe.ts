@@ -1,12 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
 import { createProbeHandler } from '../app/diagnostics.ts';
 import { createDiagnosticsDeps } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
 const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
 let deps: ReturnType<typeof createDiagnosticsDeps> | undefined;
-const metrics = new Metrics({ namespace: 'TidbPrivateLink' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
 
 export const handler = createProbeHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),

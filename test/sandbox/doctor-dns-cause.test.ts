@@ -16,6 +16,7 @@ import { systemClock } from '../../functions/adapters/system-clock.ts';
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { DiagnosticReport } from '../../functions/core/diagnose/report.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
+import { DEFAULT_PENDING_TIMEOUT_MIN, DEFAULT_STACK_NAME } from '../../functions/core/reconcile/types.ts';
 import { closeAll, startDns } from '../kit/local-servers.ts';
 import { createPrivateZone, createSandboxRoute53 } from '../kit/moto-dns.ts';
 import {
@@ -64,6 +65,8 @@ beforeAll(async () => {
         subnetIds: Object.values(moto.subnetIdByZoneId),
         securityGroupIds: [moto.securityGroupId],
         pollIntervalMs: 100,
+        stackName: DEFAULT_STACK_NAME,
+        pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
       },
     },
     { clusterId },
