@@ -12,6 +12,7 @@ import { probeAll } from '../core/probe/probe.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
@@ -29,7 +30,9 @@ export function createDataPlaneHandler(
     const input = dataPlaneInputOf(event);
     const left = context.getRemainingTimeInMillis() - budgets.dataPlaneReserveMs;
     return dataPlane.probe({ ...input, timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)) }, { signal });
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 /**
@@ -71,7 +74,9 @@ export function createTroubleshootHandler(
       );
     }
     return report;
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 /** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */

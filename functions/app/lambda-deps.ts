@@ -30,15 +30,26 @@ export function requireStringFields<F extends string>(
   return Object.fromEntries(fields.map((field) => [field, String(record[field])])) as Record<F, string>;
 }
 
+/**
+ * A JSON secret's value. A secret that is not JSON is refused without the parser's message: that message
+ * quotes the start of the text it could not parse, which here is the secret itself.
+ */
+async function readJsonSecret(secrets: SecretsProvider, arn: string): Promise<unknown> {
+  const text = await secrets.get(arn);
+  const raw = typeof text === 'string' ? text : new TextDecoder().decode(text);
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ConfigError([`the secret ${arn} is not a JSON object`]);
+  }
+}
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config) {
   const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
   const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
-  const keys = requireStringFields(await secrets.get(arn, { transform: 'json' }), arn, [
-    'publicKey',
-    'privateKey',
-  ]);
+  const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
   const events = new EventBridgeAdapter({
     client: clients.eventBridge,
     eventBusName: config.privateLink.eventBus,
@@ -66,7 +77,7 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
 async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promise<DbCredentials> {
-  const value: unknown = await secrets.get(arn, { transform: 'json' });
+  const value = await readJsonSecret(secrets, arn);
   const { user, password } = requireStringFields(value, arn, ['user', 'password']);
   const ca = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).ca : undefined;
   return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };

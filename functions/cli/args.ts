@@ -48,12 +48,17 @@ function isCommand(word: string | undefined): word is CommandName {
 function parseFlags(command: CommandName, args: string[]): Flags {
   try {
     const options: NonNullable<ParseArgsConfig['options']> = OPTIONS[command];
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args,
       options,
       strict: true,
       allowPositionals: true,
+      tokens: true,
     });
+    // parseArgs keeps the last of a repeated flag: `--cluster 1 --cluster 2` would act on a guess.
+    const names = tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : []));
+    const repeated = names.find((name, index) => names.indexOf(name) !== index);
+    if (repeated) throw new UsageError(`--${repeated} is given more than once; pass it once.`);
     if (positionals.length > 0) {
       throw new UsageError(`"${command}" takes no arguments besides flags; got "${positionals.join(' ')}".`);
     }
@@ -90,11 +95,12 @@ export function idFlag(flags: Flags, name: string, required = false): string | u
   return value;
 }
 
-export function positiveIntFlag(flags: Flags, name: string, fallback: number): number {
+/** A whole number from 1 to `max` (timers beyond ~24 days overflow; no wait this tool makes is that long). */
+export function positiveIntFlag(flags: Flags, name: string, fallback: number, max: number): number {
   const value = flags[name];
   if (typeof value !== 'string') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) {
-    throw new UsageError(`--${name} must be a positive whole number; got "${value}".`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || Number(value) > max) {
+    throw new UsageError(`--${name} must be a positive whole number up to ${max}; got "${value}".`);
   }
   return Number(value);
 }

@@ -6,6 +6,7 @@ import { provision, provisionOptions, reconcile } from './commands/provision.ts'
 import { status } from './commands/status.ts';
 import type { CliContext, CliDeps, CommandResult, ExitCode } from './context.ts';
 import { HELP } from './help.ts';
+import { printable } from './printable.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -35,6 +36,10 @@ const COMMAND_TABLE: Record<CommandName, CommandEntry> = {
 /** One sentence for the user; a stack only when TIDB_PRIVATELINK_DEBUG is set. */
 function describeError(error: unknown, env: NodeJS.ProcessEnv): string {
   if (env.TIDB_PRIVATELINK_DEBUG && error instanceof Error && error.stack) return error.stack;
+  return printable(sentenceOf(error));
+}
+
+function sentenceOf(error: unknown): string {
   if (error instanceof AppError) return error.message;
   if (error instanceof Error && error.name === 'CredentialsProviderError') {
     return 'No AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_ENDPOINT_URL for a local sandbox).';

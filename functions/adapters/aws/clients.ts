@@ -62,6 +62,7 @@ export function toAwsError(error: unknown, operation: string): Error {
     const raw = error as Error & { Code?: unknown; code?: unknown; $fault?: unknown };
     const code = [raw.Code, raw.code].find((value) => typeof value === 'string' && value.length > 0);
     const awsCode = typeof code === 'string' ? code : error.name || 'Unknown';
+    if (isUnreadableAnswer(error, awsCode)) return unreadableAnswer(error, operation);
     const message = error.message || `${operation} failed with ${awsCode}`;
     // A service exception says whose fault it was; anything else (a socket error, a timeout) never got an
     // answer from AWS, so it is the network's.
@@ -69,4 +70,24 @@ export function toAwsError(error: unknown, operation: string): Error {
     return new AwsError(awsCode, message, { cause: error, fault });
   }
   return new AwsError('Unknown', `${operation} failed: ${String(error)}`, { cause: error });
+}
+
+/** The SDK could not read the answer as AWS's (a proxy's HTML page, a body cut off): its text says nothing. */
+function isUnreadableAnswer(error: Error, awsCode: string): boolean {
+  return (
+    error.message.includes('Deserialization error') ||
+    awsCode === 'Unknown' ||
+    awsCode === 'UnknownError' ||
+    error.message === 'UnknownError'
+  );
+}
+
+function unreadableAnswer(error: Error, operation: string): AwsError {
+  const status = (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new AwsError(
+    'UnreadableResponse',
+    `${operation} got an answer that is not an AWS API response${status ? ` (HTTP ${status})` : ''}: ` +
+      'check AWS_ENDPOINT_URL and any proxy in between, then try again.',
+    { cause: error },
+  );
 }

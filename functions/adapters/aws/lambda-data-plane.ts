@@ -44,6 +44,13 @@ export class LambdaDataPlane implements DataPlanePort {
         `The data-plane function ${this.functionName} failed: ${String(message ?? response.FunctionError)}`,
       );
     }
+    const rejection = (payload as { rejected?: unknown; reason?: unknown } | null)?.reason;
+    if (typeof rejection === 'string') {
+      throw new AwsError(
+        'DataPlaneRejected',
+        `The data-plane function ${this.functionName} rejected its input: ${rejection}`,
+      );
+    }
     if (!isDataPlaneResult(payload)) {
       throw new AwsError(
         'DataPlaneFunctionError',

@@ -67,7 +67,13 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
       const service = nodeGroupId ? await serviceOf(ctx, cluster, nodeGroupId) : null;
       const endpoint =
         endpoints && nodeGroupId
-          ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId)
+          ? findOurEndpoint(
+              endpoints,
+              cluster.clusterId,
+              nodeGroupId,
+              vpcId,
+              ctx.config.privateLink.stackName,
+            )
           : undefined;
       const connection = findConnection(connections, endpoint?.vpcEndpointId);
       return {

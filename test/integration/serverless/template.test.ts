@@ -276,9 +276,11 @@ describe('the packaged bundles run on Node', () => {
       tcp: addresses.map((address) => expect.objectContaining({ address, status: 'connected' })),
       handshake: { status: 'greeting', serverVersion: '8.0.11-TiDB-v7.5.2' },
     });
-    await expect(handler({ host: 'x', port: 'four thousand' }, context)).rejects.toThrow(
-      /Invalid data-plane input/,
-    );
+    // Rejected, not thrown: the caller reads the reason (LambdaDataPlane turns it into an AwsError).
+    await expect(handler({ host: 'x', port: 'four thousand' }, context)).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/Invalid data-plane input/),
+    });
   });
 
   it('the reconcile bundle fails its cold start listing every missing variable', () => {
