@@ -1,10 +1,15 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
+import {
+  type AwsClientOptions,
+  createEc2Client,
+  createEventBridgeClient,
+  createLambdaClient,
+  createSecretsManagerClient,
+} from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
-import { Route53Adapter } from '../adapters/aws/route53.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
@@ -13,8 +18,9 @@ import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
-import { createResolver, createTidbClient } from './live-deps.ts';
+import { dnsPathDeps } from './dns-path-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
+import { createTidbClient } from './tidb-client.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
 export function requireStringFields<F extends string>(
@@ -44,35 +50,37 @@ async function readJsonSecret(secrets: SecretsProvider, arn: string): Promise<un
   }
 }
 
+const awsOptions = (config: Config): AwsClientOptions => ({
+  region: config.aws.region,
+  endpointUrl: config.aws.endpointUrl,
+});
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config) {
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
+  const aws = awsOptions(config);
+  const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
   const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
   const events = new EventBridgeAdapter({
-    client: clients.eventBridge,
+    client: createEventBridgeClient(aws),
     eventBusName: config.privateLink.eventBus,
     source: config.privateLink.eventSource,
   });
   return {
-    clients,
     secrets,
     tidb: createTidbClient(config, keys),
-    ec2: new Ec2Adapter(clients.ec2),
+    ec2: new Ec2Adapter(createEc2Client(aws)),
     events,
     clock: systemClock,
   };
 }
 
-export interface LambdaDeps extends ReconcileDeps {
-  clients: AwsClients;
-}
+export type LambdaDeps = ReconcileDeps;
 
 /** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { clients, tidb, ec2, events, clock } = await commonDeps(config);
-  return { clients, tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
+  const { tidb, ec2, events, clock } = await commonDeps(config);
+  return { tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
 }
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
@@ -92,7 +100,7 @@ export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
 export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { clients, secrets, tidb, ec2, events, clock } = await commonDeps(config);
+  const { secrets, tidb, ec2, events, clock } = await commonDeps(config);
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
   return {
@@ -100,11 +108,10 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     ec2,
     events,
     clock,
-    dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
+    dataPlane: new LambdaDataPlane(createLambdaClient(awsOptions(config)), dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
-    // Troubleshoot reads the whole DNS path; the scheduled probe passes only EC2 (Route 53 allows 5 calls/s).
-    hostedZones: new Route53Adapter(clients.route53),
-    resolver: createResolver(config, clients),
+    // Troubleshoot reads the whole DNS path; the scheduled probe ignores these (it passes only EC2).
+    ...dnsPathDeps(awsOptions(config)),
     caches: probeCaches(clock.now),
     settings: {
       region: config.aws.region,

@@ -8,6 +8,7 @@ import type {
   ResolverPort,
   TidbCloudPort,
 } from '../core/ports.ts';
+import type { PreflightPorts } from '../core/preflight/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
@@ -21,6 +22,8 @@ export interface CliDeps {
   /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
   hostedZones?: HostedZonesPort;
   resolver?: ResolverPort;
+  /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
+  preflight: () => PreflightPorts;
 }
 
 export interface CliContext {

@@ -8,7 +8,7 @@ import type { CallOptions, HostedZonesPort } from '../../core/ports.ts';
 import { toAwsError } from './clients.ts';
 
 /**
- * @example const zones = await new Route53Adapter(clients.route53).listHostedZonesByVpc('vpc-0abc', 'us-east-1');
+ * @example const zones = await new Route53Adapter(createRoute53Client({ region })).listHostedZonesByVpc('vpc-0abc', 'us-east-1');
  */
 export class Route53Adapter implements HostedZonesPort {
   readonly #client: Route53Client;
