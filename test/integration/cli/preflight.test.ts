@@ -27,7 +27,7 @@ describe('tidb-privatelink preflight (the real bin)', () => {
   it('rejects a bad flag with exit 2 and prints its help with exit 0', async () => {
     const bad = await spawnCli(['preflight', '--timeout-ms', 'soon'], {});
     expect(bad).toMatchObject({ code: 2, stdout: '' });
-    expect(bad.stderr).toMatch(/--timeout-ms must be a positive whole number; got "soon"/);
+    expect(bad.stderr).toMatch(/--timeout-ms must be a positive whole number up to 600000; got "soon"/);
     const help = await spawnCli(['preflight', '--help'], {});
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: tidb-privatelink preflight/);
