@@ -1,6 +1,13 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../core/ports.ts';
+import type {
+  Clock,
+  EventsPort,
+  HostedZonesPort,
+  ProvisioningEc2Port,
+  ResolverPort,
+  TidbCloudPort,
+} from '../core/ports.ts';
 import type { PreflightPorts } from '../core/preflight/ports.ts';
 import type { Flags } from './args.ts';
 
@@ -12,6 +19,9 @@ export interface CliDeps {
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
   dataPlane: DataPlanePort;
+  /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
+  hostedZones?: HostedZonesPort;
+  resolver?: ResolverPort;
   /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
   preflight: () => PreflightPorts;
 }

@@ -5,6 +5,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -49,6 +50,8 @@ export const createEventBridgeClient = (options: AwsClientOptions) =>
 export const createSecretsManagerClient = (options: AwsClientOptions) =>
   new SecretsManagerClient(clientConfig(options));
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+/** Route 53: the doctor's private hosted zones (the CLI and the troubleshoot function). */
+export const createRoute53Client = (options: AwsClientOptions) => new Route53Client(clientConfig(options));
 /** STS and Service Quotas: only `preflight` (the CLI) reads them. */
 export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
 export const createServiceQuotasClient = (options: AwsClientOptions) =>

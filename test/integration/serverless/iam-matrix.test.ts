@@ -488,3 +488,48 @@ describe('events and invocations', () => {
     );
   });
 });
+
+describe('the DNS path and route tables: read by probe and troubleshoot, changed by no one', () => {
+  const resolverArn = (resource: string) => `arn:aws:route53resolver:${REGION}:${ACCOUNT}:${resource}`;
+  const reads: AwsRequest[] = [
+    // List and Describe calls without resource types are authorised on `*`.
+    ...[
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeRouteTables',
+      'route53:ListHostedZonesByVPC',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverRuleAssociations',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListFirewallRuleGroupAssociations',
+    ].map((action) => ({ action, resource: '*' })),
+    {
+      action: 'route53resolver:ListFirewallRules',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    {
+      action: 'route53resolver:ListFirewallDomains',
+      resource: resolverArn('firewall-domain-list/rslvr-fdl-0123'),
+    },
+  ];
+  const changes: AwsRequest[] = [
+    { action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    { action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    {
+      action: 'route53resolver:DisassociateResolverRule',
+      resource: resolverArn('resolver-rule/rslvr-rr-0123'),
+    },
+    {
+      action: 'route53resolver:CreateFirewallRule',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    { action: 'ec2:AssociateDhcpOptions', resource: ec2Arn(`vpc/${VPC}`) },
+    { action: 'ec2:CreateRoute', resource: ec2Arn('route-table/rtb-0123') },
+    { action: 'ec2:ReplaceRoute', resource: ec2Arn('route-table/rtb-0123') },
+  ];
+
+  it.each(FUNCTIONS)('%s', async (fn) => {
+    const reader = fn === 'probe' || fn === 'troubleshoot';
+    expect(await decisions(fn, reads)).toEqual(reads.map(() => (reader ? 'Allowed' : 'ImplicitlyDenied')));
+    for (const change of changes) expect(await allowed(fn, change)).toBe(false);
+  });
+});

@@ -192,6 +192,27 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(statementsOf('Troubleshoot').some((s) => s.Action.includes('ec2:CreateTags'))).toBe(false);
   });
 
+  it('lets probe and troubleshoot read the DNS path and route tables, and nothing else in Route 53', () => {
+    for (const name of ['Probe', 'Troubleshoot']) {
+      const actions = statementsOf(name).flatMap((s) => s.Action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeRouteTables',
+          'route53:ListHostedZonesByVPC',
+          'route53resolver:ListResolverRules',
+          'route53resolver:ListResolverRuleAssociations',
+          'route53resolver:ListResolverEndpoints',
+          'route53resolver:ListFirewallRuleGroupAssociations',
+          'route53resolver:ListFirewallRules',
+          'route53resolver:ListFirewallDomains',
+        ]),
+      );
+      const dnsActions = actions.filter((a) => /^route53(resolver)?:/.test(a));
+      expect(dnsActions.every((a) => /:(List|Get)/.test(a))).toBe(true);
+    }
+  });
+
   it('routes PrivateLink Troubleshoot Requested to the troubleshoot function and schedules the probe', () => {
     const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
     // Only the app's own source by default; PRIVATELINK_TROUBLESHOOT_SOURCES adds others (operations.test.ts).
