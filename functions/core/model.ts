@@ -167,6 +167,9 @@ export const NODE_GROUP_ID_TAG = 'tidb-privatelink:node-group-id';
 /** Last probe health, kept with the endpoint so the probe can emit `Health Changed` only on a flip. */
 export const HEALTH_TAG = 'tidb-privatelink:health';
 
+/** The stack that manages an endpoint (`PRIVATELINK_STACK_NAME`); two stacks may share a VPC. */
+export const STACK_TAG = 'tidb-privatelink:stack';
+
 export const DEFAULT_TIDB_PORT = 4000;
 
 /** `aws-us-east-1` → `us-east-1`; undefined for other clouds. */
@@ -180,4 +183,10 @@ export function defaultNodeGroup(cluster: Cluster): NodeGroup | undefined {
 
 export function isManaged(endpoint: VpcEndpoint): boolean {
   return endpoint.tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+}
+
+/** This stack's endpoint: managed, and its stack tag names this stack (a missing tag predates the tag: ours). */
+export function belongsToStack(endpoint: VpcEndpoint, stackName: string): boolean {
+  const stack = endpoint.tags[STACK_TAG];
+  return isManaged(endpoint) && (stack === undefined || stack === stackName);
 }

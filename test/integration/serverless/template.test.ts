@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../../functions/adapters/aws/dynamodb-registry.ts';
 import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
 import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
 
@@ -117,6 +118,65 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'detail-type': ['PrivateLink Troubleshoot Requested'],
     });
     expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
+  });
+
+  it('keeps state in one on-demand table whose TTL attribute the adapters use', () => {
+    const tables = resourcesOfType('AWS::DynamoDB::Table');
+    const table = stack.template.Resources.StateTable;
+    expect(tables.map(([id]) => id)).toEqual(['StateTable']);
+    expect(table?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: KEY_ATTRIBUTE, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+    for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
+      const env = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.PRIVATELINK_STATE_TABLE, name).toEqual({ Ref: 'StateTable' });
+    }
+    const dataPlaneEnv = fn('DataPlane').Properties.Environment as { Variables: Record<string, unknown> };
+    expect(dataPlaneEnv.Variables.PRIVATELINK_STATE_TABLE).toBeUndefined();
+  });
+
+  it('grants each function only the DynamoDB actions it uses, on the state table only', () => {
+    const dynamo = (name: string) =>
+      statementsOf(name).filter((s) => s.Action.some((action) => action.startsWith('dynamodb:')));
+    const idempotency = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ];
+    const expected: Record<string, string[][]> = {
+      Reconcile: [['dynamodb:PutItem', 'dynamodb:UpdateItem']],
+      Provision: [idempotency],
+      Probe: [idempotency],
+      Troubleshoot: [idempotency],
+      DataPlane: [],
+    };
+    for (const [name, actions] of Object.entries(expected)) {
+      const statements = dynamo(name);
+      expect(
+        statements.map((s) => s.Action),
+        name,
+      ).toEqual(actions);
+      for (const statement of statements) {
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      }
+    }
+  });
+
+  it('routes PrivateLink Endpoint Ready to the probe', () => {
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    const ready = rules.filter(
+      (r) =>
+        JSON.stringify(r.EventPattern) ===
+        JSON.stringify({
+          source: ['tidb-privatelink'],
+          'detail-type': ['PrivateLink Endpoint Ready'],
+        }),
+    );
+    expect(ready).toHaveLength(1);
+    expect(JSON.stringify(ready[0]?.Targets)).toContain('ProbeLambdaFunction');
   });
 
   it('takes the reconcile rate from RECONCILE_RATE', async () => {
