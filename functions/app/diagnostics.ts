@@ -1,3 +1,4 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -5,11 +6,12 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { diagnose } from '../core/diagnose/doctor.ts';
-import type { DataPlanePort } from '../core/diagnose/ports.ts';
+import type { DataPlaneBatchPort } from '../core/diagnose/ports.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
-import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
+import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
+import { oncePerEvent } from './once-per-event.ts';
 
 /** Left before the Lambda deadline for assembling and returning the report. */
 const MARGIN_MS = 2_000;
@@ -18,18 +20,34 @@ type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
 
 /** The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. */
-export function createDataPlaneHandler(dataPlane: DataPlanePort, logger: Logger) {
-  return middy(async (event: unknown, _context: Context, { signal }: Signal) =>
-    dataPlane.probe(dataPlaneInputOf(event), { signal }),
-  ).use(injectLambdaContext(logger));
+export function createDataPlaneHandler(dataPlane: DataPlaneBatchPort, logger: Logger) {
+  return middy(async (event: unknown, _context: Context, { signal }: Signal) => {
+    const request = dataPlaneRequestOf(event);
+    if ('one' in request) return dataPlane.probe(request.one, { signal });
+    return { results: await dataPlane.probeMany(request.many, { signal }) };
+  }).use(injectLambdaContext(logger));
 }
 
 /**
  * On-demand troubleshooting: `serverless invoke -f troubleshoot -d '{"clusterId":"…"}'` or the
  * `PrivateLink Troubleshoot Requested` event. Returns the report; an event-triggered run also publishes it.
  */
-export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
+export function createTroubleshootHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  idempotency?: BasePersistenceLayer,
+) {
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'troubleshoot' };
+  const run = oncePerEvent(troubleshoot(getDeps, logger), store, logger);
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    // Validated before the idempotency record: a malformed event leaves nothing behind.
+    clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
+    return run(event, context, signal);
+  }).use(injectLambdaContext(logger));
+}
+
+function troubleshoot(getDeps: DepsSource, logger: Logger) {
+  return async (event: unknown, context: Context, signal: AbortSignal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
@@ -58,29 +76,66 @@ export function createTroubleshootHandler(getDeps: DepsSource, logger: Logger) {
       );
     }
     return report;
-  }).use(injectLambdaContext(logger));
+  };
 }
 
-/** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
-export function createProbeHandler(getDeps: DepsSource, logger: Logger, metrics: Metrics) {
-  return middy(async (_event: unknown, context: Context, { signal }: Signal) => {
-    const deps = await getDeps();
-    // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
-    const timeoutMs = Math.max(
-      1000,
-      Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - MARGIN_MS),
-    );
-    const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal });
-    const count = (health: string) => probes.filter((probe) => probe.health === health).length;
-    const summary = {
-      probed: probes.length,
-      healthy: count('healthy'),
-      unhealthy: count('unhealthy'),
-      errors: count('error'),
-    };
-    logger.info('probe finished', summary);
-    return { ...summary, endpoints: probes };
+/** `PrivateLink Endpoint Ready` names the cluster to prove now; anything else (the schedule) means all. */
+function isReadyEvent(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.endpointReady
+  );
+}
+
+/**
+ * The scheduled probe of every managed endpoint, and the immediate probe of one cluster on
+ * `PrivateLink Endpoint Ready` (once per event id). Figures go out as EMF metrics through Powertools.
+ */
+export function createProbeHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  metrics: Metrics,
+  idempotency?: BasePersistenceLayer,
+) {
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'probe-on-ready' };
+  const probeReady = oncePerEvent(
+    (event, context, signal) =>
+      probeRun(getDeps, logger, context, signal, clusterKeyOf(event, PROBE_TRIGGERS).clusterId),
+    store,
+    logger,
+  );
+  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    if (!isReadyEvent(event)) return probeRun(getDeps, logger, context, signal);
+    clusterKeyOf(event, PROBE_TRIGGERS);
+    return probeReady(event, context, signal);
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics));
+}
+
+async function probeRun(
+  getDeps: DepsSource,
+  logger: Logger,
+  context: Context,
+  signal: AbortSignal,
+  clusterId?: string,
+) {
+  const deps = await getDeps();
+  // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
+  const timeoutMs = Math.max(
+    1000,
+    Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - MARGIN_MS),
+  );
+  const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId });
+  const count = (health: string) => probes.filter((probe) => probe.health === health).length;
+  const summary = {
+    ...(clusterId ? { clusterId } : {}),
+    probed: probes.length,
+    healthy: count('healthy'),
+    unhealthy: count('unhealthy'),
+    errors: count('error'),
+  };
+  logger.info('probe finished', summary);
+  return { ...summary, endpoints: probes };
 }

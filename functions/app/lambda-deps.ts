@@ -3,6 +3,7 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -71,7 +72,7 @@ async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promis
 }
 
 export interface DiagnosticsDeps extends ProbeDeps {
-  settings: ProbeSettings & { vpcId?: string };
+  settings: ProbeSettings;
 }
 
 /** Per-endpoint budget of a scheduled probe or a troubleshoot run. */
@@ -94,6 +95,7 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
       region: config.aws.region,
       projectId: config.tidbCloud.projectId,
       vpcId: config.privateLink.vpcId,
+      stackName: config.privateLink.stackName,
       placement: { securityGroupIds, subnetIds },
       dnsServer,
       credentials,
@@ -101,4 +103,15 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
       concurrency: PROBE_CONCURRENCY,
     },
   };
+}
+
+/**
+ * The event-driven functions' idempotency records, in the stack's table; none without a table (a local
+ * invoke), and then every delivery runs. Built at cold start: the client makes no call until used.
+ */
+export function createIdempotency(config: Config) {
+  const table = config.privateLink.stateTable;
+  if (!table) return undefined;
+  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  return createIdempotencyStore(clients.dynamodb, table);
 }

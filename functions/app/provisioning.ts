@@ -1,3 +1,4 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -5,6 +6,7 @@ import type { Context } from 'aws-lambda';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { oncePerEvent } from './once-per-event.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
@@ -36,16 +38,30 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
 }
 
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready. */
-export function createProvisionHandler(getDeps: DepsSource, logger: Logger) {
+export function createProvisionHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  idempotency?: BasePersistenceLayer,
+) {
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'provision' };
+  const run = oncePerEvent(
+    async (event: unknown, context: Context, signal: AbortSignal) => {
+      const key = clusterKeyOf(event, PROVISION_TRIGGERS);
+      const deps = await getDeps();
+      const outcome = await provision(
+        deps,
+        { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
+        { signal, deadline: deadlineOf(context, deps.clock.now()) },
+      );
+      logOutcome(logger, outcome);
+      return outcome;
+    },
+    store,
+    logger,
+  );
   return middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
-    const key = clusterKeyOf(event, PROVISION_TRIGGERS);
-    const deps = await getDeps();
-    const outcome = await provision(
-      deps,
-      { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
-      { signal, deadline: deadlineOf(context, deps.clock.now()) },
-    );
-    logOutcome(logger, outcome);
-    return outcome;
+    // Validated before the idempotency record: a malformed event leaves nothing behind.
+    clusterKeyOf(event, PROVISION_TRIGGERS);
+    return run(event, context, signal);
   }).use(injectLambdaContext(logger));
 }

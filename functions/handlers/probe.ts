@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createProbeHandler } from '../app/diagnostics.ts';
-import { createDiagnosticsDeps } from '../app/lambda-deps.ts';
+import { createDiagnosticsDeps, createIdempotency } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
 const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
@@ -12,4 +12,5 @@ export const handler = createProbeHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),
   new Logger({ serviceName: 'tidb-privatelink' }),
   metrics,
+  createIdempotency(config),
 );

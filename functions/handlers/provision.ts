@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createLambdaDeps } from '../app/lambda-deps.ts';
+import { createIdempotency, createLambdaDeps } from '../app/lambda-deps.ts';
 import { createProvisionHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
 import { loadConfig } from '../config.ts';
@@ -10,4 +10,5 @@ let deps: ReturnType<typeof createLambdaDeps> | undefined;
 export const handler = createProvisionHandler(
   () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  createIdempotency(config),
 );

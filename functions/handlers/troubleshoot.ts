@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createTroubleshootHandler } from '../app/diagnostics.ts';
-import { createDiagnosticsDeps } from '../app/lambda-deps.ts';
+import { createDiagnosticsDeps, createIdempotency } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
 const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
@@ -11,4 +11,5 @@ const metrics = new Metrics({ namespace: 'TidbPrivateLink' });
 export const handler = createTroubleshootHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  createIdempotency(config),
 );

@@ -2,6 +2,7 @@
  * AWS SDK clients, built once per cold start (or once per CLI run) and handed to the adapters. Nothing here
  * is module-level state: code that tests import never creates a client as a side effect.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
@@ -21,6 +22,7 @@ export interface AwsClients {
   eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
+  dynamodb: DynamoDBClient;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -44,6 +46,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     eventBridge: new EventBridgeClient(config),
     secretsManager: new SecretsManagerClient(config),
     lambda: new LambdaClient(config),
+    dynamodb: new DynamoDBClient(config),
   };
 }
 

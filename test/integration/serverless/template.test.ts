@@ -228,6 +228,24 @@ describe('the packaged bundles run on Node', () => {
     await expect(handler({ host: 'x', port: 'four thousand' }, context)).rejects.toThrow(
       /Invalid data-plane input/,
     );
+    // The probe's one trip: every endpoint's targets in one invocation, answered in order.
+    const target = {
+      host: 'privatelink-1.example.clusters.tidb-cloud.com',
+      port,
+      expectedAddresses: addresses,
+      timeoutMs: 5000,
+      dnsServer,
+    };
+    const batch = await handler({ targets: [target, { ...target, host: 'missing.example' }] }, context);
+    expect(batch).toMatchObject({
+      results: [
+        { ok: true, result: { handshake: { status: 'greeting' } } },
+        { ok: true, result: { dns: { status: 'nxdomain' }, tcp: [] } },
+      ],
+    });
+    await expect(handler({ targets: [target, { ...target, port: 0 }] }, context)).rejects.toThrow(
+      /target 1: port must be 1–65535/,
+    );
   });
 
   it('the reconcile bundle fails its cold start listing every missing variable', () => {
