@@ -1,4 +1,5 @@
 import { createAwsClients } from '../adapters/aws/clients.ts';
+import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
@@ -39,5 +40,8 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
+    ...(config.privateLink.stateTable
+      ? { registry: new DynamoDbClusterRegistry(clients.dynamodb, config.privateLink.stateTable) }
+      : {}),
   };
 }

@@ -13,6 +13,7 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     subnetIds: privateLink.subnetIds,
     securityGroupIds: privateLink.securityGroupIds,
     projectId: tidbCloud.projectId,
+    selection: privateLink.clusters,
     pollIntervalMs,
   };
 }

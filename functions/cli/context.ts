@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
+import type { Clock, ClusterRegistry, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
@@ -11,6 +11,8 @@ export interface CliDeps {
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
   dataPlane: DataPlanePort;
+  /** The stack's registry (`PRIVATELINK_STATE_TABLE`); the CLI works without it. */
+  registry?: ClusterRegistry;
 }
 
 export interface CliContext {
@@ -21,6 +23,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Progress lines for people (stderr): never mixed into --json output. */
   progress: (line: string) => void;
+  /** stderr is a terminal (progress of long commands goes there). */
+  interactive?: boolean;
 }
 
 export type ExitCode = 0 | 1 | 2;

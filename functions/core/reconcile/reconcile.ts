@@ -1,6 +1,7 @@
 import { mapLimited } from '../concurrency.ts';
 import { awsRegionOf, type Cluster } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
+import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
 import { eventsFor } from './events.ts';
 import {
@@ -171,6 +172,7 @@ export function reconcileAll(deps: ReconcileDeps, options: RunOptions = {}): Pro
     (snapshot) =>
       snapshot.clusters
         .filter((cluster) => inScope(cluster, deps.settings.region))
+        .filter((cluster) => selects(deps.settings.selection, cluster))
         .map((cluster) => ({ clusterId: cluster.clusterId })),
     { ...options, detect: true },
   );

@@ -8,6 +8,7 @@ import type {
   VpcEndpoint,
 } from '../model.ts';
 import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../ports.ts';
+import type { ClusterSelection } from '../selection.ts';
 
 /** What a reconcile is about: every trigger (tick, event, CLI) becomes one or more keys. */
 export interface ReconcileKey {
@@ -23,6 +24,8 @@ export interface ReconcileSettings {
   subnetIds: string[];
   securityGroupIds: string[];
   projectId?: string;
+  /** `PRIVATELINK_CLUSTERS`: clusters outside it are never touched; every cluster in scope when absent. */
+  selection?: ClusterSelection;
   /** How often to re-observe while Progressing within one invocation (TiDB polls at 5 s too). */
   pollIntervalMs: number;
 }
