@@ -46,7 +46,7 @@ async function commonDeps(config: Config) {
   return {
     clients,
     secrets,
-    tidb: createTidbClient(config, keys),
+    tidb: createTidbClient(config, keys, clients),
     ec2: new Ec2Adapter(clients.ec2),
     events,
     clock: systemClock,

@@ -159,3 +159,17 @@ export interface ClusterRegistry {
   /** The cluster is gone: keep its row `retainSeconds` longer (for `status`), then let it expire. */
   markDeleted(clusterId: string, at: number, retainSeconds: number, options?: CallOptions): Promise<void>;
 }
+
+/**
+ * The stack's one TiDB Cloud quota, counted per wall-clock minute as the API gateway counts it, shared by
+ * every function and every instance that uses the key. `tryTake` counts one request in `window` (minutes
+ * since the epoch) only while fewer than `limit` were counted there, atomically.
+ */
+export interface QuotaCounter {
+  tryTake(window: number, limit: number, options?: CallOptions): Promise<boolean>;
+}
+
+/** What the TiDB Cloud client asks before each request it sends. */
+export interface RequestBudget {
+  take(signal?: AbortSignal): Promise<void>;
+}

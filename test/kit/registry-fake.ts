@@ -54,3 +54,15 @@ export class MemoryClusterRegistry implements ClusterRegistry {
     });
   }
 }
+
+/** The per-minute quota counter in memory, with the DynamoDB adapter's atomic check-and-count. */
+export class MemoryQuotaCounter {
+  readonly used = new Map<number, number>();
+
+  async tryTake(window: number, limit: number): Promise<boolean> {
+    const used = this.used.get(window) ?? 0;
+    if (used >= limit) return false;
+    this.used.set(window, used + 1);
+    return true;
+  }
+}
