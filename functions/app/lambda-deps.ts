@@ -1,6 +1,7 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
+import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
@@ -10,8 +11,10 @@ import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { ClusterRegistry } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
+import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { createTidbClient } from './live-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
 
@@ -55,12 +58,28 @@ async function commonDeps(config: Config) {
 
 export interface LambdaDeps extends ReconcileDeps {
   clients: AwsClients;
+  registry?: ClusterRegistry;
 }
 
-/** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
+/**
+ * Built once per cold start (the handler memoises the promise); never at module load of code tests import.
+ * With the state table, Detected goes out once per cluster and ACTIVE services are kept for `status`.
+ */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
   const { clients, tidb, ec2, events, clock } = await commonDeps(config);
-  return { clients, tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
+  const settings = reconcileSettingsOf(config, pollIntervalMs);
+  const table = config.privateLink.stateTable;
+  if (!table) return { clients, tidb, ec2, events, clock, settings };
+  const registry = new DynamoDbClusterRegistry(clients.dynamodb, table);
+  return {
+    clients,
+    tidb: recordingServices(tidb, registry),
+    ec2,
+    events: detectOnce(events, registry, clock),
+    clock,
+    settings,
+    registry,
+  };
 }
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */

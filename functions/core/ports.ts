@@ -130,6 +130,7 @@ export interface ServiceFacts {
 export interface ClusterRecord {
   clusterId: string;
   tidbNodeGroupId: string;
+  /** Empty while only a phase or service has been written (no first sighting yet). */
   firstSeenAt: string;
   /** The last phase a reconcile reported, and since when it has been in it. */
   phase?: string;

@@ -11,18 +11,15 @@ export class MemoryClusterRegistry implements ClusterRegistry {
 
   async recordSighting(clusterId: string, tidbNodeGroupId: string, at: number): Promise<{ first: boolean }> {
     this.writes += 1;
-    if (this.rows.has(clusterId)) return { first: false };
-    this.rows.set(clusterId, { clusterId, tidbNodeGroupId, firstSeenAt: new Date(at).toISOString() });
+    const row = this.rows.get(clusterId);
+    if (row?.firstSeenAt) return { first: false };
+    this.rows.set(clusterId, { ...row, clusterId, tidbNodeGroupId, firstSeenAt: new Date(at).toISOString() });
     return { first: true };
   }
 
   async setPhase(clusterId: string, phase: string, since: number): Promise<void> {
     this.writes += 1;
-    const row = this.rows.get(clusterId) ?? {
-      clusterId,
-      tidbNodeGroupId: '',
-      firstSeenAt: new Date(since).toISOString(),
-    };
+    const row = this.rows.get(clusterId) ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
     if (row.phase === phase) return;
     this.rows.set(clusterId, { ...row, phase, phaseSince: new Date(since).toISOString() });
   }

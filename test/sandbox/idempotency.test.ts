@@ -51,7 +51,7 @@ describe('provision idempotency on moto DynamoDB', () => {
     const requests = world.sim.requests.length;
     const redelivered = await handler(structuredClone(event), lambdaContext(900_000, 'provision'));
     expect(redelivered).toEqual(first);
-    expect(first).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
+    expect(first).toMatchObject({ clusterId: cluster.clusterId, phase: 'Progressing' });
     expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
     expect(world.sim.requests.length).toBe(requests);
   });

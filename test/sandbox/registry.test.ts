@@ -46,6 +46,17 @@ describe('DynamoDbClusterRegistry on moto', () => {
     });
   });
 
+  it('a service or phase written before the first sighting does not take the sighting away', async () => {
+    const clusterId = '1379661944646413006';
+    await registry.setPhase(clusterId, 'Progressing', T0);
+    await registry.recordService(clusterId, { state: 'ACTIVE', serviceName: 's', availableZones: [] });
+    expect(await registry.recordSighting(clusterId, NODE_GROUP, T0)).toEqual({ first: true });
+    expect(await registry.get(clusterId)).toMatchObject({
+      phase: 'Progressing',
+      firstSeenAt: '2026-01-01T00:00:00.000Z',
+    });
+  });
+
   it('gives exactly one of many concurrent first sightings first: true', async () => {
     const clusterId = '1379661944646413002';
     const results = await Promise.all(

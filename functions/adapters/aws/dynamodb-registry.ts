@@ -5,13 +5,7 @@
  * cluster's row, which lives as long as the cluster.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateScan,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CallOptions, ClusterRecord, ClusterRegistry, ServiceFacts } from '../../core/ports.ts';
 import { toAwsError } from './clients.ts';
 
@@ -50,12 +44,11 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
   /** Runs a conditional write; false when the condition did not hold (the expected "someone was first"). */
   private async conditional(
     operation: string,
-    command: PutCommand | UpdateCommand,
+    command: UpdateCommand,
     options: CallOptions,
   ): Promise<boolean> {
     try {
-      const send = { abortSignal: options.signal };
-      await (command instanceof PutCommand ? this.doc.send(command, send) : this.doc.send(command, send));
+      await this.doc.send(command, { abortSignal: options.signal });
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -69,13 +62,15 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
     at: number,
     options: CallOptions = {},
   ): Promise<{ first: boolean }> {
+    // An update, not a put: the row may already hold a phase or service written before the first sighting.
     const first = await this.conditional(
-      'dynamodb:PutItem',
-      new PutCommand({
+      'dynamodb:UpdateItem',
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: { ...keyOf(clusterId), clusterId, tidbNodeGroupId, firstSeenAt: iso(at) },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': KEY_ATTRIBUTE },
+        Key: keyOf(clusterId),
+        UpdateExpression: 'SET firstSeenAt = :at, clusterId = :id, tidbNodeGroupId = :group',
+        ConditionExpression: 'attribute_not_exists(firstSeenAt)',
+        ExpressionAttributeValues: { ':at': iso(at), ':id': clusterId, ':group': tidbNodeGroupId },
       }),
       options,
     );
@@ -89,8 +84,7 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keyOf(clusterId),
-        UpdateExpression:
-          'SET #phase = :phase, phaseSince = :since, clusterId = :id, firstSeenAt = if_not_exists(firstSeenAt, :since)',
+        UpdateExpression: 'SET #phase = :phase, phaseSince = :since, clusterId = :id',
         ConditionExpression: 'attribute_not_exists(#phase) OR #phase <> :phase',
         ExpressionAttributeNames: { '#phase': 'phase' },
         ExpressionAttributeValues: { ':phase': phase, ':since': iso(since), ':id': clusterId },

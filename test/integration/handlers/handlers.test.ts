@@ -48,12 +48,15 @@ afterEach(async () => {
 });
 
 describe('provisioning handlers', () => {
-  it('provision: a TiDB Cluster Detected event takes the cluster to Ready within the invocation', async () => {
+  it('provision: a TiDB Cluster Detected event takes the immediate steps in one pass and never polls', async () => {
     const cluster = world.addCluster();
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
     const handler = createProvisionHandler(async () => world.deps, logger);
+    const started = world.clock.now();
     const outcome = (await handler(event, lambdaContext(900_000))) as ProvisionOutcome;
-    expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
+    expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Progressing' });
+    expect(outcome.actions.map((a) => a.type)).toEqual(['create-endpoint', 'register-connection']);
+    expect(world.clock.now()).toBe(started);
   });
 
   it('provision: a malformed event is rejected before any dependency is built or called', async () => {

@@ -15,6 +15,7 @@ import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { MemoryIdempotencyStore } from '../../kit/idempotency-fake.ts';
 import { lambdaContext } from '../../kit/lambda-context.ts';
+import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../../kit/world.ts';
 
@@ -56,7 +57,7 @@ describe('provision once per event', () => {
     const again = await handler(structuredClone(event), lambdaContext(900_000));
 
     expect(again).toEqual(first);
-    expect(first).toMatchObject({ phase: 'Ready' });
+    expect(first).toMatchObject({ phase: 'Progressing' });
     expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
     expect(world.sim.stats().byOperation.createConnection).toBe(1);
     expect(world.sim.requests.length).toBe(requestsAfterFirst);
@@ -73,6 +74,23 @@ describe('provision once per event', () => {
     await expect(handler(event, lambdaContext(900_000))).rejects.toThrow(/string of digits/);
     expect(store.records.size).toBe(0);
     expect(world.sim.requests).toHaveLength(0);
+  });
+
+  it('with the registry, a Detected event for a cluster the reconcile already handled costs no TiDB call', async () => {
+    const cluster = world.addCluster();
+    const registry = new MemoryClusterRegistry();
+    await registry.recordSighting(cluster.clusterId, '', world.clock.now());
+    const handler = createProvisionHandler(async () => ({ ...world.deps, registry }), logger);
+    const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
+    expect(await handler(event, lambdaContext(900_000))).toEqual({
+      clusterId: cluster.clusterId,
+      inHand: true,
+    });
+    expect(world.sim.requests).toHaveLength(0);
+    // A direct request (a person's invoke) is always carried out.
+    expect(await handler({ clusterId: cluster.clusterId }, lambdaContext(900_000))).toMatchObject({
+      phase: 'Progressing',
+    });
   });
 
   it('without a table every delivery runs (the CLI and local invokes)', async () => {

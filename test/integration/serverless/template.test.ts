@@ -147,7 +147,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'dynamodb:DeleteItem',
     ];
     const expected: Record<string, string[][]> = {
-      Reconcile: [['dynamodb:PutItem', 'dynamodb:UpdateItem']],
+      Reconcile: [['dynamodb:UpdateItem']],
       Provision: [idempotency],
       Probe: [idempotency],
       Troubleshoot: [idempotency],
@@ -162,6 +162,15 @@ describe('serverless package (offline, no AWS credentials)', () => {
       for (const statement of statements) {
         expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
       }
+    }
+  });
+
+  it('runs one reconcile at a time, each ending before the next 5-minute tick', () => {
+    expect(fn('Reconcile').Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn('Reconcile').Properties.Timeout).toBeLessThan(300);
+    for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
+      const env = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.TIDB_CLOUD_REQUESTS_PER_MINUTE, name).toBe('95');
     }
   });
 
