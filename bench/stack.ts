@@ -15,6 +15,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { PowertoolsProbeMetrics } from '../functions/adapters/powertools-metrics.ts';
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
+import { DEPLOYED_BUDGETS } from '../functions/app/budgets.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
@@ -297,6 +298,7 @@ async function runStack(size: number): Promise<Figures> {
     troubleshoot: createTroubleshootHandler(
       async () => diagnostics(troubleshootClient, { count: 0 }),
       logger,
+      DEPLOYED_BUDGETS,
       stores.troubleshoot,
     ),
   };
@@ -316,6 +318,7 @@ async function runStack(size: number): Promise<Figures> {
           async () => diagnostics(probeClient, trips),
           logger,
           metrics,
+          DEPLOYED_BUDGETS,
           stores.probe,
         );
         const result = (await handler(event, context)) as { probed?: number };

@@ -20,10 +20,12 @@ export interface Config {
     securityGroupIds: string[];
     eventBus: string;
     eventSource: string;
+    /** `PRIVATELINK_STACK_NAME` (default `tidb-privatelink`): two stacks may share a VPC. */
+    stackName: string;
+    /** `PRIVATELINK_PENDING_TIMEOUT_MIN` (default 30). */
+    pendingTimeoutMin: number;
     /** `PRIVATELINK_CLUSTERS`: only these clusters are managed; everything in scope when empty. */
     clusters: ClusterSelection;
-    /** `PRIVATELINK_STACK_NAME`: the stack tag's value (two stacks may share a VPC). */
-    stackName: string;
     /** `PRIVATELINK_STATE_TABLE`: the registry and idempotency table; absent in the CLI by default. */
     stateTable?: string;
   };
@@ -140,6 +142,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   if (!/^\d+$/.test(rate) || Number(rate) < 1) {
     problems.push(`TIDB_CLOUD_REQUESTS_PER_MINUTE "${rate}" is not a positive whole number`);
   }
+  const pendingTimeout = nonEmpty(env.PRIVATELINK_PENDING_TIMEOUT_MIN) ?? '30';
+  if (!/^\d+$/.test(pendingTimeout) || Number(pendingTimeout) < 1) {
+    problems.push(
+      `PRIVATELINK_PENDING_TIMEOUT_MIN "${pendingTimeout}" is not a positive whole number of minutes`,
+    );
+  }
   if (projectId && !/^\d+$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
   let clusters = ALL_CLUSTERS;
@@ -166,8 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
       eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
       eventSource: source ?? 'tidb-privatelink',
+      stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
+      pendingTimeoutMin: Number(pendingTimeout),
       clusters,
-      stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? DEFAULT_STACK_NAME,
       stateTable: nonEmpty(env.PRIVATELINK_STATE_TABLE),
     },
     probe: {

@@ -3,6 +3,32 @@ import type { ProbeFigures } from '../core/probe/figures.ts';
 import type { ProbeMetricsPort } from '../core/probe/probe.ts';
 
 /**
+ * The metric contract the alarms (resources/alarms.yml) and the dashboard (resources/dashboard.yml) read;
+ * test/integration/serverless/operations.test.ts holds them to it. Powertools adds the dimension
+ * `service` (POWERTOOLS_SERVICE_NAME: the stack's name, e.g. `tidb-privatelink-dev`) to every record.
+ */
+export const METRIC_NAMESPACE = 'TidbPrivateLink';
+export const METRIC_NAMES = {
+  /** Per cluster (dimension ClusterId), each probe: 1 healthy, 0 not; and the data plane's latencies. */
+  healthy: 'Healthy',
+  dnsMs: 'DnsMs',
+  tcpConnectMs: 'TcpConnectMs',
+  handshakeMs: 'HandshakeMs',
+  /** Fleet-wide, once per completed probe run. */
+  probeHeartbeat: 'ProbeHeartbeat',
+  endpointsProbed: 'EndpointsProbed',
+  endpointsUnhealthy: 'EndpointsUnhealthy',
+  /**
+   * Not emitted yet (README "Operations"): reconcile, per pass and phase, the number of clusters in it
+   * (dimension Phase = Ready | Progressing | Blocked | Idle | Orphaned | Error), and per invocation the
+   * TiDB Cloud API requests sent and the 429 answers received.
+   */
+  clustersByPhase: 'Clusters',
+  tidbApiRequests: 'TidbApiRequests',
+  tidbApiRateLimited: 'TidbApiRateLimited',
+} as const;
+
+/**
  * Probe figures as CloudWatch embedded-metric-format records, one per cluster (dimension ClusterId), via
  * Powertools. Synchronous from the first metric to the flush, so concurrent probes never mix dimensions.
  */
@@ -11,15 +37,32 @@ export class PowertoolsProbeMetrics implements ProbeMetricsPort {
 
   record(clusterId: string, figures: ProbeFigures): void {
     this.metrics.addDimension('ClusterId', clusterId);
-    this.metrics.addMetric('Healthy', MetricUnit.Count, figures.healthy);
+    this.metrics.addMetric(METRIC_NAMES.healthy, MetricUnit.Count, figures.healthy);
     const latencies: Array<[string, number | undefined]> = [
-      ['DnsMs', figures.dnsMs],
-      ['TcpConnectMs', figures.tcpMs],
-      ['HandshakeMs', figures.handshakeMs],
+      [METRIC_NAMES.dnsMs, figures.dnsMs],
+      [METRIC_NAMES.tcpConnectMs, figures.tcpMs],
+      [METRIC_NAMES.handshakeMs, figures.handshakeMs],
     ];
     for (const [name, value] of latencies) {
       if (value !== undefined) this.metrics.addMetric(name, MetricUnit.Milliseconds, value);
     }
     this.metrics.publishStoredMetrics();
   }
+}
+
+/** One probe run, fleet-wide: what the endpoints-unhealthy and heartbeat alarms watch (README "Operations"). */
+export interface ProbeRunSummary {
+  probed: number;
+  /** Unhealthy or failed to probe. */
+  unhealthy: number;
+}
+
+/**
+ * Stores the run's fleet metrics (service dimension only) for the middleware's final flush: `ProbeHeartbeat`
+ * (1 per completed run; its absence raises the heartbeat alarm), `EndpointsProbed`, `EndpointsUnhealthy`.
+ */
+export function recordProbeRun(metrics: Metrics, summary: ProbeRunSummary): void {
+  metrics.addMetric(METRIC_NAMES.probeHeartbeat, MetricUnit.Count, 1);
+  metrics.addMetric(METRIC_NAMES.endpointsProbed, MetricUnit.Count, summary.probed);
+  metrics.addMetric(METRIC_NAMES.endpointsUnhealthy, MetricUnit.Count, summary.unhealthy);
 }

@@ -5,40 +5,54 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
-import type { DataPlaneBatchPort } from '../core/diagnose/ports.ts';
+import type { DataPlaneBatchPort, DataPlaneProbeInput } from '../core/diagnose/ports.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
+import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
 
-/** Left before the Lambda deadline for assembling and returning the report. */
-const MARGIN_MS = 2_000;
-
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
 
-/** The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. */
-export function createDataPlaneHandler(dataPlane: DataPlaneBatchPort, logger: Logger) {
-  return middy(async (event: unknown, _context: Context, { signal }: Signal) => {
+/**
+ * The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. A
+ * budget longer than its own remaining time is cut, so it always answers (with "timeout") before Lambda kills
+ * it. One target (troubleshoot) or a batch (`{ targets }`, the probe's one trip), every target cut alike.
+ */
+export function createDataPlaneHandler(
+  dataPlane: DataPlaneBatchPort,
+  logger: Logger,
+  budgets: Budgets = DEPLOYED_BUDGETS,
+) {
+  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
     const request = dataPlaneRequestOf(event);
-    if ('one' in request) return dataPlane.probe(request.one, { signal });
-    return { results: await dataPlane.probeMany(request.many, { signal }) };
+    const left = context.getRemainingTimeInMillis() - budgets.dataPlaneReserveMs;
+    const cut = (input: DataPlaneProbeInput) => ({
+      ...input,
+      timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)),
+    });
+    if ('one' in request) return dataPlane.probe(cut(request.one), { signal });
+    return { results: await dataPlane.probeMany(request.many.map(cut), { signal }) };
   }).use(injectLambdaContext(logger));
 }
 
 /**
  * On-demand troubleshooting: `serverless invoke -f troubleshoot -d '{"clusterId":"…"}'` or the
- * `PrivateLink Troubleshoot Requested` event. Returns the report; an event-triggered run also publishes it.
+ * `PrivateLink Troubleshoot Requested` event (once per event id). Returns the report; an event-triggered run
+ * also publishes it.
  */
 export function createTroubleshootHandler(
   getDeps: DepsSource,
   logger: Logger,
+  budgets: Budgets = DEPLOYED_BUDGETS,
   idempotency?: BasePersistenceLayer,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'troubleshoot' };
-  const run = oncePerEvent(troubleshoot(getDeps, logger), store, logger);
+  const run = oncePerEvent(troubleshoot(getDeps, logger, budgets), store, logger);
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
@@ -46,7 +60,7 @@ export function createTroubleshootHandler(
   }).use(injectLambdaContext(logger));
 }
 
-function troubleshoot(getDeps: DepsSource, logger: Logger) {
+function troubleshoot(getDeps: DepsSource, logger: Logger, budgets: Budgets) {
   return async (event: unknown, context: Context, signal: AbortSignal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
@@ -60,7 +74,8 @@ function troubleshoot(getDeps: DepsSource, logger: Logger) {
       probe: settings.placement,
       dnsServer: settings.dnsServer,
       credentials: settings.credentials,
-      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - MARGIN_MS),
+      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+      dataPlaneTimeoutMs: budgets.dataPlaneMs,
       signal,
     });
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
@@ -96,17 +111,19 @@ export function createProbeHandler(
   getDeps: DepsSource,
   logger: Logger,
   metrics: Metrics,
+  budgets: Budgets = DEPLOYED_BUDGETS,
   idempotency?: BasePersistenceLayer,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'probe-on-ready' };
+  const run = (context: Context, signal: AbortSignal, clusterId?: string) =>
+    probeRun({ getDeps, logger, metrics, budgets }, context, signal, clusterId);
   const probeReady = oncePerEvent(
-    (event, context, signal) =>
-      probeRun(getDeps, logger, context, signal, clusterKeyOf(event, PROBE_TRIGGERS).clusterId),
+    (event, context, signal) => run(context, signal, clusterKeyOf(event, PROBE_TRIGGERS).clusterId),
     store,
     logger,
   );
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
-    if (!isReadyEvent(event)) return probeRun(getDeps, logger, context, signal);
+    if (!isReadyEvent(event)) return run(context, signal);
     clusterKeyOf(event, PROBE_TRIGGERS);
     return probeReady(event, context, signal);
   })
@@ -115,17 +132,16 @@ export function createProbeHandler(
 }
 
 async function probeRun(
-  getDeps: DepsSource,
-  logger: Logger,
+  parts: { getDeps: DepsSource; logger: Logger; metrics: Metrics; budgets: Budgets },
   context: Context,
   signal: AbortSignal,
   clusterId?: string,
 ) {
-  const deps = await getDeps();
+  const deps = await parts.getDeps();
   // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
   const timeoutMs = Math.max(
     1000,
-    Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - MARGIN_MS),
+    Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - parts.budgets.probeReserveMs),
   );
   const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId });
   const count = (health: string) => probes.filter((probe) => probe.health === health).length;
@@ -136,6 +152,10 @@ async function probeRun(
     unhealthy: count('unhealthy'),
     errors: count('error'),
   };
-  logger.info('probe finished', summary);
+  parts.logger.info('probe finished', summary);
+  // The fleet counts describe the whole fleet: a one-cluster run on Ready leaves them to the schedule.
+  if (!clusterId) {
+    recordProbeRun(parts.metrics, { probed: summary.probed, unhealthy: summary.unhealthy + summary.errors });
+  }
   return { ...summary, endpoints: probes };
 }

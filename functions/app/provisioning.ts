@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { mapLimited } from '../core/concurrency.ts';
 import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
-import type { ProvisionOutcome, ReconcileDeps } from '../core/reconcile/types.ts';
+import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
 
@@ -25,8 +25,31 @@ function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
   };
-  if (outcome.phase === 'Blocked') logger.warn('cluster blocked', { ...fields, reason: outcome.reason });
-  else logger.info('cluster reconciled', fields);
+  switch (outcome.phase) {
+    case 'Blocked':
+      logger.warn('cluster blocked', { ...fields, reason: outcome.reason, message: outcome.message });
+      break;
+    case 'Error':
+      // This cluster only, retried next tick: reported, never thrown (DESIGN "Transient errors").
+      logger.error('cluster reconcile failed', { ...fields, error: outcome.error });
+      break;
+    case 'Orphaned':
+      logger.warn('endpoint orphaned', {
+        ...fields,
+        vpcEndpointId: outcome.vpcEndpointId,
+        message: outcome.message,
+      });
+      break;
+    default:
+      logger.info('cluster reconciled', fields);
+  }
+}
+
+/** How many clusters ended in each phase: one log line a metric filter or a person can read. */
+function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
+  const counts = Object.fromEntries(PHASES.map((phase) => [phase, 0])) as Record<Phase, number>;
+  for (const outcome of outcomes) counts[outcome.phase] += 1;
+  return counts;
 }
 
 /** The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline. */
@@ -35,21 +58,31 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
     const deps = await getDeps();
     const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
+    logger.info('reconcile pass finished', { phases: phaseCounts(clusters) });
     if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
 }
 
-/** Each cluster's phase and since when, for `status` and operators; unchanged phases write nothing new. */
+/** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */
+export const DELETED_ROW_RETAIN_S = 7 * 86_400;
+
+/**
+ * Each cluster's phase and since when, for `status` and operators; unchanged phases write nothing new. An
+ * Orphaned cluster (proven gone) gets its row's expiry; a live cluster's row never expires.
+ */
 async function recordPhases(
   registry: ClusterRegistry,
   outcomes: ProvisionOutcome[],
   now: number,
   signal: AbortSignal,
 ): Promise<void> {
-  await mapLimited(outcomes, 8, (outcome) =>
-    registry.setPhase(outcome.clusterId, outcome.phase, now, { signal }),
-  );
+  await mapLimited(outcomes, 8, async (outcome) => {
+    await registry.setPhase(outcome.clusterId, outcome.phase, now, { signal });
+    if (outcome.phase === 'Orphaned') {
+      await registry.markDeleted(outcome.clusterId, now, DELETED_ROW_RETAIN_S, { signal });
+    }
+  });
 }
 
 /**

@@ -1,12 +1,18 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import type { Clock, ClusterRegistry, Ec2Port, EventsPort, TidbCloudPort } from '../core/ports.ts';
+import type {
+  Clock,
+  ClusterRegistry,
+  EventsPort,
+  ProvisioningEc2Port,
+  TidbCloudPort,
+} from '../core/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
 export interface CliDeps {
   tidb: TidbCloudPort;
-  ec2: Ec2Port;
+  ec2: ProvisioningEc2Port;
   events: EventsPort;
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */

@@ -82,11 +82,33 @@ export class TidbCloudBadRequestError extends TidbCloudError {
   }
 }
 
+/** 409: the resource already exists (grpc-gateway's ALREADY_EXISTS), e.g. a duplicate registration. */
+export class TidbCloudConflictError extends TidbCloudError {
+  constructor(message: string, details: { status?: number; traceId?: string } = {}) {
+    super('TIDB_CONFLICT', message, details);
+    this.name = 'TidbCloudConflictError';
+  }
+}
+
 /** 429s that outlasted the retries. */
 export class TidbCloudRateLimitError extends TidbCloudError {
   constructor(message: string, details: { status?: number; traceId?: string } = {}) {
     super('TIDB_RATE_LIMITED', message, details);
     this.name = 'TidbCloudRateLimitError';
+  }
+}
+
+/**
+ * A 429 whose `X-Ratelimit-Reset` lies past the caller's deadline: the key's quota is used up until `resetAt`,
+ * so the call was not even waited for.
+ */
+export class TidbCloudQuotaExhaustedError extends TidbCloudRateLimitError {
+  readonly resetAt: Date;
+
+  constructor(message: string, resetAt: Date, details: { status?: number; traceId?: string } = {}) {
+    super(message, details);
+    this.name = 'TidbCloudQuotaExhaustedError';
+    this.resetAt = resetAt;
   }
 }
 
@@ -101,10 +123,37 @@ export class TidbCloudUnavailableError extends TidbCloudError {
 /** An AWS API failure the SDK's retries did not cure (message keeps AWS's own text). */
 export class AwsError extends AppError {
   readonly awsCode: string;
+  /** Who failed, when known: the caller (`client`), AWS (`server`) or the path between (`network`). */
+  readonly fault: AwsFault | undefined;
 
-  constructor(awsCode: string, message: string, options?: ErrorOptions) {
+  constructor(awsCode: string, message: string, options?: ErrorOptions & { fault?: AwsFault }) {
     super('AWS', message, options);
     this.name = 'AwsError';
     this.awsCode = awsCode;
+    this.fault = options?.fault;
   }
+}
+
+export type AwsFault = 'client' | 'server' | 'network';
+
+/** AWS codes (and socket error codes the SDK surfaces as names) that a later attempt may cure. */
+const TRANSIENT_AWS =
+  /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|ServiceUnavailable|Unavailable|InternalError|InternalFailure|ServerError|ServiceFailure|Timeout|TimedOut|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|NetworkingError|socket/i;
+
+/**
+ * What a failure means for one cluster (DESIGN "Transient errors"): `refused` is a validation or permission
+ * answer a person must act on (Blocked, with the API's text); `transient` is everything else that outlived the
+ * retries (Error for this pass, retried next pass); `pass` means the pass itself cannot run.
+ */
+export type FailureKind = 'refused' | 'transient' | 'pass';
+
+export function failureKind(error: unknown): FailureKind {
+  if (error instanceof ConfigError || error instanceof TidbCloudAuthError) return 'pass';
+  if (error instanceof TidbCloudBadRequestError || error instanceof TidbCloudForbiddenError) return 'refused';
+  if (error instanceof AwsError) {
+    const transient =
+      error.fault === 'server' || error.fault === 'network' || TRANSIENT_AWS.test(error.awsCode);
+    return transient ? 'transient' : 'refused';
+  }
+  return 'transient';
 }

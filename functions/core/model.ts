@@ -67,7 +67,8 @@ export interface PrivateEndpointConnection {
   message: string;
   /** Empty while PENDING. */
   host: string;
-  port: number;
+  /** Absent when the API omits it: never default it here, or it would hide the cluster's own port. */
+  port?: number;
   privateLinkServiceName: string;
 }
 
@@ -92,6 +93,8 @@ export interface VpcEndpoint {
   networkInterfaceIds: string[];
   privateDnsEnabled: boolean;
   tags: Record<string, string>;
+  /** EC2's `CreationTimestamp` (ISO 8601), when known. */
+  createdAt?: string;
 }
 
 export interface Subnet {
@@ -164,13 +167,22 @@ export const MANAGED_BY_TAG = 'tidb-privatelink:managed-by';
 export const MANAGED_BY_VALUE = 'tidb-privatelink';
 export const CLUSTER_ID_TAG = 'tidb-privatelink:cluster-id';
 export const NODE_GROUP_ID_TAG = 'tidb-privatelink:node-group-id';
+/** The stack that made the endpoint (`PRIVATELINK_STACK_NAME`): two stacks may share a VPC. */
+export const STACK_TAG = 'tidb-privatelink:stack';
+/** A digest of the configured subnet list the endpoint was last made to match: a change is noticed cheaply. */
+export const SUBNET_CONFIG_TAG = 'tidb-privatelink:subnet-config';
 /** Last probe health, kept with the endpoint so the probe can emit `Health Changed` only on a flip. */
 export const HEALTH_TAG = 'tidb-privatelink:health';
 
-/** The stack that manages an endpoint (`PRIVATELINK_STACK_NAME`); two stacks may share a VPC. */
-export const STACK_TAG = 'tidb-privatelink:stack';
-
 export const DEFAULT_TIDB_PORT = 4000;
+
+/** DESIGN "Port": the connection's, else the cluster's, else 4000. */
+export function tidbPortOf(
+  connection: Pick<PrivateEndpointConnection, 'port'> | undefined,
+  cluster: Pick<Cluster, 'port'> | undefined,
+): number {
+  return connection?.port || cluster?.port || DEFAULT_TIDB_PORT;
+}
 
 /** `aws-us-east-1` → `us-east-1`; undefined for other clouds. */
 export function awsRegionOf(regionId: string): string | undefined {
@@ -185,8 +197,11 @@ export function isManaged(endpoint: VpcEndpoint): boolean {
   return endpoint.tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
 }
 
-/** This stack's endpoint: managed, and its stack tag names this stack (a missing tag predates the tag: ours). */
-export function belongsToStack(endpoint: VpcEndpoint, stackName: string): boolean {
+/**
+ * Managed by this stack: managed-by tag, and a stack tag naming this stack. An endpoint made before the stack
+ * tag existed has none and counts as ours; one naming another stack is never touched or judged.
+ */
+export function isOurs(endpoint: VpcEndpoint, stackName: string): boolean {
   const stack = endpoint.tags[STACK_TAG];
   return isManaged(endpoint) && (stack === undefined || stack === stackName);
 }

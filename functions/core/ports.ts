@@ -21,6 +21,8 @@ import type {
 /** Every network call takes a signal, so a Lambda deadline or a CLI timeout cancels it. */
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Epoch ms (wall clock) by which the caller needs the answer: a wait that would end later is not begun. */
+  deadline?: number;
 }
 
 export type ConnectionScope =
@@ -91,6 +93,26 @@ export interface Ec2Port {
   describePrefixLists(prefixListIds: string[], options?: CallOptions): Promise<PrefixList[]>;
   describeNetworkAcls(subnetIds: string[], options?: CallOptions): Promise<NetworkAcl[]>;
   describeNetworkInterfaces(ids: string[], options?: CallOptions): Promise<NetworkInterface[]>;
+}
+
+/** EC2's view of an endpoint service (DescribeVpcEndpointServices `ServiceDetails[]`). */
+export interface EndpointServiceDetails {
+  /** AZ names in this account's naming. */
+  zoneNames: string[];
+  privateDnsName?: string;
+  /** `verified`, `pendingVerification`, `failed`; absent when the service has no private DNS name. */
+  privateDnsVerificationState?: string;
+}
+
+/** What provisioning needs from EC2 beyond the reads both cores share. */
+export interface ProvisioningEc2Port extends Ec2Port {
+  describeEndpointService(serviceName: string, options?: CallOptions): Promise<EndpointServiceDetails>;
+  /** ModifyVpcEndpoint AddSubnetIds / RemoveSubnetIds on one endpoint. */
+  modifyEndpointSubnets(
+    vpcEndpointId: string,
+    change: { addSubnetIds: string[]; removeSubnetIds: string[] },
+    options?: CallOptions,
+  ): Promise<void>;
 }
 
 export const DETAIL_TYPES = {

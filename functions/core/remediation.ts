@@ -127,6 +127,31 @@ export function endpointCreateFailed(awsMessage: string, clusterId: string, node
   return `AWS refused to create the endpoint: ${awsMessage} Fix the cause (subnets, security groups, the quota of 50 interface endpoints per VPC), then: ${PROVISION(clusterId, nodeGroupId)}`;
 }
 
+export function apiRefused(clusterId: string, nodeGroupId: string | undefined): string {
+  const retry = nodeGroupId
+    ? PROVISION(clusterId, nodeGroupId)
+    : `npx tidb-privatelink provision --cluster ${clusterId} --wait`;
+  return `The API refused the request with the reason above (a permission or a parameter): fix that, then: ${retry}`;
+}
+
+export function pendingTooLong(input: {
+  clusterId: string;
+  nodeGroupId: string;
+  connectionId: string;
+  vpceId: string;
+  minutes: number;
+}): string {
+  return `TiDB Cloud has not accepted endpoint ${input.vpceId} after ${input.minutes} minutes (it takes about 5). Check the endpoint in the TiDB Cloud console (cluster ${input.clusterId}, Networking > Private Endpoint); if it stays Pending, contact TiDB Cloud support with cluster ${input.clusterId}, node group ${input.nodeGroupId} and connection ${input.connectionId}.`;
+}
+
+export function privateDnsUnavailable(serviceName: string, clusterId: string, state: string): string {
+  return `EC2 shows no verified private DNS name for ${serviceName} (${state}), so private DNS cannot be enabled on an endpoint to it: contact TiDB Cloud support with cluster ${clusterId} and the service name, then provision again. Nothing was created.`;
+}
+
+export function orphanedEndpoint(vpceId: string): string {
+  return `Nothing uses ${vpceId} any more; it still costs money. If no one needs it: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
+}
+
 export function privateDnsConflict(vpceId: string, vpcId: string, region: string, host: string): string {
   return `${dnsForeignPrivateAnswer(host, vpcId, region)} Then: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${vpceId} --private-dns-enabled`;
 }
@@ -233,8 +258,17 @@ export function loginFailed(message: string): string {
 
 // ── The doctor itself ────────────────────────────────────────────────────────
 
+/** A state outside the API's documented enum: the doctor changes nothing and names it verbatim. */
+export function undocumentedState(what: string, state: string): string {
+  return `The API reports ${what} in state "${state}", which its documentation does not list, so the doctor cannot judge it: check ${what} in the TiDB Cloud console or the AWS console, run the doctor again later, and upgrade tidb-privatelink if the API has added this state.`;
+}
+
 export function apiCallFailed(action: string, message: string): string {
   return `${action} failed: ${message}. If this is an authorization error, grant ${action} to the caller; then run the doctor again.`;
+}
+
+export function tidbQuotaExhausted(resetsAt: string): string {
+  return `The TiDB Cloud API allows 100 requests per minute per API key and this key has used them up: run the doctor again after ${resetsAt}, and look for another process (a second stack, a script) using the same key.`;
 }
 
 export function timedOut(what: string): string {

@@ -28,7 +28,12 @@ import type {
   VpcEndpointState,
 } from '../../functions/core/model.ts';
 import { DEFAULT_TIDB_PORT, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../functions/core/model.ts';
-import type { CallOptions, CreateEndpointInput, Ec2Port } from '../../functions/core/ports.ts';
+import type {
+  CallOptions,
+  CreateEndpointInput,
+  EndpointServiceDetails,
+  ProvisioningEc2Port,
+} from '../../functions/core/ports.ts';
 
 /** EC2 API operations, named as AWS names them: one `Ec2Port` method may make several (as the adapter does). */
 export type Ec2Operation =
@@ -67,6 +72,8 @@ export interface Ec2FakeOptions {
   /** Off by default; turn on to prove callers back off on `RequestLimitExceeded`. */
   throttle?: ThrottleOptions;
   endpointLimitPerVpc?: number;
+  /** Milliseconds for endpoints' `CreationTimestamp`, e.g. a virtual clock's `now`. Default `Date.now`. */
+  now?: () => number;
 }
 
 export interface RegisterServiceOptions {
@@ -74,6 +81,8 @@ export interface RegisterServiceOptions {
   acceptanceRequired?: boolean;
   /** The service's private DNS name; `null` for a service without one. Default `<service id>.clusters.tidb-cloud.com`. */
   privateDnsName?: string | null;
+  /** `PrivateDnsNameVerificationState` of that name. Default `verified`. */
+  privateDnsVerificationState?: string;
 }
 
 export interface DefaultWorld {
@@ -102,6 +111,7 @@ interface FakeService {
   zoneNames: string[];
   acceptanceRequired: boolean;
   privateDnsName: string | null;
+  privateDnsVerificationState: string;
 }
 
 interface FakeEndpoint extends VpcEndpoint {
@@ -148,7 +158,7 @@ function defaultZones(region: string): AvailabilityZone[] {
   ];
 }
 
-export class Ec2Fake implements Ec2Port {
+export class Ec2Fake implements ProvisioningEc2Port {
   readonly region: string;
   /** Calls per EC2 operation since construction or `resetCalls()`, for benchmarks and call-budget tests. */
   readonly calls: Record<Ec2Operation, number> = {
@@ -185,6 +195,7 @@ export class Ec2Fake implements Ec2Port {
   readonly #throttle: ThrottleOptions | undefined;
   readonly #buckets = new Map<'mutating' | 'describe', Bucket>();
   readonly #endpointLimit: number;
+  readonly #now: () => number;
   #sequence = 0;
   #nextLoopbackHost = 10;
 
@@ -193,6 +204,7 @@ export class Ec2Fake implements Ec2Port {
     this.#zones = (options.zones ?? defaultZones(this.region)).map((zone) => ({ ...zone }));
     this.#throttle = options.throttle;
     this.#endpointLimit = options.endpointLimitPerVpc ?? VPC_ENDPOINT_LIMIT_PER_VPC;
+    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -388,6 +400,7 @@ export class Ec2Fake implements Ec2Port {
         options.privateDnsName === undefined
           ? `${serviceId}.clusters.tidb-cloud.com`
           : options.privateDnsName,
+      privateDnsVerificationState: options.privateDnsVerificationState ?? 'verified',
     });
   }
 
@@ -536,36 +549,7 @@ export class Ec2Fake implements Ec2Port {
           `The Vpc Endpoint Service '${input.serviceName}' does not exist`,
         );
       }
-      const subnets = input.subnetIds.map((subnetId) => {
-        const subnet = this.#subnets.get(subnetId);
-        if (!subnet)
-          throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
-        if (subnet.vpcId !== input.vpcId) {
-          throw new AwsError(
-            'InvalidParameter',
-            `The subnet ${subnetId} does not belong to the VPC ${input.vpcId}.`,
-          );
-        }
-        return subnet;
-      });
-      const seenZones = new Set<string>();
-      for (const subnet of subnets) {
-        if (seenZones.has(subnet.availabilityZoneId)) {
-          throw new AwsError(
-            'DuplicateSubnetsInSameZone',
-            `Found another VPC endpoint subnet in the availability zone of ${subnet.subnetId}. VPC endpoint ` +
-              'subnets should be in different availability zones supported by the VPC endpoint service.',
-          );
-        }
-        seenZones.add(subnet.availabilityZoneId);
-        if (!service.zoneNames.includes(subnet.availabilityZone)) {
-          // AWS text.
-          throw new AwsError(
-            'InvalidParameter',
-            `The VPC endpoint service ${input.serviceName} does not support the availability zone of the subnet: ${subnet.subnetId}.`,
-          );
-        }
-      }
+      const subnets = this.#endpointSubnets(input.vpcId, service, input.subnetIds);
       for (const groupId of input.securityGroupIds) {
         const group = this.#securityGroups.get(groupId);
         if (!group)
@@ -588,15 +572,7 @@ export class Ec2Fake implements Ec2Port {
       }
 
       const vpcEndpointId = this.#id('vpce');
-      const networkInterfaceIds = subnets.map((subnet) => {
-        const networkInterfaceId = this.#id('eni');
-        this.#enis.set(networkInterfaceId, {
-          networkInterfaceId,
-          subnetId: subnet.subnetId,
-          privateIpAddress: this.#nextAddress(),
-        });
-        return networkInterfaceId;
-      });
+      const networkInterfaceIds = subnets.map((subnet) => this.#newEni(subnet.subnetId));
       const endpoint: FakeEndpoint = {
         vpcEndpointId,
         vpcId: input.vpcId,
@@ -608,6 +584,7 @@ export class Ec2Fake implements Ec2Port {
         // The port always creates with private DNS off (it cannot be on before acceptance).
         privateDnsEnabled: false,
         tags: { ...input.tags },
+        createdAt: new Date(this.#now()).toISOString(),
         clientToken: input.clientToken,
         fingerprint,
       };
@@ -671,6 +648,38 @@ export class Ec2Fake implements Ec2Port {
     });
   }
 
+  async modifyEndpointSubnets(
+    vpcEndpointId: string,
+    change: { addSubnetIds: string[]; removeSubnetIds: string[] },
+    options?: CallOptions,
+  ): Promise<void> {
+    return this.#call('ModifyVpcEndpoint', options, () => {
+      const endpoint = this.#endpoint(vpcEndpointId);
+      if (['deleting', 'deleted', 'rejected', 'failed', 'expired'].includes(endpoint.state)) {
+        throw new AwsError('IncorrectState', `The VPC endpoint ${vpcEndpointId} is ${endpoint.state}.`);
+      }
+      const service = this.#services.get(endpoint.serviceName);
+      if (!service) {
+        throw new AwsError(
+          'InvalidServiceName',
+          `The Vpc Endpoint Service '${endpoint.serviceName}' does not exist`,
+        );
+      }
+      const kept = endpoint.subnetIds.filter((id) => !change.removeSubnetIds.includes(id));
+      // Validates the whole resulting set: one subnet per AZ, every AZ supported by the service.
+      this.#endpointSubnets(endpoint.vpcId, service, [...kept, ...change.addSubnetIds]);
+      const removedEnis = endpoint.networkInterfaceIds.filter((eniId) =>
+        change.removeSubnetIds.includes(this.#enis.get(eniId)?.subnetId ?? ''),
+      );
+      for (const eniId of removedEnis) this.#enis.delete(eniId);
+      endpoint.networkInterfaceIds = [
+        ...endpoint.networkInterfaceIds.filter((eniId) => !removedEnis.includes(eniId)),
+        ...change.addSubnetIds.map((subnetId) => this.#newEni(subnetId)),
+      ];
+      endpoint.subnetIds = [...kept, ...change.addSubnetIds];
+    });
+  }
+
   async tagResource(resourceId: string, tags: Record<string, string>, options?: CallOptions): Promise<void> {
     if (Object.keys(tags).length === 0) return;
     return this.#call('CreateTags', options, () => {
@@ -695,12 +704,24 @@ export class Ec2Fake implements Ec2Port {
   }
 
   async describeServiceZones(serviceName: string, options?: CallOptions): Promise<string[]> {
+    return (await this.describeEndpointService(serviceName, options)).zoneNames;
+  }
+
+  async describeEndpointService(serviceName: string, options?: CallOptions): Promise<EndpointServiceDetails> {
     return this.#call('DescribeVpcEndpointServices', options, () => {
       const service = this.#services.get(serviceName);
       if (!service) {
         throw new AwsError('InvalidServiceName', `The Vpc Endpoint Service '${serviceName}' does not exist`);
       }
-      return [...service.zoneNames];
+      return {
+        zoneNames: [...service.zoneNames],
+        ...(service.privateDnsName
+          ? {
+              privateDnsName: service.privateDnsName,
+              privateDnsVerificationState: service.privateDnsVerificationState,
+            }
+          : {}),
+      };
     });
   }
 
@@ -810,6 +831,48 @@ export class Ec2Fake implements Ec2Port {
     bucket.tokens -= 1;
   }
 
+  /** Subnets for an endpoint, checked as EC2 checks them: in the VPC, one per AZ, each AZ offered. */
+  #endpointSubnets(vpcId: string, service: FakeService, subnetIds: string[]): Subnet[] {
+    const subnets = subnetIds.map((subnetId) => {
+      const subnet = this.#subnets.get(subnetId);
+      if (!subnet)
+        throw new AwsError('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+      if (subnet.vpcId !== vpcId) {
+        throw new AwsError('InvalidParameter', `The subnet ${subnetId} does not belong to the VPC ${vpcId}.`);
+      }
+      return subnet;
+    });
+    const seenZones = new Set<string>();
+    for (const subnet of subnets) {
+      if (seenZones.has(subnet.availabilityZoneId)) {
+        throw new AwsError(
+          'DuplicateSubnetsInSameZone',
+          `Found another VPC endpoint subnet in the availability zone of ${subnet.subnetId}. VPC endpoint ` +
+            'subnets should be in different availability zones supported by the VPC endpoint service.',
+        );
+      }
+      seenZones.add(subnet.availabilityZoneId);
+      if (!service.zoneNames.includes(subnet.availabilityZone)) {
+        // AWS text.
+        throw new AwsError(
+          'InvalidParameter',
+          `The VPC endpoint service ${service.serviceName} does not support the availability zone of the subnet: ${subnet.subnetId}.`,
+        );
+      }
+    }
+    return subnets;
+  }
+
+  #newEni(subnetId: string): string {
+    const networkInterfaceId = this.#id('eni');
+    this.#enis.set(networkInterfaceId, {
+      networkInterfaceId,
+      subnetId,
+      privateIpAddress: this.#nextAddress(),
+    });
+    return networkInterfaceId;
+  }
+
   #nextAddress(): string {
     const queued = this.#queuedAddresses.shift();
     if (queued) return queued;
@@ -902,5 +965,6 @@ function publicEndpoint(endpoint: FakeEndpoint): VpcEndpoint {
     networkInterfaceIds: [...endpoint.networkInterfaceIds],
     privateDnsEnabled: endpoint.privateDnsEnabled,
     tags: { ...endpoint.tags },
+    ...(endpoint.createdAt ? { createdAt: endpoint.createdAt } : {}),
   };
 }

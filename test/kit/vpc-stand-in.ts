@@ -5,16 +5,18 @@
  * - a real DNS server plays the VPC resolver: it answers a cluster's private name with the ENI addresses only
  *   while the EC2 fake says the managed endpoint has private DNS on (else NXDOMAIN, as AWS does);
  * - a packet filter in front of the TCP prober drops what the fake's security groups would not admit, so the
- *   connect times out as it would in AWS (loopback itself has no security groups).
+ *   connect times out as it would in AWS (loopback itself has no security groups). It decides with the
+ *   independent matcher of packet-oracle.ts, never with the production evaluator the doctor uses.
  * The filter and the resolver are stand-ins for AWS behaviour the sandbox cannot show; everything else is real.
  */
 
 import type { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
 import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
-import { evaluateIngress } from '../../functions/core/diagnose/checks/aws-security-group-ingress.ts';
 import type { TcpOutcome } from '../../functions/core/diagnose/ports.ts';
+import type { SecurityGroupRule } from '../../functions/core/model.ts';
 import type { Ec2Fake } from './ec2-fake.ts';
 import { closeAll, loopbackDataPlane, mysqlServer, onSamePort, startDns } from './local-servers.ts';
+import { sgAdmits } from './packet-oracle.ts';
 
 export const TIDB_GREETING = '8.0.11-TiDB-v7.5.2';
 
@@ -34,19 +36,25 @@ export interface VpcStandIn {
   close(): Promise<void>;
 }
 
-function filteredProber(ec2: Ec2Fake, sourceCidr: string): TcpProber {
-  const admitted = (address: string, port: number): boolean => {
+/** The security-group rules in front of an ENI address; undefined for an address no endpoint holds. */
+export type RulesAt = (address: string) => SecurityGroupRule[] | undefined;
+
+/** The rules of the EC2 fake's endpoint holding each address, read at every connect. */
+export function rulesInFake(ec2: Ec2Fake): RulesAt {
+  return (address) => {
     const endpoint = ec2
       .peekEndpoints()
       .find((e) => ec2.endpointAddresses(e.vpcEndpointId).includes(address));
-    if (!endpoint) return true;
-    const verdict = evaluateIngress({
-      rules: ec2.peekSecurityGroupRules(endpoint.securityGroupIds),
-      prefixLists: [],
-      port,
-      source: { kind: 'cidr', label: sourceCidr, cidrs: [sourceCidr], securityGroupIds: [] },
-    });
-    return verdict.notAdmitted.length === 0;
+    return endpoint ? ec2.peekSecurityGroupRules(endpoint.securityGroupIds) : undefined;
+  };
+}
+
+/** A TCP prober that drops SYNs the rules do not admit from `sourceCidr`'s first address, as AWS would. */
+export function filteredProber(rulesAt: RulesAt, sourceCidr: string): TcpProber {
+  const source = sourceCidr.split('/')[0] ?? sourceCidr;
+  const admitted = (address: string, port: number): boolean => {
+    const rules = rulesAt(address);
+    return rules === undefined || sgAdmits(rules, [], { source, port });
   };
   return {
     async connect(address, port, timeoutMs, signal): Promise<TcpOutcome> {
@@ -87,7 +95,7 @@ export async function startVpcStandIn(
     dnsServer,
     port,
     addresses,
-    dataPlane: loopbackDataPlane(filteredProber(ec2, options.sourceCidr)),
+    dataPlane: loopbackDataPlane(filteredProber(rulesInFake(ec2), options.sourceCidr)),
     admit: (groupId) =>
       ec2.authorizeIngress(groupId, {
         ipProtocol: 'tcp',

@@ -8,7 +8,12 @@ import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-pl
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../../functions/cli/context.ts';
 import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
-import type { ReconcileDeps, ReconcileSettings } from '../../functions/core/reconcile/types.ts';
+import {
+  DEFAULT_PENDING_TIMEOUT_MIN,
+  DEFAULT_STACK_NAME,
+  type ReconcileDeps,
+  type ReconcileSettings,
+} from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
 import {
   type SimCluster,
@@ -89,7 +94,7 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? new VirtualClock();
-  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', ...options.ec2 });
+  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', now: clock.now, ...options.ec2 });
   const sim = await startSimulator({
     now: clock.now,
     serviceReadyMs: 0,
@@ -114,6 +119,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     subnetIds: ec2.world.subnetIds,
     securityGroupIds: [ec2.world.securityGroupId],
     pollIntervalMs: options.pollIntervalMs ?? 5000,
+    stackName: DEFAULT_STACK_NAME,
+    pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
     // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.

@@ -24,6 +24,8 @@ import { type CfnResource, type PackagedStack, packageStack } from '../kit/serve
 import { startWorld, type World } from '../kit/world.ts';
 
 const SOURCE = 'tidb-privatelink';
+/** The troubleshoot rule admits the app's source plus PRIVATELINK_TROUBLESHOOT_SOURCES: the sample's, here. */
+const ALLOWED_REQUESTER = 'my-platform.oncall';
 const HOUR = 3_600_000;
 const TROUBLESHOOT_SAMPLE = fileURLToPath(
   new URL('../../events/troubleshoot-requested.json', import.meta.url),
@@ -45,7 +47,10 @@ let reconcileEvents: AppEvent[];
 
 beforeAll(async () => {
   clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
-  const [packaged] = await Promise.all([packageStack(), runScheduledReconcile()]);
+  const [packaged] = await Promise.all([
+    packageStack({ PRIVATELINK_TROUBLESHOOT_SOURCES: ALLOWED_REQUESTER }),
+    runScheduledReconcile(),
+  ]);
   stack = packaged;
   rules = patternRules(stack.template.Resources);
 }, 120_000);
@@ -204,6 +209,16 @@ describe('troubleshoot rule (PrivateLink Troubleshoot Requested → troubleshoot
     const delivered = await deliveredEvents(clients, pattern, [event], { source: SOURCE });
 
     expect(delivered.map((delivery) => delivery.detail)).toEqual([event.detail]);
+  });
+
+  it('does not receive a request from a source PRIVATELINK_TROUBLESHOOT_SOURCES does not list', async () => {
+    const { pattern } = ruleFor('TroubleshootLambdaFunction');
+    const { event, source } = troubleshootRequest();
+    expect(source).toBe(ALLOWED_REQUESTER);
+
+    expect(await deliveredEvents(clients, pattern, [event], { source: 'someone-else.automation' })).toEqual(
+      [],
+    );
   });
 
   it('does not receive PrivateLink Probe Completed (nor anything a reconcile emits)', async () => {

@@ -13,7 +13,11 @@ import { systemClock } from '../../functions/adapters/system-clock.ts';
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG, NODE_GROUP_ID_TAG } from '../../functions/core/model.ts';
 import { provision, reconcileAll } from '../../functions/core/reconcile/reconcile.ts';
-import type { ReconcileDeps } from '../../functions/core/reconcile/types.ts';
+import {
+  DEFAULT_PENDING_TIMEOUT_MIN,
+  DEFAULT_STACK_NAME,
+  type ReconcileDeps,
+} from '../../functions/core/reconcile/types.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
@@ -49,6 +53,8 @@ beforeAll(async () => {
       subnetIds: Object.values(moto.subnetIdByZoneId),
       securityGroupIds: [moto.securityGroupId],
       pollIntervalMs: 100,
+      stackName: DEFAULT_STACK_NAME,
+      pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
     },
   };
 }, 120_000);

@@ -59,10 +59,14 @@ export function toAwsError(error: unknown, operation: string): Error {
   if (error instanceof AwsError) return error;
   if (error instanceof Error) {
     if (error.name === 'AbortError') return error;
-    const code = (error as Error & { Code?: unknown }).Code;
-    const awsCode = typeof code === 'string' && code.length > 0 ? code : error.name || 'Unknown';
+    const raw = error as Error & { Code?: unknown; code?: unknown; $fault?: unknown };
+    const code = [raw.Code, raw.code].find((value) => typeof value === 'string' && value.length > 0);
+    const awsCode = typeof code === 'string' ? code : error.name || 'Unknown';
     const message = error.message || `${operation} failed with ${awsCode}`;
-    return new AwsError(awsCode, message, { cause: error });
+    // A service exception says whose fault it was; anything else (a socket error, a timeout) never got an
+    // answer from AWS, so it is the network's.
+    const fault = raw.$fault === 'client' || raw.$fault === 'server' ? raw.$fault : 'network';
+    return new AwsError(awsCode, message, { cause: error, fault });
   }
   return new AwsError('Unknown', `${operation} failed: ${String(error)}`, { cause: error });
 }

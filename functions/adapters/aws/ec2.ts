@@ -40,13 +40,18 @@ import type {
   VpcEndpointState,
 } from '../../core/model.ts';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../core/model.ts';
-import type { CallOptions, CreateEndpointInput, Ec2Port } from '../../core/ports.ts';
+import type {
+  CallOptions,
+  CreateEndpointInput,
+  EndpointServiceDetails,
+  ProvisioningEc2Port,
+} from '../../core/ports.ts';
 import { toAwsError } from './clients.ts';
 
 /**
  * @example const ec2 = new Ec2Adapter(createAwsClients({ region }).ec2);
  */
-export class Ec2Adapter implements Ec2Port {
+export class Ec2Adapter implements ProvisioningEc2Port {
   readonly #client: EC2Client;
 
   constructor(client: EC2Client) {
@@ -104,6 +109,9 @@ export class Ec2Adapter implements Ec2Port {
           SecurityGroupIds: input.securityGroupIds,
           // Off at creation: AWS would default it on and fail, since TiDB has not accepted the endpoint yet.
           PrivateDnsEnabled: false,
+          // TiDB's services are IPv4 only: pinned, so a dual-stack subnet never gets AAAA records nobody answers.
+          IpAddressType: 'ipv4',
+          DnsOptions: { DnsRecordIpType: 'ipv4' },
           ClientToken: input.clientToken,
           TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: toSdkTags(input.tags) }],
         }),
@@ -183,8 +191,13 @@ export class Ec2Adapter implements Ec2Port {
   }
 
   async describeServiceZones(serviceName: string, options?: CallOptions): Promise<string[]> {
+    return (await this.describeEndpointService(serviceName, options)).zoneNames;
+  }
+
+  async describeEndpointService(serviceName: string, options?: CallOptions): Promise<EndpointServiceDetails> {
     // The SDK has no paginator for DescribeVpcEndpointServices, so follow NextToken by hand.
     const zones = new Set<string>();
+    const dns: Omit<EndpointServiceDetails, 'zoneNames'> = {};
     let nextToken: string | undefined;
     do {
       const token = nextToken;
@@ -200,10 +213,37 @@ export class Ec2Adapter implements Ec2Port {
       for (const detail of page.ServiceDetails ?? []) {
         if (detail.ServiceName !== serviceName) continue;
         for (const zone of detail.AvailabilityZones ?? []) zones.add(zone);
+        if (detail.PrivateDnsName) dns.privateDnsName = detail.PrivateDnsName;
+        if (detail.PrivateDnsNameVerificationState) {
+          dns.privateDnsVerificationState = detail.PrivateDnsNameVerificationState;
+        }
       }
       nextToken = page.NextToken;
     } while (nextToken);
-    return [...zones];
+    return { zoneNames: [...zones], ...dns };
+  }
+
+  async modifyEndpointSubnets(
+    vpcEndpointId: string,
+    change: { addSubnetIds: string[]; removeSubnetIds: string[] },
+    options?: CallOptions,
+  ): Promise<void> {
+    const output = await this.#send('ModifyVpcEndpoint', options, (abortSignal) =>
+      this.#client.send(
+        new ModifyVpcEndpointCommand({
+          VpcEndpointId: vpcEndpointId,
+          ...(change.addSubnetIds.length > 0 ? { AddSubnetIds: change.addSubnetIds } : {}),
+          ...(change.removeSubnetIds.length > 0 ? { RemoveSubnetIds: change.removeSubnetIds } : {}),
+        }),
+        { abortSignal },
+      ),
+    );
+    if (output.Return === false) {
+      throw new AwsError(
+        'OperationNotPerformed',
+        `ModifyVpcEndpoint did not change the subnets of ${vpcEndpointId}`,
+      );
+    }
   }
 
   async describeVpc(vpcId: string, options?: CallOptions): Promise<Vpc> {
@@ -371,11 +411,14 @@ const STATES: Record<string, VpcEndpointState> = {
 
 /**
  * EC2 sends lower camel states (`pendingAcceptance`) while the SDK's enum spells them `PendingAcceptance`:
- * compare case-insensitively. `partial` (some subnets failed) and anything newer are not usable as a whole,
- * so they read as `failed` and the diagnosis says so instead of waiting forever.
+ * compare case-insensitively. `partial` (some subnets failed) is not usable as a whole, so it reads as
+ * `failed`. A state newer than this code is passed through verbatim (as the TiDB mapping does): the reconcile
+ * waits naming it, rather than act on a guess.
  */
 export function toVpcEndpointState(state: string | undefined): VpcEndpointState {
-  return STATES[(state ?? '').toLowerCase()] ?? 'failed';
+  const known = STATES[(state ?? '').toLowerCase()];
+  if (known) return known;
+  return (state === 'partial' || state === 'Partial' || !state ? 'failed' : state) as VpcEndpointState;
 }
 
 export function toVpcEndpoint(endpoint: SdkVpcEndpoint): VpcEndpoint {
@@ -389,6 +432,7 @@ export function toVpcEndpoint(endpoint: SdkVpcEndpoint): VpcEndpoint {
     networkInterfaceIds: endpoint.NetworkInterfaceIds ?? [],
     privateDnsEnabled: endpoint.PrivateDnsEnabled === true,
     tags: fromSdkTags(endpoint.Tags),
+    ...(endpoint.CreationTimestamp ? { createdAt: endpoint.CreationTimestamp.toISOString() } : {}),
   };
 }
 

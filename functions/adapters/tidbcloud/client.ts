@@ -5,9 +5,11 @@
 import {
   TidbCloudAuthError,
   TidbCloudBadRequestError,
+  TidbCloudConflictError,
   TidbCloudError,
   TidbCloudForbiddenError,
   TidbCloudNotFoundError,
+  TidbCloudQuotaExhaustedError,
   TidbCloudRateLimitError,
   TidbCloudUnavailableError,
 } from '../../core/errors.ts';
@@ -257,7 +259,8 @@ export class TidbCloudClient implements TidbCloudPort {
     } catch (error) {
       // Our own earlier attempt may have registered the endpoint before its answer was lost; the retry is
       // then refused as a duplicate. Only in that case is the existing registration our result.
-      if (!(error instanceof TidbCloudBadRequestError) || !attempts.possiblyApplied) throw error;
+      const duplicate = error instanceof TidbCloudBadRequestError || error instanceof TidbCloudConflictError;
+      if (!duplicate || !attempts.possiblyApplied) throw error;
       const existing = await this.listConnections({ clusterId, tidbNodeGroupId }, options);
       const mine = existing.find((connection) => connection.endpointId === endpointId);
       if (!mine) throw error;
@@ -346,7 +349,7 @@ export class TidbCloudClient implements TidbCloudPort {
       if (result.status >= 200 && result.status < 300) return this.parse<T>(spec, result);
       if (result.status === 429) {
         if (rateRetries >= this.maxRetries) throw this.rateLimited(result, rateRetries + 1);
-        await this.waitForReset(result, signal);
+        await this.waitForReset(result, options);
         rateRetries += 1;
         continue;
       }
@@ -446,10 +449,13 @@ export class TidbCloudClient implements TidbCloudPort {
     await this.sleep(backoffDelayMs(retry, this.options.backoff ?? DEFAULT_BACKOFF, this.random), signal);
   }
 
-  private async waitForReset(result: HttpResult, signal?: AbortSignal): Promise<void> {
+  private async waitForReset(result: HttpResult, options: CallOptions = {}): Promise<void> {
+    const { signal, deadline } = options;
     this.counters.rateLimited += 1;
-    this.counters.retries += 1;
     const delay = rateLimitDelayMs(result.headers.get('x-ratelimit-reset'), this.now(), 1_000);
+    // Waiting past the caller's deadline helps nobody: say when the quota comes back instead.
+    if (deadline !== undefined && Date.now() + delay > deadline) throw this.quotaExhausted(result, delay);
+    this.counters.retries += 1;
     // Other calls sharing this key would be refused too: hold them in the limiter rather than let them fail.
     this.limiter.pauseFor(delay);
     await this.sleep(delay, signal);
@@ -469,6 +475,11 @@ export class TidbCloudClient implements TidbCloudPort {
       case 404:
         return new TidbCloudNotFoundError(
           `TiDB Cloud has no ${spec.resource}${serverMessage ? ` (${serverMessage})` : ''}.`,
+          details(result),
+        );
+      case 409:
+        return new TidbCloudConflictError(
+          `TiDB Cloud refused to ${spec.action}: it already exists${said}`,
           details(result),
         );
       case 400:
@@ -498,6 +509,16 @@ export class TidbCloudClient implements TidbCloudPort {
     return new TidbCloudRateLimitError(
       `The TiDB Cloud API kept refusing requests for exceeding its rate limit (100 per minute per API key) ` +
         `after ${attempts} attempts; another process may be using the same key.`,
+      details(result),
+    );
+  }
+
+  private quotaExhausted(result: HttpResult, delayMs: number): TidbCloudQuotaExhaustedError {
+    const resetAt = new Date(Date.now() + delayMs);
+    return new TidbCloudQuotaExhaustedError(
+      `The TiDB Cloud API quota of this key (100 requests per minute) is used up until ${resetAt.toISOString()}; ` +
+        'another process may be using the same key.',
+      resetAt,
       details(result),
     );
   }

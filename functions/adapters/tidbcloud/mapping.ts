@@ -133,7 +133,8 @@ export function toConnection(
     message: raw.message ?? '',
     // A PENDING connection has no host yet (the API sends "" or omits it).
     host: raw.host ?? '',
-    port: validPort(raw.port) ?? DEFAULT_TIDB_PORT,
+    // No default here: a connection without a port must not hide the cluster's custom port (tidbPortOf).
+    ...(validPort(raw.port) ? { port: validPort(raw.port) } : {}),
     privateLinkServiceName: raw.privateLinkServiceName ?? '',
   };
 }

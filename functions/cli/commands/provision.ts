@@ -18,13 +18,31 @@ export function describeOutcome(outcome: ProvisionOutcome): string[] {
   const skipped = (outcome.skippedSubnets ?? []).map(
     (s) => `  skipped subnet ${s.subnetId} (${s.availabilityZoneId}): ${s.reason}`,
   );
-  const detail =
-    outcome.phase === 'Blocked'
-      ? [`  blocked: ${outcome.message}`, `  fix: ${outcome.remediation}`]
-      : outcome.phase === 'Progressing'
-        ? [`  waiting for ${outcome.waitingFor}`]
-        : [];
-  return [head, ...actions, ...skipped, ...detail];
+  const notes = (outcome.notes ?? []).map((note) => `  note: ${note}`);
+  return [head, ...actions, ...skipped, ...notes, ...detailOf(outcome).map((line) => `  ${line}`)];
+}
+
+/** What a person reads about a phase, beyond its name. */
+function detailOf(outcome: ProvisionOutcome): string[] {
+  switch (outcome.phase) {
+    case 'Blocked':
+    case 'Orphaned':
+      return [`${outcome.phase.toLowerCase()}: ${outcome.message}`, `fix: ${outcome.remediation}`];
+    case 'Progressing':
+      return [`waiting for ${outcome.waitingFor}`];
+    case 'Error':
+      return [`error (${outcome.error?.code}): ${outcome.error?.message} (retried next run)`];
+    case 'Idle':
+      return [`idle: ${outcome.message}`];
+    default:
+      return [];
+  }
+}
+
+/** DESIGN: 2 if any cluster is Error, else 1 if any is Blocked, else 0 (Idle and Orphaned included). */
+export function reconcileExitCode(outcomes: ProvisionOutcome[]): ExitCode {
+  if (outcomes.some((o) => o.phase === 'Error')) return 2;
+  return outcomes.some((o) => o.phase === 'Blocked') ? 1 : 0;
 }
 
 export function provisionOptions(flags: Flags) {
@@ -50,7 +68,12 @@ export async function provision(ctx: CliContext): Promise<CommandResult> {
     lines.push(`Still Progressing after ${timeoutS}s: waiting for ${outcome.waitingFor}.`);
   }
   // --wait promises Ready: anything short of it after the wait is a failure (DESIGN.md).
-  const exitCode: ExitCode = outcome.phase === 'Blocked' || (wait && outcome.phase !== 'Ready') ? 1 : 0;
+  const exitCode: ExitCode =
+    outcome.phase === 'Error'
+      ? 2
+      : outcome.phase === 'Blocked' || (wait && outcome.phase !== 'Ready')
+        ? 1
+        : 0;
   return { exitCode, json: outcome, lines };
 }
 
@@ -66,9 +89,9 @@ export async function reconcile(ctx: CliContext): Promise<CommandResult> {
             o.phase,
             o.vpcEndpointId,
             o.actions.map((a) => a.type).join(','),
-            o.phase === 'Blocked' ? `${o.message} Fix: ${o.remediation}` : o.waitingFor,
+            detailOf(o).join(' '),
           ]),
         );
-  const exitCode: ExitCode = outcomes.some((o) => o.phase === 'Blocked') ? 1 : 0;
+  const exitCode = reconcileExitCode(outcomes);
   return { exitCode, json: { clusters: outcomes }, lines };
 }

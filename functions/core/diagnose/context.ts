@@ -4,12 +4,12 @@
  */
 import {
   type Cluster,
-  DEFAULT_TIDB_PORT,
   type PrivateEndpointConnection,
   type PrivateLinkService,
+  tidbPortOf,
   type VpcEndpoint,
 } from '../model.ts';
-import { apiCallFailed, timedOut } from '../remediation.ts';
+import { apiCallFailed, tidbQuotaExhausted, timedOut } from '../remediation.ts';
 import type { Observation, ObservationError, Observed } from './gather.ts';
 import type { DataPlaneResult } from './ports.ts';
 import { type CheckOutcome, CheckOutcomeError, type Dependency } from './runner.ts';
@@ -48,13 +48,21 @@ export function deriveTarget(observation: Observation): Target {
     ? valueIn(observation.connections)?.find((candidate) => candidate.endpointId === endpoint.vpcEndpointId)
     : undefined;
   const host = connection?.host || service?.serviceDnsName || undefined;
-  const port = connection?.port || cluster?.port || DEFAULT_TIDB_PORT;
+  const port = tidbPortOf(connection, cluster);
   const expectedAddresses = (valueIn(observation.networkInterfaces) ?? []).map((eni) => eni.privateIpAddress);
   return { cluster, service, endpoint, connection, host, port, expectedAddresses };
 }
 
 /** The outcome of a check that could not read what it needs. Always `fail`, so it carries a fix. */
 export function unobservable(error: ObservationError, what: string): CheckOutcome {
+  if (error.quotaResetsAt) {
+    return {
+      status: 'fail',
+      summary: `Could not read ${what}: the TiDB Cloud API quota of this key is exhausted until ${error.quotaResetsAt}, after the doctor's deadline.`,
+      evidence: { action: error.action, rateLimitResetsAt: error.quotaResetsAt },
+      remediation: tidbQuotaExhausted(error.quotaResetsAt),
+    };
+  }
   if (error.timedOut) {
     return {
       status: 'fail',

@@ -28,6 +28,8 @@ export interface DiagnoseRequest extends GatherRequest {
   dnsServer?: string;
   /** The whole run's budget. Default 15 s. */
   timeoutMs?: number;
+  /** The most the data plane may take, when it runs where a timeout of its own kills it (a Lambda). */
+  dataPlaneTimeoutMs?: number;
   /** With credentials, tidb.handshake also logs in over TLS and times `SELECT 1`. */
   credentials?: DbCredentials;
   signal?: AbortSignal;
@@ -82,11 +84,22 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest): Pr
   const startedAt = now();
   const deadlineAt = startedAt + timeoutMs;
   const signal = deadlineSignal(timeoutMs, request.signal);
-  const observation = await gather(deps, request, signal);
+  // The signal runs on real time, and so does the deadline the ports compare their waits with.
+  const observation = await gather(deps, request, signal, Date.now() + timeoutMs);
   const target = deriveTarget(observation);
   const observe = observer(signal);
 
   let probe: Promise<Observed<DataPlaneResult>> | undefined;
+  const probeBudget = () =>
+    Math.max(
+      1,
+      Math.floor(
+        Math.min(
+          request.dataPlaneTimeoutMs ?? Number.POSITIVE_INFINITY,
+          (deadlineAt - now()) * (1 - PROBE_MARGIN),
+        ),
+      ),
+    );
   const startProbe = () =>
     observe('data-plane probe', (options) =>
       deps.dataPlane.probe(
@@ -94,7 +107,7 @@ export async function diagnose(deps: DiagnoseDeps, request: DiagnoseRequest): Pr
           host: target.host ?? '',
           port: target.port,
           expectedAddresses: target.expectedAddresses,
-          timeoutMs: Math.max(1, Math.floor((deadlineAt - now()) * (1 - PROBE_MARGIN))),
+          timeoutMs: probeBudget(),
           ...(request.dnsServer ? { dnsServer: request.dnsServer } : {}),
           ...(request.credentials ? { credentials: request.credentials } : {}),
         },

@@ -8,6 +8,7 @@ import {
   TidbCloudAuthError,
   TidbCloudForbiddenError,
   TidbCloudNotFoundError,
+  TidbCloudQuotaExhaustedError,
   UsageError,
 } from '../errors.ts';
 import {
@@ -38,6 +39,8 @@ export interface ObservationError {
   timedOut: boolean;
   /** The API answered 404: for TiDB's private link service, "not created yet". */
   notFound: boolean;
+  /** TiDB Cloud's quota is used up until this time (ISO), past the deadline: the call was not waited for. */
+  quotaResetsAt?: string;
 }
 
 export type Observed<T> = { ok: true; value: T } | { ok: false; error: ObservationError };
@@ -106,8 +109,12 @@ function isFatal(error: unknown, action: string): boolean {
   return error instanceof TidbCloudNotFoundError && action === 'tidbcloud:GetCluster';
 }
 
-/** Wraps port calls: raced against the deadline, errors become `Observed` failures unless fatal. */
-export function observer(signal: AbortSignal) {
+/**
+ * Wraps port calls: raced against the deadline, errors become `Observed` failures unless fatal. `deadline`
+ * (epoch ms) tells the ports when waiting stops being useful.
+ */
+export function observer(signal: AbortSignal, deadline?: number) {
+  const options: CallOptions = deadline === undefined ? { signal } : { signal, deadline };
   return async <T>(action: string, call: (options: CallOptions) => Promise<T>): Promise<Observed<T>> => {
     if (signal.aborted) {
       return {
@@ -115,7 +122,7 @@ export function observer(signal: AbortSignal) {
         error: { action, message: 'not started: deadline reached', timedOut: true, notFound: false },
       };
     }
-    const settled = await settleBefore(call({ signal }), signal);
+    const settled = await settleBefore(call(options), signal);
     if (settled.ok) return ok(settled.value);
     if (isFatal(settled.error, action)) throw settled.error;
     const message = settled.aborted
@@ -124,7 +131,11 @@ export function observer(signal: AbortSignal) {
         ? settled.error.message
         : String(settled.error);
     const notFound = settled.error instanceof TidbCloudNotFoundError;
-    return { ok: false, error: { action, message, timedOut: settled.aborted, notFound } };
+    const quota =
+      settled.error instanceof TidbCloudQuotaExhaustedError
+        ? { quotaResetsAt: settled.error.resetAt.toISOString() }
+        : {};
+    return { ok: false, error: { action, message, timedOut: settled.aborted, notFound, ...quota } };
   };
 }
 
@@ -141,9 +152,15 @@ const STATE_RANK: VpcEndpointState[] = [
   'deleted',
 ];
 
+/** An undocumented state may still be live: after the waiting states, before the dead ones. */
+const rankOf = (state: string) => {
+  const rank = STATE_RANK.indexOf(state as VpcEndpointState);
+  return rank >= 0 ? rank : STATE_RANK.indexOf('failed') - 0.5;
+};
+
 /** The most useful of several matches: a live endpoint over a dead one. */
 function finding(endpoints: VpcEndpoint[], foundBy: EndpointFinding['foundBy']): EndpointFinding {
-  const ranked = [...endpoints].sort((a, b) => STATE_RANK.indexOf(a.state) - STATE_RANK.indexOf(b.state));
+  const ranked = [...endpoints].sort((a, b) => rankOf(a.state) - rankOf(b.state));
   const candidates = ranked.length > 1 ? ranked.map((endpoint) => endpoint.vpcEndpointId) : [];
   return { endpoint: ranked[0], foundBy, candidates };
 }
@@ -254,8 +271,9 @@ export async function gather(
   deps: GatherDeps,
   request: GatherRequest,
   signal: AbortSignal,
+  deadline?: number,
 ): Promise<Observation> {
-  const observe = observer(signal);
+  const observe = observer(signal, deadline);
   const { clusterId } = request;
   const cluster = observe('tidbcloud:GetCluster', (o) => deps.tidb.getCluster(clusterId, o));
   const zones = observe('ec2:DescribeAvailabilityZones', (o) => deps.ec2.describeAvailabilityZones(o));

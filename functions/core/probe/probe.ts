@@ -4,11 +4,11 @@ import { type DataPlaneBatchPort, type DbCredentials, MAX_BATCH_TARGETS } from '
 import type { DiagnosticReport } from '../diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudForbiddenError } from '../errors.ts';
 import {
-  belongsToStack,
   CLUSTER_ID_TAG,
   type Cluster,
   HEALTH_TAG,
   isManaged,
+  isOurs,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
   type PrivateLinkService,
@@ -198,7 +198,7 @@ function inScope(endpoint: VpcEndpoint, settings: ProbeSettings, scope: ProbeSco
   return (
     LIVE(endpoint) &&
     (settings.vpcId === undefined || endpoint.vpcId === settings.vpcId) &&
-    (settings.stackName === undefined || belongsToStack(endpoint, settings.stackName)) &&
+    (settings.stackName === undefined || isOurs(endpoint, settings.stackName)) &&
     (scope.clusterId === undefined || endpoint.tags[CLUSTER_ID_TAG] === scope.clusterId)
   );
 }

@@ -1,40 +1,71 @@
-import { createHash } from 'node:crypto';
-import { AwsError, TidbCloudBadRequestError } from '../errors.ts';
+import {
+  AppError,
+  AwsError,
+  failureKind,
+  TidbCloudBadRequestError,
+  TidbCloudConflictError,
+} from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
-  isManaged,
+  isOurs,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
+  STACK_TAG,
+  SUBNET_CONFIG_TAG,
+  type VpcEndpoint,
 } from '../model.ts';
-import type { CallOptions } from '../ports.ts';
+import type { CallOptions, CreateEndpointInput } from '../ports.ts';
 import * as fix from '../remediation.ts';
-import { findConnection } from './observe.ts';
-import type { Action, AppliedAction, Decision, Observation, ReconcileDeps } from './types.ts';
+import { clientTokenFor, subnetConfigOf } from './identity.ts';
+import { findConnection, GONE_STATES } from './observe.ts';
+import type {
+  Action,
+  AppliedAction,
+  Decision,
+  Observation,
+  ReconcileDeps,
+  ReconcileSettings,
+} from './types.ts';
 
 export type ApplyResult =
   | { kind: 'applied'; applied: AppliedAction; observed: Observation }
   | Extract<Decision, { kind: 'blocked' }>;
 
-/**
- * EC2's idempotency token for the endpoint of one cluster + node group in one VPC: concurrent or repeated
- * creates return the same endpoint instead of a second one.
- */
-export function clientTokenFor(clusterId: string, tidbNodeGroupId: string, vpcId: string): string {
-  return createHash('sha256')
-    .update(`tidb-privatelink/${clusterId}/${tidbNodeGroupId}/${vpcId}`)
-    .digest('hex')
-    .slice(0, 64);
-}
+/** Replays of deleted endpoints to follow before giving up for this pass (each costs one create call). */
+const MAX_GENERATIONS = 8;
 
-export function endpointTags(observed: Observation): Record<string, string> {
+export function endpointTags(observed: Observation, settings: ReconcileSettings): Record<string, string> {
   return {
     [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
     [CLUSTER_ID_TAG]: observed.cluster.clusterId,
     [NODE_GROUP_ID_TAG]: observed.tidbNodeGroupId,
+    [STACK_TAG]: settings.stackName,
+    [SUBNET_CONFIG_TAG]: subnetConfigOf(settings.subnetIds),
     Name: `tidb-${observed.cluster.displayName}`.slice(0, 255),
   };
+}
+
+/** Creates, following the token chain past endpoints that were deleted since their token was first used. */
+async function createFresh(
+  deps: ReconcileDeps,
+  request: Omit<CreateEndpointInput, 'clientToken'>,
+  options: CallOptions,
+): Promise<VpcEndpoint> {
+  let generation = '';
+  for (let hop = 0; hop < MAX_GENERATIONS; hop++) {
+    const endpoint = await deps.ec2.createInterfaceEndpoint(
+      { ...request, clientToken: clientTokenFor(request, generation) },
+      options,
+    );
+    if (!GONE_STATES.has(endpoint.state)) return endpoint;
+    generation = endpoint.vpcEndpointId;
+  }
+  throw new AppError(
+    'ENDPOINT_GENERATIONS',
+    `EC2 replayed ${MAX_GENERATIONS} deleted endpoints for one request; retrying next pass.`,
+  );
 }
 
 async function createEndpoint(
@@ -44,24 +75,23 @@ async function createEndpoint(
   options: CallOptions,
 ): Promise<ApplyResult> {
   const { settings } = deps;
-  const serviceName = observed.service?.serviceName ?? '';
   try {
-    const endpoint = await deps.ec2.createInterfaceEndpoint(
+    const endpoint = await createFresh(
+      deps,
       {
         vpcId: settings.vpcId,
-        serviceName,
+        serviceName: observed.service?.serviceName ?? '',
         subnetIds: action.subnetIds,
         securityGroupIds: settings.securityGroupIds,
-        clientToken: clientTokenFor(observed.cluster.clusterId, observed.tidbNodeGroupId, settings.vpcId),
-        tags: endpointTags(observed),
+        tags: endpointTags(observed, settings),
       },
       options,
     );
     const applied = { ...action, vpcEndpointId: endpoint.vpcEndpointId, at: now(deps) };
     return { kind: 'applied', applied, observed: { ...observed, endpoint, connection: undefined } };
   } catch (error) {
-    // AWS's refusals that no retry cures (AZ, quota, bad ids) need a person; throttling is rethrown.
-    if (error instanceof AwsError && !/Throttl|RequestLimitExceeded|ServiceUnavailable/.test(error.awsCode)) {
+    // AWS's refusals that no retry cures (AZ, quota, bad ids) need a person; transient failures are rethrown.
+    if (error instanceof AwsError && failureKind(error) === 'refused') {
       return {
         kind: 'blocked',
         reason: 'ENDPOINT_CREATE_FAILED',
@@ -77,6 +107,37 @@ async function createEndpoint(
   }
 }
 
+/** A changed subnet list changes the live endpoint in place (never a second endpoint), then is remembered. */
+async function modifySubnets(
+  deps: ReconcileDeps,
+  observed: Observation,
+  action: Extract<Action, { type: 'modify-endpoint-subnets' }>,
+  options: CallOptions,
+): Promise<ApplyResult> {
+  const endpoint = ownedEndpoint(deps, observed, action.vpcEndpointId);
+  const { addSubnetIds, removeSubnetIds } = action;
+  if (addSubnetIds.length + removeSubnetIds.length > 0) {
+    await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
+  }
+  const remembered = { [SUBNET_CONFIG_TAG]: subnetConfigOf(deps.settings.subnetIds) };
+  await deps.ec2.tagResource(endpoint.vpcEndpointId, remembered, options);
+  const subnetIds = [...endpoint.subnetIds.filter((id) => !removeSubnetIds.includes(id)), ...addSubnetIds];
+  const changed = { ...endpoint, subnetIds, tags: { ...endpoint.tags, ...remembered } };
+  const applied: AppliedAction = { ...action, at: now(deps) };
+  return { kind: 'applied', applied, observed: { ...observed, endpoint: changed } };
+}
+
+/** The endpoint an action modifies: only ever this stack's own (managed-by and stack tags). */
+function ownedEndpoint(deps: ReconcileDeps, observed: Observation, vpcEndpointId: string): VpcEndpoint {
+  const { endpoint } = observed;
+  if (!endpoint || endpoint.vpcEndpointId !== vpcEndpointId || !isOurs(endpoint, deps.settings.stackName)) {
+    throw new Error(
+      `Refusing to modify ${vpcEndpointId}: it does not carry the ${MANAGED_BY_TAG} tag of this stack.`,
+    );
+  }
+  return endpoint;
+}
+
 async function registerConnection(
   deps: ReconcileDeps,
   observed: Observation,
@@ -89,7 +150,8 @@ async function registerConnection(
   try {
     connection = await deps.tidb.createConnection(clusterId, tidbNodeGroupId, vpcEndpointId, options);
   } catch (error) {
-    if (!(error instanceof TidbCloudBadRequestError)) throw error;
+    // grpc-gateway maps ALREADY_EXISTS to 409; other paths of the API answer a duplicate with 400.
+    if (!(error instanceof TidbCloudBadRequestError || error instanceof TidbCloudConflictError)) throw error;
     // Another run registered it first: the connections, re-read, are the truth.
     const connections = await deps.tidb.listConnections({ clusterId, tidbNodeGroupId }, options);
     connection = findConnection(connections, vpcEndpointId);
@@ -110,15 +172,11 @@ async function enablePrivateDns(
   vpcEndpointId: string,
   options: CallOptions,
 ): Promise<ApplyResult> {
-  const { endpoint } = observed;
-  // The one modification the app makes to an existing endpoint: never to one it did not create.
-  if (!endpoint || endpoint.vpcEndpointId !== vpcEndpointId || !isManaged(endpoint)) {
-    throw new Error(`Refusing to modify ${vpcEndpointId}: it does not carry the ${MANAGED_BY_TAG} tag.`);
-  }
+  const endpoint = ownedEndpoint(deps, observed, vpcEndpointId);
   try {
     await deps.ec2.enablePrivateDns(vpcEndpointId, options);
   } catch (error) {
-    if (error instanceof AwsError) {
+    if (error instanceof AwsError && failureKind(error) === 'refused') {
       const blocked = privateDnsRefusal(deps, observed, vpcEndpointId, error.message);
       if (blocked) return blocked;
     }
@@ -167,6 +225,8 @@ export function apply(
       return registerConnection(deps, observed, action.vpcEndpointId, options);
     case 'enable-private-dns':
       return enablePrivateDns(deps, observed, action.vpcEndpointId, options);
+    case 'modify-endpoint-subnets':
+      return modifySubnets(deps, observed, action, options);
   }
 }
 

@@ -5,10 +5,14 @@ import type { Observation, ProvisionOutcome } from './types.ts';
  * The events one pass emits for one cluster. `detect` is true only for the scheduled reconcile: the
  * event-driven provision path is triggered by `TiDB Cluster Detected`, so it must never emit it again.
  */
-export function eventsFor(outcome: ProvisionOutcome, start: Observation, detect: boolean): AppEvent[] {
+export function eventsFor(
+  outcome: ProvisionOutcome,
+  start: Observation | undefined,
+  detect: boolean,
+): AppEvent[] {
   const ids = { clusterId: outcome.clusterId, tidbNodeGroupId: outcome.tidbNodeGroupId };
   const events: AppEvent[] = [];
-  if (detect && !start.endpoint && start.cluster.state === 'ACTIVE') {
+  if (detect && start && !start.endpoint && start.cluster.state === 'ACTIVE') {
     events.push({
       detailType: DETAIL_TYPES.clusterDetected,
       detail: { ...ids, displayName: start.cluster.displayName, regionId: start.cluster.regionId },

@@ -5,13 +5,21 @@ import {
   type ConnectionState,
   defaultNodeGroup,
   isManaged,
+  isOurs,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
   type VpcEndpoint,
 } from '../model.ts';
-import type { CallOptions } from '../ports.ts';
+import type { CallOptions, EndpointServiceDetails } from '../ports.ts';
 import { detailsNeeded } from './plan.ts';
-import type { Observation, ReconcileDeps, ReconcileKey, VpcFacts } from './types.ts';
+import {
+  DEFAULT_STACK_NAME,
+  type Observation,
+  type ReconcileDeps,
+  type ReconcileKey,
+  type ReconcileSettings,
+  type VpcFacts,
+} from './types.ts';
 
 /** What one batch of list calls returns: the level the reconcile works from. */
 export interface Snapshot {
@@ -77,7 +85,7 @@ export async function resolveNodeGroup(
 }
 
 const ENDPOINT_RANK: Record<string, number> = { available: 0, pendingAcceptance: 1, pending: 2 };
-const CONNECTION_RANK: Record<ConnectionState, number> = {
+const CONNECTION_RANK: Partial<Record<string, number>> & Record<ConnectionState, number> = {
   ACTIVE: 0,
   PENDING: 1,
   DISCOVERED: 2,
@@ -90,20 +98,28 @@ const byRank =
   (a: T, b: T) =>
     rank(a) - rank(b);
 
-/** Our endpoint for a cluster + node group in the configured VPC; deleted ones no longer count. */
+/** States in which an endpoint is gone or going: it counts as no endpoint (DESIGN "Endpoint identity"). */
+export const GONE_STATES: ReadonlySet<string> = new Set(['deleted', 'deleting', 'expired']);
+
+/**
+ * This stack's endpoint for a cluster + node group in the configured VPC; deleted or expired ones no longer
+ * count, and another stack's are not ours to see.
+ */
 export function findOurEndpoint(
   endpoints: VpcEndpoint[],
   clusterId: string,
   tidbNodeGroupId: string,
   vpcId: string,
+  stackName = DEFAULT_STACK_NAME,
 ): VpcEndpoint | undefined {
   return endpoints
     .filter(
       (endpoint) =>
         endpoint.vpcId === vpcId &&
+        isOurs(endpoint, stackName) &&
         endpoint.tags[CLUSTER_ID_TAG] === clusterId &&
         endpoint.tags[NODE_GROUP_ID_TAG] === tidbNodeGroupId &&
-        !['deleted', 'deleting'].includes(endpoint.state),
+        !GONE_STATES.has(endpoint.state),
     )
     .sort(byRank((endpoint) => ENDPOINT_RANK[endpoint.state] ?? 9))[0];
 }
@@ -115,7 +131,7 @@ export function findConnection(
   if (!vpcEndpointId) return undefined;
   return connections
     .filter((connection) => connection.endpointId === vpcEndpointId)
-    .sort(byRank((connection) => CONNECTION_RANK[connection.endpointState]))[0];
+    .sort(byRank((connection) => CONNECTION_RANK[connection.endpointState] ?? 9))[0];
 }
 
 /** Pure: the observation of one cluster within a snapshot. */
@@ -123,9 +139,15 @@ export function observationOf(
   cluster: Cluster,
   tidbNodeGroupId: string,
   snapshot: Snapshot,
-  vpcId: string,
+  settings: Pick<ReconcileSettings, 'vpcId' | 'stackName'>,
 ): Observation {
-  const endpoint = findOurEndpoint(snapshot.endpoints, cluster.clusterId, tidbNodeGroupId, vpcId);
+  const endpoint = findOurEndpoint(
+    snapshot.endpoints,
+    cluster.clusterId,
+    tidbNodeGroupId,
+    settings.vpcId,
+    settings.stackName,
+  );
   return {
     cluster,
     tidbNodeGroupId,
@@ -140,7 +162,7 @@ export function observationOf(
  */
 export class DetailReader {
   private vpcFacts?: Promise<VpcFacts>;
-  private readonly serviceZones = new Map<string, Promise<string[]>>();
+  private readonly services = new Map<string, Promise<EndpointServiceDetails>>();
 
   constructor(
     private readonly deps: ReconcileDeps,
@@ -153,17 +175,24 @@ export class DetailReader {
     if (needs.service) {
       result = { ...result, service: await this.readService(result) };
     }
-    if (detailsNeeded(result, this.deps.settings).createFacts && result.service) {
-      const serviceName = result.service.serviceName;
-      const [vpc, serviceZoneNames, foreignEndpoints] = await Promise.all([
+    const serviceName = result.endpoint?.serviceName ?? result.service?.serviceName;
+    if (detailsNeeded(result, this.deps.settings).createFacts && serviceName) {
+      // Other endpoints to the service matter only before ours exists (a hand-made one blocks a create).
+      const [vpc, details, foreignEndpoints] = await Promise.all([
         this.readVpcFacts(),
-        this.readServiceZones(serviceName),
-        this.deps.ec2.findEndpoints({ vpcId: this.deps.settings.vpcId, serviceName }, this.options),
+        this.readServiceDetails(serviceName),
+        result.endpoint
+          ? Promise.resolve([])
+          : this.deps.ec2.findEndpoints({ vpcId: this.deps.settings.vpcId, serviceName }, this.options),
       ]);
       result = {
         ...result,
         vpc,
-        serviceZoneNames,
+        serviceZoneNames: details.zoneNames,
+        servicePrivateDns: {
+          name: details.privateDnsName,
+          verificationState: details.privateDnsVerificationState,
+        },
         foreignEndpoints: foreignEndpoints.filter((e) => !isManaged(e)),
       };
     }
@@ -187,7 +216,7 @@ export class DetailReader {
       { vpcEndpointIds: [endpoint.vpcEndpointId] },
       this.options,
     );
-    return fresh && isManaged(fresh) ? { ...observed, endpoint: fresh } : observed;
+    return fresh && isOurs(fresh, this.deps.settings.stackName) ? { ...observed, endpoint: fresh } : observed;
   }
 
   private async readService(observed: Observation) {
@@ -213,12 +242,12 @@ export class DetailReader {
     return this.vpcFacts;
   }
 
-  private readServiceZones(serviceName: string): Promise<string[]> {
-    let zones = this.serviceZones.get(serviceName);
-    if (!zones) {
-      zones = this.deps.ec2.describeServiceZones(serviceName, this.options);
-      this.serviceZones.set(serviceName, zones);
+  private readServiceDetails(serviceName: string): Promise<EndpointServiceDetails> {
+    let details = this.services.get(serviceName);
+    if (!details) {
+      details = this.deps.ec2.describeEndpointService(serviceName, this.options);
+      this.services.set(serviceName, details);
     }
-    return zones;
+    return details;
   }
 }

@@ -1,22 +1,69 @@
-import { awsRegionOf, type ClusterState } from '../model.ts';
+import { awsRegionOf, type Subnet } from '../model.ts';
 import * as fix from '../remediation.ts';
-import { selectSubnets, toZoneIds } from './select-subnets.ts';
+import { subnetConfigChanged } from './identity.ts';
+import { AZ_ID, selectSubnets, toZoneIds } from './select-subnets.ts';
 import type { Decision, Observation, ReconcileSettings } from './types.ts';
 
-/** Cluster states that end by themselves (wait), and those that need a person (Blocked). */
-const TRANSITIONAL: ReadonlySet<ClusterState> = new Set([
+/*
+ * Every enum plan() reads, as the swagger (TiDB) and the EC2 API define it. A value outside these sets is
+ * never a reason to take a step: the cluster waits and the outcome names the value verbatim.
+ */
+const CLUSTER_STATES: ReadonlySet<string> = new Set([
   'CREATING',
+  'DELETING',
+  'ACTIVE',
+  'RESTORING',
+  'MAINTENANCE',
+  'DELETED',
+  'INACTIVE',
+  'UPGRADING',
+  'IMPORTING',
   'MODIFYING',
+  'PAUSING',
+  'PAUSED',
   'RESUMING',
+]);
+const SERVICE_STATES: ReadonlySet<string> = new Set(['CREATING', 'ACTIVE', 'DELETING']);
+const CONNECTION_STATES: ReadonlySet<string> = new Set([
+  'PENDING',
+  'ACTIVE',
+  'DELETING',
+  'FAILED',
+  'DISCOVERED',
+]);
+const ENDPOINT_STATES: ReadonlySet<string> = new Set([
+  'pendingAcceptance',
+  'pending',
+  'available',
+  'deleting',
+  'deleted',
+  'rejected',
+  'failed',
+  'expired',
+]);
+/** Endpoint states in which subnets can still be changed and TiDB can still accept it. */
+const LIVE_ENDPOINT: ReadonlySet<string> = new Set(['pendingAcceptance', 'pending', 'available']);
+
+/** Cluster states that end by themselves before the cluster is usable. */
+const STARTING: ReadonlySet<string> = new Set(['CREATING', 'RESUMING']);
+/** The cluster serves while TiDB works on it: a converged cluster stays Ready, others wait. */
+const BUSY_SERVING: ReadonlySet<string> = new Set([
+  'MAINTENANCE',
+  'MODIFYING',
   'UPGRADING',
   'IMPORTING',
   'RESTORING',
-  'MAINTENANCE',
 ]);
-const PAUSED: ReadonlySet<ClusterState> = new Set(['PAUSED', 'PAUSING']);
+/** Paused on purpose by the user. */
+export const PAUSED_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
 
 const blocked = (reason: Extract<Decision, { kind: 'blocked' }>['reason'], message: string, fix: string) =>
   ({ kind: 'blocked', reason, message, remediation: fix }) as const;
+
+const unknownValue = (what: string, value: string): Decision => ({
+  kind: 'wait',
+  waitingFor: `${what} to leave "${value}", a state this version does not know (it takes no step on it)`,
+});
 
 function planCluster(observed: Observation, settings: ReconcileSettings): Decision | undefined {
   const { cluster } = observed;
@@ -35,32 +82,36 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
       fix.crossRegion(cluster.regionId, settings.region),
     );
   }
-  if (cluster.state === 'ACTIVE') return undefined;
-  if (TRANSITIONAL.has(cluster.state))
-    return { kind: 'wait', waitingFor: `cluster to be ACTIVE (it is ${cluster.state})` };
-  if (PAUSED.has(cluster.state)) {
-    return blocked(
-      'CLUSTER_PAUSED',
-      `Cluster ${cluster.clusterId} is ${cluster.state}.`,
-      fix.clusterNotActive(cluster.clusterId, cluster.state),
-    );
+  const { state } = cluster;
+  if (state === 'ACTIVE') return undefined;
+  if (!CLUSTER_STATES.has(state)) return unknownValue(`cluster ${cluster.clusterId}`, state);
+  if (PAUSED_STATES.has(state)) return { kind: 'idle', why: `Cluster ${cluster.clusterId} is ${state}.` };
+  if (BUSY_SERVING.has(state) && isConverged(observed, settings, false)) return { kind: 'ready' };
+  if (STARTING.has(state) || BUSY_SERVING.has(state)) {
+    return { kind: 'wait', waitingFor: `cluster to be ACTIVE (it is ${state})` };
   }
   return blocked(
     'CLUSTER_UNAVAILABLE',
-    `Cluster ${cluster.clusterId} is ${cluster.state}.`,
-    fix.clusterNotActive(cluster.clusterId, cluster.state),
+    `Cluster ${cluster.clusterId} is ${state}.`,
+    fix.clusterNotActive(cluster.clusterId, state),
   );
 }
 
-function isConverged(observed: Observation): boolean {
+/** The gates, explicitly: AWS `available`, TiDB `ACTIVE`, private DNS on (and, if asked, subnets as configured). */
+function isConverged(observed: Observation, settings: ReconcileSettings, checkSubnets = true): boolean {
   const { endpoint, connection } = observed;
   return (
-    endpoint?.state === 'available' && endpoint.privateDnsEnabled && connection?.endpointState === 'ACTIVE'
+    endpoint?.state === 'available' &&
+    endpoint.privateDnsEnabled &&
+    connection?.endpointState === 'ACTIVE' &&
+    !(checkSubnets && subnetConfigChanged(endpoint, settings.subnetIds))
   );
 }
 
 function planService(observed: Observation): Decision | undefined {
   const { service } = observed;
+  if (service && !SERVICE_STATES.has(service.state))
+    return unknownValue('private link service', service.state);
   if (service?.state === 'DELETING') {
     return blocked(
       'SERVICE_DELETING',
@@ -75,6 +126,57 @@ function planService(observed: Observation): Decision | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * The AZ IDs the service supports. EC2's answer is the customer-side truth (names in this account's naming,
+ * so they map through this account's table); TiDB's list is read as AZ IDs only, never mapped through this
+ * account's names, and is the fallback when EC2 lists none.
+ */
+function supportedZoneIds(observed: Observation): string[] {
+  const ec2 = toZoneIds(observed.serviceZoneNames ?? [], observed.vpc?.zones ?? []);
+  return ec2.length > 0 ? ec2 : tidbZoneIds(observed);
+}
+
+const tidbZoneIds = (observed: Observation) =>
+  (observed.service?.availableZones ?? []).filter((zone) => AZ_ID.test(zone));
+
+/** Says when EC2's and TiDB's zone lists disagree: nothing changes, but a person may want to know. */
+export function zoneNotes(observed: Observation): string[] {
+  if (!observed.vpc || !observed.service || !observed.serviceZoneNames?.length) return [];
+  const ec2 = toZoneIds(observed.serviceZoneNames, observed.vpc.zones).sort();
+  const tidb = tidbZoneIds(observed).sort();
+  if (tidb.length === 0 || ec2.join(',') === tidb.join(',')) return [];
+  return [
+    `EC2 offers the service in ${ec2.join(', ')} but TiDB Cloud lists ${tidb.join(', ')}: EC2's list was used.`,
+  ];
+}
+
+function noSupportedSubnet(
+  observed: Observation,
+  settings: ReconcileSettings,
+  supported: string[],
+): Decision {
+  const have = (observed.vpc?.subnets ?? [])
+    .map((subnet) => `${subnet.subnetId} (${subnet.availabilityZoneId})`)
+    .join(', ');
+  return blocked(
+    'NO_SUPPORTED_SUBNET',
+    `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${supported.join(', ')}); AWS would reject the endpoint.`,
+    fix.addSupportedSubnet(settings.vpcId, supported),
+  );
+}
+
+function planPrivateDnsName(observed: Observation): Decision | undefined {
+  const dns = observed.servicePrivateDns;
+  if (!dns || (dns.name && dns.verificationState === 'verified')) return undefined;
+  const serviceName = observed.service?.serviceName ?? '';
+  const state = dns.name ? `${dns.name}: ${dns.verificationState ?? 'not verified'}` : 'no name';
+  return blocked(
+    'PRIVATE_DNS_UNAVAILABLE',
+    `The endpoint service ${serviceName} offers no verified private DNS name (${state}); nothing was created.`,
+    fix.privateDnsUnavailable(serviceName, observed.cluster.clusterId, state),
+  );
 }
 
 function planCreate(observed: Observation, settings: ReconcileSettings): Decision {
@@ -101,33 +203,79 @@ function planCreate(observed: Observation, settings: ReconcileSettings): Decisio
       }),
     );
   }
-  // EC2's own answer is the customer-side truth; TiDB's list is the fallback when EC2 lists none.
-  const ec2ZoneIds = toZoneIds(observed.serviceZoneNames, vpc.zones);
-  const supported = ec2ZoneIds.length > 0 ? ec2ZoneIds : toZoneIds(service.availableZones, vpc.zones);
+  const noDnsName = planPrivateDnsName(observed);
+  if (noDnsName) return noDnsName;
+  const supported = supportedZoneIds(observed);
   const { chosen, skipped } = selectSubnets(vpc.subnets, supported);
-  if (chosen.length === 0) {
-    const have = vpc.subnets.map((subnet) => `${subnet.subnetId} (${subnet.availabilityZoneId})`).join(', ');
-    return blocked(
-      'NO_SUPPORTED_SUBNET',
-      `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${supported.join(', ')}); AWS would reject the endpoint.`,
-      fix.addSupportedSubnet(settings.vpcId, supported),
-    );
-  }
+  if (chosen.length === 0) return noSupportedSubnet(observed, settings, supported);
   return {
     kind: 'act',
     action: { type: 'create-endpoint', subnetIds: chosen.map((s) => s.subnetId), skippedSubnets: skipped },
   };
 }
 
-function planEndpoint(observed: Observation): Decision {
+/** A changed subnet list: the live endpoint gains and loses subnets in place, keeping the ones it has. */
+function planSubnets(observed: Observation, settings: ReconcileSettings): Decision {
+  const { endpoint, vpc } = observed;
+  if (!endpoint || !vpc || !observed.serviceZoneNames) return { kind: 'wait', waitingFor: 'VPC facts' };
+  const current = new Set(endpoint.subnetIds);
+  const preferCurrent = (a: Subnet, b: Subnet) =>
+    Number(current.has(b.subnetId)) - Number(current.has(a.subnetId));
+  const supported = supportedZoneIds(observed);
+  const { chosen, skipped } = selectSubnets([...vpc.subnets].sort(preferCurrent), supported);
+  if (chosen.length === 0) return noSupportedSubnet(observed, settings, supported);
+  const wanted = new Set(chosen.map((subnet) => subnet.subnetId));
+  return {
+    kind: 'act',
+    action: {
+      type: 'modify-endpoint-subnets',
+      vpcEndpointId: endpoint.vpcEndpointId,
+      addSubnetIds: [...wanted].filter((id) => !current.has(id)),
+      removeSubnetIds: endpoint.subnetIds.filter((id) => !wanted.has(id)),
+      skippedSubnets: skipped,
+    },
+  };
+}
+
+function planPending(observed: Observation, settings: ReconcileSettings, now: number | undefined): Decision {
+  const { endpoint, connection, cluster, tidbNodeGroupId } = observed;
+  const createdAt = endpoint?.createdAt ? Date.parse(endpoint.createdAt) : Number.NaN;
+  if (endpoint && connection && now !== undefined && now - createdAt > settings.pendingTimeoutMs) {
+    const minutes = Math.round(settings.pendingTimeoutMs / 60_000);
+    return blocked(
+      'PENDING_TOO_LONG',
+      `TiDB Cloud has kept the connection for ${endpoint.vpcEndpointId} PENDING for more than ${minutes} minutes (since ${endpoint.createdAt}).`,
+      fix.pendingTooLong({
+        clusterId: cluster.clusterId,
+        nodeGroupId: tidbNodeGroupId,
+        connectionId: connection.privateEndpointConnectionId,
+        vpceId: endpoint.vpcEndpointId,
+        minutes,
+      }),
+    );
+  }
+  return {
+    kind: 'wait',
+    waitingFor: 'TiDB Cloud to accept the endpoint ("System Checking", about 5 minutes)',
+  };
+}
+
+function planEndpoint(observed: Observation, settings: ReconcileSettings, now: number | undefined): Decision {
   const { endpoint, connection, cluster, tidbNodeGroupId } = observed;
   if (!endpoint) return { kind: 'wait', waitingFor: 'endpoint' };
-  if (['rejected', 'failed', 'expired'].includes(endpoint.state)) {
+  if (!ENDPOINT_STATES.has(endpoint.state))
+    return unknownValue(`endpoint ${endpoint.vpcEndpointId}`, endpoint.state);
+  if (!LIVE_ENDPOINT.has(endpoint.state)) {
+    // rejected or failed (deleted and expired count as no endpoint): never re-created in a loop.
     return blocked(
       'ENDPOINT_REJECTED',
       `Endpoint ${endpoint.vpcEndpointId} is ${endpoint.state}.`,
       fix.replaceEndpoint(endpoint.vpcEndpointId, endpoint.state, cluster.clusterId, tidbNodeGroupId),
     );
+  }
+  if (subnetConfigChanged(endpoint, settings.subnetIds)) return planSubnets(observed, settings);
+  if (connection && !CONNECTION_STATES.has(connection.endpointState)) {
+    return unknownValue(`TiDB's connection for ${endpoint.vpcEndpointId}`, connection.endpointState);
   }
   if (!connection || connection.endpointState === 'DISCOVERED') {
     return { kind: 'act', action: { type: 'register-connection', vpcEndpointId: endpoint.vpcEndpointId } };
@@ -148,15 +296,20 @@ function planEndpoint(observed: Observation): Decision {
         ),
       );
     case 'PENDING':
-      return {
-        kind: 'wait',
-        waitingFor: 'TiDB Cloud to accept the endpoint ("System Checking", about 5 minutes)',
-      };
+      return planPending(observed, settings, now);
     case 'DELETING':
       return { kind: 'wait', waitingFor: 'TiDB Cloud to finish deleting the old registration' };
+    case 'ACTIVE':
+      return planPrivateDns(observed);
     default:
-      break;
+      return unknownValue(`TiDB's connection for ${endpoint.vpcEndpointId}`, connection.endpointState);
   }
+}
+
+/** The last gate, explicit: private DNS only when AWS shows `available` and TiDB says `ACTIVE`. */
+function planPrivateDns(observed: Observation): Decision {
+  const { endpoint, connection } = observed;
+  if (!endpoint || connection?.endpointState !== 'ACTIVE') return { kind: 'wait', waitingFor: 'TiDB Cloud' };
   if (endpoint.state !== 'available') {
     return { kind: 'wait', waitingFor: `AWS to mark the endpoint available (it is ${endpoint.state})` };
   }
@@ -169,13 +322,14 @@ function planEndpoint(observed: Observation): Decision {
 /**
  * The pure heart of provisioning: from what is observed, the single next step. TiDB's guide in order:
  * cluster → service → endpoint (private DNS off) → register → wait for ACTIVE → private DNS on.
+ * `now` (clock ms) lets a connection PENDING for too long be Blocked; without it nothing times out.
  */
-export function plan(observed: Observation, settings: ReconcileSettings): Decision {
+export function plan(observed: Observation, settings: ReconcileSettings, now?: number): Decision {
   const clusterDecision = planCluster(observed, settings);
   if (clusterDecision) return clusterDecision;
-  if (isConverged(observed)) return { kind: 'ready' };
+  if (isConverged(observed, settings)) return { kind: 'ready' };
   // Once our endpoint exists the service has done its part: no need to read it again while waiting.
-  if (observed.endpoint) return planEndpoint(observed);
+  if (observed.endpoint) return planEndpoint(observed, settings, now);
   return planService(observed) ?? planCreate(observed, settings);
 }
 
@@ -184,8 +338,14 @@ export function detailsNeeded(
   observed: Observation,
   settings: ReconcileSettings,
 ): { service: boolean; createFacts: boolean } {
-  if (planCluster(observed, settings) || isConverged(observed)) return { service: false, createFacts: false };
-  if (observed.endpoint) return { service: false, createFacts: false };
+  if (planCluster(observed, settings) || isConverged(observed, settings)) {
+    return { service: false, createFacts: false };
+  }
+  const { endpoint } = observed;
+  if (endpoint) {
+    const resubnet = LIVE_ENDPOINT.has(endpoint.state) && subnetConfigChanged(endpoint, settings.subnetIds);
+    return { service: false, createFacts: resubnet && observed.vpc === undefined };
+  }
   const serviceReady = observed.service !== undefined && planService(observed) === undefined;
   return { service: observed.service === undefined, createFacts: serviceReady && observed.vpc === undefined };
 }

@@ -1,6 +1,8 @@
 import { mapLimited } from '../concurrency.ts';
+import { AppError, AwsError, failureKind, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
+import * as fix from '../remediation.ts';
 import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
 import { eventsFor } from './events.ts';
@@ -12,7 +14,8 @@ import {
   resolveNodeGroup,
   type Snapshot,
 } from './observe.ts';
-import { plan } from './plan.ts';
+import { findOrphans } from './orphans.ts';
+import { plan, zoneNotes } from './plan.ts';
 import type {
   AppliedAction,
   Decision,
@@ -39,14 +42,20 @@ function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAc
     vpcEndpointId: observed.endpoint?.vpcEndpointId ?? null,
     actions,
   };
-  const skipped = actions.find((action) => action.type === 'create-endpoint');
+  const subnetChoice = actions.findLast(
+    (action) => action.type === 'create-endpoint' || action.type === 'modify-endpoint-subnets',
+  );
   const skippedSubnets =
-    skipped?.type === 'create-endpoint' && skipped.skippedSubnets.length > 0
-      ? skipped.skippedSubnets
+    subnetChoice && 'skippedSubnets' in subnetChoice && subnetChoice.skippedSubnets.length > 0
+      ? subnetChoice.skippedSubnets
       : undefined;
+  const notes = zoneNotes(observed);
+  if (notes.length > 0) Object.assign(base, { notes });
   switch (decision.kind) {
     case 'ready':
       return { ...base, phase: 'Ready', skippedSubnets };
+    case 'idle':
+      return { ...base, phase: 'Idle', message: decision.why };
     case 'blocked':
       return {
         ...base,
@@ -76,7 +85,7 @@ async function converge(
   let observed = start;
   for (let step = 0; step < MAX_STEPS; step++) {
     observed = await reader.complete(observed);
-    const decision = plan(observed, deps.settings);
+    const decision = plan(observed, deps.settings, deps.clock.now());
     if (decision.kind !== 'act') return outcomeOf(observed, decision, actions);
     const result = await apply(deps, observed, decision.action, options);
     if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
@@ -90,9 +99,9 @@ async function converge(
   );
 }
 
-/** Clusters this stack looks after: AWS, this region, not gone. */
+/** Clusters this stack looks after: AWS, this region, not gone or going (their endpoints may be orphans). */
 export function inScope(cluster: Cluster, region: string): boolean {
-  return awsRegionOf(cluster.regionId) === region && cluster.state !== 'DELETED';
+  return awsRegionOf(cluster.regionId) === region && !['DELETING', 'DELETED'].includes(cluster.state);
 }
 
 /** Combines the passes of one run: all actions taken, and the latest verdict. */
@@ -102,20 +111,92 @@ function mergeRuns(previous: ProvisionOutcome | undefined, latest: ProvisionOutc
   return { ...latest, actions, skippedSubnets: latest.skippedSubnets ?? previous.skippedSubnets };
 }
 
+interface KeyResult {
+  outcome: ProvisionOutcome;
+  /** What the pass started from; absent when the cluster failed before it could be observed. */
+  start?: Observation;
+}
+
+async function reconcileKey(
+  deps: ReconcileDeps,
+  snapshot: Snapshot,
+  key: ReconcileKey,
+  reader: DetailReader,
+  options: CallOptions,
+): Promise<KeyResult> {
+  const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
+  if (!cluster) throw new AppError('CLUSTER_VANISHED', `Cluster ${key.clusterId} vanished from the listing.`);
+  const nodeGroupId = await resolveNodeGroup(deps, cluster, key.tidbNodeGroupId, options).catch(
+    (error: unknown) => {
+      // A cluster TiDB is still building has no node group yet: that is waiting, not failing.
+      if (error instanceof UsageError && !key.tidbNodeGroupId) return undefined;
+      throw error;
+    },
+  );
+  if (nodeGroupId === undefined) {
+    const waiting = {
+      kind: 'wait',
+      waitingFor: `cluster ${cluster.clusterId} to have a TiDB node group`,
+    } as const;
+    const observed = { cluster, tidbNodeGroupId: '' };
+    return { outcome: outcomeOf(observed, waiting, []) };
+  }
+  const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
+  return { outcome: await converge(deps, start, reader, options), start };
+}
+
+/**
+ * One cluster's failure is that cluster's outcome, never the pass's (DESIGN): a refusal is Blocked with the
+ * API's text, anything else Error for this pass. Only what stops every cluster alike is rethrown.
+ */
+function failedOutcome(key: ReconcileKey, error: unknown, options: CallOptions): ProvisionOutcome {
+  const kind = failureKind(error);
+  if (kind === 'pass' || options.signal?.aborted) throw error;
+  const message = error instanceof Error ? error.message : String(error);
+  const base = {
+    clusterId: key.clusterId,
+    tidbNodeGroupId: key.tidbNodeGroupId ?? '',
+    vpcEndpointId: null,
+    actions: [],
+  };
+  if (kind === 'refused') {
+    return {
+      ...base,
+      phase: 'Blocked',
+      reason: 'API_REFUSED',
+      message,
+      remediation: fix.apiRefused(key.clusterId, key.tidbNodeGroupId),
+    };
+  }
+  const code =
+    error instanceof AwsError ? error.awsCode : error instanceof AppError ? error.code : 'UNEXPECTED';
+  return { ...base, phase: 'Error', error: { code, message } };
+}
+
 async function pass(
   deps: ReconcileDeps,
   snapshot: Snapshot,
   keys: ReconcileKey[],
   options: CallOptions,
-): Promise<Array<{ outcome: ProvisionOutcome; start: Observation }>> {
+): Promise<KeyResult[]> {
   const reader = new DetailReader(deps, options);
-  return mapLimited(keys, CONCURRENCY, async (key) => {
-    const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
-    if (!cluster) throw new Error(`cluster ${key.clusterId} vanished from the snapshot`);
-    const nodeGroupId = await resolveNodeGroup(deps, cluster, key.tidbNodeGroupId, options);
-    const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings.vpcId);
-    return { outcome: await converge(deps, start, reader, options), start };
-  });
+  return mapLimited(keys, CONCURRENCY, (key) =>
+    reconcileKey(deps, snapshot, key, reader, options).catch((error: unknown) => ({
+      outcome: failedOutcome(key, error, options),
+    })),
+  );
+}
+
+/** `provision --cluster` of a paused cluster: Blocked with the resume command (DESIGN). */
+function pausedAsBlocked({ outcome, start }: KeyResult): ProvisionOutcome {
+  if (outcome.phase !== 'Idle' || !start) return outcome;
+  const { clusterId, state } = start.cluster;
+  return {
+    ...outcome,
+    phase: 'Blocked',
+    reason: 'CLUSTER_PAUSED',
+    remediation: fix.clusterNotActive(clusterId, state),
+  };
 }
 
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
@@ -136,7 +217,7 @@ async function runPasses(
   deps: ReconcileDeps,
   observe: () => Promise<Snapshot>,
   selectKeys: (snapshot: Snapshot) => ReconcileKey[],
-  options: RunOptions & { detect: boolean },
+  options: RunOptions & { detect: boolean; idleIsBlocked?: boolean },
 ): Promise<ProvisionOutcome[]> {
   const merged = new Map<string, ProvisionOutcome>();
   let pending: ReconcileKey[] | undefined;
@@ -145,7 +226,9 @@ async function runPasses(
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, options);
     const events: AppEvent[] = [];
-    for (const { outcome, start } of results) {
+    for (const result of results) {
+      const { start } = result;
+      const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
       const previous = merged.get(outcome.clusterId);
       events.push(...eventsFor(outcome, start, options.detect && previous === undefined));
       merged.set(outcome.clusterId, mergeRuns(previous, outcome));
@@ -162,13 +245,22 @@ async function runPasses(
 }
 
 /**
- * What the schedule runs: every cluster in scope, from one batch of list calls. With a deadline, keeps
- * converging Progressing clusters without waiting for the next tick.
+ * What the schedule runs: every cluster in scope, from one batch of list calls, then this stack's endpoints
+ * whose cluster is gone. With a deadline, keeps converging Progressing clusters without waiting for the next
+ * tick. One cluster's failure is that cluster's `Error`; only a pass that cannot run at all throws.
  */
-export function reconcileAll(deps: ReconcileDeps, options: RunOptions = {}): Promise<ProvisionOutcome[]> {
-  return runPasses(
+export async function reconcileAll(
+  deps: ReconcileDeps,
+  options: RunOptions = {},
+): Promise<ProvisionOutcome[]> {
+  let first: Snapshot | undefined;
+  const outcomes = await runPasses(
     deps,
-    () => observeAll(deps, options),
+    async () => {
+      const snapshot = await observeAll(deps, options);
+      first ??= snapshot;
+      return snapshot;
+    },
     (snapshot) =>
       snapshot.clusters
         .filter((cluster) => inScope(cluster, deps.settings.region))
@@ -176,9 +268,14 @@ export function reconcileAll(deps: ReconcileDeps, options: RunOptions = {}): Pro
         .map((cluster) => ({ clusterId: cluster.clusterId })),
     { ...options, detect: true },
   );
+  const orphans = first ? await findOrphans(deps, first, options) : [];
+  return [...outcomes, ...orphans];
 }
 
-/** One cluster (CLI `provision`, event-driven path). Out-of-scope clusters come back Blocked with the fix. */
+/**
+ * One cluster (CLI `provision`, event-driven path). Out-of-scope clusters come back Blocked with the fix, and
+ * so does a paused one: the user asked for that cluster, so the resume command is the answer, not silence.
+ */
 export async function provision(
   deps: ReconcileDeps,
   key: ReconcileKey,
@@ -188,7 +285,7 @@ export async function provision(
     deps,
     () => observeOne(deps, key, options),
     () => [key],
-    { ...options, detect: false },
+    { ...options, detect: false, idleIsBlocked: true },
   );
   if (!outcome) throw new Error(`no outcome for cluster ${key.clusterId}`);
   return outcome;

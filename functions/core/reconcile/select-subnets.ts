@@ -2,7 +2,7 @@ import type { AvailabilityZone, Subnet } from '../model.ts';
 import type { SkippedSubnet } from './types.ts';
 
 /** AZ IDs look like `use1-az1`; names like `us-east-1a`. TiDB's list may hold either. */
-const AZ_ID = /^[a-z]{2,4}\d+-az\d+$/;
+export const AZ_ID = /^[a-z]{2,4}\d+-az\d+$/;
 
 /**
  * Turns zone references (IDs or this account's names) into AZ IDs. Names differ between accounts, so only

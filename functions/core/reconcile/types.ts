@@ -7,7 +7,7 @@ import type {
   VpcDnsAttributes,
   VpcEndpoint,
 } from '../model.ts';
-import type { Clock, Ec2Port, EventsPort, TidbCloudPort } from '../ports.ts';
+import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../ports.ts';
 import type { ClusterSelection } from '../selection.ts';
 
 /** What a reconcile is about: every trigger (tick, event, CLI) becomes one or more keys. */
@@ -28,11 +28,18 @@ export interface ReconcileSettings {
   selection?: ClusterSelection;
   /** How often to re-observe while Progressing within one invocation (TiDB polls at 5 s too). */
   pollIntervalMs: number;
+  /** `PRIVATELINK_STACK_NAME`: endpoints tagged with another stack's name are never touched or judged. */
+  stackName: string;
+  /** `PRIVATELINK_PENDING_TIMEOUT_MIN` in ms: a connection PENDING longer than this is Blocked. */
+  pendingTimeoutMs: number;
 }
+
+export const DEFAULT_STACK_NAME = 'tidb-privatelink';
+export const DEFAULT_PENDING_TIMEOUT_MIN = 30;
 
 export interface ReconcileDeps {
   tidb: TidbCloudPort;
-  ec2: Ec2Port;
+  ec2: ProvisioningEc2Port;
   events: EventsPort;
   clock: Clock;
   settings: ReconcileSettings;
@@ -61,12 +68,21 @@ export interface Observation {
   serviceZoneNames?: string[];
   /** Endpoints to the service in the VPC that we did not create (a hand-made one blocks ours). */
   foreignEndpoints?: VpcEndpoint[];
+  /** EC2's private DNS name of the service and its verification state, read with its zones. */
+  servicePrivateDns?: { name?: string; verificationState?: string };
 }
 
 export type Action =
   | { type: 'create-endpoint'; subnetIds: string[]; skippedSubnets: SkippedSubnet[] }
   | { type: 'register-connection'; vpcEndpointId: string }
-  | { type: 'enable-private-dns'; vpcEndpointId: string };
+  | { type: 'enable-private-dns'; vpcEndpointId: string }
+  | {
+      type: 'modify-endpoint-subnets';
+      vpcEndpointId: string;
+      addSubnetIds: string[];
+      removeSubnetIds: string[];
+      skippedSubnets: SkippedSubnet[];
+    };
 
 /** An action as reported after it ran. */
 export type AppliedAction = Action & {
@@ -94,16 +110,32 @@ export type BlockedReason =
   | 'ENDPOINT_REJECTED'
   | 'ENDPOINT_CREATE_FAILED'
   | 'TIDB_CONNECTION_FAILED'
-  | 'PRIVATE_DNS_FAILED';
+  | 'PRIVATE_DNS_FAILED'
+  | 'PRIVATE_DNS_UNAVAILABLE'
+  | 'PENDING_TOO_LONG'
+  | 'API_REFUSED';
 
 /** The pure plan's verdict for one cluster at one instant. */
 export type Decision =
   | { kind: 'act'; action: Action }
   | { kind: 'wait'; waitingFor: string }
   | { kind: 'ready' }
+  /** The user paused the cluster on purpose: nothing to do, nothing to report. */
+  | { kind: 'idle'; why: string }
   | { kind: 'blocked'; reason: BlockedReason; message: string; remediation: string };
 
-export type Phase = 'Ready' | 'Progressing' | 'Blocked';
+/**
+ * The one list of phases (DESIGN "Lifecycle and failure semantics"): the CLI's output and exit codes, the
+ * events and the logs all read this type.
+ */
+export const PHASES = ['Ready', 'Progressing', 'Blocked', 'Idle', 'Orphaned', 'Error'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** An API error that retries did not cure, for one cluster only. */
+export interface OutcomeError {
+  code: string;
+  message: string;
+}
 
 /** The `provision --json` contract (DESIGN.md). */
 export interface ProvisionOutcome {
@@ -117,4 +149,8 @@ export interface ProvisionOutcome {
   remediation?: string;
   waitingFor?: string;
   skippedSubnets?: SkippedSubnet[];
+  /** Phase `Error` only. */
+  error?: OutcomeError;
+  /** Things worth knowing that change nothing, e.g. EC2's and TiDB's zone lists disagree. */
+  notes?: string[];
 }

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
+import type { ConnectionState } from '../../../functions/core/model.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
 import { runCliWith, spawnCli } from '../../kit/run-cli.ts';
@@ -85,6 +87,49 @@ describe('tidb-privatelink doctor', () => {
     );
     expect(run.stdout).toMatch(/^✘ tcp\.connect .*tim/m);
     expect(run.stdout).toMatch(/^- tidb\.handshake/m);
+  });
+
+  it('a connection state the API does not document: a warning naming it, a valid report, exit 0', async () => {
+    const [connection] = await world.sim.connections();
+    world.sim.setConnectionState(
+      connection?.privateEndpointConnectionId ?? '',
+      'RECONCILING' as ConnectionState,
+    );
+    const run = await doctor('--json');
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    expect(schemaErrors(report)).toEqual([]);
+    expect(report.checks.find((check) => check.id === 'tidb.connection-state')).toMatchObject({
+      status: 'warn',
+      summary: expect.stringContaining('"RECONCILING"'),
+    });
+    expect(run.code).toBe(0);
+  });
+
+  it('TiDB Cloud quota used up past the deadline: the check says so and when it resets', async () => {
+    // A client that waits in real time, as the CLI's does: the world's own client waits on a virtual clock.
+    const tidb = new TidbCloudClient({
+      baseUrl: world.sim.url,
+      publicKey: world.sim.publicKey,
+      privateKey: world.sim.privateKey,
+    });
+    world.sim.faults.rateLimitBurst(5, 50);
+    const run = await runCliWith(
+      ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--timeout-ms', '2000', '--json'],
+      env,
+      { ...world.cliDeps, tidb, dataPlane: vpc.dataPlane },
+    );
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    expect(schemaErrors(report)).toEqual([]);
+    const check = report.checks.find((c) => c.id === 'tidb.cluster-state');
+    expect(check).toMatchObject({
+      status: 'fail',
+      summary: expect.stringMatching(/quota of this key is exhausted until \d{4}-\d\d-\d\dT[\d:.]+Z/),
+      evidence: { rateLimitResetsAt: expect.any(String) },
+      remediation: expect.stringContaining('100 requests per minute'),
+    });
+    const resetsAt = Date.parse(String(check?.evidence?.rateLimitResetsAt));
+    expect(resetsAt).toBeGreaterThan(Date.now() + 40_000);
+    expect(run.code).toBe(1);
   });
 
   it('--source-cidr outside the admitted range names that range in the fix', async () => {

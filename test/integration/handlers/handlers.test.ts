@@ -3,7 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import { METRIC_NAMESPACE, PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
@@ -91,6 +91,33 @@ describe('provisioning handlers', () => {
     expect(clusters.map((c) => c.phase)).toEqual(['Progressing', 'Progressing']);
     expect(world.clock.now() - started).toBeLessThanOrEqual(120_000 - 10_000);
   });
+
+  it('reconcile: one cluster failing is reported (logged as an error) and the tick still succeeds', async () => {
+    const ok = world.addCluster();
+    const broken = world.addCluster();
+    world.sim.faults.failPath(`/clusters/${broken.clusterId}/`, 503);
+    const errors: unknown[][] = [];
+    const spying = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+    vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args);
+    });
+    const handler = createReconcileHandler(async () => world.deps, spying);
+    const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
+      clusters: ProvisionOutcome[];
+    };
+    expect(clusters.find((c) => c.clusterId === ok.clusterId)?.phase).toBe('Ready');
+    expect(clusters.find((c) => c.clusterId === broken.clusterId)).toMatchObject({ phase: 'Error' });
+    expect(errors).toEqual([
+      ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
+    ]);
+  });
+
+  it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
+    world.addCluster();
+    world.sim.faults.failPath('/clusters', 503);
+    const handler = createReconcileHandler(async () => world.deps, logger);
+    await expect(handler(sample('schedule-tick.json'), lambdaContext(900_000))).rejects.toThrow(/HTTP 503/);
+  });
 });
 
 describe('diagnostics handlers', () => {
@@ -138,18 +165,20 @@ describe('diagnostics handlers', () => {
     });
   });
 
-  it('probe: publishes EMF metrics per cluster through Powertools', async () => {
-    const cluster = await readyCluster();
+  /** Runs the probe handler once and returns the EMF records it wrote to stdout, and its summary. */
+  async function probeRun(): Promise<{ emf: Array<Record<string, unknown>>; summary: unknown }> {
     const lines: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
+    let summary: unknown;
     try {
-      const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'tidb-privatelink' });
+      // As the handler module builds it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME
+      // (the stack's name).
+      const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
       const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
-      const summary = (await handler({}, lambdaContext(300_000))) as { probed: number; healthy: number };
-      expect(summary).toMatchObject({ probed: 1, healthy: 1 });
+      summary = await handler({}, lambdaContext(300_000));
     } finally {
       spy.mockRestore();
     }
@@ -157,6 +186,54 @@ describe('diagnostics handlers', () => {
       .flatMap((line) => line.split('\n'))
       .filter((line) => line.includes('"_aws"'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
+    return { emf, summary };
+  }
+
+  /** The record carrying `metric`, with its namespace and dimension sets from the EMF metadata. */
+  function recordWith(emf: Array<Record<string, unknown>>, metric: string) {
+    const record = emf.find((candidate) => metric in candidate);
+    const meta = (record?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> })
+      ?.CloudWatchMetrics[0];
+    return { record, namespace: meta?.Namespace, dimensions: meta?.Dimensions };
+  }
+
+  it('probe: every completed run publishes the fleet heartbeat the alarms watch, even with no endpoint', async () => {
+    const empty = await probeRun();
+    expect(empty.summary).toMatchObject({ probed: 0 });
+    const heartbeat = recordWith(empty.emf, 'ProbeHeartbeat');
+    expect(heartbeat).toMatchObject({
+      record: {
+        ProbeHeartbeat: 1,
+        EndpointsProbed: 0,
+        EndpointsUnhealthy: 0,
+        service: 'tidb-privatelink-dev',
+      },
+      namespace: 'TidbPrivateLink',
+      dimensions: [['service']],
+    });
+
+    const cluster = world.addCluster({ port: vpc.port });
+    vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+    // No admission for the probe's group: the endpoint exists but the probe cannot reach it.
+    const reconcile = createReconcileHandler(async () => world.deps, logger);
+    await reconcile({}, lambdaContext(900_000));
+    const unhealthy = await probeRun();
+    expect(unhealthy.summary).toMatchObject({ probed: 1, unhealthy: 1 });
+    expect(recordWith(unhealthy.emf, 'EndpointsUnhealthy').record).toMatchObject({
+      ProbeHeartbeat: 1,
+      EndpointsProbed: 1,
+      EndpointsUnhealthy: 1,
+    });
+  });
+
+  it('probe: publishes EMF metrics per cluster through Powertools', async () => {
+    const cluster = await readyCluster();
+    const { emf, summary } = await probeRun();
+    expect(summary).toMatchObject({ probed: 1, healthy: 1 });
+    expect(recordWith(emf, 'Healthy')).toMatchObject({
+      namespace: 'TidbPrivateLink',
+      dimensions: [['service', 'ClusterId']],
+    });
     const perCluster = emf.find((record) => record.ClusterId === cluster.clusterId);
     expect(perCluster?.Healthy).toBe(1);
     for (const name of ['DnsMs', 'TcpConnectMs', 'HandshakeMs'])

@@ -8,6 +8,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import { DEPLOYED_BUDGETS } from '../../../functions/app/budgets.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler } from '../../../functions/app/provisioning.ts';
@@ -140,6 +141,7 @@ describe('diagnostics once per event', () => {
       async () => diagnosticsDeps(),
       logger,
       metrics,
+      DEPLOYED_BUDGETS,
       new MemoryIdempotencyStore(),
     );
     const event = { ...sample('endpoint-ready.json'), detail: { clusterId: cluster.clusterId } };
@@ -161,6 +163,7 @@ describe('diagnostics once per event', () => {
     const handler = createTroubleshootHandler(
       async () => diagnosticsDeps(),
       logger,
+      DEPLOYED_BUDGETS,
       new MemoryIdempotencyStore(),
     );
     const event = { ...sample('troubleshoot-requested.json'), detail: { clusterId: cluster.clusterId } };

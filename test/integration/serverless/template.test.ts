@@ -1,10 +1,26 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../../functions/adapters/aws/dynamodb-registry.ts';
+import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import { DEPLOYED_BUDGETS, FUNCTION_TIMEOUTS_S } from '../../../functions/app/budgets.ts';
+import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
+import { PROBE_TIMEOUT_MS } from '../../../functions/app/lambda-deps.ts';
 import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
 import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+import {
+  CLUSTER_ID,
+  fakeDataPlane,
+  fakeEc2,
+  fakeTidb,
+  healthyProbe,
+  healthyWorld,
+  VPC_ID,
+} from '../../unit/diagnose/fakes.ts';
 
 let stack: PackagedStack;
 
@@ -25,7 +41,7 @@ interface Statement {
   Effect: string;
   Action: string[];
   Resource: unknown;
-  Condition?: Record<string, Record<string, string>>;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 function statementsOf(name: string): Statement[] {
@@ -53,7 +69,8 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(statementsOf('Reconcile')).toContainEqual(
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue'],
-        Resource: env.TIDB_CLOUD_API_KEY_SECRET_ARN,
+        // The configured ARN, and the same with AWS's six-character suffix (a name-only ARN).
+        Resource: [env.TIDB_CLOUD_API_KEY_SECRET_ARN, `${env.TIDB_CLOUD_API_KEY_SECRET_ARN}-??????`],
       }),
     );
   });
@@ -64,6 +81,10 @@ describe('serverless package (offline, no AWS credentials)', () => {
       const create = statements.find((s) => s.Action.includes('ec2:CreateVpcEndpoint') && s.Condition);
       expect(create?.Condition).toEqual({
         StringEquals: { 'aws:RequestTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+        StringLike: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+          'ec2:VpceServiceName': { 'Fn::Sub': 'com.amazonaws.vpce.${AWS::Region}.vpce-svc-*' },
+        },
       });
       const modify = statements.filter((s) => s.Action.includes('ec2:ModifyVpcEndpoint'));
       expect(modify).toHaveLength(1);
@@ -86,14 +107,28 @@ describe('serverless package (offline, no AWS credentials)', () => {
     });
   });
 
-  it('attaches only the data plane to the VPC, with its own egress-only group and no AWS permissions', () => {
+  it('attaches only the data plane to the VPC, with its own egress-only group and only ENI permissions', () => {
     expect(fn('DataPlane').Properties.VpcConfig).toMatchObject({
       SecurityGroupIds: [{ Ref: 'ProbeSecurityGroup' }],
     });
     for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
       expect(fn(name).Properties.VpcConfig).toBeUndefined();
     }
-    expect(statementsOf('DataPlane').filter((s) => s.Action.some((a) => !a.startsWith('logs:')))).toEqual([]);
+    // What Lambda needs for the function's network interfaces, and nothing else (iam-matrix.test.ts
+    // evaluates the scoping).
+    const eniActions = new Set([
+      'ec2:CreateNetworkInterface',
+      'ec2:DescribeNetworkInterfaces',
+      'ec2:DescribeSubnets',
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ]);
+    const actions = statementsOf('DataPlane').flatMap((s) => s.Action);
+    expect(actions.filter((a) => !a.startsWith('logs:') && !eniActions.has(a))).toEqual([]);
+    expect(stack.template.Resources.DataPlaneIamRoleLambdaExecution?.Properties.ManagedPolicyArns).toEqual(
+      [],
+    );
     const group = stack.template.Resources.ProbeSecurityGroup;
     expect(group?.Properties.SecurityGroupIngress).toBeUndefined();
   });
@@ -107,14 +142,19 @@ describe('serverless package (offline, no AWS credentials)', () => {
     }
     const tagging = statementsOf('Probe').filter((s) => s.Action.includes('ec2:CreateTags'));
     expect(tagging.map((s) => s.Condition)).toEqual([
-      { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+      {
+        StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+        'ForAllValues:StringEquals': { 'aws:TagKeys': ['tidb-privatelink:health'] },
+      },
     ]);
     expect(statementsOf('Troubleshoot').some((s) => s.Action.includes('ec2:CreateTags'))).toBe(false);
   });
 
   it('routes PrivateLink Troubleshoot Requested to the troubleshoot function and schedules the probe', () => {
     const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    // Only the app's own source by default; PRIVATELINK_TROUBLESHOOT_SOURCES adds others (operations.test.ts).
     expect(rules.map((r) => r.EventPattern)).toContainEqual({
+      source: ['tidb-privatelink'],
       'detail-type': ['PrivateLink Troubleshoot Requested'],
     });
     expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
@@ -186,6 +226,56 @@ describe('serverless package (offline, no AWS credentials)', () => {
     );
     expect(ready).toHaveLength(1);
     expect(JSON.stringify(ready[0]?.Targets)).toContain('ProbeLambdaFunction');
+  });
+
+  describe('timeouts that fit together: every budget handed across the split ends before the callee’s timeout', () => {
+    const timeoutMs = (name: string) => Number(fn(name).Properties.Timeout) * 1000;
+    /** Left between a budget and the callee's timeout: the result must still travel back. */
+    const margin = (calleeMs: number) => Math.max(1000, calleeMs * 0.1);
+
+    it('the code derives its budgets from the timeouts the template deploys', () => {
+      expect({
+        dataPlane: timeoutMs('DataPlane') / 1000,
+        probe: timeoutMs('Probe') / 1000,
+        troubleshoot: timeoutMs('Troubleshoot') / 1000,
+      }).toEqual(FUNCTION_TIMEOUTS_S);
+    });
+
+    it('troubleshoot → data plane: what the handler hands over, at the full deployed timeout', async () => {
+      const world = healthyWorld();
+      const dataPlane = fakeDataPlane(healthyProbe());
+      const handler = createTroubleshootHandler(
+        async () => ({
+          tidb: fakeTidb(world),
+          ec2: fakeEc2(world),
+          events: { publish: async () => {} },
+          clock: { now: Date.now, sleep: async () => {} },
+          dataPlane,
+          metrics: new PowertoolsProbeMetrics(new Metrics()),
+          settings: { region: 'us-east-1', vpcId: VPC_ID, timeoutMs: PROBE_TIMEOUT_MS, concurrency: 1 },
+        }),
+        new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' }),
+      );
+      const context = { getRemainingTimeInMillis: () => timeoutMs('Troubleshoot'), awsRequestId: 'budget' };
+      await handler({ clusterId: CLUSTER_ID }, context as unknown as Context);
+      const [input] = dataPlane.inputs;
+      expect(input?.timeoutMs).toBeGreaterThan(0);
+      expect(input?.timeoutMs).toBeLessThanOrEqual(timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')));
+      expect(DEPLOYED_BUDGETS.dataPlaneMs).toBeLessThanOrEqual(
+        timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')),
+      );
+    });
+
+    it('probe → data plane: the per-endpoint budget (the doctor hands the data plane less than it)', () => {
+      expect(PROBE_TIMEOUT_MS).toBeLessThanOrEqual(timeoutMs('DataPlane') - margin(timeoutMs('DataPlane')));
+    });
+
+    it('each caller keeps time for itself: its reserve is inside its own timeout', () => {
+      expect(DEPLOYED_BUDGETS.troubleshootReserveMs).toBeGreaterThanOrEqual(1000);
+      expect(DEPLOYED_BUDGETS.troubleshootReserveMs).toBeLessThan(timeoutMs('Troubleshoot') / 2);
+      expect(DEPLOYED_BUDGETS.probeReserveMs).toBeGreaterThanOrEqual(1000);
+      expect(DEPLOYED_BUDGETS.probeReserveMs).toBeLessThan(timeoutMs('Probe') / 2);
+    });
   });
 
   it('takes the reconcile rate from RECONCILE_RATE', async () => {

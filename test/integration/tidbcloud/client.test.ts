@@ -1,5 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TidbCloudBadRequestError, TidbCloudNotFoundError } from '../../../functions/core/errors.ts';
+import {
+  TidbCloudBadRequestError,
+  TidbCloudConflictError,
+  TidbCloudNotFoundError,
+} from '../../../functions/core/errors.ts';
 import { manualClock, type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
 import { clientFor } from './harness.ts';
 
@@ -171,6 +175,27 @@ describe('TidbCloudClient against the simulator', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TidbCloudBadRequestError);
     expect((error as Error).message).toContain('already registered');
+  });
+
+  it('turns a 409 duplicate into TidbCloudConflictError; a lost answer then a 409 resolves to the connection', async () => {
+    await sim.close();
+    sim = await startSimulator({ serviceReadyMs: 0, duplicateConnectionStatus: 409 });
+    const added = sim.addCluster();
+    const client = clientFor(sim);
+    await client.createConnection(added.clusterId, added.tidbNodeGroupId, 'vpce-0aaa');
+    const error = await client
+      .createConnection(added.clusterId, added.tidbNodeGroupId, 'vpce-0aaa')
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TidbCloudConflictError);
+    expect((error as Error).message).toContain('already registered');
+
+    sim.faults.dropResponses(1);
+    const mine = await client.createConnection(added.clusterId, added.tidbNodeGroupId, 'vpce-0bbb');
+    expect(mine.endpointId).toBe('vpce-0bbb');
+    expect(sim.requests.filter((r) => r.operation === 'createConnection').map((r) => r.status)).toContain(
+      409,
+    );
+    expect(await sim.connections()).toHaveLength(2);
   });
 
   it('deletes a connection: DELETING, then gone (404)', async () => {

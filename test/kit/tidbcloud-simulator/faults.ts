@@ -15,6 +15,7 @@ export class Faults {
   private errors: number[] = [];
   private limits: number[] = [];
   private slows: number[] = [];
+  private readonly failingPaths = new Map<string, number>();
 
   constructor(private readonly onExpireNonces: () => void) {}
 
@@ -26,6 +27,14 @@ export class Faults {
   /** The next `n` requests get a google.rpc 500 (or `status`). */
   serverErrors(n: number, status = 500): void {
     this.errors.push(...Array<number>(n).fill(status));
+  }
+
+  /**
+   * Every request whose path contains `pathPart` (e.g. one cluster's id) gets a google.rpc `status`, until
+   * `clear()`: one cluster that stays broken while the others work.
+   */
+  failPath(pathPart: string, status = 503): void {
+    this.failingPaths.set(pathPart, status);
   }
 
   /** The next `n` requests wait `ms` (real time) before being handled. */
@@ -57,6 +66,7 @@ export class Faults {
     this.errors = [];
     this.limits = [];
     this.slows = [];
+    this.failingPaths.clear();
   }
 
   /** @internal Consumed by the server for each request. */
@@ -72,7 +82,10 @@ export class Faults {
   }
 
   /** @internal Consumed by the server for each request. */
-  take(): Fault | undefined {
+  take(path = ''): Fault | undefined {
+    for (const [part, status] of this.failingPaths) {
+      if (path.includes(part)) return { kind: 'serverError', status };
+    }
     if (this.drops > 0) {
       this.drops -= 1;
       return { kind: 'drop' };

@@ -59,6 +59,11 @@ export interface SimulatorOptions extends SimHooks {
   };
   /** The project used when a request names none. Default: a random 19-digit id. */
   defaultProjectId?: string;
+  /**
+   * HTTP status for registering an endpoint that is already registered: undocumented; 400 (INVALID_ARGUMENT,
+   * the default) or 409 (ALREADY_EXISTS, as grpc-gateway maps it).
+   */
+  duplicateConnectionStatus?: 400 | 409;
 }
 
 export interface RecordedRequest {
@@ -132,6 +137,7 @@ export class Simulator {
       now,
       `apikey-${this.publicKey}`,
     );
+    this.state.duplicateStatus = options.duplicateConnectionStatus ?? 400;
     this.authority = new DigestAuthority({
       realm: options.digest?.realm ?? 'tidb.cloud',
       algorithm: options.digest?.algorithm ?? 'MD5',
@@ -193,6 +199,11 @@ export class Simulator {
 
   removeCluster(clusterId: string): void {
     this.state.removeCluster(clusterId);
+  }
+
+  /** The user deleted a (non-default) TiDB node group. */
+  removeNodeGroup(clusterId: string, tidbNodeGroupId: string): void {
+    this.state.removeNodeGroup(clusterId, tidbNodeGroupId);
   }
 
   setClusterState(clusterId: string, state: ClusterState): void {
@@ -314,7 +325,7 @@ export class Simulator {
   }
 
   private injectFault(request: IncomingMessage, response: ServerResponse, entry: RecordedRequest): boolean {
-    const fault = this.faults.take();
+    const fault = this.faults.take(entry.path);
     if (!fault) return false;
     entry.fault = fault.kind;
     if (fault.kind === 'drop') {

@@ -159,6 +159,8 @@ export class SimState {
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly connections = new Map<string, SimConnection>();
   private readonly decisions = new Map<string, Promise<void>>();
+  /** The answer to a duplicate registration (see `SimulatorOptions.duplicateConnectionStatus`). */
+  duplicateStatus: 400 | 409 = 400;
 
   constructor(
     readonly timings: LifecycleTimings,
@@ -209,6 +211,14 @@ export class SimState {
     this.clusters.delete(clusterId);
     for (const [id, connection] of this.connections) {
       if (connection.clusterId === clusterId) this.connections.delete(id);
+    }
+  }
+
+  removeNodeGroup(clusterId: string, groupId: string): void {
+    const record = this.cluster(clusterId);
+    record.groups = record.groups.filter((group) => group.tidbNodeGroupId !== groupId);
+    for (const [id, connection] of this.connections) {
+      if (connection.tidbNodeGroupId === groupId) this.connections.delete(id);
     }
   }
 
@@ -328,8 +338,9 @@ export class SimState {
       (item) => item.endpointId === endpointId && item.endpointState !== 'DELETING',
     );
     if (duplicate) {
-      // Undocumented in the real API; a 400 is what grpc-gateway services here return for bad input.
-      throw new SimError(400, 3, `endpoint ${endpointId} is already registered`);
+      // Undocumented in the real API: 400 INVALID_ARGUMENT, or 409 ALREADY_EXISTS as grpc-gateway maps it.
+      const [status, code] = this.duplicateStatus === 409 ? [409, 6] : [400, 3];
+      throw new SimError(status, code, `endpoint ${endpointId} is already registered`);
     }
     return this.newConnection(group, endpointId);
   }

@@ -5,7 +5,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { Ec2Adapter, toVpcEndpointState } from '../../../functions/adapters/aws/ec2.ts';
-import { AwsError } from '../../../functions/core/errors.ts';
+import { AwsError, failureKind } from '../../../functions/core/errors.ts';
 import { serviceError, stubClient } from './sdk-stub.ts';
 
 function adapter(respond: Parameters<typeof stubClient>[1]) {
@@ -18,7 +18,7 @@ function adapter(respond: Parameters<typeof stubClient>[1]) {
 }
 
 describe('Ec2Adapter requests', () => {
-  it('creates an Interface endpoint with private DNS off, the client token and vpc-endpoint tags', async () => {
+  it('creates an Interface endpoint with private DNS off, IPv4 pinned, the client token and vpc-endpoint tags', async () => {
     const { ec2, calls } = adapter(() => ({
       VpcEndpoint: {
         VpcEndpointId: 'vpce-1',
@@ -47,6 +47,8 @@ describe('Ec2Adapter requests', () => {
           SubnetIds: ['subnet-1', 'subnet-2'],
           SecurityGroupIds: ['sg-1'],
           PrivateDnsEnabled: false,
+          IpAddressType: 'ipv4',
+          DnsOptions: { DnsRecordIpType: 'ipv4' },
           ClientToken: 'token-1',
           TagSpecifications: [{ ResourceType: 'vpc-endpoint', Tags: [{ Key: 'Name', Value: 'tidb' }] }],
         },
@@ -193,10 +195,69 @@ describe('Ec2Adapter errors and states', () => {
     expect(found.map((endpoint) => endpoint.vpcEndpointId)).toEqual(['vpce-1']);
   });
 
-  it('reads states in either spelling; unknown ones are not usable', () => {
+  it('reads states in either spelling; partial is not usable; a newer state passes through verbatim', () => {
     expect(toVpcEndpointState('pendingAcceptance')).toBe('pendingAcceptance');
     expect(toVpcEndpointState('PendingAcceptance')).toBe('pendingAcceptance');
     expect(toVpcEndpointState('Partial')).toBe('failed');
     expect(toVpcEndpointState(undefined)).toBe('failed');
+    expect(toVpcEndpointState('quarantined')).toBe('quarantined');
+  });
+
+  it('marks whose fault an error was: throttling and socket errors are transient, refusals are not', async () => {
+    const throttled = await adapter(() => {
+      throw Object.assign(serviceError('RequestLimitExceeded', 'Request limit exceeded.'), {
+        $fault: 'client',
+      });
+    })
+      .ec2.describeAvailabilityZones()
+      .catch((caught: unknown) => caught);
+    const socket = await adapter(() => {
+      throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    })
+      .ec2.describeAvailabilityZones()
+      .catch((caught: unknown) => caught);
+    const refused = await adapter(() => {
+      throw serviceError('UnauthorizedOperation', 'You are not authorized to perform this operation.');
+    })
+      .ec2.describeAvailabilityZones()
+      .catch((caught: unknown) => caught);
+    expect(socket).toMatchObject({ awsCode: 'ECONNRESET', fault: 'network' });
+    expect([throttled, socket, refused].map(failureKind)).toEqual(['transient', 'transient', 'refused']);
+  });
+});
+
+describe('Ec2Adapter: what provisioning adds', () => {
+  it("reads the service's private DNS name and its verification state with its zones", async () => {
+    const { ec2 } = adapter(() => ({
+      ServiceDetails: [
+        {
+          ServiceName: 'svc',
+          AvailabilityZones: ['us-east-1a'],
+          PrivateDnsName: 'x.clusters.tidb-cloud.com',
+          PrivateDnsNameVerificationState: 'pendingVerification',
+        },
+      ],
+    }));
+    expect(await ec2.describeEndpointService('svc')).toEqual({
+      zoneNames: ['us-east-1a'],
+      privateDnsName: 'x.clusters.tidb-cloud.com',
+      privateDnsVerificationState: 'pendingVerification',
+    });
+  });
+
+  it('changes subnets in place with ModifyVpcEndpoint Add/RemoveSubnetIds', async () => {
+    const { ec2, calls } = adapter(() => ({ Return: true }));
+    await ec2.modifyEndpointSubnets('vpce-1', { addSubnetIds: ['subnet-2'], removeSubnetIds: [] });
+    expect(calls).toEqual([
+      { command: 'ModifyVpcEndpointCommand', input: { VpcEndpointId: 'vpce-1', AddSubnetIds: ['subnet-2'] } },
+    ]);
+  });
+
+  it('reads CreationTimestamp', async () => {
+    const { ec2 } = adapter(() => ({
+      VpcEndpoints: [{ VpcEndpointId: 'vpce-1', State: 'available', CreationTimestamp: new Date(0) }],
+    }));
+    const [endpoint] = await ec2.listManagedEndpoints();
+    expect(endpoint?.createdAt).toBe('1970-01-01T00:00:00.000Z');
   });
 });

@@ -186,6 +186,20 @@ describe('Ec2Fake CreateVpcEndpoint', () => {
     expect(await fake.listManagedEndpoints()).toHaveLength(1);
   });
 
+  it('keeps a token bound to its endpoint after deletion: the same request replays the deleted endpoint', async () => {
+    const fake = world();
+    const first = await fake.createInterfaceEndpoint(input(fake));
+    fake.deleteEndpoint(first.vpcEndpointId);
+    const replay = await fake.createInterfaceEndpoint(input(fake));
+    expect(replay).toMatchObject({ vpcEndpointId: first.vpcEndpointId, state: 'deleted' });
+    const error = await rejection(
+      fake.createInterfaceEndpoint(
+        input(fake, { subnetIds: [fake.world.subnetIdByZoneId['use1-az1'] ?? ''] }),
+      ),
+    );
+    expect(error.awsCode).toBe('IdempotentParameterMismatch');
+  });
+
   it("rejects a subnet in an AZ the service does not support, with AWS's text", async () => {
     const fake = world();
     const unsupported = fake.world.subnetIdByZoneId['use1-az4'] ?? '';
@@ -375,6 +389,47 @@ describe('Ec2Fake CreateVpcEndpoint', () => {
 
     expect(await fake.listManagedEndpoints()).toEqual([]);
     await expect(fake.createInterfaceEndpoint(input(fake))).resolves.toBeDefined();
+  });
+});
+
+describe('Ec2Fake ModifyVpcEndpoint subnets', () => {
+  it('adds and removes subnets (and their ENIs) on a live endpoint', async () => {
+    const fake = world();
+    const az1 = fake.world.subnetIdByZoneId['use1-az1'] ?? '';
+    const az2 = fake.world.subnetIdByZoneId['use1-az2'] ?? '';
+    const endpoint = await fake.createInterfaceEndpoint(input(fake, { subnetIds: [az1] }));
+    await fake.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds: [az2], removeSubnetIds: [az1] });
+    const [after] = await fake.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] });
+    expect(after?.subnetIds).toEqual([az2]);
+    expect(fake.endpointAddresses(endpoint.vpcEndpointId)).toHaveLength(1);
+  });
+
+  it("refuses a subnet in an AZ the service does not offer, with AWS's text", async () => {
+    const fake = world();
+    const endpoint = await fake.createInterfaceEndpoint(input(fake));
+    const az4 = fake.world.subnetIdByZoneId['use1-az4'] ?? '';
+    const error = await rejection(
+      fake.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds: [az4], removeSubnetIds: [] }),
+    );
+    expect(error.message).toContain('does not support the availability zone of the subnet');
+  });
+});
+
+describe('Ec2Fake DescribeVpcEndpointServices', () => {
+  it('shows the private DNS name and its verification state, or none', async () => {
+    const fake = world();
+    fake.registerService('svc-unverified', ['use1-az1'], {
+      privateDnsVerificationState: 'pendingVerification',
+    });
+    fake.registerService('svc-none', ['use1-az1'], { privateDnsName: null });
+    expect(await fake.describeEndpointService(SERVICE)).toMatchObject({
+      privateDnsName: 'vpce-svc-0a1b2c3d4e5f60718.clusters.tidb-cloud.com',
+      privateDnsVerificationState: 'verified',
+    });
+    expect(await fake.describeEndpointService('svc-unverified')).toMatchObject({
+      privateDnsVerificationState: 'pendingVerification',
+    });
+    expect(await fake.describeEndpointService('svc-none')).toEqual({ zoneNames: ['us-east-1c'] });
   });
 });
 

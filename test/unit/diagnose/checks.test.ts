@@ -292,23 +292,58 @@ describe('aws.az-coverage', () => {
     });
   });
 
-  it('compares by AZ ID and says so when TiDB’s list disagrees with EC2', async () => {
+  it('says in the summary when TiDB’s AZ list disagrees with EC2’s, and warns even if coverage is fine', async () => {
     const world = changed((w) => {
       w.service.availableZones = ['use1-az1', 'use1-az4', 'use1-az6'];
     });
     const outcome = await outcomeFor(awsAzCoverage, world);
-    expect(outcome.status).toBe('pass');
-    expect(outcome.evidence?.crossCheck).toContain('EC2 is used');
+    expect(outcome.status).toBe('warn');
+    expect(outcome.summary).toContain(
+      'TiDB Cloud lists use1-az1 (us-east-1a), use1-az4 (us-east-1b), use1-az6 (us-east-1c) but EC2 offers the service in use1-az1 (us-east-1a), use1-az4 (us-east-1b)',
+    );
+    expect(outcome.evidence).toMatchObject({
+      zoneListsDisagree: true,
+      ec2ServiceZones: ['use1-az1', 'use1-az4'],
+      tidbAvailableZones: ['use1-az1', 'use1-az4', 'use1-az6'],
+    });
   });
 
-  it('falls back to TiDB’s list (IDs or names) when EC2 cannot describe the service', async () => {
+  it('adds the disagreement to a failing summary without changing the verdict', async () => {
+    const world = changed((w) => {
+      w.serviceZones = ['us-east-1a'];
+    });
+    const outcome = await outcomeFor(awsAzCoverage, world);
+    expect(outcome.status).toBe('fail');
+    expect(outcome.summary).toMatch(
+      /TiDB Cloud lists use1-az1 \(us-east-1a\), use1-az4 \(us-east-1b\) but EC2/,
+    );
+  });
+
+  it('reads TiDB’s list as AZ IDs, never through this account’s AZ names', async () => {
+    // us-east-1a is use1-az1 in this account, but TiDB's availableZones are AZ IDs: a name matches nothing.
+    const world = changed((w) => {
+      w.service.availableZones = ['us-east-1a', 'use1-az4'];
+    });
+    const outcome = await outcomeFor(awsAzCoverage, world);
+    expect(outcome).toMatchObject({ status: 'warn', evidence: { zoneListsDisagree: true } });
+    expect(outcome.evidence?.tidbAvailableZones).toEqual(['us-east-1a', 'use1-az4']);
+  });
+
+  it('agrees quietly when both lists name the same AZ IDs', async () => {
+    const outcome = await outcomeFor(awsAzCoverage, healthyWorld());
+    expect(outcome).toMatchObject({ status: 'pass', evidence: { zoneListsDisagree: false } });
+    expect(outcome.summary).not.toContain('TiDB Cloud lists');
+  });
+
+  it('falls back to TiDB’s AZ IDs when EC2 cannot describe the service', async () => {
     const world = changed((w) => {
       w.failures.describeServiceZones = new Error('AccessDenied');
-      w.service.availableZones = ['us-east-1a'];
+      w.service.availableZones = ['use1-az1'];
     });
     const outcome = await outcomeFor(awsAzCoverage, world);
     expect(outcome).toMatchObject({
       status: 'fail',
+      summary: expect.stringContaining('subnet-b (use1-az4 (us-east-1b))'),
       evidence: { supportedBy: 'TiDB Cloud availableZones', ec2Error: 'AccessDenied' },
     });
   });

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ClusterState, VpcEndpoint } from '../../../functions/core/model.ts';
+import { type ClusterState, SUBNET_CONFIG_TAG, type VpcEndpoint } from '../../../functions/core/model.ts';
+import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { detailsNeeded, plan } from '../../../functions/core/reconcile/plan.ts';
-import type { Observation, ReconcileSettings } from '../../../functions/core/reconcile/types.ts';
+import {
+  DEFAULT_PENDING_TIMEOUT_MIN,
+  DEFAULT_STACK_NAME,
+  type Observation,
+  type ReconcileSettings,
+} from '../../../functions/core/reconcile/types.ts';
 
 const settings: ReconcileSettings = {
   region: 'us-east-1',
@@ -9,12 +15,16 @@ const settings: ReconcileSettings = {
   subnetIds: ['subnet-0a', 'subnet-0b', 'subnet-0c'],
   securityGroupIds: ['sg-01'],
   pollIntervalMs: 5000,
+  stackName: DEFAULT_STACK_NAME,
+  pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
 };
 
 const MANAGED = {
   'tidb-privatelink:managed-by': 'tidb-privatelink',
   'tidb-privatelink:cluster-id': '1379661944646413143',
   'tidb-privatelink:node-group-id': '1934178998036000000',
+  // Made to match the configured subnets (a different digest means the subnet list changed).
+  [SUBNET_CONFIG_TAG]: subnetConfigOf(settings.subnetIds),
 };
 
 function endpoint(overrides: Partial<VpcEndpoint> = {}): VpcEndpoint {
@@ -124,10 +134,8 @@ describe('plan: the cluster gate', () => {
     expect(plan(observed, settings)).toMatchObject({ kind: 'blocked', reason: 'NOT_AWS' });
   });
 
-  it('blocks a paused cluster with the resume call as the fix', () => {
-    const decision = plan(observation({}, 'PAUSED'), settings);
-    expect(decision).toMatchObject({ kind: 'blocked', reason: 'CLUSTER_PAUSED' });
-    expect(decision.kind === 'blocked' && decision.remediation).toContain(':resumeCluster');
+  it.each(['PAUSED', 'PAUSING'] as const)('leaves a %s cluster idle: paused on purpose', (state) => {
+    expect(plan(observation({}, state), settings)).toMatchObject({ kind: 'idle' });
   });
 
   it.each(['CREATING', 'MODIFYING', 'RESUMING'] as const)('waits while the cluster is %s', (state) => {
@@ -170,6 +178,14 @@ describe('plan: the five steps in order', () => {
     expect(decision.kind === 'act' && decision.action).toMatchObject({
       subnetIds: ['subnet-0a', 'subnet-0c'],
     });
+  });
+
+  it("reads TiDB's zones as AZ IDs only, never through this account's names", () => {
+    // `us-east-1a` is use1-az4 in this account, but a name from TiDB's side means nothing here.
+    const observed = observation({ serviceZoneNames: [] });
+    if (observed.service) observed.service.availableZones = ['use1-az1', 'us-east-1a'];
+    const decision = plan(observed, settings);
+    expect(decision.kind === 'act' && decision.action).toMatchObject({ subnetIds: ['subnet-0c'] });
   });
 
   it('blocks with an explanation when no subnet is in a supported AZ', () => {

@@ -4,6 +4,7 @@ import {
   toConnection,
   toPrivateLinkService,
 } from '../../../functions/adapters/tidbcloud/mapping.ts';
+import { tidbPortOf } from '../../../functions/core/model.ts';
 
 // Shapes from API-FACTS §3.7 / §4 / §5.5 (reconstructed from the spec and real Terraform output).
 const CLUSTER = {
@@ -116,7 +117,7 @@ describe('toPrivateLinkService', () => {
 });
 
 describe('toConnection', () => {
-  it('keeps host "" while PENDING and defaults the port to 4000', () => {
+  it('keeps host "" while PENDING and leaves a missing port out, so the cluster\'s port shows through', () => {
     const connection = toConnection(
       {
         privateEndpointConnectionId: '1934214559409000000',
@@ -128,7 +129,12 @@ describe('toConnection', () => {
       },
       {},
     );
-    expect(connection).toMatchObject({ endpointState: 'PENDING', host: '', port: 4000, message: '' });
+    expect(connection).toMatchObject({ endpointState: 'PENDING', host: '', message: '' });
+    expect(connection.port).toBeUndefined();
+    const cluster = toCluster({ ...CLUSTER, port: 4100 });
+    expect(tidbPortOf(connection, cluster)).toBe(4100);
+    expect(tidbPortOf({ port: 4200 }, cluster)).toBe(4200);
+    expect(tidbPortOf(undefined, undefined)).toBe(4000);
   });
 
   it('keeps TiDB’s FAILED message and takes the cluster id from the request scope when missing', () => {

@@ -16,17 +16,33 @@ function zoneIds(zones: readonly AvailabilityZone[]) {
   };
 }
 
+/** The two views of where the service runs, as AZ IDs, and what to say when they differ. */
+function zoneViews(observation: DiagnoseContext['observation'], target: DiagnoseContext['target']) {
+  const { toId, label } = zoneIds(need(observation.zones, 'the availability zones'));
+  // TiDB's availableZones are AZ IDs: never read them through this account's names.
+  const fromTidb = [...(target.service?.availableZones ?? [])];
+  // EC2 answers in this account's names; its view is the customer-side truth, TiDB's the cross-check.
+  const fromEc2 = observation.serviceZones?.ok ? observation.serviceZones.value.map(toId) : undefined;
+  const disagree = fromEc2 !== undefined && !sameSet(fromEc2, fromTidb);
+  const list = (ids: readonly string[]) => (ids.length > 0 ? ids.map(label).join(', ') : 'no AZ');
+  return {
+    label,
+    supported: fromEc2 ?? fromTidb,
+    fromEc2,
+    fromTidb,
+    disagreement: disagree
+      ? ` TiDB Cloud lists ${list(fromTidb)} but EC2 offers the service in ${list(fromEc2)}; EC2's list is used.`
+      : '',
+  };
+}
+
 export const awsAzCoverage: Check<DiagnoseContext> = {
   id: 'aws.az-coverage',
   dependsOn: [ENDPOINT_EXISTS],
   run({ observation, target }): CheckOutcome {
     const endpoint = endpointOf(target);
     const subnets = need(observation.subnets, `the subnets of ${endpoint.vpcEndpointId}`);
-    const { toId, label } = zoneIds(need(observation.zones, 'the availability zones'));
-    const fromTidb = (target.service?.availableZones ?? []).map(toId);
-    // EC2's view of the service, in this account's naming, is the truth; TiDB's list is the cross-check.
-    const fromEc2 = observation.serviceZones?.ok ? observation.serviceZones.value.map(toId) : undefined;
-    const supported = fromEc2 ?? fromTidb;
+    const { label, supported, fromEc2, fromTidb, disagreement } = zoneViews(observation, target);
     const evidence = {
       endpointSubnets: Object.fromEntries(
         subnets.map((subnet) => [subnet.subnetId, subnet.availabilityZoneId]),
@@ -34,11 +50,8 @@ export const awsAzCoverage: Check<DiagnoseContext> = {
       supportedZones: supported,
       supportedBy: fromEc2 ? 'ec2:DescribeVpcEndpointServices' : 'TiDB Cloud availableZones',
       tidbAvailableZones: fromTidb,
-      ...(fromEc2 && !sameSet(fromEc2, fromTidb)
-        ? {
-            crossCheck: `TiDB Cloud lists ${fromTidb.join(', ')} but EC2 offers the service in ${fromEc2.join(', ')}; EC2 is used.`,
-          }
-        : {}),
+      ...(fromEc2 ? { ec2ServiceZones: fromEc2 } : {}),
+      zoneListsDisagree: disagreement !== '',
       ...(observation.serviceZones && !observation.serviceZones.ok
         ? { ec2Error: observation.serviceZones.error.message }
         : {}),
@@ -50,9 +63,10 @@ export const awsAzCoverage: Check<DiagnoseContext> = {
       return {
         status: 'fail',
         summary:
-          subnets.length === 0
+          (subnets.length === 0
             ? `${endpoint.vpcEndpointId} has no subnets.`
-            : `Endpoint subnets in AZs the service does not support: ${which.join(', ')}; supported: ${supportedText}.`,
+            : `Endpoint subnets in AZs the service does not support: ${which.join(', ')}; supported: ${supportedText}.`) +
+          disagreement,
         evidence,
         remediation: moveToSupportedZones(
           endpoint.vpcEndpointId,
@@ -66,15 +80,13 @@ export const awsAzCoverage: Check<DiagnoseContext> = {
     if (uncovered.length > 0) {
       return {
         status: 'warn',
-        summary: `The endpoint leaves supported AZs uncovered: ${uncovered.map(label).join(', ')}.`,
+        summary: `The endpoint leaves supported AZs uncovered: ${uncovered.map(label).join(', ')}.${disagreement}`,
         evidence,
         remediation: coverMissingZones(endpoint.vpcEndpointId, uncovered.map(label)),
       };
     }
-    return {
-      status: 'pass',
-      summary: `Endpoint subnets cover every supported AZ: ${supportedText}.`,
-      evidence,
-    };
+    const summary = `Endpoint subnets cover every supported AZ: ${supportedText}.${disagreement}`;
+    // Covered by EC2's list, but TiDB Cloud sees the service elsewhere: one of the two views is stale.
+    return { status: disagreement ? 'warn' : 'pass', summary, evidence };
   },
 };

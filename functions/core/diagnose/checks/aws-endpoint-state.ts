@@ -1,10 +1,19 @@
 import type { VpcEndpointState } from '../../model.ts';
-import { createEndpoint, replaceEndpoint, wrongService } from '../../remediation.ts';
+import { createEndpoint, replaceEndpoint, undocumentedState, wrongService } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** Waiting for TiDB Cloud to accept: normal for a few minutes after creation. */
 const WAITING: readonly VpcEndpointState[] = ['pendingAcceptance', 'pending'];
+
+/** States that cannot recover: the endpoint must be replaced. */
+const DEAD: readonly string[] = [
+  'rejected',
+  'failed',
+  'deleting',
+  'deleted',
+  'expired',
+] satisfies VpcEndpointState[];
 
 export const awsEndpointState: Check<DiagnoseContext> = {
   id: 'aws.endpoint-state',
@@ -49,6 +58,15 @@ export const awsEndpointState: Check<DiagnoseContext> = {
         status: 'warn',
         summary: `${name} is ${endpoint.state}: TiDB Cloud has not accepted it yet.`,
         evidence,
+      };
+    }
+    if (!DEAD.includes(endpoint.state)) {
+      // A state EC2 added (or one this model lacks, like `partial`): never a reason to replace the endpoint.
+      return {
+        status: 'warn',
+        summary: `${name} is in state "${endpoint.state}", which this tool does not know.`,
+        evidence: { ...evidence, unknownState: endpoint.state },
+        remediation: undocumentedState(`endpoint ${name}`, endpoint.state),
       };
     }
     return {

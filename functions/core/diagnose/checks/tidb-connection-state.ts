@@ -1,5 +1,10 @@
 import type { PrivateEndpointConnection } from '../../model.ts';
-import { connectionDeleting, registerEndpoint, reRegisterFailedConnection } from '../../remediation.ts';
+import {
+  connectionDeleting,
+  registerEndpoint,
+  reRegisterFailedConnection,
+  undocumentedState,
+} from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
@@ -59,6 +64,16 @@ export const tidbConnectionState: Check<DiagnoseContext> = {
           evidence,
           remediation: connectionDeleting(clusterId, nodeGroupId),
         };
+      default: {
+        // A state the swagger does not list (the API may add one): report it, judge nothing.
+        const state: string = connection.endpointState;
+        return {
+          status: 'warn',
+          summary: `TiDB Cloud reports the connection for ${vpceId} in state "${state}", which its API does not document.`,
+          evidence: { ...evidence, unknownState: state },
+          remediation: undocumentedState(`the connection for ${vpceId}`, state),
+        };
+      }
     }
   },
 };

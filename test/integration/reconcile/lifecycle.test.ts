@@ -1,0 +1,215 @@
+/**
+ * DESIGN "Lifecycle and failure semantics" end to end: the TiDB Cloud simulator over HTTP and the EC2 fake,
+ * driven through the real reconcile core.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsError } from '../../../functions/core/errors.ts';
+import { CLUSTER_ID_TAG, MANAGED_BY_TAG, STACK_TAG } from '../../../functions/core/model.ts';
+import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
+import { startWorld, type World, type WorldOptions } from '../../kit/world.ts';
+
+const HOUR = 3_600_000;
+
+let world: World;
+
+async function restart(options: WorldOptions): Promise<void> {
+  await world.close();
+  world = await startWorld(options);
+}
+
+beforeEach(async () => {
+  world = await startWorld();
+});
+
+afterEach(async () => {
+  await world.close();
+});
+
+const waitUntil = () => ({ deadline: world.clock.now() + HOUR });
+
+async function liveEndpoints() {
+  return (await world.ec2.listManagedEndpoints()).filter((e) => !['deleted', 'deleting'].includes(e.state));
+}
+
+describe('one cluster never stops the others', () => {
+  it('a cluster whose API calls keep failing is Error; the two others are Ready in the same pass', async () => {
+    const [a, broken, c] = [world.addCluster(), world.addCluster(), world.addCluster()];
+    world.sim.faults.failPath(`/clusters/${broken?.clusterId}/`, 503);
+
+    const outcomes = await reconcileAll(world.deps, waitUntil());
+
+    const phaseOf = (id: string | undefined) => outcomes.find((o) => o.clusterId === id)?.phase;
+    expect(outcomes).toHaveLength(3);
+    expect([phaseOf(a?.clusterId), phaseOf(c?.clusterId)]).toEqual(['Ready', 'Ready']);
+    const failed = outcomes.find((o) => o.clusterId === broken?.clusterId);
+    expect(failed).toMatchObject({
+      phase: 'Error',
+      error: { code: 'TIDB_UNAVAILABLE', message: expect.stringContaining('HTTP 503') },
+    });
+    // Transient: not Blocked, so no Blocked event and no person paged.
+    expect(world.events.ofType(DETAIL_TYPES.provisioningBlocked)).toHaveLength(0);
+  });
+
+  it('an AWS throttle that outlived the retries is Error for this pass, then converges next pass', async () => {
+    const cluster = world.addCluster();
+    world.ec2.failNext('CreateVpcEndpoint', new AwsError('RequestLimitExceeded', 'Request limit exceeded.'));
+    const first = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(first).toMatchObject({ phase: 'Error', error: { code: 'RequestLimitExceeded' } });
+    const second = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(second.phase).toBe('Ready');
+  });
+
+  it.each([
+    ['InternalError', 'An internal error has occurred'],
+    ['ECONNRESET', 'socket hang up'],
+  ])('AWS %s is Error, never Blocked', async (code, message) => {
+    const cluster = world.addCluster();
+    world.ec2.failNext('DescribeSubnets', new AwsError(code, message));
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(outcome).toMatchObject({ phase: 'Error', error: { code, message } });
+  });
+
+  it('a permission refusal from AWS is Blocked with AWS text, not retried as transient', async () => {
+    const cluster = world.addCluster();
+    const text = 'You are not authorized to perform this operation. Encoded authorization failure message: x';
+    world.ec2.failNext('DescribeSubnets', new AwsError('UnauthorizedOperation', text, { fault: 'client' }));
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'API_REFUSED', message: text });
+    expect(await liveEndpoints()).toHaveLength(0);
+  });
+});
+
+describe('duplicate registration answered with 409', () => {
+  it('two concurrent provisions against a 409-answering API make one endpoint and one connection', async () => {
+    await restart({ simulator: { duplicateConnectionStatus: 409 } });
+    const cluster = world.addCluster();
+    const [a, b] = await Promise.all([
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+    ]);
+    expect([a.phase, b.phase]).toEqual(['Ready', 'Ready']);
+    expect(world.sim.requests.some((r) => r.operation === 'createConnection' && r.status === 409)).toBe(true);
+    expect(await world.sim.connections()).toHaveLength(1);
+  });
+});
+
+describe('endpoint identity', () => {
+  it('Ready → endpoint deleted in AWS → provision → a new endpoint, registered, Ready', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(first.phase).toBe('Ready');
+    world.ec2.deleteEndpoint(first.vpcEndpointId ?? '');
+    // TiDB notices the endpoint is gone and drops its registration, as the real service does.
+    const [old] = await world.sim.connections();
+    world.sim.setConnectionState(old?.privateEndpointConnectionId ?? '', 'DELETING');
+
+    const again = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+
+    expect(again.phase).toBe('Ready');
+    expect(again.vpcEndpointId).not.toBe(first.vpcEndpointId);
+    expect(again.actions.map((a) => a.type)).toEqual([
+      'create-endpoint',
+      'register-connection',
+      'enable-private-dns',
+    ]);
+    expect((await liveEndpoints()).map((e) => e.vpcEndpointId)).toEqual([again.vpcEndpointId]);
+    const connections = await world.sim.connections();
+    expect(connections.find((c) => c.endpointId === again.vpcEndpointId)?.endpointState).toBe('ACTIVE');
+  });
+
+  it('rejected → Blocked, never re-created; deleted by the user → provision → Ready', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId });
+    const rejectedId = first.vpcEndpointId ?? '';
+    world.ec2.reject(rejectedId);
+    for (let i = 0; i < 2; i++) {
+      const blocked = await provision(world.deps, { clusterId: cluster.clusterId });
+      expect(blocked).toMatchObject({ phase: 'Blocked', reason: 'ENDPOINT_REJECTED' });
+      expect(blocked.remediation).toContain(`delete-vpc-endpoints --vpc-endpoint-ids ${rejectedId}`);
+    }
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
+
+    world.ec2.deleteEndpoint(rejectedId);
+    const [old] = await world.sim.connections();
+    world.sim.setConnectionState(old?.privateEndpointConnectionId ?? '', 'DELETING');
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcome.phase).toBe('Ready');
+    expect(outcome.vpcEndpointId).not.toBe(rejectedId);
+  });
+
+  it('concurrent re-creates after a deletion still agree on one new endpoint', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId });
+    world.ec2.deleteEndpoint(first.vpcEndpointId ?? '');
+    const [a, b] = await Promise.all([
+      provision(world.deps, { clusterId: cluster.clusterId }),
+      provision(world.deps, { clusterId: cluster.clusterId }),
+    ]);
+    expect(a.vpcEndpointId).toBe(b.vpcEndpointId);
+    expect(await liveEndpoints()).toHaveLength(1);
+  });
+
+  it('a subnet added to the configuration: the live endpoint gains it, no second endpoint', async () => {
+    const cluster = world.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'] });
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    const az6 = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az6',
+      cidrBlock: '10.0.64.0/20',
+    });
+    world.settings.subnetIds = [...world.settings.subnetIds, az6];
+
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+
+    expect(outcome).toMatchObject({ phase: 'Ready', vpcEndpointId: first.vpcEndpointId });
+    expect(outcome.actions).toEqual([
+      expect.objectContaining({ type: 'modify-endpoint-subnets', addSubnetIds: [az6], removeSubnetIds: [] }),
+    ]);
+    const endpoints = await liveEndpoints();
+    expect(endpoints).toHaveLength(1);
+    expect(endpoints[0]?.subnetIds).toContain(az6);
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
+    // Remembered: the next pass is converged and cheap again.
+    world.ec2.resetCalls();
+    const third = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(third).toMatchObject({ phase: 'Ready', actions: [] });
+    expect(world.ec2.calls.ModifyVpcEndpoint + world.ec2.calls.DescribeSubnets).toBe(0);
+  });
+
+  it('a subnet removed from the configuration leaves the live endpoint', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    const az4 = world.ec2.world.subnetIdByZoneId['use1-az4'] ?? '';
+    world.settings.subnetIds = world.settings.subnetIds.filter((id) => id !== az4);
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcome.phase).toBe('Ready');
+    const endpoints = await liveEndpoints();
+    expect(endpoints.map((e) => e.vpcEndpointId)).toEqual([first.vpcEndpointId]);
+    expect(endpoints[0]?.subnetIds).not.toContain(az4);
+  });
+
+  it("new endpoints carry the stack tag; another stack's endpoint for the cluster is never touched", async () => {
+    const cluster = world.addCluster();
+    const other = await world.ec2.createInterfaceEndpoint({
+      vpcId: world.ec2.world.vpcId,
+      serviceName: cluster.serviceName,
+      subnetIds: [world.ec2.world.subnetIdByZoneId['use1-az1'] ?? ''],
+      securityGroupIds: [],
+      clientToken: 'other-stack',
+      tags: {
+        [MANAGED_BY_TAG]: 'tidb-privatelink',
+        [CLUSTER_ID_TAG]: cluster.clusterId,
+        'tidb-privatelink:node-group-id': cluster.tidbNodeGroupId,
+        [STACK_TAG]: 'someone-else',
+      },
+    });
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcome.phase).toBe('Ready');
+    expect(outcome.vpcEndpointId).not.toBe(other.vpcEndpointId);
+    const mine = (await liveEndpoints()).find((e) => e.vpcEndpointId === outcome.vpcEndpointId);
+    expect(mine?.tags[STACK_TAG]).toBe('tidb-privatelink');
+    const theirs = (await liveEndpoints()).find((e) => e.vpcEndpointId === other.vpcEndpointId);
+    expect(theirs).toMatchObject({ state: 'pendingAcceptance', privateDnsEnabled: false });
+  });
+});

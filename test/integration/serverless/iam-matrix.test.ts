@@ -1,0 +1,404 @@
+/**
+ * The packaged stack's IAM, evaluated by a policy engine: every function's role against a matrix of requests
+ * the app makes and requests it must never be able to make. `CreateVpcEndpoint` is evaluated once per
+ * resource it authorises (endpoint, VPC, subnet, security group), as IAM does; the request succeeds only if
+ * every one is allowed.
+ *
+ * One package: the API-key secret configured by its full ARN (with AWS's `-XXXXXX` suffix), the SQL secret
+ * by a name-only ARN, so both forms are proven.
+ */
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCOUNT,
+  type AwsRequest,
+  type Decision,
+  decide,
+  NO_IDENTITY,
+  PROBE_SECURITY_GROUP_ID,
+  REGION,
+  type Role,
+  resolveIntrinsics,
+  roleOf,
+} from '../../kit/iam-engine.ts';
+import { PACKAGE_ENV, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+
+const SQL_SECRET_NAME_ONLY = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:tidb-sql`;
+const API_KEY_SECRET = PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN;
+const FUNCTIONS = ['reconcile', 'provision', 'probe', 'troubleshoot', 'dataPlane'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+
+const VPC = PACKAGE_ENV.PRIVATELINK_VPC_ID;
+const OTHER_VPC = 'vpc-0fedcba9876543210';
+const TIDB_SERVICE = `com.amazonaws.vpce.${REGION}.vpce-svc-0a1b2c3d4e5f60789`;
+const MANAGED_BY = 'tidb-privatelink:managed-by';
+const HEALTH = 'tidb-privatelink:health';
+const ENDPOINT = `arn:aws:ec2:${REGION}:${ACCOUNT}:vpc-endpoint/vpce-0123456789abcdef0`;
+const ec2Arn = (resource: string) => `arn:aws:ec2:${REGION}:${ACCOUNT}:${resource}`;
+const logStream = (fn: string) =>
+  `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/tidb-privatelink-dev-${fn}:log-stream:2026/11/26/[$LATEST]abc`;
+
+let stack: PackagedStack;
+const roles = {} as Record<FunctionName, Role>;
+
+beforeAll(async () => {
+  stack = await packageStack({ TIDB_SQL_SECRET_ARN: SQL_SECRET_NAME_ONLY });
+  for (const fn of FUNCTIONS) roles[fn] = roleOf(stack.template, fn);
+}, 120_000);
+
+afterAll(async () => {
+  if (stack) await rm(stack.dir, { recursive: true, force: true });
+});
+
+interface EndpointRequest {
+  vpcId?: string;
+  subnetIds?: string[];
+  securityGroupIds?: string[];
+  serviceName?: string;
+  tags?: Record<string, string>;
+}
+
+/** Every authorisation one CreateVpcEndpoint call needs, one per resource, with that resource's context. */
+function createEndpoint(request: EndpointRequest = {}): AwsRequest[] {
+  const tags = request.tags ?? { [MANAGED_BY]: 'tidb-privatelink', 'tidb-privatelink:cluster-id': '1' };
+  const endpoint: AwsRequest = {
+    action: 'ec2:CreateVpcEndpoint',
+    // A resource being created has no id yet; any id stands for it (the policies match vpc-endpoint/*).
+    resource: ec2Arn('vpc-endpoint/vpce-0new0000000000000'),
+    context: {
+      'ec2:VpceServiceName': request.serviceName ?? TIDB_SERVICE,
+      'aws:TagKeys': Object.keys(tags),
+      ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])),
+    },
+  };
+  const others = [
+    `vpc/${request.vpcId ?? VPC}`,
+    ...(request.subnetIds ?? ['subnet-0aaa', 'subnet-0bbb']).map((id) => `subnet/${id}`),
+    ...(request.securityGroupIds ?? ['sg-0ccc']).map((id) => `security-group/${id}`),
+  ].map((resource) => ({ action: 'ec2:CreateVpcEndpoint', resource: ec2Arn(resource) }));
+  return [endpoint, ...others];
+}
+
+async function decisions(fn: FunctionName, requests: AwsRequest[]): Promise<Decision[]> {
+  return Promise.all(requests.map((request) => decide(roles[fn], request)));
+}
+
+/** Allowed only when IAM allows every resource of the call. */
+async function allowedAll(fn: FunctionName, requests: AwsRequest[]): Promise<boolean> {
+  return (await decisions(fn, requests)).every((decision) => decision === 'Allowed');
+}
+
+const allowed = async (fn: FunctionName, request: AwsRequest) =>
+  (await decide(roles[fn], request)) === 'Allowed';
+
+const tagEndpoint = (tags: Record<string, string>, resourceTags: Record<string, string>): AwsRequest => ({
+  action: 'ec2:CreateTags',
+  resource: ENDPOINT,
+  context: {
+    'aws:TagKeys': Object.keys(tags),
+    ...Object.fromEntries(Object.entries(tags).map(([key, value]) => [`aws:RequestTag/${key}`, value])),
+    ...Object.fromEntries(
+      Object.entries(resourceTags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+    ),
+  },
+});
+
+const modifyEndpoint = (resourceTags: Record<string, string>): AwsRequest => ({
+  action: 'ec2:ModifyVpcEndpoint',
+  resource: ENDPOINT,
+  context: Object.fromEntries(
+    Object.entries(resourceTags).map(([key, value]) => [`aws:ResourceTag/${key}`, value]),
+  ),
+});
+
+describe('the stack deploys one role per function and nothing else', () => {
+  it('has no framework default role and no managed policy on any role', () => {
+    expect(stack.template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    const roleIds = Object.entries(stack.template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .map(([id]) => id)
+      .sort();
+    expect(roleIds).toEqual(
+      FUNCTIONS.map((fn) => `${fn[0]?.toUpperCase()}${fn.slice(1)}IamRoleLambdaExecution`).sort(),
+    );
+    for (const fn of FUNCTIONS) expect(roles[fn].managedPolicyArns).toEqual([]);
+  });
+});
+
+describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn) => {
+  it('may create an endpoint with the managed-by tag, in the configured VPC, to a TiDB endpoint service', async () => {
+    expect(await decisions(fn, createEndpoint())).toEqual([
+      'Allowed',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+    ]);
+  });
+
+  it('may not create one without the managed-by tag, or with another value', async () => {
+    expect(await decisions(fn, createEndpoint({ tags: { 'tidb-privatelink:cluster-id': '1' } }))).toEqual([
+      'ImplicitlyDenied',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+    ]);
+    expect(await allowedAll(fn, createEndpoint({ tags: { [MANAGED_BY]: 'someone-else' } }))).toBe(false);
+  });
+
+  it('may not create one in another VPC (the VPC resource is denied on its own)', async () => {
+    const [endpoint, vpc] = await decisions(fn, createEndpoint({ vpcId: OTHER_VPC }));
+    expect(endpoint).toBe('Allowed');
+    expect(vpc).toBe('ImplicitlyDenied');
+  });
+
+  it.each([
+    ['an AWS service (S3)', `com.amazonaws.${REGION}.s3`],
+    ['an AWS service (Secrets Manager)', `com.amazonaws.${REGION}.secretsmanager`],
+    ['an endpoint service of another region', 'com.amazonaws.vpce.eu-west-1.vpce-svc-0a1b2c3d4e5f60789'],
+    ['an AWS Marketplace/partner name outside vpce-svc', `com.amazonaws.vpce.${REGION}.other-svc-1`],
+  ])('may not create one to %s', async (_, serviceName) => {
+    expect(await decisions(fn, createEndpoint({ serviceName }))).toEqual([
+      'ImplicitlyDenied',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+      'Allowed',
+    ]);
+  });
+
+  it('tags only at creation (ec2:CreateAction), never an existing endpoint', async () => {
+    const onCreate: AwsRequest = {
+      ...tagEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }, {}),
+      context: {
+        ...tagEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }, {}).context,
+        'ec2:CreateAction': 'CreateVpcEndpoint',
+      },
+    };
+    expect(await allowed(fn, onCreate)).toBe(true);
+    expect(await allowed(fn, tagEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }, {}))).toBe(false);
+    expect(
+      await allowed(fn, tagEndpoint({ [HEALTH]: 'healthy' }, { [MANAGED_BY]: 'tidb-privatelink' })),
+    ).toBe(false);
+  });
+
+  it('modifies only endpoints that carry the managed-by tag', async () => {
+    expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
+    expect(await allowed(fn, modifyEndpoint({}))).toBe(false);
+    expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'someone-else' }))).toBe(false);
+  });
+
+  it("associates only the configured VPC with the endpoint service's private hosted zone", async () => {
+    const associate = (vpcId: string, region = REGION): AwsRequest => ({
+      action: 'route53:AssociateVPCWithHostedZone',
+      resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+      context: { 'route53:VPCs': `VPCId=${vpcId},VPCRegion=${region}` },
+    });
+    expect(await allowed(fn, associate(VPC))).toBe(true);
+    expect(await allowed(fn, associate(OTHER_VPC))).toBe(false);
+    expect(await allowed(fn, associate(VPC, 'eu-west-1'))).toBe(false);
+  });
+});
+
+describe('every function', () => {
+  it.each(FUNCTIONS)('%s may never delete an endpoint, managed or not', async (fn) => {
+    for (const tags of [{ [MANAGED_BY]: 'tidb-privatelink' }, {}]) {
+      expect(
+        await allowed(fn, {
+          action: 'ec2:DeleteVpcEndpoints',
+          resource: ENDPOINT,
+          context: Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v])),
+        }),
+      ).toBe(false);
+    }
+  });
+
+  it.each(FUNCTIONS)('%s writes logs only into its own log group', async (fn) => {
+    const put = (group: string): AwsRequest => ({ action: 'logs:PutLogEvents', resource: logStream(group) });
+    expect(await allowed(fn, put(fn))).toBe(true);
+    for (const other of FUNCTIONS.filter((name) => name !== fn))
+      expect(await allowed(fn, put(other))).toBe(false);
+    expect(
+      await allowed(fn, {
+        action: 'logs:PutLogEvents',
+        resource: `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/someone-elses-function:log-stream:x`,
+      }),
+    ).toBe(false);
+  });
+});
+
+describe('the probe tags only the health tag, only on managed endpoints', () => {
+  const managed = { [MANAGED_BY]: 'tidb-privatelink' };
+
+  it('records the last health on a managed endpoint', async () => {
+    expect(await allowed('probe', tagEndpoint({ [HEALTH]: 'unhealthy' }, managed))).toBe(true);
+  });
+
+  it('may not add or overwrite any other tag, managed-by included', async () => {
+    expect(await allowed('probe', tagEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }, managed))).toBe(false);
+    expect(await allowed('probe', tagEndpoint({ [HEALTH]: 'healthy', Name: 'x' }, managed))).toBe(false);
+  });
+
+  it('may not tag an endpoint it does not manage, even with the health tag', async () => {
+    expect(await allowed('probe', tagEndpoint({ [HEALTH]: 'healthy' }, {}))).toBe(false);
+    // Adopting an endpoint by giving it the managed-by tag is exactly what must be impossible.
+    expect(await allowed('probe', tagEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }, {}))).toBe(false);
+  });
+
+  it.each(['probe', 'troubleshoot', 'dataPlane'] as const)(
+    '%s may neither create nor modify endpoints',
+    async (fn) => {
+      expect(await allowedAll(fn, createEndpoint())).toBe(false);
+      expect(await allowed(fn, modifyEndpoint(managed))).toBe(false);
+    },
+  );
+
+  it('troubleshoot tags nothing', async () => {
+    expect(await allowed('troubleshoot', tagEndpoint({ [HEALTH]: 'healthy' }, managed))).toBe(false);
+  });
+});
+
+describe('the data plane has no AWS permission beyond its network interfaces', () => {
+  const eni = (resource: string, action = 'ec2:CreateNetworkInterface'): AwsRequest => ({
+    action,
+    resource: ec2Arn(resource),
+  });
+
+  it('lets Lambda create its interfaces only in the probe subnets with the probe security group', async () => {
+    expect(await allowed('dataPlane', eni('network-interface/eni-0new0000000000000'))).toBe(true);
+    expect(await allowed('dataPlane', eni('subnet/subnet-0aaa'))).toBe(true);
+    expect(await allowed('dataPlane', eni('subnet/subnet-0bbb'))).toBe(true);
+    expect(await allowed('dataPlane', eni(`security-group/${PROBE_SECURITY_GROUP_ID}`))).toBe(true);
+    expect(await allowed('dataPlane', eni('subnet/subnet-0zzz'))).toBe(false);
+    expect(await allowed('dataPlane', eni('security-group/sg-0ccc'))).toBe(false);
+  });
+
+  it('lets Lambda describe, delete and re-address its interfaces', async () => {
+    for (const action of [
+      'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses',
+      'ec2:UnassignPrivateIpAddresses',
+    ]) {
+      expect(await allowed('dataPlane', eni('network-interface/eni-0123456789abcdef0', action))).toBe(true);
+    }
+    expect(await allowed('dataPlane', { action: 'ec2:DescribeNetworkInterfaces', resource: '*' })).toBe(true);
+  });
+
+  it.each([
+    ['secretsmanager:GetSecretValue', `${API_KEY_SECRET}`],
+    ['events:PutEvents', `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`],
+    ['lambda:InvokeFunction', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:tidb-privatelink-dev-dataPlane`],
+    ['ec2:DescribeVpcEndpoints', '*'],
+    ['ec2:CreateTags', ENDPOINT],
+    ['sqs:SendMessage', `arn:aws:sqs:${REGION}:${ACCOUNT}:AsyncFailureQueue`],
+    ['route53:AssociateVPCWithHostedZone', 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ'],
+    ['ec2:DeleteSecurityGroup', ec2Arn(`security-group/${PROBE_SECURITY_GROUP_ID}`)],
+  ])('denies %s', async (action, resource) => {
+    expect(await decide(roles.dataPlane, { action, resource })).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('secrets: each readable only by the functions that need it', () => {
+  const read = (resource: string): AwsRequest => ({ action: 'secretsmanager:GetSecretValue', resource });
+  const sqlSecret = `${SQL_SECRET_NAME_ONLY}-Ab12Cd`;
+
+  it.each(FUNCTIONS)('%s: the API key (configured by its full ARN)', async (fn) => {
+    expect(await allowed(fn, read(API_KEY_SECRET))).toBe(fn !== 'dataPlane');
+  });
+
+  it.each(FUNCTIONS)('%s: the SQL login (configured by name only, read by its full ARN)', async (fn) => {
+    expect(await allowed(fn, read(sqlSecret))).toBe(fn === 'probe' || fn === 'troubleshoot');
+  });
+
+  it.each(['reconcile', 'probe'] as const)(
+    '%s: no other secret, even one whose name starts alike',
+    async (fn) => {
+      for (const other of [
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:tidb-cloud-api-key-other-Zz9Yy8`,
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:tidb-sql-admin-Ab12Cd`,
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:tidb-sqlx-Ab12Cd`,
+        `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:production-db-Ab12Cd`,
+      ]) {
+        expect(await allowed(fn, read(other))).toBe(false);
+      }
+    },
+  );
+});
+
+describe('events and invocations', () => {
+  const putEvents = (bus: string): AwsRequest => ({
+    action: 'events:PutEvents',
+    resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${bus}`,
+  });
+  const invoke = (fn: string): AwsRequest => ({
+    action: 'lambda:InvokeFunction',
+    resource: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:tidb-privatelink-dev-${fn}`,
+  });
+
+  it.each(FUNCTIONS)('%s publishes only to the stack bus', async (fn) => {
+    expect(await allowed(fn, putEvents('default'))).toBe(fn !== 'dataPlane');
+    expect(await allowed(fn, putEvents('payments'))).toBe(false);
+  });
+
+  it.each(FUNCTIONS)('%s invokes only the data plane, and only if it diagnoses', async (fn) => {
+    expect(await allowed(fn, invoke('dataPlane'))).toBe(fn === 'probe' || fn === 'troubleshoot');
+    for (const other of ['reconcile', 'provision', 'probe', 'troubleshoot']) {
+      expect(await allowed(fn, invoke(other))).toBe(false);
+    }
+  });
+
+  it.each(FUNCTIONS)('%s sends to the failure queue only if EventBridge invokes it', async (fn) => {
+    const send = (queue: string): AwsRequest => ({
+      action: 'sqs:SendMessage',
+      resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:${queue}`,
+    });
+    expect(await allowed(fn, send('AsyncFailureQueue'))).toBe(fn === 'provision' || fn === 'troubleshoot');
+    expect(await allowed(fn, send('EventsDeadLetterQueue'))).toBe(false);
+  });
+
+  it.each(FUNCTIONS)('%s uses only the DynamoDB actions it needs, on the state table only', async (fn) => {
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`;
+    const may = async (action: string, resource = table) => allowed(fn, { action, resource });
+    const eventDriven = fn === 'provision' || fn === 'probe' || fn === 'troubleshoot';
+    // The reconcile writes sightings, phases, services and the quota counter, all conditional updates.
+    expect(await may('dynamodb:UpdateItem')).toBe(fn !== 'dataPlane');
+    // Powertools Idempotency reads, claims and releases its records.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+      expect(await may(action), action).toBe(eventDriven);
+    }
+    for (const action of [
+      'dynamodb:Scan',
+      'dynamodb:Query',
+      'dynamodb:DeleteTable',
+      'dynamodb:BatchWriteItem',
+    ]) {
+      expect(await may(action), action).toBe(false);
+    }
+    expect(await may('dynamodb:UpdateItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/other`)).toBe(false);
+  });
+
+  it("lets EventBridge dead-letter only this stack's rules' events", async () => {
+    const policy = resolveIntrinsics(
+      stack.template,
+      stack.template.Resources.EventsDeadLetterQueuePolicy?.Properties.PolicyDocument,
+    );
+    const send = (ruleArn: string) =>
+      decide(
+        NO_IDENTITY,
+        {
+          action: 'sqs:SendMessage',
+          resource: `arn:aws:sqs:${REGION}:${ACCOUNT}:EventsDeadLetterQueue`,
+          context: { 'aws:SourceArn': ruleArn },
+        },
+        policy,
+        'events.amazonaws.com',
+      );
+    const rule = (name: string) => `arn:aws:events:${REGION}:${ACCOUNT}:rule/${name}`;
+    expect(await send(rule('tidb-privatelink-dev-troubleshoot-rule-1'))).toBe('Allowed');
+    expect(await send(rule('someone-elses-rule'))).not.toBe('Allowed');
+    expect(await send(`arn:aws:events:${REGION}:999999999999:rule/tidb-privatelink-dev-x`)).not.toBe(
+      'Allowed',
+    );
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * resources/variables.cjs: the values serverless.yml computes from the settings (lists, alarm periods), and
+ * the one-sentence refusals of settings the alarms or rules cannot follow. Called as the framework calls
+ * them, with a `resolveVariable` answering from a table.
+ */
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+
+type Resolve = { resolveVariable: (address: string) => Promise<unknown> };
+type Variable = (context: Resolve) => Promise<unknown>;
+const variables = createRequire(import.meta.url)('../../../resources/variables.cjs') as Record<
+  string,
+  Variable
+>;
+
+const DEFAULTS: Record<string, string> = {
+  'self:custom.eventSource': 'tidb-privatelink',
+  'self:custom.probeSubnetIds': 'subnet-0aaa,subnet-0bbb',
+  'self:custom.troubleshootSources': '',
+  'self:custom.alarmTopicArn': '',
+  'self:custom.alarmEmail': '',
+  'self:custom.probeRate': 'rate(5 minutes)',
+  'self:custom.reconcileRate': 'rate(5 minutes)',
+};
+
+function resolve(name: string, settings: Record<string, string> = {}): Promise<unknown> {
+  const variable = variables[name];
+  if (!variable) throw new Error(`resources/variables.cjs exports no ${name}`);
+  const table = { ...DEFAULTS, ...settings };
+  return variable({
+    resolveVariable: async (address) => {
+      if (!(address in table)) throw new Error(`unexpected variable ${address}`);
+      return table[address];
+    },
+  });
+}
+
+describe('alarm periods follow the schedules', () => {
+  it.each([
+    ['rate(1 minute)', 60, 15],
+    ['rate(5 minutes)', 300, 3],
+    ['rate(10 minutes)', 600, 2],
+    ['rate(2 hours)', 7200, 1],
+  ])('%s: %i s per period, Blocked for 15 minutes = %i periods', async (rate, seconds, periods) => {
+    expect(await resolve('probePeriodSeconds', { 'self:custom.probeRate': rate })).toBe(seconds);
+    expect(await resolve('reconcilePeriodSeconds', { 'self:custom.reconcileRate': rate })).toBe(seconds);
+    expect(await resolve('blockedEvaluationPeriods', { 'self:custom.reconcileRate': rate })).toBe(periods);
+  });
+
+  it.each(['cron(0/5 * * * ? *)', 'rate(1 day)', 'rate(13 hours)', 'rate(0 minutes)', 'every 5 minutes'])(
+    'refuses %s in one sentence naming the setting',
+    async (rate) => {
+      await expect(resolve('checkSettings', { 'self:custom.probeRate': rate })).rejects.toThrow(
+        /^PROBE_RATE is ".*": the alarms follow its period, so it must be rate\(N minutes\) or rate\(N hours\), from 1 minute to 12 hours\.$/,
+      );
+    },
+  );
+});
+
+describe('checkSettings', () => {
+  it('accepts the defaults', async () => {
+    expect(await resolve('checkSettings')).toBe('ok');
+  });
+
+  it('lists every problem in one message, and its error carries no stack to print', async () => {
+    const error = await resolve('checkSettings', {
+      'self:custom.reconcileRate': 'cron(0 * * * ? *)',
+      'self:custom.troubleshootSources': 'aws.events',
+      'self:custom.alarmEmail': 'oncall',
+    }).catch((caught: Error) => caught);
+    expect(error).toBeInstanceOf(Error);
+    const { message, stack } = error as Error;
+    expect(message.match(/RECONCILE_RATE|PRIVATELINK_TROUBLESHOOT_SOURCES|PRIVATELINK_ALARM_EMAIL/g)).toEqual(
+      ['RECONCILE_RATE', 'PRIVATELINK_TROUBLESHOOT_SOURCES', 'PRIVATELINK_ALARM_EMAIL'],
+    );
+    expect(stack).toBe(message);
+  });
+});
+
+describe('troubleshoot sources', () => {
+  it('are the app itself by default', async () => {
+    expect(await resolve('troubleshootSources')).toEqual(['tidb-privatelink']);
+  });
+
+  it('add PRIVATELINK_TROUBLESHOOT_SOURCES, trimmed, without duplicates', async () => {
+    const sources = await resolve('troubleshootSources', {
+      'self:custom.troubleshootSources':
+        ' my-platform.oncall ,ops/runbook,, tidb-privatelink,my-platform.oncall',
+    });
+    expect(sources).toEqual(['tidb-privatelink', 'my-platform.oncall', 'ops/runbook']);
+  });
+
+  it.each(['aws.events', 'has space', 'x'.repeat(257)])('refuse %s', async (source) => {
+    await expect(resolve('checkSettings', { 'self:custom.troubleshootSources': source })).rejects.toThrow(
+      /^PRIVATELINK_TROUBLESHOOT_SOURCES lists ".*": a source is up to 256 letters/,
+    );
+  });
+});
+
+describe('alarm notifications', () => {
+  it('go nowhere by default, to the topic and/or the e-mail topic when set', async () => {
+    const arn = 'arn:aws:sns:us-east-1:123456789012:oncall';
+    expect(await resolve('alarmActions')).toEqual([]);
+    expect(await resolve('alarmActions', { 'self:custom.alarmTopicArn': arn })).toEqual([arn]);
+    expect(await resolve('alarmActions', { 'self:custom.alarmEmail': 'a@example.com' })).toEqual([
+      { Ref: 'AlarmEmailTopic' },
+    ]);
+  });
+
+  it.each([
+    [
+      'self:custom.alarmTopicArn',
+      'arn:aws:sqs:us-east-1:123456789012:queue',
+      /^PRIVATELINK_ALARM_TOPIC_ARN is/,
+    ],
+    ['self:custom.alarmTopicArn', 'oncall', /not an SNS topic ARN/],
+    ['self:custom.alarmEmail', 'oncall', /^PRIVATELINK_ALARM_EMAIL is "oncall", not one e-mail address\.$/],
+    ['self:custom.alarmEmail', 'a@example.com,b@example.com', /not one e-mail address/],
+  ])('refuse %s = %s', async (address, value, message) => {
+    await expect(resolve('checkSettings', { [address]: value })).rejects.toThrow(message);
+  });
+});
+
+describe('the data plane network interfaces', () => {
+  it('name each probe subnet, the probe group and new interfaces, all in this account and region', async () => {
+    const resources = await resolve('dataPlaneInterfaceResources', {
+      'self:custom.probeSubnetIds': 'subnet-0aaa, subnet-0bbb',
+    });
+    expect(JSON.stringify(resources)).toBe(
+      JSON.stringify(
+        [
+          'network-interface/*',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub placeholder.
+          'security-group/${ProbeSecurityGroup}',
+          'subnet/subnet-0aaa',
+          'subnet/subnet-0bbb',
+        ].map((resource) => ({
+          'Fn::Sub': `arn:\${AWS::Partition}:ec2:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
+        })),
+      ),
+    );
+  });
+});
