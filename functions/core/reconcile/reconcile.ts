@@ -7,6 +7,7 @@ import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
 import { eventsFor } from './events.ts';
 import {
+  type ActiveServices,
   DetailReader,
   observationOf,
   observeAll,
@@ -178,8 +179,9 @@ async function pass(
   snapshot: Snapshot,
   keys: ReconcileKey[],
   options: CallOptions,
+  services: ActiveServices,
 ): Promise<KeyResult[]> {
-  const reader = new DetailReader(deps, options);
+  const reader = new DetailReader(deps, options, services);
   return mapLimited(keys, CONCURRENCY, (key) =>
     reconcileKey(deps, snapshot, key, reader, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, error, options),
@@ -220,11 +222,13 @@ async function runPasses(
   options: RunOptions & { detect: boolean; idleIsBlocked?: boolean },
 ): Promise<ProvisionOutcome[]> {
   const merged = new Map<string, ProvisionOutcome>();
+  // A service once ACTIVE is read once per run, not once per pass while its cluster waits.
+  const services: ActiveServices = new Map();
   let pending: ReconcileKey[] | undefined;
   do {
     const snapshot = await observe();
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, options);
+    const results = await pass(deps, snapshot, keys, options, services);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start } = result;
