@@ -15,6 +15,7 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     projectId: tidbCloud.projectId,
     selection: privateLink.clusters,
     pollIntervalMs,
+    requestsPerMinute: tidbCloud.requestsPerMinute,
     stackName: privateLink.stackName,
     pendingTimeoutMs: privateLink.pendingTimeoutMin * 60_000,
   };

@@ -24,6 +24,7 @@ import type {
   ProvisionOutcome,
   ReconcileDeps,
   ReconcileKey,
+  ReconcileSettings,
 } from './types.ts';
 
 /** More actions than the guide has steps means a bug, not progress: stop rather than loop. */
@@ -201,17 +202,35 @@ function pausedAsBlocked({ outcome, start }: KeyResult): ProvisionOutcome {
   };
 }
 
+/** Items per page of the API's list calls. */
+const PAGE_SIZE = 100;
+/** Polling may use at most this share of the stack's quota, leaving the rest to registrations. */
+export const POLL_SHARE = 1 / 3;
+
+/**
+ * The wait before the next pass: the poll interval, or longer when a pass's listings (pages of clusters
+ * and of connections) would otherwise spend more than a third of the quota, so with 1,000 waiting
+ * clusters the registrations still get two thirds of every minute.
+ */
+export function pollIntervalFor(settings: ReconcileSettings, snapshot: Snapshot): number {
+  if (!settings.requestsPerMinute) return settings.pollIntervalMs;
+  const pages = (items: number) => Math.max(1, Math.ceil(items / PAGE_SIZE));
+  const perPass = pages(snapshot.clusters.length) + pages(snapshot.connections.length);
+  const adaptive = Math.ceil((perPass * 60_000) / (settings.requestsPerMinute * POLL_SHARE));
+  return Math.max(settings.pollIntervalMs, adaptive);
+}
+
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
-async function waitForNextPass(deps: ReconcileDeps, options: RunOptions): Promise<boolean> {
+async function waitForNextPass(
+  deps: ReconcileDeps,
+  options: RunOptions,
+  intervalMs: number,
+): Promise<boolean> {
   const { deadline, signal } = options;
-  if (
-    deadline === undefined ||
-    deps.clock.now() + deps.settings.pollIntervalMs >= deadline ||
-    signal?.aborted
-  ) {
+  if (deadline === undefined || deps.clock.now() + intervalMs >= deadline || signal?.aborted) {
     return false;
   }
-  await deps.clock.sleep(deps.settings.pollIntervalMs, signal);
+  await deps.clock.sleep(intervalMs, signal);
   return true;
 }
 
@@ -225,8 +244,10 @@ async function runPasses(
   // A service once ACTIVE is read once per run, not once per pass while its cluster waits.
   const services: ActiveServices = new Map();
   let pending: ReconcileKey[] | undefined;
+  let intervalMs = deps.settings.pollIntervalMs;
   do {
     const snapshot = await observe();
+    intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, options, services);
     const events: AppEvent[] = [];
@@ -244,7 +265,7 @@ async function runPasses(
         clusterId: outcome.clusterId,
         tidbNodeGroupId: outcome.tidbNodeGroupId,
       }));
-  } while (pending.length > 0 && (await waitForNextPass(deps, options)));
+  } while (pending.length > 0 && (await waitForNextPass(deps, options, intervalMs)));
   return [...merged.values()];
 }
 

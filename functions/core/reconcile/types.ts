@@ -28,6 +28,8 @@ export interface ReconcileSettings {
   selection?: ClusterSelection;
   /** How often to re-observe while Progressing within one invocation (TiDB polls at 5 s too). */
   pollIntervalMs: number;
+  /** The stack's TiDB Cloud quota: polling slows down so its listings stay within a third of it. */
+  requestsPerMinute?: number;
   /** `PRIVATELINK_STACK_NAME`: endpoints tagged with another stack's name are never touched or judged. */
   stackName: string;
   /** `PRIVATELINK_PENDING_TIMEOUT_MIN` in ms: a connection PENDING longer than this is Blocked. */
