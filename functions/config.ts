@@ -58,6 +58,11 @@ export interface ConfigNeeds {
 }
 
 const ID_LIST = /^[a-z]+-[0-9a-f]+$/;
+/** A Secrets Manager secret ARN, any partition; the name part may be anything Secrets Manager allows. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:[\w/+=.@-]+$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** Far above any quota PingCAP grants; beyond it a typo would switch the client's pacing off. */
+const MAX_REQUESTS_PER_MINUTE = 1_000_000;
 
 function list(value: string | undefined): string[] {
   return (value ?? '')
@@ -86,29 +91,62 @@ function apiKeyProblems(env: NodeJS.ProcessEnv, needs: ConfigNeeds['apiKeys']): 
   return [];
 }
 
+/** A comma-separated id list: each must have the prefix, none may repeat (a copy-paste slip). */
+function idListProblems(env: NodeJS.ProcessEnv, name: string, prefix: string, what: string): string[] {
+  const ids = list(env[name]);
+  const problems = ids
+    .filter((id) => !ID_LIST.test(id) || !id.startsWith(`${prefix}-`))
+    .map((id) =>
+      /\s/.test(id)
+        ? `${name} must separate ids with commas, not spaces ("${id}")`
+        : `"${id}" in ${name} is not a ${what} id (${prefix}-…)`,
+    );
+  const repeated = ids.filter((id, index) => ids.indexOf(id) !== index);
+  if (repeated.length > 0) problems.push(`${name} lists ${[...new Set(repeated)].join(', ')} more than once`);
+  return problems;
+}
+
 function vpcProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const vpcId = nonEmpty(env.PRIVATELINK_VPC_ID);
   if (!vpcId) problems.push('PRIVATELINK_VPC_ID is not set');
   else if (!/^vpc-[0-9a-f]+$/.test(vpcId))
     problems.push(`PRIVATELINK_VPC_ID "${vpcId}" is not a VPC id (vpc-…)`);
-  const subnets = list(env.PRIVATELINK_SUBNET_IDS);
-  if (subnets.length === 0) problems.push('PRIVATELINK_SUBNET_IDS is not set (comma-separated subnet-… ids)');
-  for (const id of subnets) {
-    if (!ID_LIST.test(id) || !id.startsWith('subnet-'))
-      problems.push(`"${id}" in PRIVATELINK_SUBNET_IDS is not a subnet id`);
+  if (list(env.PRIVATELINK_SUBNET_IDS).length === 0)
+    problems.push('PRIVATELINK_SUBNET_IDS is not set (comma-separated subnet-… ids)');
+  return [
+    ...problems,
+    ...idListProblems(env, 'PRIVATELINK_SUBNET_IDS', 'subnet', 'subnet'),
+    ...idListProblems(env, 'PRIVATELINK_SECURITY_GROUP_IDS', 'sg', 'security group'),
+  ];
+}
+
+/** Values that are checked whenever they are set, whatever the caller needs. */
+function shapeProblems(env: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  for (const name of ['TIDB_CLOUD_API_KEY_SECRET_ARN', 'TIDB_SQL_SECRET_ARN']) {
+    const arn = nonEmpty(env[name]);
+    if (arn && !SECRET_ARN.test(arn))
+      problems.push(
+        `${name} is not a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>)`,
+      );
   }
-  for (const id of list(env.PRIVATELINK_SECURITY_GROUP_IDS)) {
-    if (!ID_LIST.test(id) || !id.startsWith('sg-')) {
-      problems.push(`"${id}" in PRIVATELINK_SECURITY_GROUP_IDS is not a security group id`);
-    }
-  }
+  const region = nonEmpty(env.AWS_REGION);
+  if (region && !REGION.test(region))
+    problems.push(`AWS_REGION "${region}" is not an AWS region (e.g. us-east-1)`);
+  problems.push(...idListProblems(env, 'PRIVATELINK_PROBE_SUBNET_IDS', 'subnet', 'subnet'));
+  problems.push(...idListProblems(env, 'PRIVATELINK_PROBE_SECURITY_GROUP_IDS', 'sg', 'security group'));
   return problems;
 }
 
 function urlProblems(apiUrl: string): string[] {
   try {
     const url = new URL(apiUrl);
+    // Not echoed: whatever is in it would be printed, and it is in every message naming the API.
+    if (url.username || url.password)
+      return [
+        'TIDB_CLOUD_API_URL may not carry credentials (user:password@); the key pair has its own variables',
+      ];
     return url.protocol === 'https:' || url.protocol === 'http:'
       ? []
       : [`TIDB_CLOUD_API_URL "${apiUrl}" is not an http(s) URL`];
@@ -130,6 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     ...(needs.apiKeys ? apiKeyProblems(env, needs.apiKeys) : []),
     ...(region ? [] : ['AWS_REGION is not set']),
     ...(needs.vpc ? vpcProblems(env) : []),
+    ...shapeProblems(env),
     ...(needs.probe && !nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION)
       ? ['PRIVATELINK_DATA_PLANE_FUNCTION is not set']
       : []),
@@ -139,16 +178,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     problems.push(`PRIVATELINK_EVENT_SOURCE "${source}" may not start with "aws." (reserved by AWS)`);
   const projectId = nonEmpty(env.TIDB_CLOUD_PROJECT_ID);
   const rate = nonEmpty(env.TIDB_CLOUD_REQUESTS_PER_MINUTE) ?? String(DEFAULT_REQUESTS_PER_MINUTE);
-  if (!/^\d+$/.test(rate) || Number(rate) < 1) {
-    problems.push(`TIDB_CLOUD_REQUESTS_PER_MINUTE "${rate}" is not a positive whole number`);
-  }
-  const pendingTimeout = nonEmpty(env.PRIVATELINK_PENDING_TIMEOUT_MIN) ?? '30';
-  if (!/^\d+$/.test(pendingTimeout) || Number(pendingTimeout) < 1) {
+  if (!/^\d+$/.test(rate) || Number(rate) < 1 || Number(rate) > MAX_REQUESTS_PER_MINUTE) {
     problems.push(
-      `PRIVATELINK_PENDING_TIMEOUT_MIN "${pendingTimeout}" is not a positive whole number of minutes`,
+      `TIDB_CLOUD_REQUESTS_PER_MINUTE "${rate}" is not a whole number from 1 to ${MAX_REQUESTS_PER_MINUTE}`,
     );
   }
-  if (projectId && !/^\d+$/.test(projectId))
+  const pendingTimeout = nonEmpty(env.PRIVATELINK_PENDING_TIMEOUT_MIN) ?? '30';
+  // TiDB's check takes about 5 minutes; a week is far beyond any wait worth keeping a cluster in.
+  if (!/^\d{1,5}$/.test(pendingTimeout) || Number(pendingTimeout) < 1 || Number(pendingTimeout) > 10_080) {
+    problems.push(
+      `PRIVATELINK_PENDING_TIMEOUT_MIN "${pendingTimeout}" is not a whole number of minutes from 1 to 10080`,
+    );
+  }
+  if (projectId && !/^\d{1,24}$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
   let clusters = ALL_CLUSTERS;
   try {

@@ -14,6 +14,7 @@ import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
@@ -37,7 +38,9 @@ export function createDataPlaneHandler(
     });
     if ('one' in request) return dataPlane.probe(cut(request.one), { signal });
     return { results: await dataPlane.probeMany(request.many.map(cut), { signal }) };
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 /**
@@ -57,7 +60,9 @@ export function createTroubleshootHandler(
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     return run(event, context, signal);
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }
 
 function troubleshoot(getDeps: DepsSource, logger: Logger, budgets: Budgets) {
@@ -128,7 +133,8 @@ export function createProbeHandler(
     return probeReady(event, context, signal);
   })
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(rejectInvalidEvents(logger));
 }
 
 async function probeRun(

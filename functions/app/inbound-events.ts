@@ -1,10 +1,16 @@
 import { isIP } from 'node:net';
 import { type DataPlaneProbeInput, MAX_BATCH_TARGETS } from '../core/diagnose/ports.ts';
-import { UsageError } from '../core/errors.ts';
+import { InvalidEventError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import type { ReconcileKey } from '../core/reconcile/types.ts';
 
 const DIGITS = /^\d{1,24}$/;
+
+/** A bad value as quoted in a rejection: JSON (so a newline cannot forge a log line), at most 60 characters. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 60)}… (${text.length} characters)` : text;
+}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -18,30 +24,31 @@ export function clusterKeyOf(
   event: unknown,
   acceptedDetailTypes: string[],
 ): ReconcileKey & Record<string, unknown> {
-  if (!isRecord(event)) throw new UsageError('The event must be a JSON object with a clusterId.');
+  if (!isRecord(event)) throw new InvalidEventError('The event must be a JSON object with a clusterId.');
   const detailType = event['detail-type'];
   let payload: Record<string, unknown> = event;
   if (detailType !== undefined) {
     if (typeof detailType !== 'string' || !acceptedDetailTypes.includes(detailType)) {
-      throw new UsageError(
-        `Unexpected event detail-type "${String(detailType)}"; expected ${acceptedDetailTypes.join(' or ')}.`,
+      throw new InvalidEventError(
+        `Unexpected event detail-type ${shown(detailType)}; expected ${acceptedDetailTypes.join(' or ')}.`,
       );
     }
-    if (!isRecord(event.detail)) throw new UsageError(`The "${detailType}" event has no detail object.`);
+    if (!isRecord(event.detail))
+      throw new InvalidEventError(`The ${shown(detailType)} event has no detail object.`);
     payload = event.detail;
   }
   const { clusterId, tidbNodeGroupId } = payload;
   if (typeof clusterId !== 'string' || !DIGITS.test(clusterId)) {
-    throw new UsageError(
-      `The event's clusterId must be a TiDB Cloud cluster id as a string of digits; got ${JSON.stringify(clusterId)}.`,
+    throw new InvalidEventError(
+      `The event's clusterId must be a TiDB Cloud cluster id as a string of digits; got ${shown(clusterId)}.`,
     );
   }
   if (
     tidbNodeGroupId !== undefined &&
     (typeof tidbNodeGroupId !== 'string' || !DIGITS.test(tidbNodeGroupId))
   ) {
-    throw new UsageError(
-      `The event's tidbNodeGroupId must be a string of digits; got ${JSON.stringify(tidbNodeGroupId)}.`,
+    throw new InvalidEventError(
+      `The event's tidbNodeGroupId must be a string of digits; got ${shown(tidbNodeGroupId)}.`,
     );
   }
   const { vpcEndpointId } = payload;
@@ -49,8 +56,8 @@ export function clusterKeyOf(
     vpcEndpointId !== undefined &&
     (typeof vpcEndpointId !== 'string' || !/^vpce-[0-9a-f]+$/.test(vpcEndpointId))
   ) {
-    throw new UsageError(
-      `The event's vpcEndpointId must look like vpce-0a1b2c3d; got ${JSON.stringify(vpcEndpointId)}.`,
+    throw new InvalidEventError(
+      `The event's vpcEndpointId must look like vpce-0a1b2c3d; got ${shown(vpcEndpointId)}.`,
     );
   }
   return { ...payload, clusterId, tidbNodeGroupId };
@@ -91,9 +98,9 @@ function dataPlaneProblems(event: Record<string, unknown>): string[] {
 
 /** The data-plane function's input, checked before any socket opens. */
 export function dataPlaneInputOf(event: unknown): DataPlaneProbeInput {
-  if (!isRecord(event)) throw new UsageError('The data-plane input must be a JSON object.');
+  if (!isRecord(event)) throw new InvalidEventError('The data-plane input must be a JSON object.');
   const problems = dataPlaneProblems(event);
-  if (problems.length > 0) throw new UsageError(`Invalid data-plane input: ${problems.join('; ')}.`);
+  if (problems.length > 0) throw new InvalidEventError(`Invalid data-plane input: ${problems.join('; ')}.`);
   return event as unknown as DataPlaneProbeInput;
 }
 
@@ -105,11 +112,13 @@ export function dataPlaneRequestOf(event: unknown): DataPlaneRequest {
   if (!isRecord(event) || !('targets' in event)) return { one: dataPlaneInputOf(event) };
   const { targets } = event;
   if (!Array.isArray(targets) || targets.length === 0 || targets.length > MAX_BATCH_TARGETS) {
-    throw new UsageError(`The data-plane input's targets must be a list of 1–${MAX_BATCH_TARGETS} probes.`);
+    throw new InvalidEventError(
+      `The data-plane input's targets must be a list of 1–${MAX_BATCH_TARGETS} probes.`,
+    );
   }
   const problems = targets.flatMap((target, index) =>
     (isRecord(target) ? dataPlaneProblems(target) : ['not an object']).map((p) => `target ${index}: ${p}`),
   );
-  if (problems.length > 0) throw new UsageError(`Invalid data-plane input: ${problems.join('; ')}.`);
+  if (problems.length > 0) throw new InvalidEventError(`Invalid data-plane input: ${problems.join('; ')}.`);
   return { many: targets as DataPlaneProbeInput[] };
 }

@@ -1,6 +1,13 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
+import {
+  type AwsClientOptions,
+  createDynamoDbClient,
+  createEc2Client,
+  createEventBridgeClient,
+  createLambdaClient,
+  createSecretsManagerClient,
+} from '../adapters/aws/clients.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
@@ -15,8 +22,8 @@ import type { ClusterRegistry } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
-import { createTidbClient } from './live-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
+import { createTidbClient } from './tidb-client.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
 export function requireStringFields<F extends string>(
@@ -32,32 +39,49 @@ export function requireStringFields<F extends string>(
   return Object.fromEntries(fields.map((field) => [field, String(record[field])])) as Record<F, string>;
 }
 
+/**
+ * A JSON secret's value. A secret that is not JSON is refused without the parser's message: that message
+ * quotes the start of the text it could not parse, which here is the secret itself.
+ */
+async function readJsonSecret(secrets: SecretsProvider, arn: string): Promise<unknown> {
+  const text = await secrets.get(arn);
+  const raw = typeof text === 'string' ? text : new TextDecoder().decode(text);
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    throw new ConfigError([`the secret ${arn} is not a JSON object`]);
+  }
+}
+
+const awsOptions = (config: Config): AwsClientOptions => ({
+  region: config.aws.region,
+  endpointUrl: config.aws.endpointUrl,
+});
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config) {
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
+  const aws = awsOptions(config);
+  // Only with the state table: the shared quota, the registry and idempotency live there.
+  const dynamodb = config.privateLink.stateTable ? createDynamoDbClient(aws) : undefined;
+  const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
-  const keys = requireStringFields(await secrets.get(arn, { transform: 'json' }), arn, [
-    'publicKey',
-    'privateKey',
-  ]);
+  const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
   const events = new EventBridgeAdapter({
-    client: clients.eventBridge,
+    client: createEventBridgeClient(aws),
     eventBusName: config.privateLink.eventBus,
     source: config.privateLink.eventSource,
   });
   return {
-    clients,
     secrets,
-    tidb: createTidbClient(config, keys, clients),
-    ec2: new Ec2Adapter(clients.ec2),
+    tidb: createTidbClient(config, keys, dynamodb),
+    ec2: new Ec2Adapter(createEc2Client(aws)),
+    dynamodb,
     events,
     clock: systemClock,
   };
 }
 
 export interface LambdaDeps extends ReconcileDeps {
-  clients: AwsClients;
   registry?: ClusterRegistry;
 }
 
@@ -66,13 +90,12 @@ export interface LambdaDeps extends ReconcileDeps {
  * With the state table, Detected goes out once per cluster and ACTIVE services are kept for `status`.
  */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { clients, tidb, ec2, events, clock } = await commonDeps(config);
+  const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
   const settings = reconcileSettingsOf(config, pollIntervalMs);
   const table = config.privateLink.stateTable;
-  if (!table) return { clients, tidb, ec2, events, clock, settings };
-  const registry = new DynamoDbClusterRegistry(clients.dynamodb, table);
+  if (!table || !dynamodb) return { tidb, ec2, events, clock, settings };
+  const registry = new DynamoDbClusterRegistry(dynamodb, table);
   return {
-    clients,
     tidb: recordingServices(tidb, registry),
     ec2,
     events: detectOnce(events, registry, clock),
@@ -84,7 +107,7 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
 async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promise<DbCredentials> {
-  const value: unknown = await secrets.get(arn, { transform: 'json' });
+  const value = await readJsonSecret(secrets, arn);
   const { user, password } = requireStringFields(value, arn, ['user', 'password']);
   const ca = typeof value === 'object' && value !== null ? (value as Record<string, unknown>).ca : undefined;
   return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };
@@ -99,7 +122,7 @@ export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
 export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { clients, secrets, tidb, ec2, events, clock } = await commonDeps(config);
+  const { secrets, tidb, ec2, events, clock } = await commonDeps(config);
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
   return {
@@ -107,7 +130,7 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     ec2,
     events,
     clock,
-    dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
+    dataPlane: new LambdaDataPlane(createLambdaClient(awsOptions(config)), dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
     caches: probeCaches(clock.now),
     settings: {
@@ -131,6 +154,5 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
 export function createIdempotency(config: Config) {
   const table = config.privateLink.stateTable;
   if (!table) return undefined;
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  return createIdempotencyStore(clients.dynamodb, table);
+  return createIdempotencyStore(createDynamoDbClient(awsOptions(config)), table);
 }

@@ -1,6 +1,8 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { mapLimited } from '../core/concurrency.ts';
@@ -9,6 +11,7 @@ import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
+import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
@@ -52,16 +55,23 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
   return counts;
 }
 
-/** The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline. */
-export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
-  return middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
+/**
+ * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
+ * Per-cluster errors are logged and counted (`Clusters<Phase>` metrics), never thrown: only a pass that
+ * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
+ */
+export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
+  const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
     const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
-    logger.info('reconcile pass finished', { phases: phaseCounts(clusters) });
+    const phases = phaseCounts(clusters);
+    logger.info('reconcile pass finished', { phases });
+    for (const phase of PHASES) metrics?.addMetric(`Clusters${phase}`, MetricUnit.Count, phases[phase]);
     if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
 /** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */
@@ -132,5 +142,7 @@ export function createProvisionHandler(
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, PROVISION_TRIGGERS);
     return run(event, context, signal);
-  }).use(injectLambdaContext(logger));
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
 }

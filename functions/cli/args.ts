@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.ts';
  * commander would add help generation we do not need and its own exit behaviour we would have to undo to
  * keep the exit-code contract (2 for usage errors, one sentence, no stack).
  */
-export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor'] as const;
+export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor', 'preflight'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -31,6 +31,7 @@ const OPTIONS = {
     'source-sg': { type: 'string' },
     'timeout-ms': { type: 'string' },
   },
+  preflight: { ...COMMON, 'timeout-ms': { type: 'string' } },
 } as const;
 
 export type Flags = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -48,12 +49,17 @@ function isCommand(word: string | undefined): word is CommandName {
 function parseFlags(command: CommandName, args: string[]): Flags {
   try {
     const options: NonNullable<ParseArgsConfig['options']> = OPTIONS[command];
-    const { values, positionals } = parseArgs({
+    const { values, positionals, tokens } = parseArgs({
       args,
       options,
       strict: true,
       allowPositionals: true,
+      tokens: true,
     });
+    // parseArgs keeps the last of a repeated flag: `--cluster 1 --cluster 2` would act on a guess.
+    const names = tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : []));
+    const repeated = names.find((name, index) => names.indexOf(name) !== index);
+    if (repeated) throw new UsageError(`--${repeated} is given more than once; pass it once.`);
     if (positionals.length > 0) {
       throw new UsageError(`"${command}" takes no arguments besides flags; got "${positionals.join(' ')}".`);
     }
@@ -90,11 +96,12 @@ export function idFlag(flags: Flags, name: string, required = false): string | u
   return value;
 }
 
-export function positiveIntFlag(flags: Flags, name: string, fallback: number): number {
+/** A whole number from 1 to `max` (timers beyond ~24 days overflow; no wait this tool makes is that long). */
+export function positiveIntFlag(flags: Flags, name: string, fallback: number, max: number): number {
   const value = flags[name];
   if (typeof value !== 'string') return fallback;
-  if (!/^\d+$/.test(value) || Number(value) <= 0) {
-    throw new UsageError(`--${name} must be a positive whole number; got "${value}".`);
+  if (!/^\d+$/.test(value) || Number(value) <= 0 || Number(value) > max) {
+    throw new UsageError(`--${name} must be a positive whole number up to ${max}; got "${value}".`);
   }
   return Number(value);
 }

@@ -7,6 +7,7 @@ import type {
   ProvisioningEc2Port,
   TidbCloudPort,
 } from '../core/ports.ts';
+import type { PreflightPorts } from '../core/preflight/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
@@ -19,6 +20,8 @@ export interface CliDeps {
   dataPlane: DataPlanePort;
   /** The stack's registry (`PRIVATELINK_STATE_TABLE`); the CLI works without it. */
   registry?: ClusterRegistry;
+  /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
+  preflight: () => PreflightPorts;
 }
 
 export interface CliContext {

@@ -2,10 +2,12 @@ import { type Config, type ConfigNeeds, loadConfig } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { type CommandName, type Flags, parseCommandLine } from './args.ts';
 import { doctor, doctorOptions } from './commands/doctor.ts';
+import { preflight, preflightOptions } from './commands/preflight.ts';
 import { provision, provisionOptions, reconcile } from './commands/provision.ts';
 import { status } from './commands/status.ts';
 import type { CliContext, CliDeps, CommandResult, ExitCode } from './context.ts';
 import { HELP } from './help.ts';
+import { printable } from './printable.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -32,11 +34,16 @@ const COMMAND_TABLE: Record<CommandName, CommandEntry> = {
   provision: { needs: { apiKeys: 'env', vpc: true }, validate: provisionOptions, run: provision },
   reconcile: { needs: { apiKeys: 'env', vpc: true }, validate: noFlags, run: reconcile },
   doctor: { needs: { apiKeys: 'env' }, validate: doctorOptions, run: doctor },
+  preflight: { needs: { apiKeys: 'either', vpc: true }, validate: preflightOptions, run: preflight },
 };
 
 /** One sentence for the user; a stack only when TIDB_PRIVATELINK_DEBUG is set. */
 function describeError(error: unknown, env: NodeJS.ProcessEnv): string {
   if (env.TIDB_PRIVATELINK_DEBUG && error instanceof Error && error.stack) return error.stack;
+  return printable(sentenceOf(error));
+}
+
+function sentenceOf(error: unknown): string {
   if (error instanceof AppError) return error.message;
   if (error instanceof Error && error.name === 'CredentialsProviderError') {
     return 'No AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_ENDPOINT_URL for a local sandbox).';

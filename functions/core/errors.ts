@@ -36,6 +36,14 @@ export class UsageError extends AppError {
   }
 }
 
+/** An inbound event or invoke payload that fails validation: rejected before any side effect. */
+export class InvalidEventError extends UsageError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidEventError';
+  }
+}
+
 /** Any failure talking to the TiDB Cloud API; subclasses name the HTTP outcome. */
 export class TidbCloudError extends AppError {
   readonly status: number | undefined;

@@ -7,6 +7,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { STSClient } from '@aws-sdk/client-sts';
 import { AwsError } from '../../core/errors.ts';
 
 export interface AwsClientOptions {
@@ -28,25 +30,46 @@ export interface AwsClients {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
- * Builds every client the app uses with the SDK's `standard` retry mode: exponential backoff with jitter on
- * throttling (`RequestLimitExceeded`, `Throttling`), 5xx and transient network errors, bounded by a retry
- * quota, so the adapters themselves never retry.
- *
- * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ * The configuration every client shares: the SDK's `standard` retry mode (exponential backoff with jitter on
+ * throttling such as `RequestLimitExceeded`, 5xx and transient network errors, bounded by a retry quota),
+ * so the adapters themselves never retry.
  */
-export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const config = {
+function clientConfig(options: AwsClientOptions) {
+  return {
     region: options.region,
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
+}
+
+// One factory per client, so a Lambda bundle holds only the SDK clients its function uses (the SDK packages
+// declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client.
+export const createEc2Client = (options: AwsClientOptions) => new EC2Client(clientConfig(options));
+export const createEventBridgeClient = (options: AwsClientOptions) =>
+  new EventBridgeClient(clientConfig(options));
+export const createSecretsManagerClient = (options: AwsClientOptions) =>
+  new SecretsManagerClient(clientConfig(options));
+export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+/** The state table (registry, idempotency, the stack's quota). */
+export const createDynamoDbClient = (options: AwsClientOptions) => new DynamoDBClient(clientConfig(options));
+/** STS and Service Quotas: only `preflight` (the CLI) reads them. */
+export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
+export const createServiceQuotasClient = (options: AwsClientOptions) =>
+  new ServiceQuotasClient(clientConfig(options));
+
+/**
+ * Every client the app uses (the CLI and the tests; a Lambda builds only its own).
+ *
+ * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ */
+export function createAwsClients(options: AwsClientOptions): AwsClients {
   return {
-    ec2: new EC2Client(config),
-    eventBridge: new EventBridgeClient(config),
-    secretsManager: new SecretsManagerClient(config),
-    lambda: new LambdaClient(config),
-    dynamodb: new DynamoDBClient(config),
+    ec2: createEc2Client(options),
+    eventBridge: createEventBridgeClient(options),
+    secretsManager: createSecretsManagerClient(options),
+    lambda: createLambdaClient(options),
+    dynamodb: createDynamoDbClient(options),
   };
 }
 
@@ -62,6 +85,7 @@ export function toAwsError(error: unknown, operation: string): Error {
     const raw = error as Error & { Code?: unknown; code?: unknown; $fault?: unknown };
     const code = [raw.Code, raw.code].find((value) => typeof value === 'string' && value.length > 0);
     const awsCode = typeof code === 'string' ? code : error.name || 'Unknown';
+    if (isUnreadableAnswer(error, awsCode)) return unreadableAnswer(error, operation);
     const message = error.message || `${operation} failed with ${awsCode}`;
     // A service exception says whose fault it was; anything else (a socket error, a timeout) never got an
     // answer from AWS, so it is the network's.
@@ -69,4 +93,24 @@ export function toAwsError(error: unknown, operation: string): Error {
     return new AwsError(awsCode, message, { cause: error, fault });
   }
   return new AwsError('Unknown', `${operation} failed: ${String(error)}`, { cause: error });
+}
+
+/** The SDK could not read the answer as AWS's (a proxy's HTML page, a body cut off): its text says nothing. */
+function isUnreadableAnswer(error: Error, awsCode: string): boolean {
+  return (
+    error.message.includes('Deserialization error') ||
+    awsCode === 'Unknown' ||
+    awsCode === 'UnknownError' ||
+    error.message === 'UnknownError'
+  );
+}
+
+function unreadableAnswer(error: Error, operation: string): AwsError {
+  const status = (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return new AwsError(
+    'UnreadableResponse',
+    `${operation} got an answer that is not an AWS API response${status ? ` (HTTP ${status})` : ''}: ` +
+      'check AWS_ENDPOINT_URL and any proxy in between, then try again.',
+    { cause: error },
+  );
 }

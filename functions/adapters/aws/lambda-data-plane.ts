@@ -56,6 +56,13 @@ export class LambdaDataPlane implements DataPlaneBatchPort {
         `The data-plane function ${this.functionName} failed: ${String(message ?? response.FunctionError)}`,
       );
     }
+    const rejection = (payload as { rejected?: unknown; reason?: unknown } | null)?.reason;
+    if (typeof rejection === 'string') {
+      throw new AwsError(
+        'DataPlaneRejected',
+        `The data-plane function ${this.functionName} rejected its input: ${rejection}`,
+      );
+    }
     return payload;
   }
 

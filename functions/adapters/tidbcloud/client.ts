@@ -35,6 +35,7 @@ import {
   DEFAULT_BACKOFF,
   rateLimitDelayMs,
 } from './retry.ts';
+import { ApiShapeError, checkAnswer, type ShapeKind } from './shape.ts';
 
 export type TidbOperation =
   | 'listClusters'
@@ -103,7 +104,12 @@ interface Attempts {
 const AUTH_MESSAGE =
   'The TiDB Cloud API rejected the API key: check TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY.';
 const PAGE_SIZE = '100';
-const MAX_PAGES = 10_000;
+/** 100 000 items: far beyond any project, yet a run that never ends is cut at ~10 minutes of quota. */
+const MAX_PAGES = 1_000;
+/** Per answer; see readCapped. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Empty pages in a row that still hand out a next-page token: the server is not getting anywhere. */
+const MAX_EMPTY_PAGES = 3;
 
 export class TidbCloudClient implements TidbCloudPort {
   private readonly baseUrl: string;
@@ -156,13 +162,15 @@ export class TidbCloudClient implements TidbCloudPort {
         resource: `project ${filter.projectId ?? '(default)'}`,
       },
       'clusters',
+      'cluster',
       options,
     );
     return raw.map(toCluster);
   }
 
   async getCluster(clusterId: string, options?: CallOptions): Promise<Cluster> {
-    const raw = await this.send<ApiCluster>(
+    const raw = await this.sendChecked<ApiCluster>(
+      'cluster',
       {
         operation: 'getCluster',
         method: 'GET',
@@ -185,6 +193,7 @@ export class TidbCloudClient implements TidbCloudPort {
         resource: `cluster ${clusterId}`,
       },
       'tidbNodeGroups',
+      'nodeGroup',
       options,
     );
     return raw.map(toNodeGroup);
@@ -195,7 +204,8 @@ export class TidbCloudClient implements TidbCloudPort {
     tidbNodeGroupId: string,
     options?: CallOptions,
   ): Promise<PrivateLinkService> {
-    const raw = await this.send<ApiPrivateLinkService>(
+    const raw = await this.sendChecked<ApiPrivateLinkService>(
+      'privateLinkService',
       {
         operation: 'getPrivateLinkService',
         method: 'GET',
@@ -229,6 +239,7 @@ export class TidbCloudClient implements TidbCloudPort {
         resource: where,
       },
       'privateEndpointConnections',
+      'connection',
       options,
     );
     return raw.map((item) => toConnection(item, inGroup ? { clusterId: scope.clusterId } : {}));
@@ -242,7 +253,8 @@ export class TidbCloudClient implements TidbCloudPort {
   ): Promise<PrivateEndpointConnection> {
     const attempts: Attempts = { possiblyApplied: false };
     try {
-      const raw = await this.send<ApiConnection>(
+      const raw = await this.sendChecked<ApiConnection>(
+        'connection',
         {
           operation: 'createConnection',
           method: 'POST',
@@ -253,7 +265,7 @@ export class TidbCloudClient implements TidbCloudPort {
           resource: `TiDB node group ${tidbNodeGroupId} of cluster ${clusterId}`,
         },
         options,
-        attempts,
+        { attempts },
       );
       return toConnection(raw, { clusterId });
     } catch (error) {
@@ -274,7 +286,8 @@ export class TidbCloudClient implements TidbCloudPort {
     privateEndpointConnectionId: string,
     options?: CallOptions,
   ): Promise<PrivateEndpointConnection> {
-    const raw = await this.send<ApiConnection>(
+    const raw = await this.sendChecked<ApiConnection>(
+      'connection',
       {
         operation: 'getConnection',
         method: 'GET',
@@ -305,27 +318,63 @@ export class TidbCloudClient implements TidbCloudPort {
     );
   }
 
-  /** Follows `nextPageToken` until it is empty, 100 items a page (the API's maximum). */
-  private async listAll<T>(spec: RequestSpec, key: string, options?: CallOptions): Promise<T[]> {
+  /**
+   * Follows `nextPageToken` until it is empty, 100 items a page (the API's maximum). A token seen twice,
+   * empty pages that keep handing out tokens, or more pages than any project has end the run with an error.
+   */
+  private async listAll<T>(
+    spec: RequestSpec,
+    key: string,
+    kind: ShapeKind,
+    options?: CallOptions,
+  ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     let token = '';
+    let emptyPages = 0;
     for (let page = 0; page < MAX_PAGES; page += 1) {
       const query: Array<[string, string]> = [...(spec.query ?? []), ['pageSize', PAGE_SIZE]];
       if (token) query.push(['pageToken', token]);
-      const body = await this.send<ApiPage & Record<string, unknown>>({ ...spec, query }, options);
-      const pageItems = body[key];
-      if (Array.isArray(pageItems)) items.push(...(pageItems as T[]));
+      const body = await this.sendChecked<ApiPage & Record<string, unknown>>(
+        kind,
+        { ...spec, query },
+        options,
+        {
+          key,
+        },
+      );
+      const pageItems = (body[key] ?? []) as T[];
+      items.push(...pageItems);
       token = body.nextPageToken ?? '';
       if (!token) return items;
-      // A server handing back a token twice would loop forever; fail loudly instead.
-      if (seen.has(token)) break;
+      emptyPages = pageItems.length === 0 ? emptyPages + 1 : 0;
+      if (seen.has(token) || emptyPages >= MAX_EMPTY_PAGES) break;
       seen.add(token);
     }
     throw new TidbCloudError(
       'TIDB_BAD_RESPONSE',
-      `The TiDB Cloud API paginated endlessly to ${spec.action}.`,
+      `The TiDB Cloud API paginated endlessly to ${spec.action}; try again later.`,
     );
+  }
+
+  /** `send`, then the shape check of what came back (a list page, items under `key`, when given). */
+  private async sendChecked<T>(
+    kind: ShapeKind,
+    spec: RequestSpec,
+    options?: CallOptions,
+    extra: { key?: string; attempts?: Attempts } = {},
+  ): Promise<T> {
+    const body = await this.send<T>(spec, options, extra.attempts);
+    try {
+      checkAnswer(body, kind, extra.key);
+    } catch (error) {
+      if (!(error instanceof ApiShapeError)) throw error;
+      throw new TidbCloudError(
+        'TIDB_BAD_RESPONSE',
+        `The TiDB Cloud API answered "${spec.action}" with an unexpected body: ${this.redact(error.message)}.`,
+      );
+    }
+    return body;
   }
 
   /** One API call: limiter, digest, bounded retries, typed errors. */
@@ -340,6 +389,8 @@ export class TidbCloudClient implements TidbCloudPort {
         result = await this.exchange(spec, url, signal);
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
+        // Our own verdict on an answer (too large): asking again gets the same answer.
+        if (error instanceof TidbCloudError) throw error;
         if (attempts && !isRefused(error)) attempts.possiblyApplied = true;
         if (serverRetries >= this.maxRetries) throw this.unreachable(error, serverRetries + 1);
         await this.backoff(serverRetries, signal);
@@ -398,7 +449,7 @@ export class TidbCloudClient implements TidbCloudPort {
       signal: attemptSignal,
     });
     // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
-    const text = await response.text();
+    const text = await readCapped(response, spec);
     return { status: response.status, headers: response.headers, text };
   }
 
@@ -532,11 +583,41 @@ export class TidbCloudClient implements TidbCloudPort {
     );
   }
 
-  /** Belt and braces: no message built from a server's or a socket's text may carry the private key. */
+  /**
+   * Belt and braces: no message built from a server's or a socket's text may carry the key pair (a proxy
+   * echoing the Authorization header would show the public key, the username of the digest).
+   */
   private redact(text: string): string {
-    const secret = this.options.privateKey;
-    return secret.length >= 4 ? text.split(secret).join('[redacted]') : text;
+    return [this.options.privateKey, this.options.publicKey]
+      .filter((secret) => secret.length >= 4)
+      .reduce((redacted, secret) => redacted.split(secret).join('[redacted]'), text);
   }
+}
+
+/**
+ * The body, up to MAX_BODY_BYTES. A page of 100 clusters is about 100 KB; an answer a hundred times that is
+ * not the API talking, and held whole in a Lambda's memory it could end the invocation.
+ */
+async function readCapped(response: Response, spec: RequestSpec): Promise<string> {
+  const tooLarge = () =>
+    new TidbCloudError(
+      'TIDB_BAD_RESPONSE',
+      `The TiDB Cloud API answered "${spec.action}" with more than ${MAX_BODY_BYTES / 1024 / 1024} MiB.`,
+      { status: response.status },
+    );
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_BODY_BYTES) throw tooLarge();
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function connectionPath(clusterId: string, tidbNodeGroupId: string, connectionId: string): string[] {

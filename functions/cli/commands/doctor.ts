@@ -19,7 +19,7 @@ export function doctorOptions(flags: Flags) {
     vpcEndpointId: stringFlag(flags, 'vpc-endpoint', /^vpce-[0-9a-f]+$/, 'vpce-0a1b2c3d4e5f60718'),
     dnsServer: stringFlag(flags, 'dns-server', DNS_SERVER, '10.0.0.2 or 10.0.0.2:53'),
     source: sourceCidr ? { cidr: sourceCidr } : sourceSg ? { securityGroupId: sourceSg } : undefined,
-    timeoutMs: positiveIntFlag(flags, 'timeout-ms', 15_000),
+    timeoutMs: positiveIntFlag(flags, 'timeout-ms', 15_000, 3_600_000),
   };
 }
 

@@ -50,7 +50,7 @@ export function provisionOptions(flags: Flags) {
     clusterId: idFlag(flags, 'cluster', true),
     tidbNodeGroupId: idFlag(flags, 'node-group'),
     wait: flags.wait === true,
-    timeoutS: positiveIntFlag(flags, 'timeout-s', 900),
+    timeoutS: positiveIntFlag(flags, 'timeout-s', 900, 86_400),
   };
 }
 

@@ -84,7 +84,7 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
     if (!recorded) progress();
     const endpoint =
       endpoints && nodeGroupId
-        ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId)
+        ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId, ctx.config.privateLink.stackName)
         : undefined;
     const connection = findConnection(connections, endpoint?.vpcEndpointId);
     return {

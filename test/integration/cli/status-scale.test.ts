@@ -46,6 +46,9 @@ function deps(registry?: MemoryClusterRegistry): CliDeps {
     events: new RecordingEvents(),
     clock: new VirtualClock(),
     dataPlane: new LocalDataPlane(),
+    preflight: () => {
+      throw new Error('status never runs preflight');
+    },
     ...(registry ? { registry } : {}),
   };
 }

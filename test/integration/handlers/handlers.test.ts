@@ -62,10 +62,15 @@ describe('provisioning handlers', () => {
   it('provision: a malformed event is rejected before any dependency is built or called', async () => {
     const getDeps = vi.fn(async () => world.deps);
     const handler = createProvisionHandler(getDeps, logger);
-    await expect(handler({ clusterId: 42 }, lambdaContext(900_000))).rejects.toThrow(/string of digits/);
-    await expect(handler({ ...sample('endpoint-ready.json') }, lambdaContext(900_000))).rejects.toThrow(
-      /Unexpected event detail-type "PrivateLink Endpoint Ready"/,
-    );
+    // Answered, not thrown: a thrown error would make EventBridge deliver the same bad event twice more.
+    await expect(handler({ clusterId: 42 }, lambdaContext(900_000))).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/string of digits/),
+    });
+    await expect(handler({ ...sample('endpoint-ready.json') }, lambdaContext(900_000))).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/Unexpected event detail-type "PrivateLink Endpoint Ready"/),
+    });
     expect(getDeps).not.toHaveBeenCalled();
     expect(world.sim.requests).toHaveLength(0);
     expect(world.ec2.totalCalls).toBe(0);
@@ -101,7 +106,14 @@ describe('provisioning handlers', () => {
     vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
       errors.push(args);
     });
-    const handler = createReconcileHandler(async () => world.deps, spying);
+    const metrics = new Metrics({ namespace: 'TidbPrivateLinkTest' });
+    const counted: Array<[string, number]> = [];
+    vi.spyOn(metrics, 'addMetric').mockImplementation((name: string, _unit: unknown, value: number) => {
+      counted.push([name, value]);
+      return metrics;
+    });
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const handler = createReconcileHandler(async () => world.deps, spying, metrics);
     const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
       clusters: ProvisionOutcome[];
     };
@@ -110,6 +122,12 @@ describe('provisioning handlers', () => {
     expect(errors).toEqual([
       ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
     ]);
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['ClustersError', 1],
+        ['ClustersReady', 1],
+      ]),
+    );
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {

@@ -72,7 +72,10 @@ describe('provision once per event', () => {
     const store = new MemoryIdempotencyStore();
     const handler = createProvisionHandler(async () => world.deps, logger, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: 'not-a-number' } };
-    await expect(handler(event, lambdaContext(900_000))).rejects.toThrow(/string of digits/);
+    await expect(handler(event, lambdaContext(900_000))).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/string of digits/),
+    });
     expect(store.records.size).toBe(0);
     expect(world.sim.requests).toHaveLength(0);
   });

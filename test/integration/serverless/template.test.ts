@@ -324,9 +324,11 @@ describe('the packaged bundles run on Node', () => {
       tcp: addresses.map((address) => expect.objectContaining({ address, status: 'connected' })),
       handshake: { status: 'greeting', serverVersion: '8.0.11-TiDB-v7.5.2' },
     });
-    await expect(handler({ host: 'x', port: 'four thousand' }, context)).rejects.toThrow(
-      /Invalid data-plane input/,
-    );
+    // Rejected, not thrown: the caller reads the reason (LambdaDataPlane turns it into an AwsError).
+    await expect(handler({ host: 'x', port: 'four thousand' }, context)).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/Invalid data-plane input/),
+    });
     // The probe's one trip: every endpoint's targets in one invocation, answered in order.
     const target = {
       host: 'privatelink-1.example.clusters.tidb-cloud.com',
@@ -342,9 +344,10 @@ describe('the packaged bundles run on Node', () => {
         { ok: true, result: { dns: { status: 'nxdomain' }, tcp: [] } },
       ],
     });
-    await expect(handler({ targets: [target, { ...target, port: 0 }] }, context)).rejects.toThrow(
-      /target 1: port must be 1–65535/,
-    );
+    await expect(handler({ targets: [target, { ...target, port: 0 }] }, context)).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/target 1: port must be 1–65535/),
+    });
   });
 
   it('the reconcile bundle fails its cold start listing every missing variable', () => {
