@@ -101,11 +101,16 @@ async function recordPhases(
  * second pass (which would only repeat three TiDB reads, from the one quota, for the same answer).
  */
 async function alreadyInHand(deps: Awaited<ReturnType<DepsSource>>, event: unknown, clusterId: string) {
-  const detected =
+  return isEvent(event) && deps.registry !== undefined && (await deps.registry.get(clusterId)) !== undefined;
+}
+
+/** A `TiDB Cluster Detected` delivery, as opposed to a direct `{ clusterId }` invoke. */
+function isEvent(event: unknown): boolean {
+  return (
     typeof event === 'object' &&
     event !== null &&
-    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.clusterDetected;
-  return detected && deps.registry !== undefined && (await deps.registry.get(clusterId)) !== undefined;
+    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.clusterDetected
+  );
 }
 
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready. */
@@ -116,7 +121,7 @@ export function createProvisionHandler(
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'provision' };
   const run = oncePerEvent(
-    async (event: unknown, _context: Context, signal: AbortSignal) => {
+    async (event: unknown, context: Context, signal: AbortSignal) => {
       const key = clusterKeyOf(event, PROVISION_TRIGGERS);
       const deps = await getDeps();
       if (await alreadyInHand(deps, event, key.clusterId)) {
@@ -125,12 +130,13 @@ export function createProvisionHandler(
         });
         return { clusterId: key.clusterId, inHand: true };
       }
-      // Only the immediate steps, in one pass: the scheduled reconcile is the one poller for every waiting
-      // cluster (one connections listing per pass for all of them), so this never polls on its own.
+      // An event takes only the immediate steps, in one pass: the scheduled reconcile is the one poller for
+      // every waiting cluster (one connections listing per pass for all of them). A person's direct invoke
+      // is one request, not a fleet's worth: it keeps converging until the deadline.
       const outcome = await provision(
         deps,
         { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
-        { signal },
+        isEvent(event) ? { signal } : { signal, deadline: deadlineOf(context, deps.clock.now()) },
       );
       logOutcome(logger, outcome);
       return outcome;

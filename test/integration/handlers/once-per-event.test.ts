@@ -91,9 +91,9 @@ describe('provision once per event', () => {
       inHand: true,
     });
     expect(world.sim.requests).toHaveLength(0);
-    // A direct request (a person's invoke) is always carried out.
+    // A direct request (a person's invoke) is always carried out, and converges until its deadline.
     expect(await handler({ clusterId: cluster.clusterId }, lambdaContext(900_000))).toMatchObject({
-      phase: 'Progressing',
+      phase: 'Ready',
     });
   });
 
