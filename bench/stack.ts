@@ -297,10 +297,11 @@ async function runStack(size: number): Promise<Figures> {
   };
   const handlers = {
     reconcile: createReconcileHandler(async () => reconcileDeps, logger),
-    provision: createProvisionHandler(async () => provisionDeps, logger, stores.provision),
+    provision: createProvisionHandler(async () => provisionDeps, logger, undefined, stores.provision),
     troubleshoot: createTroubleshootHandler(
       async () => diagnostics(troubleshootClient, { count: 0 }),
       logger,
+      undefined,
       DEPLOYED_BUDGETS,
       stores.troubleshoot,
     ),

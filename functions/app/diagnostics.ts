@@ -15,6 +15,7 @@ import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
+import { meteringTidbApi } from './tidb-api-metrics.ts';
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
@@ -51,38 +52,42 @@ export function createDataPlaneHandler(
 export function createTroubleshootHandler(
   getDeps: DepsSource,
   logger: Logger,
+  metrics?: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
   idempotency?: BasePersistenceLayer,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'troubleshoot' };
-  const run = oncePerEvent(troubleshoot(getDeps, logger, budgets), store, logger);
-  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+  const run = oncePerEvent(troubleshoot(getDeps, logger, metrics, budgets), store, logger);
+  const handler = middy(async (event: unknown, context: Context, { signal }: Signal) => {
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     return run(event, context, signal);
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
-function troubleshoot(getDeps: DepsSource, logger: Logger, budgets: Budgets) {
+function troubleshoot(getDeps: DepsSource, logger: Logger, metrics: Metrics | undefined, budgets: Budgets) {
   return async (event: unknown, context: Context, signal: AbortSignal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
-    const report = await diagnose(deps, {
-      clusterId: key.clusterId,
-      tidbNodeGroupId: key.tidbNodeGroupId,
-      vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
-      vpcId: settings.vpcId,
-      region: settings.region,
-      probe: settings.placement,
-      dnsServer: settings.dnsServer,
-      credentials: settings.credentials,
-      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
-      dataPlaneTimeoutMs: budgets.dataPlaneMs,
-      signal,
-    });
+    const diagnosing = () =>
+      diagnose(deps, {
+        clusterId: key.clusterId,
+        tidbNodeGroupId: key.tidbNodeGroupId,
+        vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
+        vpcId: settings.vpcId,
+        region: settings.region,
+        probe: settings.placement,
+        dnsServer: settings.dnsServer,
+        credentials: settings.credentials,
+        timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+        dataPlaneTimeoutMs: budgets.dataPlaneMs,
+        signal,
+      });
+    const report = await meteringTidbApi(metrics, deps.tidb, diagnosing);
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
     if (typeof event === 'object' && event !== null && 'detail-type' in event) {
       await deps.events.publish(
@@ -149,7 +154,9 @@ async function probeRun(
     1000,
     Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - parts.budgets.probeReserveMs),
   );
-  const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId });
+  const probes = await meteringTidbApi(parts.metrics, deps.tidb, () =>
+    probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId }),
+  );
   const count = (health: string) => probes.filter((probe) => probe.health === health).length;
   const summary = {
     ...(clusterId ? { clusterId } : {}),

@@ -16,12 +16,14 @@ import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
+import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { ClusterRegistry } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
+import { dnsPathDeps } from './dns-path-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
 import { createTidbClient } from './tidb-client.ts';
 
@@ -113,7 +115,7 @@ async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promis
   return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };
 }
 
-export interface DiagnosticsDeps extends ProbeDeps {
+export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
   settings: ProbeSettings;
 }
 
@@ -132,6 +134,8 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     clock,
     dataPlane: new LambdaDataPlane(createLambdaClient(awsOptions(config)), dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
+    // Troubleshoot reads the whole DNS path; the scheduled probe ignores these (it passes only EC2).
+    ...dnsPathDeps(awsOptions(config)),
     caches: probeCaches(clock.now),
     settings: {
       region: config.aws.region,

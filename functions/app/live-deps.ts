@@ -11,6 +11,7 @@ import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { CliDeps } from '../cli/context.ts';
 import type { Config } from '../config.ts';
+import { dnsPathDeps } from './dns-path-deps.ts';
 import { createTidbClient } from './tidb-client.ts';
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
@@ -32,6 +33,7 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
+    ...dnsPathDeps(aws),
     ...(table ? { registry: new DynamoDbClusterRegistry(clients.dynamodb, table) } : {}),
     preflight: () => ({
       identity: new StsIdentity(createStsClient(aws)),

@@ -1,10 +1,11 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { mapLimited } from '../core/concurrency.ts';
 import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
 import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
@@ -12,6 +13,7 @@ import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '.
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
+import { meteringTidbApi } from './tidb-api-metrics.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
@@ -57,17 +59,19 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
 
 /**
  * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
- * Per-cluster errors are logged and counted (`Clusters<Phase>` metrics), never thrown: only a pass that
+ * Per-cluster errors are logged and counted (metric `Clusters`, dimension `Phase`), never thrown: only a pass that
  * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
  */
 export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
   const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
-    const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
+    const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
+      reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
+    );
     for (const outcome of clusters) logOutcome(logger, outcome);
     const phases = phaseCounts(clusters);
     logger.info('reconcile pass finished', { phases });
-    for (const phase of PHASES) metrics?.addMetric(`Clusters${phase}`, MetricUnit.Count, phases[phase]);
+    if (metrics) recordClustersByPhase(metrics, phases);
     if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
@@ -117,6 +121,7 @@ function isEvent(event: unknown): boolean {
 export function createProvisionHandler(
   getDeps: DepsSource,
   logger: Logger,
+  metrics?: Metrics,
   idempotency?: BasePersistenceLayer,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'provision' };
@@ -133,10 +138,12 @@ export function createProvisionHandler(
       // An event takes only the immediate steps, in one pass: the scheduled reconcile is the one poller for
       // every waiting cluster (one connections listing per pass for all of them). A person's direct invoke
       // is one request, not a fleet's worth: it keeps converging until the deadline.
-      const outcome = await provision(
-        deps,
-        { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
-        isEvent(event) ? { signal } : { signal, deadline: deadlineOf(context, deps.clock.now()) },
+      const outcome = await meteringTidbApi(metrics, deps.tidb, () =>
+        provision(
+          deps,
+          { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
+          isEvent(event) ? { signal } : { signal, deadline: deadlineOf(context, deps.clock.now()) },
+        ),
       );
       logOutcome(logger, outcome);
       return outcome;
@@ -144,11 +151,12 @@ export function createProvisionHandler(
     store,
     logger,
   );
-  return middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
+  const handler = middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, PROVISION_TRIGGERS);
     return run(event, context, signal);
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }

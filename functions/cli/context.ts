@@ -4,7 +4,9 @@ import type {
   Clock,
   ClusterRegistry,
   EventsPort,
+  HostedZonesPort,
   ProvisioningEc2Port,
+  ResolverPort,
   TidbCloudPort,
 } from '../core/ports.ts';
 import type { PreflightPorts } from '../core/preflight/ports.ts';
@@ -20,6 +22,9 @@ export interface CliDeps {
   dataPlane: DataPlanePort;
   /** The stack's registry (`PRIVATELINK_STATE_TABLE`); the CLI works without it. */
   registry?: ClusterRegistry;
+  /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
+  hostedZones?: HostedZonesPort;
+  resolver?: ResolverPort;
   /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
   preflight: () => PreflightPorts;
 }

@@ -5,12 +5,20 @@
 import type {
   AvailabilityZone,
   Cluster,
+  DhcpOptions,
+  FirewallRule,
+  FirewallRuleGroupAssociation,
   NetworkAcl,
   NetworkInterface,
   NodeGroup,
   PrefixList,
   PrivateEndpointConnection,
+  PrivateHostedZone,
   PrivateLinkService,
+  ResolverEndpoint,
+  ResolverRule,
+  ResolverRuleAssociation,
+  RouteTable,
   SecurityGroupRule,
   Subnet,
   Vpc,
@@ -21,7 +29,10 @@ import type {
 /** Every network call takes a signal, so a Lambda deadline or a CLI timeout cancels it. */
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Epoch ms (wall clock) by which the caller needs the answer: a wait that would end later is not begun. */
+  /**
+   * Epoch ms, on the same clock as the adapter's (the system clock in production, a test's virtual clock in
+   * tests), by which the caller needs the answer: a wait that would end later is not begun.
+   */
   deadline?: number;
 }
 
@@ -93,6 +104,29 @@ export interface Ec2Port {
   describePrefixLists(prefixListIds: string[], options?: CallOptions): Promise<PrefixList[]>;
   describeNetworkAcls(subnetIds: string[], options?: CallOptions): Promise<NetworkAcl[]>;
   describeNetworkInterfaces(ids: string[], options?: CallOptions): Promise<NetworkInterface[]>;
+  /** The VPC's DHCP options set; `undefined` when it has none (`default`). */
+  describeDhcpOptions(vpcId: string, options?: CallOptions): Promise<DhcpOptions | undefined>;
+  /** Every route table of the VPC, the main one included. */
+  describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]>;
+}
+
+/** Route 53, read only: the private hosted zones a VPC's resolver answers from. */
+export interface HostedZonesPort {
+  listHostedZonesByVpc(vpcId: string, region: string, options?: CallOptions): Promise<PrivateHostedZone[]>;
+}
+
+/** Route 53 Resolver and its DNS Firewall, read only. List calls return every page. */
+export interface ResolverPort {
+  /** Every rule the account can use (its own, shared ones, and AWS's built-in ones). */
+  listResolverRules(options?: CallOptions): Promise<ResolverRule[]>;
+  listResolverRuleAssociations(vpcId: string, options?: CallOptions): Promise<ResolverRuleAssociation[]>;
+  listResolverEndpoints(vpcId: string, options?: CallOptions): Promise<ResolverEndpoint[]>;
+  listFirewallRuleGroupAssociations(
+    vpcId: string,
+    options?: CallOptions,
+  ): Promise<FirewallRuleGroupAssociation[]>;
+  listFirewallRules(firewallRuleGroupId: string, options?: CallOptions): Promise<FirewallRule[]>;
+  listFirewallDomains(firewallDomainListId: string, options?: CallOptions): Promise<string[]>;
 }
 
 /** EC2's view of an endpoint service (DescribeVpcEndpointServices `ServiceDetails[]`). */

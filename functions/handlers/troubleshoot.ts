@@ -13,6 +13,7 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
 export const handler = createTroubleshootHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  metrics,
   DEPLOYED_BUDGETS,
   createIdempotency(config),
 );

@@ -44,6 +44,7 @@ describe('provision idempotency on moto DynamoDB', () => {
     const handler = createProvisionHandler(
       async () => world.deps,
       logger,
+      undefined,
       createIdempotencyStore(table.client, table.tableName),
     );
     const event = detected(cluster.clusterId, 'a1b2c3d4-0000-4000-8000-000000000001');
@@ -61,8 +62,8 @@ describe('provision idempotency on moto DynamoDB', () => {
     const store = () => createIdempotencyStore(table.client, table.tableName);
     // Two Lambda instances (each its own persistence layer), the same event.
     const [a, b] = [
-      createProvisionHandler(async () => world.deps, logger, store()),
-      createProvisionHandler(async () => world.deps, logger, store()),
+      createProvisionHandler(async () => world.deps, logger, undefined, store()),
+      createProvisionHandler(async () => world.deps, logger, undefined, store()),
     ];
     const event = detected(cluster.clusterId, 'a1b2c3d4-0000-4000-8000-000000000002');
     const results = await Promise.all([

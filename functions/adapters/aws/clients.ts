@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -53,6 +54,8 @@ export const createSecretsManagerClient = (options: AwsClientOptions) =>
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
 /** The state table (registry, idempotency, the stack's quota). */
 export const createDynamoDbClient = (options: AwsClientOptions) => new DynamoDBClient(clientConfig(options));
+/** Route 53: the doctor's private hosted zones (the CLI and the troubleshoot function). */
+export const createRoute53Client = (options: AwsClientOptions) => new Route53Client(clientConfig(options));
 /** STS and Service Quotas: only `preflight` (the CLI) reads them. */
 export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
 export const createServiceQuotasClient = (options: AwsClientOptions) =>

@@ -7,20 +7,25 @@ import {
   CreateTagsCommand,
   CreateVpcEndpointCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeDhcpOptionsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
   type DescribeVpcEndpointServicesCommandOutput,
+  DescribeVpcsCommand,
   type EC2Client,
   type Filter,
   ModifyVpcEndpointCommand,
   paginateDescribeNetworkAcls,
   paginateDescribeNetworkInterfaces,
+  paginateDescribeRouteTables,
   paginateDescribeSecurityGroupRules,
   paginateDescribeSubnets,
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
   paginateGetManagedPrefixListEntries,
   type NetworkAcl as SdkNetworkAcl,
+  type Route as SdkRoute,
+  type RouteTable as SdkRouteTable,
   type SecurityGroupRule as SdkSecurityGroupRule,
   type VpcEndpoint as SdkVpcEndpoint,
   type Tag,
@@ -28,10 +33,14 @@ import {
 import { AwsError } from '../../core/errors.ts';
 import type {
   AvailabilityZone,
+  DhcpOptions,
+  KnownVpcEndpointState,
   NetworkAcl,
   NetworkAclEntry,
   NetworkInterface,
   PrefixList,
+  Route,
+  RouteTable,
   SecurityGroupRule,
   Subnet,
   Vpc,
@@ -363,6 +372,38 @@ export class Ec2Adapter implements ProvisioningEc2Port {
     return interfaces;
   }
 
+  async describeDhcpOptions(vpcId: string, options?: CallOptions): Promise<DhcpOptions | undefined> {
+    const vpcs = await this.#send('DescribeVpcs', options, (abortSignal) =>
+      this.#client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }), { abortSignal }),
+    );
+    const dhcpOptionsId = vpcs.Vpcs?.find((vpc) => vpc.VpcId === vpcId)?.DhcpOptionsId;
+    // `default` is EC2's name for "no options set": the VPC's own resolver, AmazonProvidedDNS.
+    if (!dhcpOptionsId || dhcpOptionsId === 'default') return undefined;
+    const output = await this.#send('DescribeDhcpOptions', options, (abortSignal) =>
+      this.#client.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [dhcpOptionsId] }), { abortSignal }),
+    );
+    const set = output.DhcpOptions?.find((candidate) => candidate.DhcpOptionsId === dhcpOptionsId);
+    const servers = set?.DhcpConfigurations?.find((entry) => entry.Key === 'domain-name-servers');
+    return {
+      dhcpOptionsId,
+      domainNameServers: (servers?.Values ?? []).flatMap((value) => (value.Value ? [value.Value] : [])),
+    };
+  }
+
+  async describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]> {
+    const tables: RouteTable[] = [];
+    await this.#send('DescribeRouteTables', options, async (abortSignal) => {
+      for await (const page of paginateDescribeRouteTables(
+        { client: this.#client },
+        { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
+        { abortSignal },
+      )) {
+        for (const table of page.RouteTables ?? []) tables.push(toRouteTable(table, vpcId));
+      }
+    });
+    return tables;
+  }
+
   async #describeEndpoints(
     filters: Filter[],
     vpcEndpointIds: string[] | undefined,
@@ -398,7 +439,7 @@ function isNotFound(error: unknown): boolean {
   return error instanceof AwsError && error.awsCode === 'InvalidVpcEndpointId.NotFound';
 }
 
-const STATES: Record<string, VpcEndpointState> = {
+const STATES: Record<string, KnownVpcEndpointState> = {
   pendingacceptance: 'pendingAcceptance',
   pending: 'pending',
   available: 'available',
@@ -409,16 +450,18 @@ const STATES: Record<string, VpcEndpointState> = {
   expired: 'expired',
 };
 
+/** What an endpoint without a State reads as: a value no rule acts on, so nothing is replaced on a guess. */
+export const ABSENT_ENDPOINT_STATE = 'unknown';
+
 /**
  * EC2 sends lower camel states (`pendingAcceptance`) while the SDK's enum spells them `PendingAcceptance`:
- * compare case-insensitively. `partial` (some subnets failed) is not usable as a whole, so it reads as
- * `failed`. A state newer than this code is passed through verbatim (as the TiDB mapping does): the reconcile
- * waits naming it, rather than act on a guess.
+ * compare case-insensitively. Any other state (`partial`: some subnets failed, the others serve; or one newer
+ * than this code) passes through verbatim, as the TiDB mapping does: the reconcile waits and the doctor warns,
+ * naming it, rather than replace an endpoint that may still carry traffic.
  */
 export function toVpcEndpointState(state: string | undefined): VpcEndpointState {
-  const known = STATES[(state ?? '').toLowerCase()];
-  if (known) return known;
-  return (state === 'partial' || state === 'Partial' || !state ? 'failed' : state) as VpcEndpointState;
+  if (!state) return ABSENT_ENDPOINT_STATE;
+  return STATES[state.toLowerCase()] ?? state;
 }
 
 export function toVpcEndpoint(endpoint: SdkVpcEndpoint): VpcEndpoint {
@@ -472,6 +515,42 @@ function toNetworkAcl(acl: SdkNetworkAcl): NetworkAcl {
       }
       return mapped;
     }),
+  };
+}
+
+function toRouteTable(table: SdkRouteTable, vpcId: string): RouteTable {
+  const associations = (table.Associations ?? []).filter(
+    (association) => (association.AssociationState?.State ?? 'associated') === 'associated',
+  );
+  return {
+    routeTableId: table.RouteTableId ?? '',
+    vpcId: table.VpcId ?? vpcId,
+    main: associations.some((association) => association.Main === true),
+    subnetIds: associations.flatMap((association) => (association.SubnetId ? [association.SubnetId] : [])),
+    routes: (table.Routes ?? []).map(toRoute),
+  };
+}
+
+function toRoute(route: SdkRoute): Route {
+  const destination = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+  // An instance route names the instance and its ENI: the ENI is the hop.
+  const target =
+    route.GatewayId ??
+    route.TransitGatewayId ??
+    route.VpcPeeringConnectionId ??
+    route.NatGatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.EgressOnlyInternetGatewayId ??
+    route.CarrierGatewayId ??
+    route.LocalGatewayId ??
+    route.CoreNetworkArn ??
+    'unknown';
+  return {
+    ...(destination ? { destination } : {}),
+    ...(route.DestinationPrefixListId ? { destinationPrefixListId: route.DestinationPrefixListId } : {}),
+    target,
+    state: route.State ?? 'active',
   };
 }
 

@@ -39,30 +39,33 @@ export function detectOnce(
   };
 }
 
-export function recordingServices(tidb: TidbCloudPort, registry: ClusterRegistry): TidbCloudPort {
+/**
+ * The TiDB port with one difference: an ACTIVE service it reads goes into the registry (once per process).
+ * A proxy, so everything else the client offers (its request counters for the metrics) stays reachable.
+ */
+export function recordingServices<T extends TidbCloudPort>(tidb: T, registry: ClusterRegistry): T {
   const recorded = new Set<string>();
-  const record = async (clusterId: string, service: PrivateLinkService, options?: CallOptions) => {
-    if (service.state !== 'ACTIVE' || recorded.has(clusterId)) return;
-    await registry.recordService(
-      clusterId,
-      { state: service.state, serviceName: service.serviceName, availableZones: service.availableZones },
-      options,
-    );
-    recorded.add(clusterId);
+  const getPrivateLinkService: TidbCloudPort['getPrivateLinkService'] = async (
+    clusterId,
+    tidbNodeGroupId,
+    options,
+  ) => {
+    const service = await tidb.getPrivateLinkService(clusterId, tidbNodeGroupId, options);
+    if (service.state === 'ACTIVE' && !recorded.has(clusterId)) {
+      await registry.recordService(clusterId, factsOf(service), options);
+      recorded.add(clusterId);
+    }
+    return service;
   };
-  return {
-    listClusters: (filter, options) => tidb.listClusters(filter, options),
-    getCluster: (clusterId, options) => tidb.getCluster(clusterId, options),
-    listNodeGroups: (clusterId, options) => tidb.listNodeGroups(clusterId, options),
-    async getPrivateLinkService(clusterId, tidbNodeGroupId, options) {
-      const service = await tidb.getPrivateLinkService(clusterId, tidbNodeGroupId, options);
-      await record(clusterId, service, options);
-      return service;
+  return new Proxy(tidb, {
+    get(target, property) {
+      if (property === 'getPrivateLinkService') return getPrivateLinkService;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
     },
-    listConnections: (scope, options) => tidb.listConnections(scope, options),
-    createConnection: (clusterId, group, endpointId, options) =>
-      tidb.createConnection(clusterId, group, endpointId, options),
-    getConnection: (clusterId, group, id, options) => tidb.getConnection(clusterId, group, id, options),
-    deleteConnection: (clusterId, group, id, options) => tidb.deleteConnection(clusterId, group, id, options),
-  };
+  });
+}
+
+function factsOf(service: PrivateLinkService) {
+  return { state: service.state, serviceName: service.serviceName, availableZones: service.availableZones };
 }

@@ -50,7 +50,7 @@ describe('provision once per event', () => {
   it('a redelivered TiDB Cluster Detected provisions once; a new event id runs again', async () => {
     const cluster = world.addCluster();
     const store = new MemoryIdempotencyStore();
-    const handler = createProvisionHandler(async () => world.deps, logger, store);
+    const handler = createProvisionHandler(async () => world.deps, logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
 
     const first = await handler(event, lambdaContext(900_000));
@@ -70,7 +70,7 @@ describe('provision once per event', () => {
 
   it('a malformed event is rejected before any record is written', async () => {
     const store = new MemoryIdempotencyStore();
-    const handler = createProvisionHandler(async () => world.deps, logger, store);
+    const handler = createProvisionHandler(async () => world.deps, logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: 'not-a-number' } };
     await expect(handler(event, lambdaContext(900_000))).resolves.toEqual({
       rejected: true,
@@ -166,6 +166,7 @@ describe('diagnostics once per event', () => {
     const handler = createTroubleshootHandler(
       async () => diagnosticsDeps(),
       logger,
+      undefined,
       DEPLOYED_BUDGETS,
       new MemoryIdempotencyStore(),
     );

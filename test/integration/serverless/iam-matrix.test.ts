@@ -111,6 +111,22 @@ const modifyEndpoint = (resourceTags: Record<string, string>): AwsRequest => ({
   ),
 });
 
+/**
+ * Every authorisation a ModifyVpcEndpoint that moves subnets needs: the endpoint, then each subnet named
+ * (Add or Remove), the subnet with its `ec2:Vpc`.
+ */
+function moveSubnets(
+  endpointTags: Record<string, string>,
+  subnets: Array<{ id: string; vpcId: string }>,
+): AwsRequest[] {
+  const subnetRequests = subnets.map(({ id, vpcId }) => ({
+    action: 'ec2:ModifyVpcEndpoint',
+    resource: ec2Arn(`subnet/${id}`),
+    context: { 'ec2:Vpc': ec2Arn(`vpc/${vpcId}`) },
+  }));
+  return [modifyEndpoint(endpointTags), ...subnetRequests];
+}
+
 describe('the stack deploys one role per function and nothing else', () => {
   it('has no framework default role and no managed policy on any role', () => {
     expect(stack.template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -187,6 +203,29 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
     expect(await allowed(fn, modifyEndpoint({}))).toBe(false);
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'someone-else' }))).toBe(false);
+  });
+
+  it("moves a managed endpoint's subnets within the configured VPC, and nothing else", async () => {
+    const managed = { [MANAGED_BY]: 'tidb-privatelink' };
+    // A configured subnet added, and one dropped from the configuration removed: both in the VPC.
+    const inVpc = [
+      { id: 'subnet-0aaa', vpcId: VPC },
+      { id: 'subnet-0ddd', vpcId: VPC },
+    ];
+    expect(await decisions(fn, moveSubnets(managed, inVpc))).toEqual(['Allowed', 'Allowed', 'Allowed']);
+    expect(await decisions(fn, moveSubnets(managed, [{ id: 'subnet-0eee', vpcId: OTHER_VPC }]))).toEqual([
+      'Allowed',
+      'ImplicitlyDenied',
+    ]);
+    expect(await decisions(fn, moveSubnets({}, inVpc))).toEqual(['ImplicitlyDenied', 'Allowed', 'Allowed']);
+    expect(await allowedAll(fn, moveSubnets({ [MANAGED_BY]: 'someone-else' }, inVpc))).toBe(false);
+    // Security groups of a live endpoint are never changed.
+    const addGroup: AwsRequest = {
+      action: 'ec2:ModifyVpcEndpoint',
+      resource: ec2Arn('security-group/sg-0ccc'),
+      context: { 'ec2:Vpc': ec2Arn(`vpc/${VPC}`) },
+    };
+    expect(await allowed(fn, addGroup)).toBe(false);
   });
 
   it("associates only the configured VPC with the endpoint service's private hosted zone", async () => {
@@ -400,5 +439,50 @@ describe('events and invocations', () => {
     expect(await send(`arn:aws:events:${REGION}:999999999999:rule/tidb-privatelink-dev-x`)).not.toBe(
       'Allowed',
     );
+  });
+});
+
+describe('the DNS path and route tables: read by probe and troubleshoot, changed by no one', () => {
+  const resolverArn = (resource: string) => `arn:aws:route53resolver:${REGION}:${ACCOUNT}:${resource}`;
+  const reads: AwsRequest[] = [
+    // List and Describe calls without resource types are authorised on `*`.
+    ...[
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeRouteTables',
+      'route53:ListHostedZonesByVPC',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverRuleAssociations',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListFirewallRuleGroupAssociations',
+    ].map((action) => ({ action, resource: '*' })),
+    {
+      action: 'route53resolver:ListFirewallRules',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    {
+      action: 'route53resolver:ListFirewallDomains',
+      resource: resolverArn('firewall-domain-list/rslvr-fdl-0123'),
+    },
+  ];
+  const changes: AwsRequest[] = [
+    { action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    { action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    {
+      action: 'route53resolver:DisassociateResolverRule',
+      resource: resolverArn('resolver-rule/rslvr-rr-0123'),
+    },
+    {
+      action: 'route53resolver:CreateFirewallRule',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    { action: 'ec2:AssociateDhcpOptions', resource: ec2Arn(`vpc/${VPC}`) },
+    { action: 'ec2:CreateRoute', resource: ec2Arn('route-table/rtb-0123') },
+    { action: 'ec2:ReplaceRoute', resource: ec2Arn('route-table/rtb-0123') },
+  ];
+
+  it.each(FUNCTIONS)('%s', async (fn) => {
+    const reader = fn === 'probe' || fn === 'troubleshoot';
+    expect(await decisions(fn, reads)).toEqual(reads.map(() => (reader ? 'Allowed' : 'ImplicitlyDenied')));
+    for (const change of changes) expect(await allowed(fn, change)).toBe(false);
   });
 });
