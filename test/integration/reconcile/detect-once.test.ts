@@ -54,6 +54,15 @@ describe('TiDB Cluster Detected with the registry', () => {
     });
   });
 
+  it('keeps the client behind it whole: its request counters still feed the API usage metrics', async () => {
+    const cluster = world.addCluster();
+    const recording = recordingServices(world.tidb, new MemoryClusterRegistry());
+    const before = recording.stats.requests;
+    const [node] = (await recording.getCluster(cluster.clusterId)).nodeGroups;
+    await recording.getPrivateLinkService(cluster.clusterId, node?.tidbNodeGroupId ?? '');
+    expect(recording.stats.requests).toBeGreaterThan(before);
+  });
+
   it('without a registry, today: every tick detects a cluster that has no endpoint yet', async () => {
     world.addCluster({ displayName: 'stranded', availableZones: ['use1-az6'] });
     await reconcileAll(world.deps);
