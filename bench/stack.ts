@@ -1,5 +1,5 @@
 /**
- * Section 7: the whole stack as deployed, N clusters created at the same moment. The handlers' own code
+ * Section 8: the whole stack as deployed, N clusters created at the same moment. The handlers' own code
  * (the app/ factories the Lambda entry points use) runs on a discrete-event clock: the reconcile on its
  * 5-minute schedule with reserved concurrency 1 and its 240 s timeout, one provision per `TiDB Cluster
  * Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
@@ -429,7 +429,7 @@ function busiestMinute(requests: Figures['requests']) {
 const minutes = (ms: number) => (Number.isFinite(ms) ? `${(ms / MINUTE).toFixed(1)} min` : 'never');
 
 export async function benchStack(sizes: number[]): Promise<void> {
-  section('7. The whole stack as deployed: N clusters created at the same moment');
+  section('8. The whole stack as deployed: N clusters created at the same moment');
   note(
     'Handlers wired as deployed on a discrete-event clock; one API key at the real 100/min; waits scaled to 1 + 1 min.',
   );
