@@ -11,9 +11,11 @@ import { benchFaults } from './faults.ts';
 import { benchOverhead } from './overhead.ts';
 import { benchProbe } from './probe.ts';
 import { benchReconcile } from './reconcile.ts';
+import { benchStack } from './stack.ts';
 import { benchTimeouts } from './timeouts.ts';
 
 const RECONCILE_SIZES = [10, 100, 1000];
+const STACK_SIZES = [10, 100];
 
 function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -36,6 +38,7 @@ async function main(): Promise<void> {
   await benchProbe();
   await benchColdStart();
   await benchFaults();
+  await benchStack(STACK_SIZES);
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

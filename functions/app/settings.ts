@@ -13,7 +13,9 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     subnetIds: privateLink.subnetIds,
     securityGroupIds: privateLink.securityGroupIds,
     projectId: tidbCloud.projectId,
+    selection: privateLink.clusters,
     pollIntervalMs,
+    requestsPerMinute: tidbCloud.requestsPerMinute,
     stackName: privateLink.stackName,
     pendingTimeoutMs: privateLink.pendingTimeoutMin * 60_000,
     ...(privateLink.deleteOrphansAfterH === undefined

@@ -27,6 +27,11 @@ export interface NodeGroup {
   isDefaultGroup: boolean;
   /** The PRIVATE_ENDPOINT endpoint's host, set once the private link service is ready. */
   privateEndpointHost?: string;
+  /**
+   * The listing shows a PRIVATE_ENDPOINT endpoint without a host: the API documents that the host appears
+   * once the private link service is ready, so the service is still being made (no need to ask for it).
+   */
+  privateEndpointPending?: boolean;
 }
 
 export interface Cluster {

@@ -33,7 +33,7 @@ const STACK = 'tidb-privatelink-dev';
 const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** What serverless.yml asks of each function. */
 const FUNCTIONS = {
-  reconcile: { timeout: 300 },
+  reconcile: { timeout: 285 },
   provision: { timeout: 900 },
   probe: { timeout: 300 },
   troubleshoot: { timeout: 60 },

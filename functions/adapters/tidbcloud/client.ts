@@ -14,7 +14,7 @@ import {
   TidbCloudUnavailableError,
 } from '../../core/errors.ts';
 import type { Cluster, NodeGroup, PrivateEndpointConnection, PrivateLinkService } from '../../core/model.ts';
-import type { CallOptions, ConnectionScope, TidbCloudPort } from '../../core/ports.ts';
+import type { CallOptions, ConnectionScope, RequestBudget, TidbCloudPort } from '../../core/ports.ts';
 import { buildAuthorization, type DigestChallenge, newCnonce, parseChallenge } from './digest.ts';
 import {
   type ApiCluster,
@@ -65,6 +65,8 @@ export interface TidbCloudClientOptions {
   random?: () => number;
   backoff?: BackoffOptions;
   userAgent?: string;
+  /** The stack's shared quota (one per key across every function); each request takes one unit. */
+  budget?: RequestBudget;
 }
 
 /** HTTP requests sent, digest challenges and retries included: what a reconcile really costs. */
@@ -447,6 +449,7 @@ export class TidbCloudClient implements TidbCloudPort {
 
   private async attempt(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
     await this.limiter.acquire(signal);
+    await this.options.budget?.take(signal);
     this.counters.requests += 1;
     this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);

@@ -1,13 +1,16 @@
 import { mapLimited } from '../concurrency.ts';
 import { diagnose } from '../diagnose/doctor.ts';
-import type { DataPlanePort, DbCredentials } from '../diagnose/ports.ts';
+import { type DataPlaneBatchPort, type DbCredentials, MAX_BATCH_TARGETS } from '../diagnose/ports.ts';
 import type { DiagnosticReport } from '../diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudForbiddenError } from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
+  type Cluster,
   HEALTH_TAG,
   isManaged,
+  isOurs,
   NODE_GROUP_ID_TAG,
+  type PrivateEndpointConnection,
   type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
@@ -21,6 +24,7 @@ import {
   type TidbCloudPort,
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
+import { OneTrip, type Seat } from './one-trip.ts';
 import { SnapshotEc2 } from './snapshot-ec2.ts';
 import { SnapshotTidb } from './snapshot-tidb.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -32,7 +36,8 @@ export interface ProbeMetricsPort {
 export interface ProbeDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
-  dataPlane: DataPlanePort;
+  /** One batch call per chunk of endpoints (one data-plane invocation). */
+  dataPlane: DataPlaneBatchPort;
   events: EventsPort;
   metrics: ProbeMetricsPort;
   clock: Clock;
@@ -58,6 +63,10 @@ export function probeCaches(now: () => number): ProbeCaches {
 export interface ProbeSettings {
   region: string;
   projectId?: string;
+  /** Only endpoints in this VPC (the stack's); every VPC when absent. */
+  vpcId?: string;
+  /** Only endpoints of this stack (`tidb-privatelink:stack`; a missing tag counts as ours). */
+  stackName?: string;
   /** The probe's own placement: the default traffic source for the security-group and NACL checks. */
   placement?: { securityGroupIds: string[]; subnetIds: string[] };
   /** A custom resolver to test instead of the VPC's. */
@@ -66,7 +75,13 @@ export interface ProbeSettings {
   credentials?: DbCredentials;
   /** Per endpoint. */
   timeoutMs: number;
+  /** Chunks (data-plane invocations) in flight at once. */
   concurrency: number;
+}
+
+/** What one run probes: every endpoint in scope, or (on `Endpoint Ready`) one cluster's. */
+export interface ProbeScope {
+  clusterId?: string;
 }
 
 export type Health = 'healthy' | 'unhealthy';
@@ -110,6 +125,7 @@ function eventsOf(probe: EndpointProbe, report: DiagnosticReport): AppEvent[] {
 async function probeEndpoint(
   deps: ProbeDeps,
   ports: { tidb: TidbCloudPort; ec2: Ec2Port },
+  seat: Seat,
   settings: ProbeSettings,
   endpoint: VpcEndpoint,
   options: CallOptions,
@@ -125,7 +141,7 @@ async function probeEndpoint(
   let report: DiagnosticReport;
   try {
     report = await diagnose(
-      { ...ports, dataPlane: deps.dataPlane, clock: deps.clock },
+      { ...ports, dataPlane: seat.dataPlane, clock: deps.clock },
       {
         clusterId,
         tidbNodeGroupId,
@@ -143,6 +159,9 @@ async function probeEndpoint(
     // A wrong key fails every endpoint alike: let the invocation fail. Anything else is this endpoint's.
     if (error instanceof TidbCloudAuthError || error instanceof TidbCloudForbiddenError) throw error;
     return { ...base, health: 'error', error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    // The others of this chunk wait for this run to ask for its data-plane probe or to be done.
+    seat.leave();
   }
   const probe: EndpointProbe = {
     ...base,
@@ -159,37 +178,89 @@ async function probeEndpoint(
   return probe;
 }
 
+/** Paused on purpose (Idle): nothing to prove, nothing to alarm on. */
+const IDLE_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
+
 /**
- * The scheduled probe: every managed endpoint, diagnosed from inside the VPC with bounded concurrency;
- * metrics per cluster, `Probe Completed` for each, `Health Changed` only when health differs from the last
- * recorded (the first probe of an endpoint records it and reports the change from `null`).
+ * Ready as the reconcile means it: the endpoint available with private DNS on, and TiDB's connection ACTIVE.
+ * An endpoint still being provisioned is not judged until then, so a new cluster raises no false
+ * unhealthy → healthy flip; once its health is recorded it is always judged, so a later break is seen.
+ */
+function judgeable(endpoint: VpcEndpoint, connections: PrivateEndpointConnection[]): boolean {
+  if (previousHealthOf(endpoint) !== null) return true;
+  const active = connections.some(
+    (c) => c.endpointId === endpoint.vpcEndpointId && c.endpointState === 'ACTIVE',
+  );
+  return active && endpoint.state === 'available' && endpoint.privateDnsEnabled;
+}
+
+function inScope(endpoint: VpcEndpoint, settings: ProbeSettings, scope: ProbeScope): boolean {
+  return (
+    LIVE(endpoint) &&
+    (settings.vpcId === undefined || endpoint.vpcId === settings.vpcId) &&
+    (settings.stackName === undefined || isOurs(endpoint, settings.stackName)) &&
+    (scope.clusterId === undefined || endpoint.tags[CLUSTER_ID_TAG] === scope.clusterId)
+  );
+}
+
+function chunksOf<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+}
+
+/**
+ * The scheduled probe: every managed endpoint of this stack in its VPC that is Ready (or already judged),
+ * diagnosed with one data-plane invocation per chunk of at most 50 endpoints; metrics per cluster,
+ * `Probe Completed` for each, `Health Changed` only when health differs from the last recorded (the first
+ * probe of an endpoint records it and reports the change from `null`). Idle (paused) clusters are skipped.
  */
 export async function probeAll(
   deps: ProbeDeps,
   settings: ProbeSettings,
   options: CallOptions = {},
+  scope: ProbeScope = {},
 ): Promise<EndpointProbe[]> {
-  const endpoints = (await deps.ec2.listManagedEndpoints({}, options)).filter(LIVE);
-  if (endpoints.length === 0) return [];
+  const candidates = (await deps.ec2.listManagedEndpoints({}, options)).filter((endpoint) =>
+    inScope(endpoint, settings, scope),
+  );
+  if (candidates.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);
-  const prefetch = endpoints.map((endpoint) => ({
-    clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
-    tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
-  }));
   const [tidb, ec2] = await Promise.all([
     SnapshotTidb.take(
       deps.tidb,
-      { projectId: settings.projectId, services: caches.services, prefetch },
+      {
+        projectId: settings.projectId,
+        services: caches.services,
+        prefetch: candidates.map((endpoint) => ({
+          clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
+          tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
+        })),
+      },
       options,
     ),
     SnapshotEc2.take(
       deps.ec2,
-      endpoints,
+      candidates,
       { serviceZones: caches.serviceZones, placementSubnetIds: settings.placement?.subnetIds },
       options,
     ),
   ]);
-  return mapLimited(endpoints, settings.concurrency, (endpoint) =>
-    probeEndpoint(deps, { tidb, ec2 }, settings, endpoint, options),
-  );
+  const endpoints = candidates.filter((endpoint) => probeable(endpoint, tidb));
+  const chunks = await mapLimited(chunksOf(endpoints, MAX_BATCH_TARGETS), settings.concurrency, (chunk) => {
+    const trip = new OneTrip(deps.dataPlane, chunk.length, options);
+    const seats = chunk.map(() => trip.seat());
+    return Promise.all(
+      chunk.map((endpoint, i) =>
+        probeEndpoint(deps, { tidb, ec2 }, seats[i] as Seat, settings, endpoint, options),
+      ),
+    );
+  });
+  return chunks.flat();
+}
+
+function probeable(endpoint: VpcEndpoint, tidb: SnapshotTidb): boolean {
+  const cluster: Cluster | undefined = tidb.peekCluster(endpoint.tags[CLUSTER_ID_TAG] ?? '');
+  if (cluster && IDLE_STATES.has(cluster.state)) return false;
+  return judgeable(endpoint, tidb.peekConnections());
 }

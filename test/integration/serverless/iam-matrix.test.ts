@@ -464,6 +464,27 @@ describe('events and invocations', () => {
     expect(await allowed(fn, send('EventsDeadLetterQueue'))).toBe(false);
   });
 
+  it.each(FUNCTIONS)('%s uses only the DynamoDB actions it needs, on the state table only', async (fn) => {
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`;
+    const may = async (action: string, resource = table) => allowed(fn, { action, resource });
+    const eventDriven = fn === 'provision' || fn === 'probe' || fn === 'troubleshoot';
+    // The reconcile writes sightings, phases, services and the quota counter, all conditional updates.
+    expect(await may('dynamodb:UpdateItem')).toBe(fn !== 'dataPlane');
+    // Powertools Idempotency reads, claims and releases its records.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+      expect(await may(action), action).toBe(eventDriven);
+    }
+    for (const action of [
+      'dynamodb:Scan',
+      'dynamodb:Query',
+      'dynamodb:DeleteTable',
+      'dynamodb:BatchWriteItem',
+    ]) {
+      expect(await may(action), action).toBe(false);
+    }
+    expect(await may('dynamodb:UpdateItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/other`)).toBe(false);
+  });
+
   it("lets EventBridge dead-letter only this stack's rules' events", async () => {
     const policy = resolveIntrinsics(
       stack.template,

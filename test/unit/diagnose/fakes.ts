@@ -6,7 +6,7 @@
 import { type DiagnoseContext, deriveTarget } from '../../../functions/core/diagnose/context.ts';
 import { type GatherRequest, gather, type Observed } from '../../../functions/core/diagnose/gather.ts';
 import type {
-  DataPlanePort,
+  DataPlaneBatchPort,
   DataPlaneProbeInput,
   DataPlaneResult,
 } from '../../../functions/core/diagnose/ports.ts';
@@ -277,14 +277,17 @@ export function healthyProbe(): DataPlaneResult {
 /** A data plane answering a fixed result (or hanging), recording every input. */
 export function fakeDataPlane(
   result: DataPlaneResult | 'hang',
-): DataPlanePort & { inputs: DataPlaneProbeInput[] } {
+): DataPlaneBatchPort & { inputs: DataPlaneProbeInput[] } {
   const inputs: DataPlaneProbeInput[] = [];
+  const probe = (input: DataPlaneProbeInput) => {
+    inputs.push(input);
+    return result === 'hang' ? NEVER : Promise.resolve(structuredClone(result));
+  };
   return {
     inputs,
-    probe: (input) => {
-      inputs.push(input);
-      return result === 'hang' ? NEVER : Promise.resolve(structuredClone(result));
-    },
+    probe,
+    probeMany: (batch) =>
+      Promise.all(batch.map(async (input) => ({ ok: true as const, result: await probe(input) }))),
   };
 }
 
