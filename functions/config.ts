@@ -1,3 +1,4 @@
+import { readVpcs, VPCS_VARIABLE, type VpcTarget } from './config-vpcs.ts';
 import { ConfigError } from './core/errors.ts';
 
 /** Typed configuration, read once at cold start (or CLI start). Names are a public contract (DESIGN.md). */
@@ -14,6 +15,9 @@ export interface Config {
   };
   aws: { region: string; endpointUrl?: string };
   privateLink: {
+    /** Every VPC of the stack (`PRIVATELINK_VPCS`, or the short form as one entry); empty without a VPC. */
+    vpcs: VpcTarget[];
+    /** The first of `vpcs` (the short form's own values): code that serves one VPC reads these. */
     vpcId?: string;
     subnetIds: string[];
     securityGroupIds: string[];
@@ -28,6 +32,8 @@ export interface Config {
   probe: {
     /** The data-plane function (VPC-attached) the control plane invokes for DNS, TCP and the handshake. */
     dataPlaneFunction?: string;
+    /** One data plane per VPC (`PRIVATELINK_DATA_PLANES`, set by the template); empty in the CLI. */
+    dataPlanes: DataPlaneSite[];
     /** The data plane's own security group and subnets: the traffic source the SG/NACL checks evaluate. */
     securityGroupIds: string[];
     subnetIds: string[];
@@ -36,6 +42,14 @@ export interface Config {
     /** A custom resolver to test instead of the VPC's own (e.g. a Route 53 Resolver inbound endpoint). */
     dnsServer?: string;
   };
+}
+
+/** A VPC's own data-plane function and its placement (the traffic source the SG/NACL checks evaluate). */
+export interface DataPlaneSite {
+  vpcId: string;
+  functionName: string;
+  securityGroupIds: string[];
+  subnetIds: string[];
 }
 
 export const DEFAULT_API_URL = 'https://dedicated.tidbapi.com/v1beta1';
@@ -99,7 +113,13 @@ function idListProblems(env: NodeJS.ProcessEnv, name: string, prefix: string, wh
   return problems;
 }
 
-function vpcProblems(env: NodeJS.ProcessEnv): string[] {
+/** The list form is checked whenever it is set; the short form only when a VPC is needed. */
+function vpcProblems(env: NodeJS.ProcessEnv, needed: boolean | undefined): string[] {
+  if (nonEmpty(env[VPCS_VARIABLE])) return readVpcs(env).problems;
+  return needed ? singleVpcProblems(env) : [];
+}
+
+function singleVpcProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const vpcId = nonEmpty(env.PRIVATELINK_VPC_ID);
   if (!vpcId) problems.push('PRIVATELINK_VPC_ID is not set');
@@ -112,6 +132,39 @@ function vpcProblems(env: NodeJS.ProcessEnv): string[] {
     ...idListProblems(env, 'PRIVATELINK_SUBNET_IDS', 'subnet', 'subnet'),
     ...idListProblems(env, 'PRIVATELINK_SECURITY_GROUP_IDS', 'sg', 'security group'),
   ];
+}
+
+const SITE_FIELDS = ['vpcId', 'functionName', 'securityGroupIds', 'subnetIds'] as const;
+
+function isSite(value: unknown): value is DataPlaneSite {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const strings = (item: unknown) => Array.isArray(item) && item.every((id) => typeof id === 'string');
+  return (
+    typeof record.vpcId === 'string' &&
+    typeof record.functionName === 'string' &&
+    strings(record.securityGroupIds) &&
+    strings(record.subnetIds)
+  );
+}
+
+/** `PRIVATELINK_DATA_PLANES`: written by the template (resources/plugins/vpcs.cjs), not by people. */
+function dataPlanesOf(env: NodeJS.ProcessEnv): { sites: DataPlaneSite[]; problems: string[] } {
+  const text = nonEmpty(env.PRIVATELINK_DATA_PLANES);
+  if (!text) return { sites: [], problems: [] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isSite)) {
+    return {
+      sites: [],
+      problems: [`PRIVATELINK_DATA_PLANES is not a JSON list of {${SITE_FIELDS.join(',')}}`],
+    };
+  }
+  return { sites: parsed, problems: [] };
 }
 
 /** Values that are checked whenever they are set, whatever the caller needs. */
@@ -160,7 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     ...urlProblems(apiUrl),
     ...(needs.apiKeys ? apiKeyProblems(env, needs.apiKeys) : []),
     ...(region ? [] : ['AWS_REGION is not set']),
-    ...(needs.vpc ? vpcProblems(env) : []),
+    ...vpcProblems(env, needs.vpc),
+    ...dataPlanesOf(env).problems,
     ...shapeProblems(env),
     ...(needs.probe && !nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION)
       ? ['PRIVATELINK_DATA_PLANE_FUNCTION is not set']
@@ -186,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   if (projectId && !/^\d{1,24}$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
   if (problems.length > 0) throw new ConfigError(problems);
+  const vpcs = readVpcs(env).vpcs;
   return {
     tidbCloud: {
       apiUrl: apiUrl.replace(/\/+$/, ''),
@@ -197,9 +252,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     },
     aws: { region: region ?? '', endpointUrl: nonEmpty(env.AWS_ENDPOINT_URL) },
     privateLink: {
-      vpcId: nonEmpty(env.PRIVATELINK_VPC_ID),
-      subnetIds: list(env.PRIVATELINK_SUBNET_IDS),
-      securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
+      vpcs,
+      vpcId: vpcs[0]?.vpcId,
+      subnetIds: vpcs[0]?.subnetIds ?? [],
+      securityGroupIds: vpcs[0]?.securityGroupIds ?? [],
       eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
       eventSource: source ?? 'tidb-privatelink',
       stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
@@ -207,6 +263,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     },
     probe: {
       dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),
+      dataPlanes: dataPlanesOf(env).sites,
       securityGroupIds: list(env.PRIVATELINK_PROBE_SECURITY_GROUP_IDS),
       subnetIds: list(env.PRIVATELINK_PROBE_SUBNET_IDS),
       sqlSecretArn: nonEmpty(env.TIDB_SQL_SECRET_ARN),
