@@ -2,8 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
+import { provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 
@@ -19,6 +19,7 @@ function deadlineOf(context: Context, now: number): number {
 function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
   const fields = {
     clusterId: outcome.clusterId,
+    ...(outcome.vpcId ? { vpcId: outcome.vpcId } : {}),
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
   };
@@ -53,25 +54,26 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
 export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
   return middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
-    const clusters = await reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
+    const clusters = await reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
     logger.info('reconcile pass finished', { phases: phaseCounts(clusters) });
     return { clusters };
   }).use(injectLambdaContext(logger));
 }
 
-/** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready. */
+/** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready in every VPC. */
 export function createProvisionHandler(getDeps: DepsSource, logger: Logger) {
   return middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const key = clusterKeyOf(event, PROVISION_TRIGGERS);
     const deps = await getDeps();
-    const outcome = await provision(
+    const outcomes = await provisionStack(
       deps,
       { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
       { signal, deadline: deadlineOf(context, deps.clock.now()) },
     );
-    logOutcome(logger, outcome);
-    return outcome;
+    for (const outcome of outcomes) logOutcome(logger, outcome);
+    // One VPC: the outcome itself, as before; several: one per VPC, shaped like the reconcile's answer.
+    return outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));

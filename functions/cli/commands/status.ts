@@ -8,6 +8,8 @@ import { table } from '../table.ts';
 
 export interface StatusRow {
   clusterId: string;
+  /** Only when the stack serves several VPCs: then one row per cluster per VPC. */
+  vpcId?: string;
   displayName: string;
   regionId: string;
   state: string;
@@ -52,11 +54,12 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
     ctx.deps.tidb.listConnections({ projectId }, options),
     endpointsOf(ctx),
   ]);
-  const vpcId = ctx.config.privateLink.vpcId ?? '';
-  const rows = await mapLimited(
+  const { vpcs } = ctx.config.privateLink;
+  const vpcIds = vpcs.length > 0 ? vpcs.map((vpc) => vpc.vpcId) : [''];
+  const perCluster = await mapLimited(
     clusters.filter((cluster) => inScope(cluster, ctx.config.aws.region)),
     4,
-    async (cluster): Promise<StatusRow> => {
+    async (cluster): Promise<StatusRow[]> => {
       // A cluster without a node group yet shows with empty columns; API errors still fail the command.
       const nodeGroupId = await resolveNodeGroup(ctx.deps, cluster, undefined, options).catch(
         (error: unknown) => {
@@ -65,38 +68,44 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
         },
       );
       const service = nodeGroupId ? await serviceOf(ctx, cluster, nodeGroupId) : null;
-      const endpoint =
-        endpoints && nodeGroupId
-          ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId)
-          : undefined;
-      const connection = findConnection(connections, endpoint?.vpcEndpointId);
-      return {
-        clusterId: cluster.clusterId,
-        displayName: cluster.displayName,
-        regionId: cluster.regionId,
-        state: cluster.state,
-        tidbNodeGroupId: nodeGroupId,
-        privateLinkService: service && {
-          state: service.state,
-          serviceName: service.serviceName || null,
-          availableZones: service.availableZones,
-        },
-        vpcEndpointId: endpoint?.vpcEndpointId ?? null,
-        endpointState: endpoint?.state ?? null,
-        connectionState: connection?.endpointState ?? null,
-        privateDnsEnabled: endpoint ? endpoint.privateDnsEnabled : null,
-        health: endpoint?.tags[HEALTH_TAG] ?? null,
-      };
+      return vpcIds.map((vpcId) => {
+        const endpoint =
+          endpoints && nodeGroupId
+            ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId)
+            : undefined;
+        const connection = findConnection(connections, endpoint?.vpcEndpointId);
+        return {
+          clusterId: cluster.clusterId,
+          ...(vpcIds.length > 1 ? { vpcId } : {}),
+          displayName: cluster.displayName,
+          regionId: cluster.regionId,
+          state: cluster.state,
+          tidbNodeGroupId: nodeGroupId,
+          privateLinkService: service && {
+            state: service.state,
+            serviceName: service.serviceName || null,
+            availableZones: service.availableZones,
+          },
+          vpcEndpointId: endpoint?.vpcEndpointId ?? null,
+          endpointState: endpoint?.state ?? null,
+          connectionState: connection?.endpointState ?? null,
+          privateDnsEnabled: endpoint ? endpoint.privateDnsEnabled : null,
+          health: endpoint?.tags[HEALTH_TAG] ?? null,
+        };
+      });
     },
   );
+  const rows = perCluster.flat();
   return { exitCode: 0, json: { clusters: rows }, lines: render(rows, ctx.config.aws.region) };
 }
 
 function render(rows: StatusRow[], region: string): string[] {
   if (rows.length === 0) return [`No TiDB Cloud Dedicated clusters in aws-${region}.`];
+  const several = rows.some((row) => row.vpcId);
   return table(
     [
       'CLUSTER',
+      ...(several ? ['VPC'] : []),
       'NAME',
       'STATE',
       'SERVICE',
@@ -110,6 +119,7 @@ function render(rows: StatusRow[], region: string): string[] {
     ],
     rows.map((row) => [
       row.clusterId,
+      ...(several ? [row.vpcId] : []),
       row.displayName,
       row.state,
       row.privateLinkService?.state,
