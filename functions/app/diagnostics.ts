@@ -8,11 +8,16 @@ import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
+import { InvalidEventError } from '../core/errors.ts';
 import { probeAll } from '../core/probe/probe.ts';
+import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
+
+/** A VPC id as quoted in a rejection: JSON, so nothing in it can forge a log line. */
+const shownId = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? 'undefined';
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
@@ -48,13 +53,18 @@ export function createTroubleshootHandler(
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
-    const report = await diagnose(deps, {
+    // Several VPCs: the request may name one (`vpcId`); the stack's first otherwise.
+    const vpcId = typeof key.vpcId === 'string' ? key.vpcId : settings.vpcId;
+    const site = siteFor(deps, settings.placement, vpcId ?? '');
+    const served = deps.sites?.length ? deps.sites.map((each) => each.vpcId) : [settings.vpcId];
+    if (!site || !served.includes(vpcId)) throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
+    const report = await diagnose({ ...deps, dataPlane: site.dataPlane }, {
       clusterId: key.clusterId,
       tidbNodeGroupId: key.tidbNodeGroupId,
       vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
-      vpcId: settings.vpcId,
+      vpcId,
       region: settings.region,
-      probe: settings.placement,
+      probe: site.placement,
       dnsServer: settings.dnsServer,
       credentials: settings.credentials,
       timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),

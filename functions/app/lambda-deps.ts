@@ -101,6 +101,11 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
     caches: probeCaches(clock.now),
+    sites: config.probe.dataPlanes.map((site) => ({
+      vpcId: site.vpcId,
+      dataPlane: new LambdaDataPlane(clients.lambda, site.functionName),
+      placement: { securityGroupIds: site.securityGroupIds, subnetIds: site.subnetIds },
+    })),
     settings: {
       region: config.aws.region,
       projectId: config.tidbCloud.projectId,

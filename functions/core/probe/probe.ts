@@ -21,6 +21,7 @@ import {
   type TidbCloudPort,
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
+import { type ProbeSite, placementSubnetsOf, siteFor } from './sites.ts';
 import { SnapshotEc2 } from './snapshot-ec2.ts';
 import { SnapshotTidb } from './snapshot-tidb.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -38,6 +39,8 @@ export interface ProbeDeps {
   clock: Clock;
   /** Facts that rarely change, kept across runs by a warm Lambda; fresh ones per run when absent. */
   caches?: ProbeCaches;
+  /** One data plane per VPC (`PRIVATELINK_VPCS`): each endpoint is probed by its own VPC's; absent: `dataPlane`. */
+  sites?: ProbeSite[];
 }
 
 export interface ProbeCaches {
@@ -122,17 +125,19 @@ async function probeEndpoint(
     vpcEndpointId: endpoint.vpcEndpointId,
     previousHealth: previousHealthOf(endpoint),
   };
+  const site = siteFor(deps, settings.placement, endpoint.vpcId);
+  if (!site) return { ...base, health: 'error', error: `no data plane runs in ${endpoint.vpcId}` };
   let report: DiagnosticReport;
   try {
     report = await diagnose(
-      { ...ports, dataPlane: deps.dataPlane, clock: deps.clock },
+      { ...ports, dataPlane: site.dataPlane, clock: deps.clock },
       {
         clusterId,
         tidbNodeGroupId,
         vpcEndpointId: endpoint.vpcEndpointId,
         vpcId: endpoint.vpcId,
         region: settings.region,
-        probe: settings.placement,
+        probe: site.placement,
         dnsServer: settings.dnsServer,
         credentials: settings.credentials,
         timeoutMs: settings.timeoutMs,
@@ -169,7 +174,10 @@ export async function probeAll(
   settings: ProbeSettings,
   options: CallOptions = {},
 ): Promise<EndpointProbe[]> {
-  const endpoints = (await deps.ec2.listManagedEndpoints({}, options)).filter(LIVE);
+  // Only the stack's VPCs: an endpoint in a VPC no data plane of this stack runs in cannot be probed here.
+  const endpoints = (await deps.ec2.listManagedEndpoints({}, options)).filter(
+    (endpoint) => LIVE(endpoint) && siteFor(deps, settings.placement, endpoint.vpcId) !== undefined,
+  );
   if (endpoints.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);
   const prefetch = endpoints.map((endpoint) => ({
@@ -185,7 +193,10 @@ export async function probeAll(
     SnapshotEc2.take(
       deps.ec2,
       endpoints,
-      { serviceZones: caches.serviceZones, placementSubnetIds: settings.placement?.subnetIds },
+      {
+        serviceZones: caches.serviceZones,
+        placementSubnetIds: placementSubnetsOf(deps.sites, settings.placement),
+      },
       options,
     ),
   ]);
