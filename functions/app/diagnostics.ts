@@ -7,8 +7,8 @@ import type { Context } from 'aws-lambda';
 import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import { DETAIL_TYPES } from '../core/ports.ts';
 import { InvalidEventError } from '../core/errors.ts';
+import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
 import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
@@ -57,20 +57,24 @@ export function createTroubleshootHandler(
     const vpcId = typeof key.vpcId === 'string' ? key.vpcId : settings.vpcId;
     const site = siteFor(deps, settings.placement, vpcId ?? '');
     const served = deps.sites?.length ? deps.sites.map((each) => each.vpcId) : [settings.vpcId];
-    if (!site || !served.includes(vpcId)) throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
-    const report = await diagnose({ ...deps, dataPlane: site.dataPlane }, {
-      clusterId: key.clusterId,
-      tidbNodeGroupId: key.tidbNodeGroupId,
-      vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
-      vpcId,
-      region: settings.region,
-      probe: site.placement,
-      dnsServer: settings.dnsServer,
-      credentials: settings.credentials,
-      timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
-      dataPlaneTimeoutMs: budgets.dataPlaneMs,
-      signal,
-    });
+    if (!site || !served.includes(vpcId))
+      throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
+    const report = await diagnose(
+      { ...deps, dataPlane: site.dataPlane },
+      {
+        clusterId: key.clusterId,
+        tidbNodeGroupId: key.tidbNodeGroupId,
+        vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
+        vpcId,
+        region: settings.region,
+        probe: site.placement,
+        dnsServer: settings.dnsServer,
+        credentials: settings.credentials,
+        timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+        dataPlaneTimeoutMs: budgets.dataPlaneMs,
+        signal,
+      },
+    );
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
     if (typeof event === 'object' && event !== null && 'detail-type' in event) {
       await deps.events.publish(

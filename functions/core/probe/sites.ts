@@ -38,7 +38,10 @@ export function siteFor(
 }
 
 /** Every placement subnet, read once with the endpoints' own subnets. */
-export function placementSubnetsOf(sites: ProbeSite[] | undefined, placement: Placement | undefined): string[] {
+export function placementSubnetsOf(
+  sites: ProbeSite[] | undefined,
+  placement: Placement | undefined,
+): string[] {
   const all = sites && sites.length > 0 ? sites.map((site) => site.placement) : placement ? [placement] : [];
   return [...new Set(all.flatMap((each) => each.subnetIds))];
 }
