@@ -60,24 +60,30 @@ function interfaceResources(groupId, subnetIds) {
   ];
 }
 
+/** For every export but the one that checks: the list when it is valid, else nothing (the check fails once). */
+function validVpcs() {
+  const { vpcs, problems } = readVpcsOf(process.env);
+  return problems.length > 0 ? [] : vpcs;
+}
+
 module.exports = {
   stackVpcs,
   listForm,
   interfaceResources,
-  vpcs: async () => stackVpcs(),
-  /** The first VPC in the short form's shape: the first data plane and its group live there. */
+  /** The one export that refuses bad settings (`custom.vpcId`), so the message appears once. */
   firstVpcId: async () => stackVpcs()[0].vpcId,
-  firstSubnetIds: async () => stackVpcs()[0].subnetIds.join(','),
-  firstSecurityGroupIds: async () => stackVpcs()[0].securityGroupIds.join(','),
+  /** The first VPC in the short form's shape: the first data plane and its group live there. */
+  firstSubnetIds: async () => (validVpcs()[0]?.subnetIds ?? []).join(','),
+  firstSecurityGroupIds: async () => (validVpcs()[0]?.securityGroupIds ?? []).join(','),
   /** CreateVpcEndpoint authorises the VPC on its own: every VPC of the stack, any subnet and group in them. */
   endpointNetworkResources: async () => [
-    ...stackVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
+    ...validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
     { 'Fn::Sub': `${EC2_ARN}:subnet/*` },
     { 'Fn::Sub': `${EC2_ARN}:security-group/*` },
   ],
   /** `route53:VPCs` values: one string for one VPC (as before), a list (any of them) for several. */
   route53Vpcs: async () => {
-    const values = stackVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));
+    const values = validVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));
     return values.length === 1 ? values[0] : values;
   },
 };
