@@ -5,6 +5,7 @@
  * disturb each other on a small machine.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { benchColdStart } from './cold-start.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchOverhead } from './overhead.ts';
 import { benchProbe } from './probe.ts';
@@ -17,7 +18,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 1.5 min; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 2 min; loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   await benchDoctor();
   await benchTimeouts();
   await benchProbe();
+  await benchColdStart();
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

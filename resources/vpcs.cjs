@@ -3,7 +3,7 @@
  * (`PRIVATELINK_VPC_ID`, `PRIVATELINK_SUBNET_IDS`, `PRIVATELINK_SECURITY_GROUP_IDS`). Read by the very code
  * the functions use (functions/config-vpcs.ts, compiled here with esbuild), so the template and the code can
  * never disagree on what the setting means. Each export is resolved as `${file(./resources/vpcs.cjs):name}`;
- * resources/plugins/data-plane-per-vpc.cjs adds a data plane per extra VPC from `stackVpcs`.
+ * resources/plugins/data-plane-per-vpc.cjs adds a data plane per extra VPC from `validVpcs`.
  */
 'use strict';
 
@@ -29,25 +29,6 @@ function readVpcsOf(env) {
   return reader.readVpcs(env);
 }
 
-function refuse(problems) {
-  const error = new Error(problems.join('; '));
-  // The framework prints a rejection's stack; the sentences are all a user needs.
-  error.stack = error.message;
-  throw error;
-}
-
-/** Every VPC, or one error listing every problem; a stack needs at least one VPC. */
-function stackVpcs(env = process.env) {
-  const { vpcs, problems } = readVpcsOf(env);
-  if (problems.length > 0) refuse(problems);
-  if (vpcs.length === 0 || vpcs.some((vpc) => vpc.subnetIds.length === 0)) {
-    refuse([
-      'Set PRIVATELINK_VPC_ID and PRIVATELINK_SUBNET_IDS (one VPC), or PRIVATELINK_VPCS (a JSON list of VPCs)',
-    ]);
-  }
-  return vpcs;
-}
-
 /** Whether the list form is in use: then the functions read PRIVATELINK_VPCS, not the short form. */
 const listForm = (env = process.env) => String(env.PRIVATELINK_VPCS ?? '').trim().length > 0;
 
@@ -60,21 +41,17 @@ function interfaceResources(groupId, subnetIds) {
   ];
 }
 
-/** For every export but the one that checks: the list when it is valid, else nothing (the check fails once). */
+/** The list when it is valid, else nothing: settings.cjs refuses bad settings, once, in one message. */
 function validVpcs() {
   const { vpcs, problems } = readVpcsOf(process.env);
   return problems.length > 0 ? [] : vpcs;
 }
 
 module.exports = {
-  stackVpcs,
+  readVpcsOf,
+  validVpcs,
   listForm,
   interfaceResources,
-  /** The one export that refuses bad settings (`custom.vpcId`), so the message appears once. */
-  firstVpcId: async () => stackVpcs()[0].vpcId,
-  /** The first VPC in the short form's shape: the first data plane and its group live there. */
-  firstSubnetIds: async () => (validVpcs()[0]?.subnetIds ?? []).join(','),
-  firstSecurityGroupIds: async () => (validVpcs()[0]?.securityGroupIds ?? []).join(','),
   /** CreateVpcEndpoint authorises the VPC on its own: every VPC of the stack, any subnet and group in them. */
   endpointNetworkResources: async () => [
     ...validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),

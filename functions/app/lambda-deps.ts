@@ -1,6 +1,12 @@
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { type AwsClients, createAwsClients } from '../adapters/aws/clients.ts';
+import {
+  type AwsClientOptions,
+  createEc2Client,
+  createEventBridgeClient,
+  createLambdaClient,
+  createSecretsManagerClient,
+} from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
@@ -11,8 +17,8 @@ import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
-import { createTidbClient } from './live-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
+import { createTidbClient } from './tidb-client.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
 export function requireStringFields<F extends string>(
@@ -42,35 +48,37 @@ async function readJsonSecret(secrets: SecretsProvider, arn: string): Promise<un
   }
 }
 
+const awsOptions = (config: Config): AwsClientOptions => ({
+  region: config.aws.region,
+  endpointUrl: config.aws.endpointUrl,
+});
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config) {
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
-  const secrets = new SecretsProvider({ awsSdkV3Client: clients.secretsManager });
+  const aws = awsOptions(config);
+  const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
   const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
   const events = new EventBridgeAdapter({
-    client: clients.eventBridge,
+    client: createEventBridgeClient(aws),
     eventBusName: config.privateLink.eventBus,
     source: config.privateLink.eventSource,
   });
   return {
-    clients,
     secrets,
     tidb: createTidbClient(config, keys),
-    ec2: new Ec2Adapter(clients.ec2),
+    ec2: new Ec2Adapter(createEc2Client(aws)),
     events,
     clock: systemClock,
   };
 }
 
-export interface LambdaDeps extends ReconcileDeps {
-  clients: AwsClients;
-}
+export type LambdaDeps = ReconcileDeps;
 
 /** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { clients, tidb, ec2, events, clock } = await commonDeps(config);
-  return { clients, tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
+  const { tidb, ec2, events, clock } = await commonDeps(config);
+  return { tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
 }
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
@@ -90,20 +98,21 @@ export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
 export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { clients, secrets, tidb, ec2, events, clock } = await commonDeps(config);
+  const { secrets, tidb, ec2, events, clock } = await commonDeps(config);
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
+  const lambda = createLambdaClient(awsOptions(config));
   return {
     tidb,
     ec2,
     events,
     clock,
-    dataPlane: new LambdaDataPlane(clients.lambda, dataPlaneFunction ?? ''),
+    dataPlane: new LambdaDataPlane(lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
     caches: probeCaches(clock.now),
     sites: config.probe.dataPlanes.map((site) => ({
       vpcId: site.vpcId,
-      dataPlane: new LambdaDataPlane(clients.lambda, site.functionName),
+      dataPlane: new LambdaDataPlane(lambda, site.functionName),
       placement: { securityGroupIds: site.securityGroupIds, subnetIds: site.subnetIds },
     })),
     settings: {

@@ -1,30 +1,21 @@
-import { createAwsClients } from '../adapters/aws/clients.ts';
+import { createAwsClients, createServiceQuotasClient, createStsClient } from '../adapters/aws/clients.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
+import { EventBusLookup } from '../adapters/aws/event-buses.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { SecretsManagerSecrets } from '../adapters/aws/secrets.ts';
+import { ServiceQuotasAdapter } from '../adapters/aws/service-quotas.ts';
+import { StsIdentity } from '../adapters/aws/sts-identity.ts';
 import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
 import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import { TidbCloudClient } from '../adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../cli/context.ts';
 import type { Config } from '../config.ts';
-
-export interface ApiKeyPair {
-  publicKey: string;
-  privateKey: string;
-}
-
-export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudClient {
-  return new TidbCloudClient({
-    baseUrl: config.tidbCloud.apiUrl,
-    ...keys,
-    requestsPerMinute: config.tidbCloud.requestsPerMinute,
-    userAgent: 'tidb-privatelink',
-  });
-}
+import { createTidbClient } from './tidb-client.ts';
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
 export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
-  const clients = createAwsClients({ region: config.aws.region, endpointUrl: config.aws.endpointUrl });
+  const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
+  const clients = createAwsClients(aws);
   const keys = { publicKey: config.tidbCloud.publicKey ?? '', privateKey: config.tidbCloud.privateKey ?? '' };
   const events = env.PRIVATELINK_EVENT_BUS
     ? new EventBridgeAdapter({
@@ -39,5 +30,13 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
+    preflight: () => ({
+      identity: new StsIdentity(createStsClient(aws)),
+      ec2: new Ec2Adapter(clients.ec2),
+      quotas: new ServiceQuotasAdapter(createServiceQuotasClient(aws)),
+      secrets: new SecretsManagerSecrets(clients.secretsManager),
+      tidb: (keys) => createTidbClient(config, keys),
+      eventBuses: new EventBusLookup(clients.eventBridge),
+    }),
   };
 }

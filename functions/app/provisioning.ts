@@ -1,5 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
@@ -50,15 +52,22 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
   return counts;
 }
 
-/** The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline. */
-export function createReconcileHandler(getDeps: DepsSource, logger: Logger) {
-  return middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
+/**
+ * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
+ * Per-cluster errors are logged and counted (`Clusters<Phase>` metrics), never thrown: only a pass that
+ * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
+ */
+export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
+  const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
     const clusters = await reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) });
     for (const outcome of clusters) logOutcome(logger, outcome);
-    logger.info('reconcile pass finished', { phases: phaseCounts(clusters) });
+    const phases = phaseCounts(clusters);
+    logger.info('reconcile pass finished', { phases });
+    for (const phase of PHASES) metrics?.addMetric(`Clusters${phase}`, MetricUnit.Count, phases[phase]);
     return { clusters };
   }).use(injectLambdaContext(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready in every VPC. */

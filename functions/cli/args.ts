@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.ts';
  * commander would add help generation we do not need and its own exit behaviour we would have to undo to
  * keep the exit-code contract (2 for usage errors, one sentence, no stack).
  */
-export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor'] as const;
+export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor', 'preflight'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -31,6 +31,7 @@ const OPTIONS = {
     'source-sg': { type: 'string' },
     'timeout-ms': { type: 'string' },
   },
+  preflight: { ...COMMON, 'timeout-ms': { type: 'string' } },
 } as const;
 
 export type Flags = Record<string, string | boolean | Array<string | boolean> | undefined>;

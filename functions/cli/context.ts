@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../core/ports.ts';
+import type { PreflightPorts } from '../core/preflight/ports.ts';
 import type { Flags } from './args.ts';
 
 /** Everything a command needs, built once per run; tests and the demo pass in-memory or local parts. */
@@ -11,6 +12,8 @@ export interface CliDeps {
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
   dataPlane: DataPlanePort;
+  /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
+  preflight: () => PreflightPorts;
 }
 
 export interface CliContext {

@@ -18,6 +18,7 @@ Commands:
   provision   create, register and enable the PrivateLink endpoint of one cluster (idempotent)
   reconcile   what the scheduled job does: detect clusters and provision every one of them
   doctor      diagnose one cluster's PrivateLink path and print the exact fixes
+  preflight   before a deploy: check the VPC, subnets, quota, API-key secret, key and event bus
 
 ${GLOBAL}`,
   status: `Usage: tidb-privatelink status [--json]
@@ -51,6 +52,20 @@ ${GLOBAL}`,
 Runs every check from the TiDB cluster to the TiDB handshake and prints one line per check, with the
 exact fix under each failure. Without --vpc-endpoint it finds the endpoint by tag, then by service name.
 Credentials for a TLS login (optional): TIDB_USER, TIDB_PASSWORD.
+
+${GLOBAL}`,
+  preflight: `Usage: tidb-privatelink preflight [--timeout-ms <n>] [--json]
+
+Before \`serverless deploy\`, with your own AWS credentials: the credentials (STS), the region, the VPC and
+its DNS attributes (enableDnsSupport, enableDnsHostnames), the subnets (in the VPC, their AZ IDs), room for
+more interface endpoints in the VPC (Service Quotas L-29B6F2EB, default 50), the API-key secret
+(TIDB_CLOUD_API_KEY_SECRET_ARN, {"publicKey","privateKey"}) and one TiDB Cloud call with that key, and the
+event bus. One line per check, the exact fix under each failure. Exit 0 when nothing failed (warnings
+allowed), 1 when a check failed.
+  --timeout-ms   budget for all the checks (default 30000)
+
+Needs AWS_REGION, PRIVATELINK_VPC_ID, PRIVATELINK_SUBNET_IDS and TIDB_CLOUD_API_KEY_SECRET_ARN (or, for a
+local check of the key, TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY).
 
 ${GLOBAL}`,
 };

@@ -2,6 +2,7 @@ import { type Config, type ConfigNeeds, loadConfig } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { type CommandName, type Flags, parseCommandLine } from './args.ts';
 import { doctor, doctorOptions } from './commands/doctor.ts';
+import { preflight, preflightOptions } from './commands/preflight.ts';
 import { provision, provisionOptions, reconcile } from './commands/provision.ts';
 import { status } from './commands/status.ts';
 import type { CliContext, CliDeps, CommandResult, ExitCode } from './context.ts';
@@ -31,6 +32,7 @@ const COMMAND_TABLE: Record<CommandName, CommandEntry> = {
   provision: { needs: { apiKeys: 'env', vpc: true }, validate: provisionOptions, run: provision },
   reconcile: { needs: { apiKeys: 'env', vpc: true }, validate: noFlags, run: reconcile },
   doctor: { needs: { apiKeys: 'env' }, validate: doctorOptions, run: doctor },
+  preflight: { needs: { apiKeys: 'either', vpc: true }, validate: preflightOptions, run: preflight },
 };
 
 /** One sentence for the user; a stack only when TIDB_PRIVATELINK_DEBUG is set. */

@@ -278,3 +278,63 @@ export function timedOut(what: string): string {
 export function checkCrashed(id: string): string {
   return `The ${id} check failed unexpectedly: run again; if it repeats, report it with the evidence above.`;
 }
+
+// ── preflight (before a deploy, with the deployer's credentials) ─────────────
+
+export const DEFAULT_INTERFACE_ENDPOINT_QUOTA = 50;
+
+export function noAwsCredentials(message: string): string {
+  return `AWS did not accept the caller's credentials (${message}): set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY for the account you deploy to, then check with \`aws sts get-caller-identity\`.`;
+}
+
+export function regionUnusable(region: string, message: string): string {
+  return `EC2 in ${region} did not answer (${message}): set AWS_REGION to the region of the VPC and the TiDB clusters, e.g. export AWS_REGION=us-east-1.`;
+}
+
+export function vpcNotFound(region: string): string {
+  return `Set PRIVATELINK_VPC_ID to a VPC of this account in ${region}; list them with \`aws ec2 describe-vpcs --region ${region} --query 'Vpcs[].[VpcId,CidrBlock]'\`.`;
+}
+
+export function subnetsNotInVpc(vpcId: string, region: string): string {
+  return `Set PRIVATELINK_SUBNET_IDS to subnets of ${vpcId}: \`aws ec2 describe-subnets --region ${region} --filters Name=vpc-id,Values=${vpcId} --query 'Subnets[].[SubnetId,AvailabilityZoneId]'\`.`;
+}
+
+export function addSubnetInAnotherZone(vpcId: string, zoneId: string): string {
+  return `Add a subnet of ${vpcId} in another availability zone to PRIVATELINK_SUBNET_IDS: with one zone (${zoneId}) the endpoint, and every connection, fails with that zone; TiDB's service is usually offered in several.`;
+}
+
+export function endpointQuotaExhausted(vpcId: string, used: number, quota: number): string {
+  return `${vpcId} already has ${used} of its ${quota} interface endpoints: request more with \`aws service-quotas request-service-quota-increase --service-code vpc --quota-code L-29B6F2EB --desired-value ${quota + 10}\`, or remove endpoints it no longer needs.`;
+}
+
+export function createApiKeySecret(name: string): string {
+  return `Create the secret with your TiDB Cloud API key (an Organization Owner or Project Owner key): aws secretsmanager create-secret --name ${name} --secret-string '{"publicKey":"…","privateKey":"…"}', then set TIDB_CLOUD_API_KEY_SECRET_ARN to its ARN.`;
+}
+
+export function fixApiKeySecretShape(arn: string): string {
+  return `Store the key as JSON with both fields: aws secretsmanager put-secret-value --secret-id ${arn} --secret-string '{"publicKey":"…","privateKey":"…"}'.`;
+}
+
+export function allowSecretRead(arn: string, message: string): string {
+  return `Could not read ${arn} (${message}): allow secretsmanager:GetSecretValue on it (and kms:Decrypt on its key) for the deploying identity, or check the ARN.`;
+}
+
+export function apiKeyRejected(): string {
+  return 'TiDB Cloud rejected the key pair: create a new API key (TiDB Cloud console → Organization Settings → API Keys, role Organization Owner or Project Owner) and store both halves in the secret.';
+}
+
+export function apiKeyUnusable(message: string): string {
+  return `The TiDB Cloud API call failed (${message}): check network access to https://dedicated.tidbapi.com and that the key's role can list clusters (Organization Owner or Project Owner), then run preflight again.`;
+}
+
+export function noClustersInRegion(region: string, projectId: string | undefined): string {
+  return `The key sees no TiDB Cloud Dedicated cluster on AWS ${region}${projectId ? ` in project ${projectId}` : ''}: deploy in the region of your clusters (AWS_REGION), use a key of the right project (or unset TIDB_CLOUD_PROJECT_ID), or create the cluster first; the stack will pick it up.`;
+}
+
+export function eventBusCreatedByStack(name: string): string {
+  return `The event bus ${name} does not exist yet: \`serverless deploy\` creates a bus named in PRIVATELINK_EVENT_BUS; if you meant an existing bus, correct the name (\`aws events list-event-buses\`).`;
+}
+
+export function preflightCallFailed(id: string, message: string): string {
+  return `The ${id} check could not read what it needs (${message}): if AWS denied it, grant that read to the deploying identity; then run \`npx tidb-privatelink preflight\` again.`;
+}

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createLambdaDeps } from '../app/lambda-deps.ts';
 import { createReconcileHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
@@ -11,4 +12,5 @@ let deps: ReturnType<typeof createLambdaDeps> | undefined;
 export const handler = createReconcileHandler(
   () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  new Metrics({ namespace: 'TidbPrivateLink' }),
 );

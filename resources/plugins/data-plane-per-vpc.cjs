@@ -8,7 +8,7 @@
  */
 'use strict';
 
-const { listForm, stackVpcs, interfaceResources } = require('../vpcs.cjs');
+const { listForm, validVpcs, interfaceResources } = require('../vpcs.cjs');
 
 const SHORT_FORM = ['PRIVATELINK_VPC_ID', 'PRIVATELINK_SUBNET_IDS', 'PRIVATELINK_SECURITY_GROUP_IDS'];
 const FIRST = { key: 'dataPlane', group: 'ProbeSecurityGroup' };
@@ -80,7 +80,8 @@ function addDataPlanes(serverless) {
   if (!listForm()) return;
   const { service } = serverless;
   const stage = serverless.getProvider('aws').getStage();
-  const sites = sitesOf(stackVpcs(), service.service, stage);
+  // settings.cjs has refused a bad list before any plugin runs.
+  const sites = sitesOf(validVpcs(), service.service, stage);
   const environment = service.provider.environment;
   for (const name of SHORT_FORM) delete environment[name];
   environment.PRIVATELINK_VPCS = JSON.stringify(sites.map((site) => site.vpc));

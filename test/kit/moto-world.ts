@@ -104,6 +104,8 @@ export async function buildMotoWorld(clients: SandboxClients): Promise<MotoWorld
     new CreateVpcEndpointServiceConfigurationCommand({
       NetworkLoadBalancerArns: [loadBalancerArn],
       AcceptanceRequired: true,
+      // TiDB's services offer a private DNS name; without one, provisioning is Blocked before it creates.
+      PrivateDnsName: `privatelink-${randomUUID().slice(0, 8)}.clusters.tidb-cloud.com`,
     }),
   );
   const serviceId = service.ServiceConfiguration?.ServiceId;

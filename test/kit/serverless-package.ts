@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,4 +55,42 @@ export async function packageStack(extraEnv: Record<string, string> = {}): Promi
   });
   const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   return { dir, template };
+}
+
+/** The function names of a packaged stack (template logical ids without the `LambdaFunction` suffix). */
+export function packagedFunctions(stack: PackagedStack): string[] {
+  return Object.entries(stack.template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
+    .map(([id]) => id.replace(/LambdaFunction$/, ''))
+    .map((name) => name.charAt(0).toLowerCase() + name.slice(1));
+}
+
+function functionResource(stack: PackagedStack, name: string): CfnResource {
+  const id = `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`;
+  const resource = stack.template.Resources[id];
+  if (!resource) throw new Error(`no function ${name} in the template`);
+  return resource;
+}
+
+/** Unzips `<name>.zip` (once) and returns the absolute path of its handler module. */
+export function unpackHandler(stack: PackagedStack, name: string): string {
+  const dir = join(stack.dir, `unzipped-${name}`);
+  if (!existsSync(dir)) execFileSync('python3', ['-m', 'zipfile', '-e', join(stack.dir, `${name}.zip`), dir]);
+  const handler = String(functionResource(stack, name).Properties.Handler);
+  return join(dir, `${handler.slice(0, handler.lastIndexOf('.'))}.mjs`);
+}
+
+/**
+ * The environment Lambda gives the function: the template's variables (a CloudFormation reference becomes a
+ * placeholder of the right shape) plus the region the runtime sets.
+ */
+export function functionEnvironment(stack: PackagedStack, name: string): Record<string, string> {
+  const environment = functionResource(stack, name).Properties.Environment as
+    | { Variables: Record<string, unknown> }
+    | undefined;
+  const variables = Object.entries(environment?.Variables ?? {}).map(([key, value]) => [
+    key,
+    typeof value === 'string' ? value : 'sg-0123456789abcdef0',
+  ]);
+  return { ...Object.fromEntries(variables), AWS_REGION: PACKAGE_ENV.AWS_REGION };
 }

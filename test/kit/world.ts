@@ -15,6 +15,7 @@ import {
   type ReconcileSettings,
 } from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
+import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
   type Simulator,
@@ -136,7 +137,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     clock,
     settings,
     deps: { tidb, ec2, events, clock, settings },
-    cliDeps: { tidb, ec2, events, clock, dataPlane: new LocalDataPlane() },
+    cliDeps: {
+      tidb,
+      ec2,
+      events,
+      clock,
+      dataPlane: new LocalDataPlane(),
+      preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
+    },
     addCluster,
     close: () => sim.close(),
   };

@@ -6,6 +6,8 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { STSClient } from '@aws-sdk/client-sts';
 import { AwsError } from '../../core/errors.ts';
 
 export interface AwsClientOptions {
@@ -26,24 +28,43 @@ export interface AwsClients {
 export const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**
- * Builds every client the app uses with the SDK's `standard` retry mode: exponential backoff with jitter on
- * throttling (`RequestLimitExceeded`, `Throttling`), 5xx and transient network errors, bounded by a retry
- * quota, so the adapters themselves never retry.
- *
- * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ * The configuration every client shares: the SDK's `standard` retry mode (exponential backoff with jitter on
+ * throttling such as `RequestLimitExceeded`, 5xx and transient network errors, bounded by a retry quota),
+ * so the adapters themselves never retry.
  */
-export function createAwsClients(options: AwsClientOptions): AwsClients {
-  const config = {
+function clientConfig(options: AwsClientOptions) {
+  return {
     region: options.region,
     retryMode: 'standard',
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     ...(options.endpointUrl ? { endpoint: options.endpointUrl } : {}),
   };
+}
+
+// One factory per client, so a Lambda bundle holds only the SDK clients its function uses (the SDK packages
+// declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client.
+export const createEc2Client = (options: AwsClientOptions) => new EC2Client(clientConfig(options));
+export const createEventBridgeClient = (options: AwsClientOptions) =>
+  new EventBridgeClient(clientConfig(options));
+export const createSecretsManagerClient = (options: AwsClientOptions) =>
+  new SecretsManagerClient(clientConfig(options));
+export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+/** STS and Service Quotas: only `preflight` (the CLI) reads them. */
+export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
+export const createServiceQuotasClient = (options: AwsClientOptions) =>
+  new ServiceQuotasClient(clientConfig(options));
+
+/**
+ * Every client the app uses (the CLI and the tests; a Lambda builds only its own).
+ *
+ * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
+ */
+export function createAwsClients(options: AwsClientOptions): AwsClients {
   return {
-    ec2: new EC2Client(config),
-    eventBridge: new EventBridgeClient(config),
-    secretsManager: new SecretsManagerClient(config),
-    lambda: new LambdaClient(config),
+    ec2: createEc2Client(options),
+    eventBridge: createEventBridgeClient(options),
+    secretsManager: createSecretsManagerClient(options),
+    lambda: createLambdaClient(options),
   };
 }
 

@@ -4,7 +4,6 @@
  * needed); with credentials it logs in with mysql2 over TLS and times `SELECT 1`.
  */
 import { connect, type Socket } from 'node:net';
-import { createConnection } from 'mysql2/promise';
 import type {
   DbCredentials,
   GreetingStatus,
@@ -112,6 +111,9 @@ async function connectAndQuery(input: LoginInput, socket: Socket): Promise<numbe
   const tls = credentials.tls ?? true;
   // mysql2 connects to the given stream, so the connection goes to the ENI address, never via dns.lookup;
   // `host` only names the server for TLS verification.
+  // Loaded on the first login only: mysql2 (with iconv-lite and its CA bundle) is most of the data plane's
+  // bundle, and a probe without TIDB_SQL_SECRET_ARN never logs in, so it stays out of the cold start.
+  const { createConnection } = await import('mysql2/promise');
   const connection = await createConnection({
     stream: socket,
     host: input.host,

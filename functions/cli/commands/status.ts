@@ -71,7 +71,13 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
       return vpcIds.map((vpcId) => {
         const endpoint =
           endpoints && nodeGroupId
-            ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId)
+            ? findOurEndpoint(
+                endpoints,
+                cluster.clusterId,
+                nodeGroupId,
+                vpcId,
+                ctx.config.privateLink.stackName,
+              )
             : undefined;
         const connection = findConnection(connections, endpoint?.vpcEndpointId);
         return {

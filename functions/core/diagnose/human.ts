@@ -2,14 +2,15 @@
  * The report for people: a header, one line per check with its mark, the fix under each failure (and under
  * warnings that have one), and a summary line. Plain text, no colour, so it reads the same in CI logs.
  */
-import type { CheckResult, CheckStatus, DiagnosticReport } from './report.ts';
+import type { CheckResultOf, CheckStatus, DiagnosticReport } from './report.ts';
 
 export const MARKS: Record<CheckStatus, string> = { pass: '✔', warn: '!', fail: '✘', skip: '-' };
 
 const ID_WIDTH = 'aws.security-group-ingress'.length;
 
-function renderCheck(check: CheckResult): string[] {
-  const lines = [`${MARKS[check.status]} ${check.id.padEnd(ID_WIDTH)}  ${check.summary}`];
+/** One check: its mark, id and summary, then the fix under a failure (or a warning that has one). */
+export function renderCheck(check: CheckResultOf<string>, idWidth = ID_WIDTH): string[] {
+  const lines = [`${MARKS[check.status]} ${check.id.padEnd(idWidth)}  ${check.summary}`];
   if (check.remediation && check.status !== 'pass') {
     const [first = '', ...rest] = check.remediation.split('\n');
     lines.push(`    fix: ${first}`, ...rest.map((line) => `         ${line}`));
@@ -17,10 +18,15 @@ function renderCheck(check: CheckResult): string[] {
   return lines;
 }
 
+/** "3 passed, 1 warnings, 0 failed, 0 skipped". */
+export function statusCounts(checks: readonly CheckResultOf<string>[]): string {
+  const count = (status: CheckStatus) => checks.filter((check) => check.status === status).length;
+  return `${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed, ${count('skip')} skipped`;
+}
+
 export function summaryLine(report: DiagnosticReport): string {
-  const count = (status: CheckStatus) => report.checks.filter((check) => check.status === status).length;
   const verdict = report.healthy ? 'HEALTHY' : 'UNHEALTHY';
-  return `${verdict}: ${count('pass')} passed, ${count('warn')} warnings, ${count('fail')} failed, ${count('skip')} skipped (${report.durationMs} ms)`;
+  return `${verdict}: ${statusCounts(report.checks)} (${report.durationMs} ms)`;
 }
 
 /** The whole human-readable report, newline-terminated. */

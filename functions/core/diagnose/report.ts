@@ -26,18 +26,23 @@ export type CheckId = (typeof CHECK_IDS)[number];
 /** `skip`: a prerequisite failed or was skipped, or the check cannot run here; the reason is the summary. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
 
-interface CheckResultBase {
-  id: CheckId;
+interface CheckResultBase<Id extends string> {
+  id: Id;
   /** One sentence a person reads first. */
   summary: string;
   /** What was observed, JSON-serialisable. */
   evidence?: Record<string, unknown>;
 }
 
-/** A `fail` always carries the exact fix (an AWS CLI command where one exists); the type enforces it. */
-export type CheckResult =
-  | (CheckResultBase & { status: 'fail'; remediation: string })
-  | (CheckResultBase & { status: Exclude<CheckStatus, 'fail'>; remediation?: string });
+/**
+ * A `fail` always carries the exact fix (an AWS CLI command where one exists); the type enforces it. Generic
+ * over the check ids, so `preflight` reports its own checks in the same shape.
+ */
+export type CheckResultOf<Id extends string> =
+  | (CheckResultBase<Id> & { status: 'fail'; remediation: string })
+  | (CheckResultBase<Id> & { status: Exclude<CheckStatus, 'fail'>; remediation?: string });
+
+export type CheckResult = CheckResultOf<CheckId>;
 
 export interface DiagnosticReport {
   clusterId: string;
@@ -56,6 +61,6 @@ export interface DiagnosticReport {
   durationMs: number;
 }
 
-export function isHealthy(checks: readonly CheckResult[]): boolean {
+export function isHealthy(checks: readonly CheckResultOf<string>[]): boolean {
   return checks.every((check) => check.status !== 'fail');
 }

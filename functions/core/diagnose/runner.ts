@@ -4,7 +4,7 @@
  * reason in its summary. Results come back in the order of the check list, whatever order they finish in.
  */
 import { settleBefore } from './deadline.ts';
-import type { CheckId, CheckResult } from './report.ts';
+import type { CheckId, CheckResult, CheckResultOf } from './report.ts';
 
 /** A result without its id (distributes over the union, so `fail` still requires `remediation`). */
 export type CheckOutcome = CheckResult extends infer R
@@ -13,15 +13,16 @@ export type CheckOutcome = CheckResult extends infer R
     : never
   : never;
 
-export interface Dependency {
-  id: CheckId;
+export interface Dependency<Id extends string = CheckId> {
+  id: Id;
   /** The skip summary when this prerequisite did not pass; a generic one otherwise. */
   reason?: string;
 }
 
-export interface Check<C> {
-  id: CheckId;
-  dependsOn: readonly Dependency[];
+/** A check of the doctor (ids: CheckId) or of another suite with its own ids (preflight). */
+export interface Check<C, Id extends string = CheckId> {
+  id: Id;
+  dependsOn: readonly Dependency<Id>[];
   run(context: C, signal: AbortSignal): CheckOutcome | Promise<CheckOutcome>;
 }
 
@@ -36,17 +37,17 @@ export class CheckOutcomeError extends Error {
   }
 }
 
-export interface RunOptions {
+export interface RunOptions<Id extends string = CheckId> {
   /** The deadline: a check still running when it fires gets `onTimeout`'s outcome. */
   signal: AbortSignal;
-  onTimeout(id: CheckId): CheckOutcome;
+  onTimeout(id: Id): CheckOutcome;
   /** An unexpected exception inside a check: reported, not thrown, so the other checks still report. */
-  onCrash(id: CheckId, error: unknown): CheckOutcome;
+  onCrash(id: Id, error: unknown): CheckOutcome;
 }
 
-function blockedBy(
-  dependsOn: readonly Dependency[],
-  results: ReadonlyMap<CheckId, CheckResult>,
+function blockedBy<Id extends string>(
+  dependsOn: readonly Dependency<Id>[],
+  results: ReadonlyMap<Id, CheckResultOf<Id>>,
 ): string | undefined {
   for (const dependency of dependsOn) {
     const result = results.get(dependency.id);
@@ -58,7 +59,11 @@ function blockedBy(
   return undefined;
 }
 
-async function runOne<C>(check: Check<C>, context: C, options: RunOptions): Promise<CheckOutcome> {
+async function runOne<C, Id extends string>(
+  check: Check<C, Id>,
+  context: C,
+  options: RunOptions<Id>,
+): Promise<CheckOutcome> {
   try {
     const outcome = check.run(context, options.signal);
     if (!(outcome instanceof Promise)) return outcome;
@@ -73,25 +78,25 @@ async function runOne<C>(check: Check<C>, context: C, options: RunOptions): Prom
 }
 
 /** Runs `checks` (prerequisites must come earlier in the list) and returns one result per check, in order. */
-export async function runChecks<C>(
-  checks: readonly Check<C>[],
+export async function runChecks<C, Id extends string = CheckId>(
+  checks: readonly Check<C, Id>[],
   context: C,
-  options: RunOptions,
-): Promise<CheckResult[]> {
-  const pending = new Map<CheckId, Promise<CheckResult>>();
-  const results = new Map<CheckId, CheckResult>();
+  options: RunOptions<Id>,
+): Promise<CheckResultOf<Id>[]> {
+  const pending = new Map<Id, Promise<CheckResultOf<Id>>>();
+  const results = new Map<Id, CheckResultOf<Id>>();
   for (const check of checks) {
     const prerequisites = check.dependsOn.map((dependency) => {
       const result = pending.get(dependency.id);
       if (!result) throw new Error(`${check.id} depends on ${dependency.id}, which is not listed before it`);
       return result;
     });
-    const result = Promise.all(prerequisites).then(async (): Promise<CheckResult> => {
+    const result = Promise.all(prerequisites).then(async (): Promise<CheckResultOf<Id>> => {
       const reason = blockedBy(check.dependsOn, results);
       const outcome = reason
         ? { status: 'skip' as const, summary: reason }
         : await runOne(check, context, options);
-      const finished = { id: check.id, ...outcome };
+      const finished = { id: check.id, ...outcome } as CheckResultOf<Id>;
       results.set(check.id, finished);
       return finished;
     });

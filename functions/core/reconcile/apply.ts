@@ -34,8 +34,11 @@ export type ApplyResult =
   | { kind: 'applied'; applied: AppliedAction; observed: Observation }
   | Extract<Decision, { kind: 'blocked' }>;
 
-/** Replays of deleted endpoints to follow before giving up for this pass (each costs one create call). */
-const MAX_GENERATIONS = 8;
+/**
+ * Replays of deleted endpoints to follow (each costs one CreateVpcEndpoint call): one per earlier deletion of
+ * an endpoint made with the same parameters. A bound only so a misbehaving API cannot loop us forever.
+ */
+const MAX_GENERATIONS = 20;
 
 export function endpointTags(observed: Observation, settings: ReconcileSettings): Record<string, string> {
   return {
@@ -66,7 +69,7 @@ async function createFresh(
   }
   throw new AppError(
     'ENDPOINT_GENERATIONS',
-    `EC2 replayed ${MAX_GENERATIONS} deleted endpoints for one request; retrying next pass.`,
+    `EC2 replayed ${MAX_GENERATIONS} deleted endpoints for one request without creating a new one.`,
   );
 }
 

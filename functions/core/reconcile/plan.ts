@@ -55,7 +55,7 @@ const BUSY_SERVING: ReadonlySet<string> = new Set([
   'RESTORING',
 ]);
 /** Paused on purpose by the user. */
-export const PAUSED_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
+const PAUSED_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
 
 const blocked = (reason: Extract<Decision, { kind: 'blocked' }>['reason'], message: string, fix: string) =>
   ({ kind: 'blocked', reason, message, remediation: fix }) as const;
@@ -167,9 +167,15 @@ function noSupportedSubnet(
   );
 }
 
+/**
+ * A service without a private DNS name, or whose name EC2 says is not verified, can never get private DNS:
+ * Blocked before anything is created. A name with no verification state at all (some EC2 implementations
+ * omit it) is given the benefit of the doubt.
+ */
 function planPrivateDnsName(observed: Observation): Decision | undefined {
   const dns = observed.servicePrivateDns;
-  if (!dns || (dns.name && dns.verificationState === 'verified')) return undefined;
+  const verified = dns?.verificationState === undefined || dns.verificationState === 'verified';
+  if (!dns || (dns.name && verified)) return undefined;
   const serviceName = observed.service?.serviceName ?? '';
   const state = dns.name ? `${dns.name}: ${dns.verificationState ?? 'not verified'}` : 'no name';
   return blocked(

@@ -1,6 +1,6 @@
 import { mapLimited } from '../concurrency.ts';
 import { AppError, AwsError, failureKind, UsageError } from '../errors.ts';
-import { awsRegionOf, type Cluster } from '../model.ts';
+import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
 import { apply } from './apply.ts';
@@ -35,11 +35,13 @@ export interface RunOptions extends CallOptions {
 }
 
 function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAction[]): ProvisionOutcome {
+  const notes = zoneNotes(observed);
   const base = {
     clusterId: observed.cluster.clusterId,
     tidbNodeGroupId: observed.tidbNodeGroupId,
     vpcEndpointId: observed.endpoint?.vpcEndpointId ?? null,
     actions,
+    ...(notes.length > 0 ? { notes } : {}),
   };
   const subnetChoice = actions.findLast(
     (action) => action.type === 'create-endpoint' || action.type === 'modify-endpoint-subnets',
@@ -48,8 +50,6 @@ function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAc
     subnetChoice && 'skippedSubnets' in subnetChoice && subnetChoice.skippedSubnets.length > 0
       ? subnetChoice.skippedSubnets
       : undefined;
-  const notes = zoneNotes(observed);
-  if (notes.length > 0) Object.assign(base, { notes });
   switch (decision.kind) {
     case 'ready':
       return { ...base, phase: 'Ready', skippedSubnets };
@@ -148,13 +148,19 @@ async function reconcileKey(
  * One cluster's failure is that cluster's outcome, never the pass's (DESIGN): a refusal is Blocked with the
  * API's text, anything else Error for this pass. Only what stops every cluster alike is rethrown.
  */
-function failedOutcome(key: ReconcileKey, error: unknown, options: CallOptions): ProvisionOutcome {
+function failedOutcome(
+  key: ReconcileKey,
+  snapshot: Snapshot,
+  error: unknown,
+  options: CallOptions,
+): ProvisionOutcome {
   const kind = failureKind(error);
   if (kind === 'pass' || options.signal?.aborted) throw error;
   const message = error instanceof Error ? error.message : String(error);
+  const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
   const base = {
     clusterId: key.clusterId,
-    tidbNodeGroupId: key.tidbNodeGroupId ?? '',
+    tidbNodeGroupId: key.tidbNodeGroupId ?? (cluster && defaultNodeGroup(cluster)?.tidbNodeGroupId) ?? '',
     vpcEndpointId: null,
     actions: [],
   };
@@ -181,7 +187,7 @@ async function pass(
   const reader = new DetailReader(deps, options);
   return mapLimited(keys, CONCURRENCY, (key) =>
     reconcileKey(deps, snapshot, key, reader, options).catch((error: unknown) => ({
-      outcome: failedOutcome(key, error, options),
+      outcome: failedOutcome(key, snapshot, error, options),
     })),
   );
 }

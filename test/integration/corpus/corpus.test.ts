@@ -9,6 +9,7 @@ import { createProvisionHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
 import { ConfigError } from '../../../functions/core/errors.ts';
 import { Ec2Fake } from '../../kit/ec2-fake.ts';
+import { fakePreflightPorts } from '../../kit/preflight-fakes.ts';
 import { startRawServer } from '../../kit/raw-http-server.ts';
 import { type CliRun, runCliWith, spawnCli } from '../../kit/run-cli.ts';
 import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
@@ -215,6 +216,7 @@ describe.concurrent('TiDB Cloud and EC2 answers: one sentence, no mutating call'
       events,
       clock,
       dataPlane: new LocalDataPlane(),
+      preflight: () => fakePreflightPorts({ ec2, tidbUrl: url }),
     });
     expect(ec2.calls.CreateVpcEndpoint + ec2.calls.ModifyVpcEndpoint + ec2.calls.CreateTags).toBe(0);
     expect(events.published).toEqual([]);

@@ -103,7 +103,14 @@ describe('provisioning handlers', () => {
     vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
       errors.push(args);
     });
-    const handler = createReconcileHandler(async () => world.deps, spying);
+    const metrics = new Metrics({ namespace: 'TidbPrivateLinkTest' });
+    const counted: Array<[string, number]> = [];
+    vi.spyOn(metrics, 'addMetric').mockImplementation((name: string, _unit: unknown, value: number) => {
+      counted.push([name, value]);
+      return metrics;
+    });
+    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const handler = createReconcileHandler(async () => world.deps, spying, metrics);
     const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
       clusters: ProvisionOutcome[];
     };
@@ -112,6 +119,12 @@ describe('provisioning handlers', () => {
     expect(errors).toEqual([
       ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
     ]);
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['ClustersError', 1],
+        ['ClustersReady', 1],
+      ]),
+    );
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {

@@ -138,6 +138,19 @@ describe('endpoint identity', () => {
     expect(outcome.vpcEndpointId).not.toBe(rejectedId);
   });
 
+  it('follows the chain past every earlier deletion: a third endpoint after two deletions', async () => {
+    const cluster = world.addCluster();
+    const seen: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+      seen.push(outcome.vpcEndpointId ?? '');
+      world.ec2.deleteEndpoint(outcome.vpcEndpointId ?? '');
+    }
+    expect(new Set(seen).size).toBe(3);
+    // Round n replays the n-1 deleted endpoints before creating: 1 + 2 + 3 create calls.
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(6);
+  });
+
   it('concurrent re-creates after a deletion still agree on one new endpoint', async () => {
     const cluster = world.addCluster();
     const first = await provision(world.deps, { clusterId: cluster.clusterId });

@@ -175,6 +175,15 @@ describe('Orphaned: reported with proof, never deleted', () => {
     });
   });
 
+  it("another stack's endpoint for a deleted cluster is not judged", async () => {
+    const { cluster, outcome } = await readyCluster();
+    await world.ec2.tagResource(outcome.vpcEndpointId ?? '', { 'tidb-privatelink:stack': 'someone-else' });
+    world.sim.removeCluster(cluster.clusterId);
+    world.sim.clearRequests();
+    expect(await reconcileAll(world.deps)).toEqual([]);
+    expect(world.sim.stats().byOperation.getCluster).toBeUndefined();
+  });
+
   it('absence from a listing scoped by project is not proof', async () => {
     const { cluster } = await readyCluster();
     world.settings.projectId = '1372813089454099999';

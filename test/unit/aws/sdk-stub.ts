@@ -5,6 +5,7 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 
 export interface RecordedCall {
   command: string;
@@ -13,7 +14,10 @@ export interface RecordedCall {
 
 type Responder = (call: RecordedCall) => unknown;
 
-export function stubClient(client: EC2Client | EventBridgeClient, respond: Responder): RecordedCall[] {
+export function stubClient(
+  client: EC2Client | EventBridgeClient | ServiceQuotasClient,
+  respond: Responder,
+): RecordedCall[] {
   const calls: RecordedCall[] = [];
   const middleware =
     (_next: unknown, context: { commandName?: string }) =>
@@ -28,8 +32,9 @@ export function stubClient(client: EC2Client | EventBridgeClient, respond: Respo
       return { output: { $metadata: {}, ...(output as object) }, response: {} };
     };
   const options = { step: 'initialize', name: 'testStub', priority: 'high' } as const;
-  // Two branches because each client's stack is typed with its own service's inputs and outputs.
+  // One branch per client because each client's stack is typed with its own service's inputs and outputs.
   if (client instanceof EC2Client) client.middlewareStack.add(middleware, options);
+  else if (client instanceof ServiceQuotasClient) client.middlewareStack.add(middleware, options);
   else client.middlewareStack.add(middleware, options);
   return calls;
 }

@@ -188,6 +188,32 @@ describe('plan: the five steps in order', () => {
     expect(decision.kind === 'act' && decision.action).toMatchObject({ subnetIds: ['subnet-0c'] });
   });
 
+  it('blocks PRIVATE_DNS_UNAVAILABLE before creating when EC2 shows no verified private DNS name', () => {
+    const name = 'privatelink-1.abc.clusters.tidb-cloud.com';
+    const cases: Array<[Observation['servicePrivateDns'], string]> = [
+      [{}, 'blocked'],
+      [{ name, verificationState: 'pendingVerification' }, 'blocked'],
+      [{ name, verificationState: 'failed' }, 'blocked'],
+      [{ name, verificationState: 'verified' }, 'act'],
+      // Some EC2 implementations omit the state: a name alone is not proof of a problem.
+      [{ name }, 'act'],
+    ];
+    for (const [servicePrivateDns, kind] of cases) {
+      const decision = plan(observation({ servicePrivateDns }), settings);
+      expect(decision.kind).toBe(kind);
+      if (decision.kind === 'blocked') expect(decision.reason).toBe('PRIVATE_DNS_UNAVAILABLE');
+    }
+  });
+
+  it('waits on a private link service state outside the swagger, naming it', () => {
+    const observed = observation();
+    if (observed.service) observed.service = { ...observed.service, state: 'MIGRATING' as 'ACTIVE' };
+    expect(plan(observed, settings)).toMatchObject({
+      kind: 'wait',
+      waitingFor: expect.stringContaining('"MIGRATING"'),
+    });
+  });
+
   it('blocks with an explanation when no subnet is in a supported AZ', () => {
     const observed = observation({ serviceZoneNames: ['us-east-1b', 'us-east-1c'] });
     if (observed.vpc)

@@ -1,0 +1,115 @@
+/**
+ * What keeps the cold start short, checked on the packaged artifacts (timings live in `npm run bench`):
+ * small zips without source maps, no --enable-source-maps, mysql2 out of the data plane's init, and source
+ * maps that still turn a trace from a minified bundle back into TypeScript positions.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
+import {
+  functionEnvironment,
+  type PackagedStack,
+  packagedFunctions,
+  packageStack,
+  unpackHandler,
+} from '../../kit/serverless-package.ts';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+let stack: PackagedStack;
+
+beforeAll(async () => {
+  stack = await packageStack();
+}, 120_000);
+
+afterAll(closeAll);
+
+/**
+ * Runs `script` (ES module) in a fresh node with exactly `env`; returns its stdout. Asynchronous, so the
+ * local servers of this process keep answering while it runs.
+ */
+async function runNode(script: string, env: Record<string, string>): Promise<string> {
+  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+  });
+  return stdout;
+}
+
+describe('the packaged functions, for a short cold start', () => {
+  it('packages five functions, each zip at most 1 MiB, holding its bundle and no source map', () => {
+    const names = packagedFunctions(stack);
+    expect(names).toHaveLength(5);
+    for (const name of names) {
+      expect(statSync(join(stack.dir, `${name}.zip`)).size).toBeLessThanOrEqual(1024 * 1024);
+      const listing = execFileSync('python3', ['-m', 'zipfile', '-l', join(stack.dir, `${name}.zip`)], {
+        encoding: 'utf8',
+      });
+      expect(listing).toMatch(/functions\/handlers\/[\w-]+\.mjs/);
+      expect(listing).not.toMatch(/\.map\b/);
+    }
+  });
+
+  it('loads every handler without source-map support: no NODE_OPTIONS, no sourceMappingURL', async () => {
+    for (const name of packagedFunctions(stack)) {
+      const env = functionEnvironment(stack, name);
+      expect(env).not.toHaveProperty('NODE_OPTIONS');
+      const handler = unpackHandler(stack, name);
+      expect(readFileSync(handler, 'utf8')).not.toMatch(/sourceMappingURL/);
+      const url = JSON.stringify(pathToFileURL(handler).href);
+      const exported = await runNode(`const m = await import(${url}); console.log(typeof m.handler);`, env);
+      expect(exported.trim()).toBe('function');
+    }
+  });
+
+  it('keeps mysql2 out of the data plane until a login needs it', async () => {
+    const addresses = ['127.0.0.31'];
+    const port = await onSamePort(addresses, () => mysqlServer('8.0.11-TiDB-v7.5.2'));
+    const dnsServer = await startDns({ 'privatelink-2.example.clusters.tidb-cloud.com': { a: addresses } });
+    const url = JSON.stringify(pathToFileURL(unpackHandler(stack, 'dataPlane')).href);
+    // mysql2 loads node's tls as it loads; nothing else in the data plane does (the greeting is read over a
+    // plain socket). moduleLoadList names every built-in module loaded so far.
+    const script = `
+      const loaded = () => process.moduleLoadList.filter((m) => /^NativeModule tls$/.test(m));
+      const { handler } = await import(${url});
+      const atInit = loaded();
+      const event = { host: 'privatelink-2.example.clusters.tidb-cloud.com', port: ${port},
+        expectedAddresses: ${JSON.stringify(addresses)}, dnsServer: '${dnsServer}', timeoutMs: 3000 };
+      const context = { getRemainingTimeInMillis: () => 30000, functionName: 'dataPlane', awsRequestId: 't' };
+      const greeting = await handler(event, context);
+      const afterGreeting = loaded();
+      const login = await handler({ ...event, credentials: { user: 'u', password: 'p' } }, context);
+      console.log(JSON.stringify({ atInit, afterGreeting, afterLogin: loaded(),
+        greeting: greeting.handshake?.status, login: login.handshake?.login?.status }));`;
+    const result = JSON.parse(await runNode(script, functionEnvironment(stack, 'dataPlane')));
+    expect(result).toMatchObject({ atInit: [], afterGreeting: [], greeting: 'greeting' });
+    // The login ran (and failed: the stand-in only greets), loading mysql2 and with it tls.
+    expect(result.login).not.toBe('ok');
+    expect(result.afterLogin).toEqual(['NativeModule tls']);
+  });
+
+  it('leaves one source map per bundle beside the zips, which map a minified trace back to TypeScript', () => {
+    const maps = join(stack.dir, 'sourcemaps');
+    expect(readdirSync(maps).sort()).toEqual(
+      ['data-plane', 'probe', 'provision', 'reconcile', 'troubleshoot'].map((name) => `${name}.mjs.map`),
+    );
+    // A cold start without configuration throws from loadConfig: a real trace of the minified bundle.
+    const url = JSON.stringify(pathToFileURL(unpackHandler(stack, 'reconcile')).href);
+    const trace = spawnSync(process.execPath, ['-e', `import(${url})`], {
+      env: { PATH: process.env.PATH ?? '' },
+      encoding: 'utf8',
+    }).stderr;
+    expect(trace).toMatch(/at loadConfig \(file:.*reconcile\.mjs:\d+:\d+\)/);
+    const mapped = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/map-stack.ts'), maps],
+      { input: trace, encoding: 'utf8' },
+    );
+    expect(mapped).toMatch(/at loadConfig \(functions\/config\.ts:\d+:\d+\)/);
+    expect(mapped).toMatch(/functions\/handlers\/reconcile\.ts:\d+:\d+/);
+  });
+});

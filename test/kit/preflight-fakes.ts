@@ -1,0 +1,49 @@
+/**
+ * In-memory parts for `preflight`: the deployer's identity, Service Quotas, Secrets Manager and EventBridge
+ * buses. EC2 is the EC2 fake (or moto) and TiDB Cloud the simulator, so only what they lack is faked here.
+ */
+import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import { AwsError } from '../../functions/core/errors.ts';
+import type { KeyPair, PreflightPorts } from '../../functions/core/preflight/ports.ts';
+
+export interface PreflightFakeOptions {
+  ec2: PreflightPorts['ec2'];
+  tidbUrl: string;
+  /** Secret ARN → its string value; any other ARN is ResourceNotFoundException. */
+  secrets?: Record<string, string>;
+  /** The applied quota, or an error as Service Quotas would throw it (e.g. AccessDeniedException). */
+  quota?: number | AwsError;
+  buses?: string[];
+  /** Set to make STS reject the credentials. */
+  credentialsError?: AwsError;
+}
+
+export function fakePreflightPorts(options: PreflightFakeOptions): PreflightPorts {
+  const { secrets = {}, quota = 50, buses = ['default'] } = options;
+  return {
+    identity: {
+      async callerIdentity() {
+        if (options.credentialsError) throw options.credentialsError;
+        return { account: '123456789012', arn: 'arn:aws:iam::123456789012:user/deployer' };
+      },
+    },
+    ec2: options.ec2,
+    quotas: {
+      async interfaceEndpointsPerVpc() {
+        if (quota instanceof AwsError) throw quota;
+        return quota;
+      },
+    },
+    secrets: {
+      async secretString(arn: string) {
+        const value = secrets[arn];
+        if (value === undefined) {
+          throw new AwsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        }
+        return value;
+      },
+    },
+    tidb: (keys: KeyPair) => new TidbCloudClient({ baseUrl: options.tidbUrl, ...keys }),
+    eventBuses: { exists: async (name: string) => buses.includes(name) },
+  };
+}
