@@ -100,4 +100,15 @@ describe('two VPCs on the command line', () => {
     expect(both.stderr).toContain('PRIVATELINK_VPCS and PRIVATELINK_VPC_ID are both set');
     expect(await world.ec2.listManagedEndpoints()).toEqual([]);
   });
+
+  it("doctor --vpc refuses a VPC that is not the stack's, before any call (exit 2)", async () => {
+    const cluster = world.addCluster();
+    world.sim.clearRequests();
+    const run = await cli(['doctor', '--cluster', cluster.clusterId, '--vpc', 'vpc-0ffff']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `--vpc vpc-0ffff is not one of this stack's VPCs (${vpcs[0]?.vpcId}, ${vpcs[1]?.vpcId})`,
+    );
+    expect(world.sim.requests).toHaveLength(0);
+  });
 });
