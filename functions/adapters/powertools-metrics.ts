@@ -1,6 +1,7 @@
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ProbeFigures } from '../core/probe/figures.ts';
 import type { ProbeMetricsPort } from '../core/probe/probe.ts';
+import { PHASES, type Phase } from '../core/reconcile/types.ts';
 
 /**
  * The metric contract the alarms (resources/alarms.yml) and the dashboard (resources/dashboard.yml) read;
@@ -18,12 +19,9 @@ export const METRIC_NAMES = {
   probeHeartbeat: 'ProbeHeartbeat',
   endpointsProbed: 'EndpointsProbed',
   endpointsUnhealthy: 'EndpointsUnhealthy',
-  /**
-   * Not emitted yet (README "Operations"): reconcile, per pass and phase, the number of clusters in it
-   * (dimension Phase = Ready | Progressing | Blocked | Idle | Orphaned | Error), and per invocation the
-   * TiDB Cloud API requests sent and the 429 answers received.
-   */
+  /** Reconcile, per pass and phase (dimension Phase, one of PHASES), the number of clusters in it. */
   clustersByPhase: 'Clusters',
+  /** Every function calling TiDB Cloud, per invocation: HTTP requests sent, and 429 answers received. */
   tidbApiRequests: 'TidbApiRequests',
   tidbApiRateLimited: 'TidbApiRateLimited',
 } as const;
@@ -65,4 +63,29 @@ export function recordProbeRun(metrics: Metrics, summary: ProbeRunSummary): void
   metrics.addMetric(METRIC_NAMES.probeHeartbeat, MetricUnit.Count, 1);
   metrics.addMetric(METRIC_NAMES.endpointsProbed, MetricUnit.Count, summary.probed);
   metrics.addMetric(METRIC_NAMES.endpointsUnhealthy, MetricUnit.Count, summary.unhealthy);
+}
+
+/**
+ * One `Clusters` record per phase (dimension `Phase`), zeros included: the Blocked/Error alarm reads the
+ * Blocked and Error series, and a zero is what turns it back to OK. Each record is published at once, so
+ * the Phase dimension never leaks into the invocation's other metrics.
+ */
+export function recordClustersByPhase(metrics: Metrics, counts: Readonly<Record<Phase, number>>): void {
+  for (const phase of PHASES) {
+    const record = metrics.singleMetric();
+    record.addDimension('Phase', phase);
+    record.addMetric(METRIC_NAMES.clustersByPhase, MetricUnit.Count, counts[phase]);
+  }
+}
+
+/** TiDB Cloud API usage of one invocation (the client's counters). */
+export interface TidbApiUsage {
+  requests: number;
+  rateLimited: number;
+}
+
+/** Stored for the middleware's final flush (service dimension only): `TidbApiRequests`, `TidbApiRateLimited`. */
+export function recordTidbApiUsage(metrics: Metrics, usage: TidbApiUsage): void {
+  metrics.addMetric(METRIC_NAMES.tidbApiRequests, MetricUnit.Count, usage.requests);
+  metrics.addMetric(METRIC_NAMES.tidbApiRateLimited, MetricUnit.Count, usage.rateLimited);
 }

@@ -15,6 +15,7 @@ import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
+import { meteringTidbApi } from './tidb-api-metrics.ts';
 
 /** A VPC id as quoted in a rejection: JSON, so nothing in it can forge a log line. */
 const shownId = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? 'undefined';
@@ -47,9 +48,10 @@ export function createDataPlaneHandler(
 export function createTroubleshootHandler(
   getDeps: DepsSource,
   logger: Logger,
+  metrics?: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
 ) {
-  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+  const handler = middy(async (event: unknown, context: Context, { signal }: Signal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
@@ -59,22 +61,24 @@ export function createTroubleshootHandler(
     const served = deps.sites?.length ? deps.sites.map((each) => each.vpcId) : [settings.vpcId];
     if (!site || !served.includes(vpcId))
       throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
-    const report = await diagnose(
-      { ...deps, dataPlane: site.dataPlane },
-      {
-        clusterId: key.clusterId,
-        tidbNodeGroupId: key.tidbNodeGroupId,
-        vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
-        vpcId,
-        region: settings.region,
-        probe: site.placement,
-        dnsServer: settings.dnsServer,
-        credentials: settings.credentials,
-        timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
-        dataPlaneTimeoutMs: budgets.dataPlaneMs,
-        signal,
-      },
-    );
+    const diagnosing = () =>
+      diagnose(
+        { ...deps, dataPlane: site.dataPlane },
+        {
+          clusterId: key.clusterId,
+          tidbNodeGroupId: key.tidbNodeGroupId,
+          vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
+          vpcId,
+          region: settings.region,
+          probe: site.placement,
+          dnsServer: settings.dnsServer,
+          credentials: settings.credentials,
+          timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+          dataPlaneTimeoutMs: budgets.dataPlaneMs,
+          signal,
+        },
+      );
+    const report = await meteringTidbApi(metrics, deps.tidb, diagnosing);
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
     if (typeof event === 'object' && event !== null && 'detail-type' in event) {
       await deps.events.publish(
@@ -91,6 +95,7 @@ export function createTroubleshootHandler(
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
 /** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
@@ -107,7 +112,9 @@ export function createProbeHandler(
       1000,
       Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - budgets.probeReserveMs),
     );
-    const probes = await probeAll(deps, { ...deps.settings, timeoutMs }, { signal });
+    const probes = await meteringTidbApi(metrics, deps.tidb, () =>
+      probeAll(deps, { ...deps.settings, timeoutMs }, { signal }),
+    );
     const count = (health: string) => probes.filter((probe) => probe.health === health).length;
     const summary = {
       probed: probes.length,

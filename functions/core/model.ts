@@ -72,8 +72,13 @@ export interface PrivateEndpointConnection {
   privateLinkServiceName: string;
 }
 
-/** AWS VPC endpoint states (lower camel, as EC2 returns them). */
-export type VpcEndpointState =
+/**
+ * AWS VPC endpoint states (lower camel, as EC2 returns them). Any other string is a state this version does
+ * not know (`partial`, or one EC2 adds later), passed through verbatim: the core waits or warns naming it.
+ */
+export type VpcEndpointState = KnownVpcEndpointState | (string & {});
+
+export type KnownVpcEndpointState =
   | 'pendingAcceptance'
   | 'pending'
   | 'available'

@@ -21,7 +21,10 @@ import type {
 /** Every network call takes a signal, so a Lambda deadline or a CLI timeout cancels it. */
 export interface CallOptions {
   signal?: AbortSignal;
-  /** Epoch ms (wall clock) by which the caller needs the answer: a wait that would end later is not begun. */
+  /**
+   * Epoch ms, on the same clock as the adapter's (the system clock in production, a test's virtual clock in
+   * tests), by which the caller needs the answer: a wait that would end later is not begun.
+   */
   deadline?: number;
 }
 

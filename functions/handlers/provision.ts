@@ -1,4 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
 import { createLambdaDeps } from '../app/lambda-deps.ts';
 import { createProvisionHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
@@ -10,4 +12,5 @@ let deps: ReturnType<typeof createLambdaDeps> | undefined;
 export const handler = createProvisionHandler(
   () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  new Metrics({ namespace: METRIC_NAMESPACE }),
 );

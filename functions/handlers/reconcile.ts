@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
 import { createLambdaDeps } from '../app/lambda-deps.ts';
 import { createReconcileHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
@@ -12,5 +13,5 @@ let deps: ReturnType<typeof createLambdaDeps> | undefined;
 export const handler = createReconcileHandler(
   () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
   new Logger({ serviceName: 'tidb-privatelink' }),
-  new Metrics({ namespace: 'TidbPrivateLink' }),
+  new Metrics({ namespace: METRIC_NAMESPACE }),
 );

@@ -12,4 +12,5 @@ const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
 export const handler = createTroubleshootHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),
   new Logger({ serviceName: 'tidb-privatelink' }),
+  metrics,
 );

@@ -28,6 +28,7 @@ import {
 import { AwsError } from '../../core/errors.ts';
 import type {
   AvailabilityZone,
+  KnownVpcEndpointState,
   NetworkAcl,
   NetworkAclEntry,
   NetworkInterface,
@@ -398,7 +399,7 @@ function isNotFound(error: unknown): boolean {
   return error instanceof AwsError && error.awsCode === 'InvalidVpcEndpointId.NotFound';
 }
 
-const STATES: Record<string, VpcEndpointState> = {
+const STATES: Record<string, KnownVpcEndpointState> = {
   pendingacceptance: 'pendingAcceptance',
   pending: 'pending',
   available: 'available',
@@ -409,16 +410,18 @@ const STATES: Record<string, VpcEndpointState> = {
   expired: 'expired',
 };
 
+/** What an endpoint without a State reads as: a value no rule acts on, so nothing is replaced on a guess. */
+export const ABSENT_ENDPOINT_STATE = 'unknown';
+
 /**
  * EC2 sends lower camel states (`pendingAcceptance`) while the SDK's enum spells them `PendingAcceptance`:
- * compare case-insensitively. `partial` (some subnets failed) is not usable as a whole, so it reads as
- * `failed`. A state newer than this code is passed through verbatim (as the TiDB mapping does): the reconcile
- * waits naming it, rather than act on a guess.
+ * compare case-insensitively. Any other state (`partial`: some subnets failed, the others serve; or one newer
+ * than this code) passes through verbatim, as the TiDB mapping does: the reconcile waits and the doctor warns,
+ * naming it, rather than replace an endpoint that may still carry traffic.
  */
 export function toVpcEndpointState(state: string | undefined): VpcEndpointState {
-  const known = STATES[(state ?? '').toLowerCase()];
-  if (known) return known;
-  return (state === 'partial' || state === 'Partial' || !state ? 'failed' : state) as VpcEndpointState;
+  if (!state) return ABSENT_ENDPOINT_STATE;
+  return STATES[state.toLowerCase()] ?? state;
 }
 
 export function toVpcEndpoint(endpoint: SdkVpcEndpoint): VpcEndpoint {

@@ -69,10 +69,12 @@ export interface TidbCloudClientOptions {
 
 /** HTTP requests sent, digest challenges and retries included: what a reconcile really costs. */
 export interface TidbCloudClientStats {
+  /** Every HTTP request sent (metric TidbApiRequests). */
   requests: number;
   byOperation: Partial<Record<TidbOperation, number>>;
   challenges: number;
   retries: number;
+  /** Every 429 answer received (metric TidbApiRateLimited). */
   rateLimited: number;
 }
 
@@ -397,6 +399,8 @@ export class TidbCloudClient implements TidbCloudPort {
       }
       if (result.status >= 200 && result.status < 300) return this.parse<T>(spec, result);
       if (result.status === 429) {
+        // Every 429 counts, the last one given up on too: it is what the TidbApiRateLimited metric reports.
+        this.counters.rateLimited += 1;
         if (rateRetries >= this.maxRetries) throw this.rateLimited(result, rateRetries + 1);
         await this.waitForReset(result, options);
         rateRetries += 1;
@@ -499,10 +503,9 @@ export class TidbCloudClient implements TidbCloudPort {
 
   private async waitForReset(result: HttpResult, options: CallOptions = {}): Promise<void> {
     const { signal, deadline } = options;
-    this.counters.rateLimited += 1;
     const delay = rateLimitDelayMs(result.headers.get('x-ratelimit-reset'), this.now(), 1_000);
     // Waiting past the caller's deadline helps nobody: say when the quota comes back instead.
-    if (deadline !== undefined && Date.now() + delay > deadline) throw this.quotaExhausted(result, delay);
+    if (deadline !== undefined && this.now() + delay > deadline) throw this.quotaExhausted(result, delay);
     this.counters.retries += 1;
     // Other calls sharing this key would be refused too: hold them in the limiter rather than let them fail.
     this.limiter.pauseFor(delay);
@@ -562,7 +565,7 @@ export class TidbCloudClient implements TidbCloudPort {
   }
 
   private quotaExhausted(result: HttpResult, delayMs: number): TidbCloudQuotaExhaustedError {
-    const resetAt = new Date(Date.now() + delayMs);
+    const resetAt = new Date(this.now() + delayMs);
     return new TidbCloudQuotaExhaustedError(
       `The TiDB Cloud API quota of this key (100 requests per minute) is used up until ${resetAt.toISOString()}; ` +
         'another process may be using the same key.',

@@ -16,6 +16,7 @@ import {
   CLUSTER_ID_TAG,
   type Cluster,
   defaultNodeGroup,
+  type KnownVpcEndpointState,
   type NetworkAcl,
   type NetworkInterface,
   NODE_GROUP_ID_TAG,
@@ -27,7 +28,6 @@ import {
   type Vpc,
   type VpcDnsAttributes,
   type VpcEndpoint,
-  type VpcEndpointState,
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
 import { settleBefore } from './deadline.ts';
@@ -141,7 +141,7 @@ export function observer(signal: AbortSignal, deadline?: number) {
 
 type Observe = ReturnType<typeof observer>;
 
-const STATE_RANK: VpcEndpointState[] = [
+const STATE_RANK: KnownVpcEndpointState[] = [
   'available',
   'pendingAcceptance',
   'pending',
@@ -154,7 +154,7 @@ const STATE_RANK: VpcEndpointState[] = [
 
 /** An undocumented state may still be live: after the waiting states, before the dead ones. */
 const rankOf = (state: string) => {
-  const rank = STATE_RANK.indexOf(state as VpcEndpointState);
+  const rank = STATE_RANK.indexOf(state as KnownVpcEndpointState);
   return rank >= 0 ? rank : STATE_RANK.indexOf('failed') - 0.5;
 };
 

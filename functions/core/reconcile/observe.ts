@@ -1,3 +1,4 @@
+import { allOrAbort } from '../concurrency.ts';
 import { TidbCloudNotFoundError, UsageError } from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
@@ -34,10 +35,10 @@ export interface Snapshot {
  */
 export async function observeAll(deps: ReconcileDeps, options: CallOptions): Promise<Snapshot> {
   const { projectId } = deps.settings;
-  const [clusters, connections, endpoints] = await Promise.all([
-    deps.tidb.listClusters({ projectId }, options),
-    deps.tidb.listConnections({ projectId }, options),
-    deps.ec2.listManagedEndpoints({}, options),
+  const [clusters, connections, endpoints] = await allOrAbort(options.signal, (signal) => [
+    deps.tidb.listClusters({ projectId }, { ...options, signal }),
+    deps.tidb.listConnections({ projectId }, { ...options, signal }),
+    deps.ec2.listManagedEndpoints({}, { ...options, signal }),
   ]);
   return { clusters, connections, endpoints };
 }

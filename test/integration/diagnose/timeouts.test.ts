@@ -104,6 +104,7 @@ describe('a security group that drops the packets, across the Lambda split', () 
         },
       }),
       logger,
+      undefined,
       BUDGETS,
     );
     const report = (await handler(

@@ -3,15 +3,18 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { METRIC_NAMESPACE, PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
+import {
+  METRIC_NAMES,
+  METRIC_NAMESPACE,
+  PowertoolsProbeMetrics,
+} from '../../../functions/adapters/powertools-metrics.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
-import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
-import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import { PHASES, type Phase, type ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startWorld, VirtualClock, type World } from '../../kit/world.ts';
 
 const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8'));
@@ -34,6 +37,48 @@ function lambdaContext(remainingMs: number): Context {
 }
 
 const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+
+type EmfRecord = Record<string, unknown>;
+
+/** As the handler modules build it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME. */
+function stackMetrics(): Metrics {
+  return new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
+}
+
+/** Runs `run` and returns the embedded-metric-format records it wrote to stdout, and its result or error. */
+async function captureEmf(
+  run: () => Promise<unknown>,
+): Promise<{ emf: EmfRecord[]; result?: unknown; error?: unknown }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    lines.push(String(chunk));
+    return true;
+  });
+  let outcome: { result?: unknown; error?: unknown };
+  try {
+    outcome = { result: await run() };
+  } catch (error) {
+    outcome = { error };
+  } finally {
+    spy.mockRestore();
+  }
+  const emf = lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.includes('"_aws"'))
+    .map((line) => JSON.parse(line) as EmfRecord);
+  return { emf, ...outcome };
+}
+
+/** The record carrying `metric` (and matching `where`), with its namespace and dimension sets. */
+function recordWith(emf: EmfRecord[], metric: string, where: EmfRecord = {}) {
+  const record = emf.find(
+    (candidate) =>
+      metric in candidate && Object.entries(where).every(([key, value]) => candidate[key] === value),
+  );
+  const meta = (record?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> })
+    ?.CloudWatchMetrics[0];
+  return { record, namespace: meta?.Namespace, dimensions: meta?.Dimensions };
+}
 let world: World;
 let vpc: VpcStandIn;
 
@@ -47,6 +92,20 @@ afterEach(async () => {
   await world.close();
 });
 
+/** The invocation's TiDB Cloud API usage record: service dimension only, as the dashboard reads it. */
+function expectApiUsage(emf: EmfRecord[], usage: { requests: unknown; rateLimited: number }): void {
+  expect(recordWith(emf, METRIC_NAMES.tidbApiRequests)).toEqual({
+    record: expect.objectContaining({
+      [METRIC_NAMES.tidbApiRequests]: usage.requests,
+      [METRIC_NAMES.tidbApiRateLimited]: usage.rateLimited,
+      service: 'tidb-privatelink-dev',
+    }),
+    namespace: METRIC_NAMESPACE,
+    dimensions: [['service']],
+  });
+  expect(emf.filter((record) => METRIC_NAMES.tidbApiRequests in record)).toHaveLength(1);
+}
+
 describe('provisioning handlers', () => {
   it('provision: a TiDB Cluster Detected event takes the cluster to Ready within the invocation', async () => {
     const cluster = world.addCluster();
@@ -54,6 +113,27 @@ describe('provisioning handlers', () => {
     const handler = createProvisionHandler(async () => world.deps, logger);
     const outcome = (await handler(event, lambdaContext(900_000))) as ProvisionOutcome;
     expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
+  });
+
+  it("provision: publishes the invocation's own TiDB Cloud API requests and 429 answers", async () => {
+    // The client weighs a 429's wait against the deadline on the wall clock: let virtual time start now.
+    await world.close();
+    world = await startWorld({ clock: new VirtualClock(Date.now()) });
+    const cluster = world.addCluster();
+    const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
+    const handler = createProvisionHandler(async () => world.deps, logger, stackMetrics());
+    world.sim.faults.rateLimitBurst(2, 1);
+    const first = await captureEmf(() => handler(event, lambdaContext(900_000)));
+    expect(first.result).toMatchObject({ phase: 'Ready' });
+    // Every HTTP request the simulator received (digest challenges and the refused ones included).
+    const sent = world.sim.requests.length;
+    expect(world.sim.stats().byStatus['429']).toBe(2);
+    expectApiUsage(first.emf, { requests: sent, rateLimited: 2 });
+
+    // The client outlives the invocation (one per cold start): the next one reports only its own share.
+    const second = await captureEmf(() => handler(event, lambdaContext(900_000)));
+    expect(second.result).toMatchObject({ phase: 'Ready' });
+    expectApiUsage(second.emf, { requests: world.sim.requests.length - sent, rateLimited: 0 });
   });
 
   it('provision: a malformed event is rejected before any dependency is built or called', async () => {
@@ -103,35 +183,50 @@ describe('provisioning handlers', () => {
     vi.spyOn(spying, 'error').mockImplementation((...args: unknown[]) => {
       errors.push(args);
     });
-    const metrics = new Metrics({ namespace: 'TidbPrivateLinkTest' });
-    const counted: Array<[string, number]> = [];
-    vi.spyOn(metrics, 'addMetric').mockImplementation((name: string, _unit: unknown, value: number) => {
-      counted.push([name, value]);
-      return metrics;
-    });
-    vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
-    const handler = createReconcileHandler(async () => world.deps, spying, metrics);
-    const { clusters } = (await handler(sample('schedule-tick.json'), lambdaContext(900_000))) as {
-      clusters: ProvisionOutcome[];
-    };
+    const handler = createReconcileHandler(async () => world.deps, spying, stackMetrics());
+    const { emf, result } = await captureEmf(() =>
+      handler(sample('schedule-tick.json'), lambdaContext(900_000)),
+    );
+    const { clusters } = result as { clusters: ProvisionOutcome[] };
     expect(clusters.find((c) => c.clusterId === ok.clusterId)?.phase).toBe('Ready');
     expect(clusters.find((c) => c.clusterId === broken.clusterId)).toMatchObject({ phase: 'Error' });
     expect(errors).toEqual([
       ['cluster reconcile failed', expect.objectContaining({ clusterId: broken.clusterId })],
     ]);
-    expect(counted).toEqual(
-      expect.arrayContaining([
-        ['ClustersError', 1],
-        ['ClustersReady', 1],
-      ]),
-    );
+    // Exactly what the Blocked/Error alarm reads: Clusters by (service, Phase), every phase, zeros included.
+    const expected: Record<Phase, number> = {
+      Ready: 1,
+      Progressing: 0,
+      Blocked: 0,
+      Idle: 0,
+      Orphaned: 0,
+      Error: 1,
+    };
+    for (const phase of PHASES) {
+      expect(recordWith(emf, METRIC_NAMES.clustersByPhase, { Phase: phase })).toMatchObject({
+        record: { Clusters: expected[phase], service: 'tidb-privatelink-dev' },
+        namespace: METRIC_NAMESPACE,
+        dimensions: [['service', 'Phase']],
+      });
+    }
+    expect(emf.filter((record) => METRIC_NAMES.clustersByPhase in record)).toHaveLength(PHASES.length);
+    expect(emf.some((record) => Object.keys(record).some((key) => /^Clusters./.test(key)))).toBe(false);
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
     world.addCluster();
     world.sim.faults.failPath('/clusters', 503);
-    const handler = createReconcileHandler(async () => world.deps, logger);
-    await expect(handler(sample('schedule-tick.json'), lambdaContext(900_000))).rejects.toThrow(/HTTP 503/);
+    const handler = createReconcileHandler(async () => world.deps, logger, stackMetrics());
+    const { emf, error } = await captureEmf(() =>
+      handler(sample('schedule-tick.json'), lambdaContext(900_000)),
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(/HTTP 503/);
+    // A failed invocation still reports what it cost: at least the listing's five attempts (its sibling
+    // listing may still be retrying when the pass gives up). It publishes no Clusters: no pass ran.
+    expectApiUsage(emf, { requests: expect.any(Number), rateLimited: 0 });
+    expect(recordWith(emf, METRIC_NAMES.tidbApiRequests).record?.TidbApiRequests).toBeGreaterThanOrEqual(5);
+    expect(emf.some((record) => METRIC_NAMES.clustersByPhase in record)).toBe(false);
   });
 });
 
@@ -162,12 +257,15 @@ describe('diagnostics handlers', () => {
 
   it('troubleshoot: serverless invoke -d {"clusterId"} returns the report; the event path also publishes it', async () => {
     const cluster = await readyCluster();
-    const handler = createTroubleshootHandler(async () => diagnosticsDeps(new Metrics()), logger);
-    const direct = (await handler(
-      { clusterId: cluster.clusterId },
-      lambdaContext(10_000),
-    )) as DiagnosticReport;
+    const metrics = stackMetrics();
+    const handler = createTroubleshootHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const sentBefore = world.sim.requests.length;
+    const { emf, result: direct } = await captureEmf(() =>
+      handler({ clusterId: cluster.clusterId }, lambdaContext(10_000)),
+    );
     expect(direct).toMatchObject({ clusterId: cluster.clusterId, healthy: true });
+    expect(world.sim.requests.length).toBeGreaterThan(sentBefore);
+    expectApiUsage(emf, { requests: world.sim.requests.length - sentBefore, rateLimited: 0 });
     expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(0);
 
     const event = { ...sample('troubleshoot-requested.json'), detail: { clusterId: cluster.clusterId } };
@@ -181,35 +279,11 @@ describe('diagnostics handlers', () => {
   });
 
   /** Runs the probe handler once and returns the EMF records it wrote to stdout, and its summary. */
-  async function probeRun(): Promise<{ emf: Array<Record<string, unknown>>; summary: unknown }> {
-    const lines: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      lines.push(String(chunk));
-      return true;
-    });
-    let summary: unknown;
-    try {
-      // As the handler module builds it: the namespace constant, the service from POWERTOOLS_SERVICE_NAME
-      // (the stack's name).
-      const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'tidb-privatelink-dev' });
-      const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
-      summary = await handler({}, lambdaContext(300_000));
-    } finally {
-      spy.mockRestore();
-    }
-    const emf = lines
-      .flatMap((line) => line.split('\n'))
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    return { emf, summary };
-  }
-
-  /** The record carrying `metric`, with its namespace and dimension sets from the EMF metadata. */
-  function recordWith(emf: Array<Record<string, unknown>>, metric: string) {
-    const record = emf.find((candidate) => metric in candidate);
-    const meta = (record?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> })
-      ?.CloudWatchMetrics[0];
-    return { record, namespace: meta?.Namespace, dimensions: meta?.Dimensions };
+  async function probeRun(): Promise<{ emf: EmfRecord[]; summary: unknown }> {
+    const metrics = stackMetrics();
+    const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const { emf, result } = await captureEmf(() => handler({}, lambdaContext(300_000)));
+    return { emf, summary: result };
   }
 
   it('probe: every completed run publishes the fleet heartbeat the alarms watch, even with no endpoint', async () => {
@@ -243,8 +317,10 @@ describe('diagnostics handlers', () => {
 
   it('probe: publishes EMF metrics per cluster through Powertools', async () => {
     const cluster = await readyCluster();
+    const sentBefore = world.sim.requests.length;
     const { emf, summary } = await probeRun();
     expect(summary).toMatchObject({ probed: 1, healthy: 1 });
+    expectApiUsage(emf, { requests: world.sim.requests.length - sentBefore, rateLimited: 0 });
     expect(recordWith(emf, 'Healthy')).toMatchObject({
       namespace: 'TidbPrivateLink',
       dimensions: [['service', 'ClusterId']],

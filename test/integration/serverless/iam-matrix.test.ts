@@ -111,6 +111,22 @@ const modifyEndpoint = (resourceTags: Record<string, string>): AwsRequest => ({
   ),
 });
 
+/**
+ * Every authorisation a ModifyVpcEndpoint that moves subnets needs: the endpoint, then each subnet named
+ * (Add or Remove), the subnet with its `ec2:Vpc`.
+ */
+function moveSubnets(
+  endpointTags: Record<string, string>,
+  subnets: Array<{ id: string; vpcId: string }>,
+): AwsRequest[] {
+  const subnetRequests = subnets.map(({ id, vpcId }) => ({
+    action: 'ec2:ModifyVpcEndpoint',
+    resource: ec2Arn(`subnet/${id}`),
+    context: { 'ec2:Vpc': ec2Arn(`vpc/${vpcId}`) },
+  }));
+  return [modifyEndpoint(endpointTags), ...subnetRequests];
+}
+
 describe('the stack deploys one role per function and nothing else', () => {
   it('has no framework default role and no managed policy on any role', () => {
     expect(stack.template.Resources.IamRoleLambdaExecution).toBeUndefined();
@@ -187,6 +203,29 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
     expect(await allowed(fn, modifyEndpoint({}))).toBe(false);
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'someone-else' }))).toBe(false);
+  });
+
+  it("moves a managed endpoint's subnets within the configured VPC, and nothing else", async () => {
+    const managed = { [MANAGED_BY]: 'tidb-privatelink' };
+    // A configured subnet added, and one dropped from the configuration removed: both in the VPC.
+    const inVpc = [
+      { id: 'subnet-0aaa', vpcId: VPC },
+      { id: 'subnet-0ddd', vpcId: VPC },
+    ];
+    expect(await decisions(fn, moveSubnets(managed, inVpc))).toEqual(['Allowed', 'Allowed', 'Allowed']);
+    expect(await decisions(fn, moveSubnets(managed, [{ id: 'subnet-0eee', vpcId: OTHER_VPC }]))).toEqual([
+      'Allowed',
+      'ImplicitlyDenied',
+    ]);
+    expect(await decisions(fn, moveSubnets({}, inVpc))).toEqual(['ImplicitlyDenied', 'Allowed', 'Allowed']);
+    expect(await allowedAll(fn, moveSubnets({ [MANAGED_BY]: 'someone-else' }, inVpc))).toBe(false);
+    // Security groups of a live endpoint are never changed.
+    const addGroup: AwsRequest = {
+      action: 'ec2:ModifyVpcEndpoint',
+      resource: ec2Arn('security-group/sg-0ccc'),
+      context: { 'ec2:Vpc': ec2Arn(`vpc/${VPC}`) },
+    };
+    expect(await allowed(fn, addGroup)).toBe(false);
   });
 
   it("associates only the configured VPC with the endpoint service's private hosted zone", async () => {

@@ -9,8 +9,14 @@ import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-m
 import { DEPLOYED_BUDGETS, FUNCTION_TIMEOUTS_S } from '../../../functions/app/budgets.ts';
 import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import { PROBE_TIMEOUT_MS } from '../../../functions/app/lambda-deps.ts';
+import { loadConfig } from '../../../functions/config.ts';
 import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
-import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+import {
+  type CfnResource,
+  PACKAGE_ENV,
+  type PackagedStack,
+  packageStack,
+} from '../../kit/serverless-package.ts';
 import {
   CLUSTER_ID,
   fakeDataPlane,
@@ -34,6 +40,16 @@ function fn(name: string): CfnResource {
   const resource = stack.template.Resources[`${name}LambdaFunction`];
   if (!resource) throw new Error(`no function ${name} in the template`);
   return resource;
+}
+
+/** A function's environment variables, as the packaged template sets them. */
+function environmentOf(name: string, packaged: PackagedStack = stack): Record<string, string> {
+  const resource = packaged.template.Resources[`${name}LambdaFunction`];
+  if (!resource) throw new Error(`no function ${name} in the template`);
+  const variables = (resource.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+  return Object.fromEntries(
+    Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }
 
 interface Statement {
@@ -85,11 +101,16 @@ describe('serverless package (offline, no AWS credentials)', () => {
           'ec2:VpceServiceName': { 'Fn::Sub': 'com.amazonaws.vpce.${AWS::Region}.vpce-svc-*' },
         },
       });
+      // On the endpoint, the managed-by tag; on the subnets it moves to or from, the configured VPC (iam-matrix).
       const modify = statements.filter((s) => s.Action.includes('ec2:ModifyVpcEndpoint'));
-      expect(modify).toHaveLength(1);
-      expect(modify[0]?.Condition).toEqual({
-        StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
-      });
+      expect(modify.map((s) => s.Condition)).toEqual([
+        { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+        {
+          StringEquals: {
+            'ec2:Vpc': { 'Fn::Sub': expect.stringContaining(`:vpc/${PACKAGE_ENV.PRIVATELINK_VPC_ID}`) },
+          },
+        },
+      ]);
       expect(statements.some((s) => s.Action.includes('ec2:DeleteVpcEndpoints'))).toBe(false);
     }
   });
@@ -208,6 +229,38 @@ describe('serverless package (offline, no AWS credentials)', () => {
       expect(DEPLOYED_BUDGETS.probeReserveMs).toBeLessThan(timeoutMs('Probe') / 2);
     });
   });
+
+  it('tags endpoints with the DESIGN default stack name; the pending timeout is left to the functions', () => {
+    for (const name of ['Reconcile', 'Provision']) {
+      const env = environmentOf(name);
+      // DESIGN.md "Tags": default `tidb-privatelink`; a second stack in the same VPC sets its own name.
+      expect(env.PRIVATELINK_STACK_NAME).toBe('tidb-privatelink');
+      expect(env.PRIVATELINK_PENDING_TIMEOUT_MIN).toBe('');
+      expect(
+        loadConfig({ ...PACKAGE_ENV, ...env }, { apiKeys: 'secret', vpc: true }).privateLink,
+      ).toMatchObject({
+        stackName: 'tidb-privatelink',
+        pendingTimeoutMin: 30,
+      });
+    }
+  });
+
+  it('passes PRIVATELINK_STACK_NAME and PRIVATELINK_PENDING_TIMEOUT_MIN through when set', async () => {
+    const custom = await packageStack({
+      PRIVATELINK_STACK_NAME: 'blue',
+      PRIVATELINK_PENDING_TIMEOUT_MIN: '45',
+    });
+    for (const name of ['Reconcile', 'Provision']) {
+      const env = environmentOf(name, custom);
+      expect(env).toMatchObject({ PRIVATELINK_STACK_NAME: 'blue', PRIVATELINK_PENDING_TIMEOUT_MIN: '45' });
+      expect(
+        loadConfig({ ...PACKAGE_ENV, ...env }, { apiKeys: 'secret', vpc: true }).privateLink,
+      ).toMatchObject({
+        stackName: 'blue',
+        pendingTimeoutMin: 45,
+      });
+    }
+  }, 120_000);
 
   it('takes the reconcile rate from RECONCILE_RATE', async () => {
     const custom = await packageStack({ RECONCILE_RATE: 'rate(2 minutes)' });

@@ -23,14 +23,15 @@ describe('TidbCloudClient and the caller’s deadline', () => {
     const clock = instantClock();
     const client = clientFor(sim, { now: clock.now, sleep: clock.sleep });
     sim.faults.rateLimitBurst(1, 45);
-    const before = Date.now();
+    // The deadline is on the client's clock (here a virtual one), like every time the client compares.
+    const before = clock.now();
     const error = await client
-      .listClusters({}, { deadline: Date.now() + 2_000 })
+      .listClusters({}, { deadline: clock.now() + 2_000 })
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(TidbCloudQuotaExhaustedError);
     const { resetAt, message } = error as TidbCloudQuotaExhaustedError;
     expect(resetAt.getTime()).toBeGreaterThanOrEqual(before + 45_000);
-    expect(resetAt.getTime()).toBeLessThanOrEqual(Date.now() + 45_000);
+    expect(resetAt.getTime()).toBeLessThanOrEqual(clock.now() + 45_000);
     expect(message).toContain(resetAt.toISOString());
     expect(clock.sleeps).toEqual([]);
     expect(sim.stats().byStatus['429']).toBe(1);
@@ -40,7 +41,7 @@ describe('TidbCloudClient and the caller’s deadline', () => {
     const clock = instantClock();
     const client = clientFor(sim, { now: clock.now, sleep: clock.sleep });
     sim.faults.rateLimitBurst(1, 3);
-    const clusters = await client.listClusters({}, { deadline: Date.now() + 60_000 });
+    const clusters = await client.listClusters({}, { deadline: clock.now() + 60_000 });
     expect(clusters).toHaveLength(1);
     expect(clock.sleeps).toEqual([3_000]);
   });

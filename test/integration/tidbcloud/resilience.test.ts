@@ -63,6 +63,8 @@ describe('TidbCloudClient resilience', () => {
     expect(error).toBeInstanceOf(TidbCloudRateLimitError);
     expect((error as Error).message).toContain('100 per minute');
     expect(sim.requests).toHaveLength(3);
+    // The answer given up on counts too: three 429s received.
+    expect(client.stats).toMatchObject({ requests: 3, rateLimited: 3 });
   });
 
   it('retries 500s with bounded, jittered backoff', async () => {

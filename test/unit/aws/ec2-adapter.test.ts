@@ -4,7 +4,11 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { Ec2Adapter, toVpcEndpointState } from '../../../functions/adapters/aws/ec2.ts';
+import {
+  ABSENT_ENDPOINT_STATE,
+  Ec2Adapter,
+  toVpcEndpointState,
+} from '../../../functions/adapters/aws/ec2.ts';
 import { AwsError, failureKind } from '../../../functions/core/errors.ts';
 import { serviceError, stubClient } from './sdk-stub.ts';
 
@@ -195,12 +199,33 @@ describe('Ec2Adapter errors and states', () => {
     expect(found.map((endpoint) => endpoint.vpcEndpointId)).toEqual(['vpce-1']);
   });
 
-  it('reads states in either spelling; partial is not usable; a newer state passes through verbatim', () => {
+  it('reads known states in either spelling; any other state passes through verbatim, never as failed', () => {
     expect(toVpcEndpointState('pendingAcceptance')).toBe('pendingAcceptance');
     expect(toVpcEndpointState('PendingAcceptance')).toBe('pendingAcceptance');
-    expect(toVpcEndpointState('Partial')).toBe('failed');
-    expect(toVpcEndpointState(undefined)).toBe('failed');
+    expect(toVpcEndpointState('Failed')).toBe('failed');
+    expect(toVpcEndpointState('partial')).toBe('partial');
+    expect(toVpcEndpointState('Partial')).toBe('Partial');
     expect(toVpcEndpointState('quarantined')).toBe('quarantined');
+    expect(toVpcEndpointState(undefined)).toBe(ABSENT_ENDPOINT_STATE);
+    expect(toVpcEndpointState('')).not.toBe('failed');
+  });
+
+  it('hands an unknown state from DescribeVpcEndpoints to the core verbatim', async () => {
+    const { ec2 } = adapter(() => ({
+      VpcEndpoints: [
+        { VpcEndpointId: 'vpce-1', State: 'partial' },
+        { VpcEndpointId: 'vpce-2', State: 'quarantined' },
+        { VpcEndpointId: 'vpce-3' },
+      ],
+    }));
+
+    const found = await ec2.findEndpoints({ vpcEndpointIds: ['vpce-1', 'vpce-2', 'vpce-3'] });
+
+    expect(found.map((endpoint) => endpoint.state)).toEqual([
+      'partial',
+      'quarantined',
+      ABSENT_ENDPOINT_STATE,
+    ]);
   });
 
   it('marks whose fault an error was: throttling and socket errors are transient, refusals are not', async () => {

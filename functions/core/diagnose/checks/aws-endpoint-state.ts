@@ -1,4 +1,4 @@
-import type { VpcEndpointState } from '../../model.ts';
+import type { KnownVpcEndpointState, VpcEndpointState } from '../../model.ts';
 import { createEndpoint, replaceEndpoint, undocumentedState, wrongService } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
@@ -13,7 +13,7 @@ const DEAD: readonly string[] = [
   'deleting',
   'deleted',
   'expired',
-] satisfies VpcEndpointState[];
+] satisfies KnownVpcEndpointState[];
 
 export const awsEndpointState: Check<DiagnoseContext> = {
   id: 'aws.endpoint-state',
