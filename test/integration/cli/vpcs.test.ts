@@ -3,8 +3,10 @@
  * cluster per VPC; bad settings are refused with exit 2. The TiDB Cloud simulator over HTTP and the EC2 fake.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import type { ProvisionOutcome, VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { runCliWith } from '../../kit/run-cli.ts';
+import { startVpcStandIn } from '../../kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../../kit/world.ts';
 
 let world: World;
@@ -110,5 +112,28 @@ describe('two VPCs on the command line', () => {
       `--vpc vpc-0ffff is not one of this stack's VPCs (${vpcs[0]?.vpcId}, ${vpcs[1]?.vpcId})`,
     );
     expect(world.sim.requests).toHaveLength(0);
+  });
+
+  it("doctor --vpc diagnoses in that VPC: its endpoint, its VPC's facts", async () => {
+    // Loopback addresses for the first endpoints and a local resolver: nothing leaves the machine.
+    const standIn = await startVpcStandIn(world.ec2, { sourceCidr: '10.0.0.0/8' });
+    try {
+      const cluster = world.addCluster({ port: standIn.port });
+      standIn.serve(cluster.serviceDnsName, cluster.serviceName);
+      await cli(['provision', '--cluster', cluster.clusterId, '--wait']);
+      const endpoints = await world.ec2.listManagedEndpoints();
+      const second = endpoints.find((e) => e.vpcId === vpcs[1]?.vpcId);
+      const doctorIn = async (vpcId: string) => {
+        const args = ['doctor', '--cluster', cluster.clusterId, '--vpc', vpcId, '--json'];
+        const run = await cli([...args, '--dns-server', standIn.dnsServer, '--timeout-ms', '2000']);
+        return JSON.parse(run.stdout) as DiagnosticReport;
+      };
+      const report = await doctorIn(vpcs[1]?.vpcId ?? '');
+      expect(report).toMatchObject({ vpcId: vpcs[1]?.vpcId, vpcEndpointId: second?.vpcEndpointId });
+      const first = await doctorIn(vpcs[0]?.vpcId ?? '');
+      expect(first.vpcEndpointId).not.toBe(second?.vpcEndpointId);
+    } finally {
+      await standIn.close();
+    }
   });
 });
