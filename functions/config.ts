@@ -1,5 +1,6 @@
 import { readVpcs, VPCS_VARIABLE, type VpcTarget } from './config-vpcs.ts';
-import { ConfigError } from './core/errors.ts';
+import { ConfigError, UsageError } from './core/errors.ts';
+import { ALL_CLUSTERS, type ClusterSelection, parseSelection } from './core/selection.ts';
 
 /** Typed configuration, read once at cold start (or CLI start). Names are a public contract (DESIGN.md). */
 export interface Config {
@@ -27,6 +28,10 @@ export interface Config {
     stackName: string;
     /** `PRIVATELINK_PENDING_TIMEOUT_MIN` (default 30). */
     pendingTimeoutMin: number;
+    /** `PRIVATELINK_CLUSTERS`: only these clusters are managed; everything in scope when empty. */
+    clusters: ClusterSelection;
+    /** `PRIVATELINK_STATE_TABLE`: the registry and idempotency table; absent in the CLI by default. */
+    stateTable?: string;
   };
   /** The in-VPC side of diagnostics (probe and troubleshoot functions); absent in the CLI. */
   probe: {
@@ -52,6 +57,8 @@ export interface DataPlaneSite {
   subnetIds: string[];
 }
 
+/** The stack tag's value when `PRIVATELINK_STACK_NAME` is not set (DESIGN.md, Tags). */
+export const DEFAULT_STACK_NAME = 'tidb-privatelink';
 export const DEFAULT_API_URL = 'https://dedicated.tidbapi.com/v1beta1';
 /** Under the API's 100 requests/minute per key, leaving room for a person's curl with the same key. */
 export const DEFAULT_REQUESTS_PER_MINUTE = 95;
@@ -239,6 +246,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   }
   if (projectId && !/^\d{1,24}$/.test(projectId))
     problems.push(`TIDB_CLOUD_PROJECT_ID "${projectId}" is not numeric`);
+  let clusters = ALL_CLUSTERS;
+  try {
+    clusters = parseSelection(env.PRIVATELINK_CLUSTERS);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    problems.push(error.message.replace(/\.$/, ''));
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const vpcs = readVpcs(env).vpcs;
   return {
@@ -260,6 +274,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       eventSource: source ?? 'tidb-privatelink',
       stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
       pendingTimeoutMin: Number(pendingTimeout),
+      clusters,
+      stateTable: nonEmpty(env.PRIVATELINK_STATE_TABLE),
     },
     probe: {
       dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),

@@ -6,9 +6,12 @@
  * TiDB's minutes are compressed 60× (4 min of service creation → 4 s, 5 min of System Checking → 5 s).
  */
 import { systemClock } from '../functions/adapters/system-clock.ts';
+import type { CliDeps } from '../functions/cli/context.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
 import { type ProbeDeps, probeAll } from '../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../functions/core/reconcile/reconcile.ts';
+import { DnsPathFake } from '../test/kit/dns-path-fake.ts';
+import { closeAll, startDns } from '../test/kit/local-servers.ts';
 import { runCliWith } from '../test/kit/run-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../test/kit/vpc-stand-in.ts';
 import { startWorld, type World } from '../test/kit/world.ts';
@@ -44,7 +47,12 @@ function narrate(event: AppEvent): void {
   say(`${stamp()} event  ${event.detailType}${text ? `: ${text}` : ''} (cluster ${event.detail.clusterId})`);
 }
 
-async function cli(world: World, vpc: VpcStandIn, args: string[]): Promise<void> {
+async function cli(
+  world: World,
+  vpc: VpcStandIn,
+  args: string[],
+  extra: Partial<CliDeps> = {},
+): Promise<void> {
   const env = {
     TIDB_CLOUD_API_URL: world.sim.url,
     TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
@@ -54,7 +62,7 @@ async function cli(world: World, vpc: VpcStandIn, args: string[]): Promise<void>
     PRIVATELINK_SUBNET_IDS: world.settings.subnetIds.join(','),
   };
   say(`$ tidb-privatelink ${args.join(' ')}`);
-  const run = await runCliWith(args, env, { ...world.cliDeps, dataPlane: vpc.dataPlane });
+  const run = await runCliWith(args, env, { ...world.cliDeps, dataPlane: vpc.dataPlane, ...extra });
   process.stdout.write(run.stdout);
   if (run.stderr) process.stdout.write(run.stderr.replace(/^/gm, '  (stderr) '));
   say(`(exit ${run.code})`);
@@ -132,6 +140,36 @@ async function diagnosticsAct(world: World, vpc: VpcStandIn, clusterId: string):
   await cli(world, vpc, ['status']);
 }
 
+/**
+ * A private hosted zone for the cluster's parent domain is associated with the VPC: the VPC resolver answers
+ * from it (NXDOMAIN, it has no such record) instead of the endpoint's zone. The doctor names the zone.
+ */
+async function dnsPathAct(world: World, vpc: VpcStandIn, clusterId: string): Promise<void> {
+  const dns = new DnsPathFake();
+  const { vpcId } = world.settings;
+  const [endpoint] = await world.ec2.listManagedEndpoints({ 'tidb-privatelink:cluster-id': clusterId });
+  const host = world.sim.cluster(clusterId).serviceDnsName;
+  // The VPC resolver: a customer zone covering the name answers first, else the endpoint's private DNS.
+  const resolver = await startDns((name) =>
+    dns.customerZonesCovering(vpcId, name).length > 0
+      ? { rcode: 'NXDOMAIN' }
+      : name === host && endpoint
+        ? { a: world.ec2.endpointAddresses(endpoint.vpcEndpointId) }
+        : undefined,
+  );
+  const doctor = ['doctor', '--cluster', clusterId, '--dns-server', resolver, '--timeout-ms', '2000'];
+  const zone = host.split('.').slice(2).join('.');
+  say(
+    `== Another team associates a private hosted zone for ${zone} with the VPC: aws route53 create-hosted-zone --name ${zone} --vpc VPCRegion=us-east-1,VPCId=${vpcId} …`,
+  );
+  dns.addHostedZone(vpcId, { hostedZoneId: 'Z0SHADOW1234', name: `${zone}.`, owningAccount: '123456789012' });
+  await cli(world, vpc, doctor, { hostedZones: dns, resolver: dns });
+
+  say('== The fix the doctor printed is applied (the zone is detached from the VPC)');
+  dns.disassociateHostedZone(vpcId, 'Z0SHADOW1234');
+  await cli(world, vpc, doctor, { hostedZones: dns, resolver: dns });
+}
+
 /** The simulator's key pair: random, unless the environment names one (the leak test's canaries). */
 function keyPair(): { publicKey?: string; privateKey?: string } {
   const { TIDB_CLOUD_PUBLIC_KEY: publicKey, TIDB_CLOUD_PRIVATE_KEY: privateKey } = process.env;
@@ -161,9 +199,11 @@ async function main(): Promise<void> {
   try {
     const clusterId = await provisioningAct(world, vpc);
     await diagnosticsAct(world, vpc, clusterId);
+    await dnsPathAct(world, vpc, clusterId);
   } finally {
     await vpc.close();
     await world.close();
+    await closeAll();
   }
 }
 

@@ -1,3 +1,4 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -6,14 +7,15 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
-import type { DataPlanePort } from '../core/diagnose/ports.ts';
+import type { DataPlaneBatchPort, DataPlaneProbeInput } from '../core/diagnose/ports.ts';
 import { InvalidEventError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
 import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
-import { clusterKeyOf, dataPlaneInputOf, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
+import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
+import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
 
@@ -25,17 +27,23 @@ type Signal = { signal: AbortSignal };
 
 /**
  * The in-VPC function: DNS, TCP and the handshake only. It logs no input: it may carry SQL credentials. A
- * budget longer than its own remaining time is cut, so it always answers (with "timeout") before Lambda kills it.
+ * budget longer than its own remaining time is cut, so it always answers (with "timeout") before Lambda kills
+ * it. One target (troubleshoot) or a batch (`{ targets }`, the probe's one trip), every target cut alike.
  */
 export function createDataPlaneHandler(
-  dataPlane: DataPlanePort,
+  dataPlane: DataPlaneBatchPort,
   logger: Logger,
   budgets: Budgets = DEPLOYED_BUDGETS,
 ) {
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
-    const input = dataPlaneInputOf(event);
+    const request = dataPlaneRequestOf(event);
     const left = context.getRemainingTimeInMillis() - budgets.dataPlaneReserveMs;
-    return dataPlane.probe({ ...input, timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)) }, { signal });
+    const cut = (input: DataPlaneProbeInput) => ({
+      ...input,
+      timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)),
+    });
+    if ('one' in request) return dataPlane.probe(cut(request.one), { signal });
+    return { results: await dataPlane.probeMany(request.many.map(cut), { signal }) };
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
@@ -43,24 +51,37 @@ export function createDataPlaneHandler(
 
 /**
  * On-demand troubleshooting: `serverless invoke -f troubleshoot -d '{"clusterId":"…"}'` or the
- * `PrivateLink Troubleshoot Requested` event. Returns the report; an event-triggered run also publishes it.
+ * `PrivateLink Troubleshoot Requested` event (once per event id). Returns the report; an event-triggered run
+ * also publishes it.
  */
 export function createTroubleshootHandler(
   getDeps: DepsSource,
   logger: Logger,
   metrics?: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
+  idempotency?: BasePersistenceLayer,
 ) {
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'troubleshoot' };
+  const run = oncePerEvent(troubleshoot(getDeps, logger, metrics, budgets), store, logger);
   const handler = middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    // Validated before the idempotency record: a malformed event leaves nothing behind.
+    clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
+    return run(event, context, signal);
+  })
+    .use(injectLambdaContext(logger))
+    .use(rejectInvalidEvents(logger));
+  return metrics ? handler.use(logMetrics(metrics)) : handler;
+}
+
+function troubleshoot(getDeps: DepsSource, logger: Logger, metrics: Metrics | undefined, budgets: Budgets) {
+  return async (event: unknown, context: Context, signal: AbortSignal) => {
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
     // Several VPCs: the request may name one (`vpcId`); the stack's first otherwise.
     const vpcId = typeof key.vpcId === 'string' ? key.vpcId : settings.vpcId;
-    const site = siteFor(deps, settings.placement, vpcId ?? '');
-    const served = deps.sites?.length ? deps.sites.map((each) => each.vpcId) : [settings.vpcId];
-    if (!site || !served.includes(vpcId))
-      throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
+    const site = siteFor(deps, settings, vpcId ?? '');
+    if (!site) throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
     const diagnosing = () =>
       diagnose(
         { ...deps, dataPlane: site.dataPlane },
@@ -92,40 +113,74 @@ export function createTroubleshootHandler(
       );
     }
     return report;
-  })
-    .use(injectLambdaContext(logger))
-    .use(rejectInvalidEvents(logger));
-  return metrics ? handler.use(logMetrics(metrics)) : handler;
+  };
 }
 
-/** The scheduled probe of every managed endpoint; figures go out as EMF metrics through Powertools. */
+/** `PrivateLink Endpoint Ready` names the cluster to prove now; anything else (the schedule) means all. */
+function isReadyEvent(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.endpointReady
+  );
+}
+
+/**
+ * The scheduled probe of every managed endpoint, and the immediate probe of one cluster on
+ * `PrivateLink Endpoint Ready` (once per event id). Figures go out as EMF metrics through Powertools.
+ */
 export function createProbeHandler(
   getDeps: DepsSource,
   logger: Logger,
   metrics: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
+  idempotency?: BasePersistenceLayer,
 ) {
-  return middy(async (_event: unknown, context: Context, { signal }: Signal) => {
-    const deps = await getDeps();
-    // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
-    const timeoutMs = Math.max(
-      1000,
-      Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - budgets.probeReserveMs),
-    );
-    const probes = await meteringTidbApi(metrics, deps.tidb, () =>
-      probeAll(deps, { ...deps.settings, timeoutMs }, { signal }),
-    );
-    const count = (health: string) => probes.filter((probe) => probe.health === health).length;
-    const summary = {
-      probed: probes.length,
-      healthy: count('healthy'),
-      unhealthy: count('unhealthy'),
-      errors: count('error'),
-    };
-    logger.info('probe finished', summary);
-    recordProbeRun(metrics, { probed: summary.probed, unhealthy: summary.unhealthy + summary.errors });
-    return { ...summary, endpoints: probes };
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'probe-on-ready' };
+  const run = (context: Context, signal: AbortSignal, clusterId?: string) =>
+    probeRun({ getDeps, logger, metrics, budgets }, context, signal, clusterId);
+  const probeReady = oncePerEvent(
+    (event, context, signal) => run(context, signal, clusterKeyOf(event, PROBE_TRIGGERS).clusterId),
+    store,
+    logger,
+  );
+  return middy(async (event: unknown, context: Context, { signal }: Signal) => {
+    if (!isReadyEvent(event)) return run(context, signal);
+    clusterKeyOf(event, PROBE_TRIGGERS);
+    return probeReady(event, context, signal);
   })
     .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics));
+    .use(logMetrics(metrics))
+    .use(rejectInvalidEvents(logger));
+}
+
+async function probeRun(
+  parts: { getDeps: DepsSource; logger: Logger; metrics: Metrics; budgets: Budgets },
+  context: Context,
+  signal: AbortSignal,
+  clusterId?: string,
+) {
+  const deps = await parts.getDeps();
+  // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
+  const timeoutMs = Math.max(
+    1000,
+    Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - parts.budgets.probeReserveMs),
+  );
+  const probes = await meteringTidbApi(parts.metrics, deps.tidb, () =>
+    probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId }),
+  );
+  const count = (health: string) => probes.filter((probe) => probe.health === health).length;
+  const summary = {
+    ...(clusterId ? { clusterId } : {}),
+    probed: probes.length,
+    healthy: count('healthy'),
+    unhealthy: count('unhealthy'),
+    errors: count('error'),
+  };
+  parts.logger.info('probe finished', summary);
+  // The fleet counts describe the whole fleet: a one-cluster run on Ready leaves them to the schedule.
+  if (!clusterId) {
+    recordProbeRun(parts.metrics, { probed: summary.probed, unhealthy: summary.unhealthy + summary.errors });
+  }
+  return { ...summary, endpoints: probes };
 }

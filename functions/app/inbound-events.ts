@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { DataPlaneProbeInput } from '../core/diagnose/ports.ts';
+import { type DataPlaneProbeInput, MAX_BATCH_TARGETS } from '../core/diagnose/ports.ts';
 import { InvalidEventError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import type { ReconcileKey } from '../core/reconcile/types.ts';
@@ -65,6 +65,7 @@ export function clusterKeyOf(
 
 export const PROVISION_TRIGGERS = [DETAIL_TYPES.clusterDetected];
 export const TROUBLESHOOT_TRIGGERS = [DETAIL_TYPES.troubleshootRequested];
+export const PROBE_TRIGGERS = [DETAIL_TYPES.endpointReady];
 
 function dataPlaneProblems(event: Record<string, unknown>): string[] {
   const { host, port, expectedAddresses, timeoutMs, dnsServer, credentials } = event;
@@ -101,4 +102,23 @@ export function dataPlaneInputOf(event: unknown): DataPlaneProbeInput {
   const problems = dataPlaneProblems(event);
   if (problems.length > 0) throw new InvalidEventError(`Invalid data-plane input: ${problems.join('; ')}.`);
   return event as unknown as DataPlaneProbeInput;
+}
+
+/** A data-plane request: one target (troubleshoot) or `{ targets: [...] }` (the probe's one trip). */
+export type DataPlaneRequest = { one: DataPlaneProbeInput } | { many: DataPlaneProbeInput[] };
+
+/** The data-plane function's input, either shape, every target checked before any socket opens. */
+export function dataPlaneRequestOf(event: unknown): DataPlaneRequest {
+  if (!isRecord(event) || !('targets' in event)) return { one: dataPlaneInputOf(event) };
+  const { targets } = event;
+  if (!Array.isArray(targets) || targets.length === 0 || targets.length > MAX_BATCH_TARGETS) {
+    throw new InvalidEventError(
+      `The data-plane input's targets must be a list of 1–${MAX_BATCH_TARGETS} probes.`,
+    );
+  }
+  const problems = targets.flatMap((target, index) =>
+    (isRecord(target) ? dataPlaneProblems(target) : ['not an object']).map((p) => `target ${index}: ${p}`),
+  );
+  if (problems.length > 0) throw new InvalidEventError(`Invalid data-plane input: ${problems.join('; ')}.`);
+  return { many: targets as DataPlaneProbeInput[] };
 }

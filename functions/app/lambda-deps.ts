@@ -2,21 +2,28 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   type AwsClientOptions,
+  createDynamoDbClient,
   createEc2Client,
   createEventBridgeClient,
   createLambdaClient,
   createSecretsManagerClient,
 } from '../adapters/aws/clients.ts';
+import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
+import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { ClusterRegistry } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
+import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
+import { dnsPathDeps } from './dns-path-deps.ts';
 import { reconcileSettingsOf } from './settings.ts';
 import { createTidbClient } from './tidb-client.ts';
 
@@ -56,6 +63,8 @@ const awsOptions = (config: Config): AwsClientOptions => ({
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config) {
   const aws = awsOptions(config);
+  // Only with the state table: the shared quota, the registry and idempotency live there.
+  const dynamodb = config.privateLink.stateTable ? createDynamoDbClient(aws) : undefined;
   const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
   const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
@@ -66,19 +75,36 @@ async function commonDeps(config: Config) {
   });
   return {
     secrets,
-    tidb: createTidbClient(config, keys),
+    tidb: createTidbClient(config, keys, dynamodb),
     ec2: new Ec2Adapter(createEc2Client(aws)),
+    dynamodb,
     events,
     clock: systemClock,
   };
 }
 
-export type LambdaDeps = ReconcileDeps;
+export interface LambdaDeps extends ReconcileDeps {
+  registry?: ClusterRegistry;
+}
 
-/** Built once per cold start (the handler memoises the promise); never at module load of code tests import. */
+/**
+ * Built once per cold start (the handler memoises the promise); never at module load of code tests import.
+ * With the state table, Detected goes out once per cluster and ACTIVE services are kept for `status`.
+ */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { tidb, ec2, events, clock } = await commonDeps(config);
-  return { tidb, ec2, events, clock, settings: reconcileSettingsOf(config, pollIntervalMs) };
+  const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+  const settings = reconcileSettingsOf(config, pollIntervalMs);
+  const table = config.privateLink.stateTable;
+  if (!table || !dynamodb) return { tidb, ec2, events, clock, settings };
+  const registry = new DynamoDbClusterRegistry(dynamodb, table);
+  return {
+    tidb: recordingServices(tidb, registry),
+    ec2,
+    events: detectOnce(events, registry, clock),
+    clock,
+    settings,
+    registry,
+  };
 }
 
 /** `{"user","password","ca"?}`: the optional PEM `ca` verifies a server certificate no public root signs. */
@@ -89,8 +115,8 @@ async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promis
   return { user, password, ...(typeof ca === 'string' && ca ? { ca } : {}) };
 }
 
-export interface DiagnosticsDeps extends ProbeDeps {
-  settings: ProbeSettings & { vpcId?: string };
+export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
+  settings: ProbeSettings;
 }
 
 /** Per-endpoint budget of a scheduled probe or a troubleshoot run. */
@@ -109,6 +135,8 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     clock,
     dataPlane: new LambdaDataPlane(lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
+    // Troubleshoot reads the whole DNS path; the scheduled probe ignores these (it passes only EC2).
+    ...dnsPathDeps(awsOptions(config)),
     caches: probeCaches(clock.now),
     sites: config.probe.dataPlanes.map((site) => ({
       vpcId: site.vpcId,
@@ -119,6 +147,7 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
       region: config.aws.region,
       projectId: config.tidbCloud.projectId,
       vpcId: config.privateLink.vpcId,
+      stackName: config.privateLink.stackName,
       placement: { securityGroupIds, subnetIds },
       dnsServer,
       credentials,
@@ -126,4 +155,14 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
       concurrency: PROBE_CONCURRENCY,
     },
   };
+}
+
+/**
+ * The event-driven functions' idempotency records, in the stack's table; none without a table (a local
+ * invoke), and then every delivery runs. Built at cold start: the client makes no call until used.
+ */
+export function createIdempotency(config: Config) {
+  const table = config.privateLink.stateTable;
+  if (!table) return undefined;
+  return createIdempotencyStore(createDynamoDbClient(awsOptions(config)), table);
 }

@@ -1,4 +1,5 @@
 import { createAwsClients, createServiceQuotasClient, createStsClient } from '../adapters/aws/clients.ts';
+import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBusLookup } from '../adapters/aws/event-buses.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
@@ -10,6 +11,7 @@ import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
 import type { CliDeps } from '../cli/context.ts';
 import type { Config } from '../config.ts';
+import { dnsPathDeps } from './dns-path-deps.ts';
 import { createTidbClient } from './tidb-client.ts';
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
@@ -24,12 +26,15 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
         source: config.privateLink.eventSource,
       })
     : new LogEventsPort((line) => process.stderr.write(`${line}\n`));
+  const table = config.privateLink.stateTable;
   return {
-    tidb: createTidbClient(config, keys),
+    tidb: createTidbClient(config, keys, table ? clients.dynamodb : undefined),
     ec2: new Ec2Adapter(clients.ec2),
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
+    ...dnsPathDeps(aws),
+    ...(table ? { registry: new DynamoDbClusterRegistry(clients.dynamodb, table) } : {}),
     preflight: () => ({
       identity: new StsIdentity(createStsClient(aws)),
       ec2: new Ec2Adapter(clients.ec2),

@@ -1,3 +1,4 @@
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -5,16 +6,19 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
+import { mapLimited } from '../core/concurrency.ts';
+import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
 
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
 
-type DepsSource = () => Promise<ReconcileDeps>;
+type DepsSource = () => Promise<ReconcileDeps & { registry?: ClusterRegistry }>;
 
 function deadlineOf(context: Context, now: number): number {
   return now + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
@@ -69,26 +73,90 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metr
     const phases = phaseCounts(clusters);
     logger.info('reconcile pass finished', { phases });
     if (metrics) recordClustersByPhase(metrics, phases);
+    if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
 }
 
+/** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */
+export const DELETED_ROW_RETAIN_S = 7 * 86_400;
+
+/**
+ * Each cluster's phase and since when, for `status` and operators; unchanged phases write nothing new. An
+ * Orphaned cluster (proven gone) gets its row's expiry; a live cluster's row never expires.
+ */
+async function recordPhases(
+  registry: ClusterRegistry,
+  outcomes: ProvisionOutcome[],
+  now: number,
+  signal: AbortSignal,
+): Promise<void> {
+  await mapLimited(outcomes, 8, async (outcome) => {
+    await registry.setPhase(outcome.clusterId, outcome.phase, now, { signal });
+    if (outcome.phase === 'Orphaned') {
+      await registry.markDeleted(outcome.clusterId, now, DELETED_ROW_RETAIN_S, { signal });
+    }
+  });
+}
+
+/**
+ * The reconcile publishes `TiDB Cluster Detected` after the pass in which it took the cluster's immediate
+ * steps, and records the sighting first: a Detected event for a cluster the registry has seen needs no
+ * second pass (which would only repeat three TiDB reads, from the one quota, for the same answer).
+ */
+async function alreadyInHand(deps: Awaited<ReturnType<DepsSource>>, event: unknown, clusterId: string) {
+  return isEvent(event) && deps.registry !== undefined && (await deps.registry.get(clusterId)) !== undefined;
+}
+
+/** A `TiDB Cluster Detected` delivery, as opposed to a direct `{ clusterId }` invoke. */
+function isEvent(event: unknown): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.clusterDetected
+  );
+}
+
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready in every VPC. */
-export function createProvisionHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
+export function createProvisionHandler(
+  getDeps: DepsSource,
+  logger: Logger,
+  metrics?: Metrics,
+  idempotency?: BasePersistenceLayer,
+) {
+  const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'provision' };
+  const run = oncePerEvent(
+    async (event: unknown, context: Context, signal: AbortSignal) => {
+      const key = clusterKeyOf(event, PROVISION_TRIGGERS);
+      const deps = await getDeps();
+      if (await alreadyInHand(deps, event, key.clusterId)) {
+        logger.info('cluster already in hand: the reconcile that detected it took its first steps', {
+          clusterId: key.clusterId,
+        });
+        return { clusterId: key.clusterId, inHand: true };
+      }
+      // An event takes only the immediate steps, in one pass: the scheduled reconcile is the one poller for
+      // every waiting cluster (one connections listing per pass for all of them). A person's direct invoke
+      // is one request, not a fleet's worth: it keeps converging until the deadline.
+      const outcomes = await meteringTidbApi(metrics, deps.tidb, () =>
+        provisionStack(
+          deps,
+          { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
+          isEvent(event) ? { signal } : { signal, deadline: deadlineOf(context, deps.clock.now()) },
+        ),
+      );
+      for (const outcome of outcomes) logOutcome(logger, outcome);
+      // One VPC: the outcome itself, as before; several: one per VPC, shaped like the reconcile's answer.
+      return outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
+    },
+    store,
+    logger,
+  );
   const handler = middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
-    const key = clusterKeyOf(event, PROVISION_TRIGGERS);
-    const deps = await getDeps();
-    const outcomes = await meteringTidbApi(metrics, deps.tidb, () =>
-      provisionStack(
-        deps,
-        { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
-        { signal, deadline: deadlineOf(context, deps.clock.now()) },
-      ),
-    );
-    for (const outcome of outcomes) logOutcome(logger, outcome);
-    // One VPC: the outcome itself, as before; several: one per VPC, shaped like the reconcile's answer.
-    return outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
+    // Validated before the idempotency record: a malformed event leaves nothing behind.
+    clusterKeyOf(event, PROVISION_TRIGGERS);
+    return run(event, context, signal);
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));

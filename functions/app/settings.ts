@@ -14,7 +14,9 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     securityGroupIds: privateLink.securityGroupIds,
     vpcs: privateLink.vpcs,
     projectId: tidbCloud.projectId,
+    selection: privateLink.clusters,
     pollIntervalMs,
+    requestsPerMinute: tidbCloud.requestsPerMinute,
     stackName: privateLink.stackName,
     pendingTimeoutMs: privateLink.pendingTimeoutMin * 60_000,
   };

@@ -1,17 +1,38 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDbQuotaCounter } from '../adapters/aws/dynamodb-quota.ts';
+import { systemClock } from '../adapters/system-clock.ts';
 import { TidbCloudClient } from '../adapters/tidbcloud/client.ts';
 import type { Config } from '../config.ts';
+import { SharedBudget } from '../core/shared-budget.ts';
 
 export interface ApiKeyPair {
   publicKey: string;
   privateKey: string;
 }
 
-/** The TiDB Cloud client every entry point (Lambda, CLI) builds the same way. */
-export function createTidbClient(config: Config, keys: ApiKeyPair): TidbCloudClient {
+/**
+ * The TiDB Cloud client every entry point (Lambda, CLI) builds the same way. With the stack's table, every
+ * function (and a CLI pointed at it) draws on one per-minute quota there.
+ */
+export function createTidbClient(
+  config: Config,
+  keys: ApiKeyPair,
+  dynamodb?: DynamoDBClient,
+): TidbCloudClient {
+  const table = config.privateLink.stateTable;
+  const budget =
+    table && dynamodb
+      ? new SharedBudget(
+          new DynamoDbQuotaCounter(dynamodb, table),
+          config.tidbCloud.requestsPerMinute,
+          systemClock,
+        )
+      : undefined;
   return new TidbCloudClient({
     baseUrl: config.tidbCloud.apiUrl,
     ...keys,
     requestsPerMinute: config.tidbCloud.requestsPerMinute,
     userAgent: 'tidb-privatelink',
+    ...(budget ? { budget } : {}),
   });
 }

@@ -13,6 +13,7 @@ export function main(argv: string[]): Promise<ExitCode> {
       stderr: (text) => process.stderr.write(text),
       env: process.env,
       signal: controller.signal,
+      stderrIsTerminal: process.stderr.isTTY === true,
     },
     liveCliDeps,
   );

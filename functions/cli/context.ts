@@ -1,6 +1,14 @@
 import type { Config } from '../config.ts';
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
-import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../core/ports.ts';
+import type {
+  Clock,
+  ClusterRegistry,
+  EventsPort,
+  HostedZonesPort,
+  ProvisioningEc2Port,
+  ResolverPort,
+  TidbCloudPort,
+} from '../core/ports.ts';
 import type { PreflightPorts } from '../core/preflight/ports.ts';
 import type { Flags } from './args.ts';
 
@@ -12,6 +20,11 @@ export interface CliDeps {
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */
   dataPlane: DataPlanePort;
+  /** The stack's registry (`PRIVATELINK_STATE_TABLE`); the CLI works without it. */
+  registry?: ClusterRegistry;
+  /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
+  hostedZones?: HostedZonesPort;
+  resolver?: ResolverPort;
   /** What `preflight` reads with the deployer's credentials; built only when that command runs. */
   preflight: () => PreflightPorts;
 }
@@ -24,6 +37,8 @@ export interface CliContext {
   signal: AbortSignal;
   /** Progress lines for people (stderr): never mixed into --json output. */
   progress: (line: string) => void;
+  /** stderr is a terminal (progress of long commands goes there). */
+  interactive?: boolean;
 }
 
 export type ExitCode = 0 | 1 | 2;

@@ -14,6 +14,8 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** stderr is a terminal: long commands show progress there. */
+  stderrIsTerminal?: boolean;
 }
 
 export type DepsFactory = (config: Config, env: NodeJS.ProcessEnv) => CliDeps;
@@ -71,6 +73,7 @@ async function execute(
     env: io.env,
     signal: io.signal ?? new AbortController().signal,
     progress: (line) => io.stderr(`${line}\n`),
+    interactive: io.stderrIsTerminal === true,
   };
   const result = await entry.run(ctx);
   print(io, result, flags.json === true);

@@ -27,6 +27,11 @@ export interface NodeGroup {
   isDefaultGroup: boolean;
   /** The PRIVATE_ENDPOINT endpoint's host, set once the private link service is ready. */
   privateEndpointHost?: string;
+  /**
+   * The listing shows a PRIVATE_ENDPOINT endpoint without a host: the API documents that the host appears
+   * once the private link service is ready, so the service is still being made (no need to ask for it).
+   */
+  privateEndpointPending?: boolean;
 }
 
 export interface Cluster {
@@ -211,4 +216,89 @@ export function isManaged(endpoint: VpcEndpoint): boolean {
 export function isOurs(endpoint: VpcEndpoint, stackName: string): boolean {
   const stack = endpoint.tags[STACK_TAG];
   return isManaged(endpoint) && (stack === undefined || stack === stackName);
+}
+
+// ── A VPC's DNS path and routes (read by the doctor only) ────────────────────
+
+/** The DHCP options set of a VPC. The port answers `undefined` for a VPC without one (`default`). */
+export interface DhcpOptions {
+  dhcpOptionsId: string;
+  /** `domain-name-servers` as EC2 lists them: `AmazonProvidedDNS` or addresses; empty when not set. */
+  domainNameServers: string[];
+}
+
+/** A private hosted zone associated with a VPC, as Route 53 ListHostedZonesByVPC lists it. */
+export interface PrivateHostedZone {
+  hostedZoneId: string;
+  /** With or without the trailing dot, as Route 53 sends it. */
+  name: string;
+  /** Set when an AWS service owns the zone, e.g. `vpce.amazonaws.com` for an endpoint's private DNS. */
+  owningService?: string;
+  owningAccount?: string;
+}
+
+/** A Route 53 Resolver rule. `ruleType` is AWS's value verbatim: `FORWARD`, `SYSTEM`, `RECURSIVE`, … */
+export interface ResolverRule {
+  resolverRuleId: string;
+  name?: string;
+  domainName: string;
+  ruleType: string;
+  /** `ip:port` of the servers a FORWARD rule sends queries to. */
+  targetIps: string[];
+}
+
+export interface ResolverRuleAssociation {
+  resolverRuleAssociationId: string;
+  resolverRuleId: string;
+  vpcId: string;
+  status?: string;
+}
+
+export interface ResolverEndpoint {
+  resolverEndpointId: string;
+  /** `INBOUND`, `OUTBOUND` or `INBOUND_DELEGATION`, verbatim. */
+  direction: string;
+  hostVpcId: string;
+  status?: string;
+}
+
+export interface FirewallRuleGroupAssociation {
+  associationId: string;
+  firewallRuleGroupId: string;
+  vpcId: string;
+  /** Lower runs first, across the rule groups of a VPC. */
+  priority: number;
+  name?: string;
+}
+
+export interface FirewallRule {
+  firewallRuleGroupId: string;
+  firewallDomainListId: string;
+  name: string;
+  /** Lower runs first within the group. */
+  priority: number;
+  /** `ALLOW`, `BLOCK` or `ALERT`, verbatim. */
+  action: string;
+  blockResponse?: string;
+}
+
+/** One route of a route table: where packets to `destination` go. */
+export interface Route {
+  /** A CIDR; absent when the destination is a prefix list. */
+  destination?: string;
+  destinationPrefixListId?: string;
+  /** The next hop's id (`local`, `pcx-…`, `tgw-…`, `vgw-…`, `igw-…`, `nat-…`, `eni-…`, …) or a core-network ARN. */
+  target: string;
+  /** `active` or `blackhole` (the target is gone). */
+  state: string;
+}
+
+export interface RouteTable {
+  routeTableId: string;
+  vpcId: string;
+  /** The VPC's main table: it serves every subnet without an explicit association. */
+  main: boolean;
+  /** Subnets explicitly associated with this table. */
+  subnetIds: string[];
+  routes: Route[];
 }

@@ -5,12 +5,20 @@
 import type {
   AvailabilityZone,
   Cluster,
+  DhcpOptions,
+  FirewallRule,
+  FirewallRuleGroupAssociation,
   NetworkAcl,
   NetworkInterface,
   NodeGroup,
   PrefixList,
   PrivateEndpointConnection,
+  PrivateHostedZone,
   PrivateLinkService,
+  ResolverEndpoint,
+  ResolverRule,
+  ResolverRuleAssociation,
+  RouteTable,
   SecurityGroupRule,
   Subnet,
   Vpc,
@@ -96,6 +104,29 @@ export interface Ec2Port {
   describePrefixLists(prefixListIds: string[], options?: CallOptions): Promise<PrefixList[]>;
   describeNetworkAcls(subnetIds: string[], options?: CallOptions): Promise<NetworkAcl[]>;
   describeNetworkInterfaces(ids: string[], options?: CallOptions): Promise<NetworkInterface[]>;
+  /** The VPC's DHCP options set; `undefined` when it has none (`default`). */
+  describeDhcpOptions(vpcId: string, options?: CallOptions): Promise<DhcpOptions | undefined>;
+  /** Every route table of the VPC, the main one included. */
+  describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]>;
+}
+
+/** Route 53, read only: the private hosted zones a VPC's resolver answers from. */
+export interface HostedZonesPort {
+  listHostedZonesByVpc(vpcId: string, region: string, options?: CallOptions): Promise<PrivateHostedZone[]>;
+}
+
+/** Route 53 Resolver and its DNS Firewall, read only. List calls return every page. */
+export interface ResolverPort {
+  /** Every rule the account can use (its own, shared ones, and AWS's built-in ones). */
+  listResolverRules(options?: CallOptions): Promise<ResolverRule[]>;
+  listResolverRuleAssociations(vpcId: string, options?: CallOptions): Promise<ResolverRuleAssociation[]>;
+  listResolverEndpoints(vpcId: string, options?: CallOptions): Promise<ResolverEndpoint[]>;
+  listFirewallRuleGroupAssociations(
+    vpcId: string,
+    options?: CallOptions,
+  ): Promise<FirewallRuleGroupAssociation[]>;
+  listFirewallRules(firewallRuleGroupId: string, options?: CallOptions): Promise<FirewallRule[]>;
+  listFirewallDomains(firewallDomainListId: string, options?: CallOptions): Promise<string[]>;
 }
 
 /** EC2's view of an endpoint service (DescribeVpcEndpointServices `ServiceDetails[]`). */
@@ -142,4 +173,60 @@ export interface EventsPort {
 export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** What the registry keeps of a cluster's private link service, so `status` need not ask TiDB again. */
+export interface ServiceFacts {
+  state: string;
+  serviceName: string;
+  availableZones: string[];
+}
+
+/** One cluster as the stack has seen it. Times are ISO-8601 strings. */
+export interface ClusterRecord {
+  clusterId: string;
+  tidbNodeGroupId: string;
+  /** Empty while only a phase or service has been written (no first sighting yet). */
+  firstSeenAt: string;
+  /** The last phase a reconcile reported, and since when it has been in it. */
+  phase?: string;
+  phaseSince?: string;
+  service?: ServiceFacts;
+  /** Set when the cluster is gone; the row then expires on its own. */
+  deletedAt?: string;
+}
+
+/**
+ * State that outlives an invocation: which clusters the stack has seen, their phase and since when. Every
+ * write is conditional, so two concurrent runs agree on who saw a cluster first.
+ */
+export interface ClusterRegistry {
+  /** Records the first sighting; `first` is true for exactly one caller per cluster, however many race. */
+  recordSighting(
+    clusterId: string,
+    tidbNodeGroupId: string,
+    at: number,
+    options?: CallOptions,
+  ): Promise<{ first: boolean }>;
+  /** Records a phase; `since` moves only when the phase differs from the recorded one. */
+  setPhase(clusterId: string, phase: string, since: number, options?: CallOptions): Promise<void>;
+  recordService(clusterId: string, service: ServiceFacts, options?: CallOptions): Promise<void>;
+  get(clusterId: string, options?: CallOptions): Promise<ClusterRecord | undefined>;
+  list(options?: CallOptions): Promise<ClusterRecord[]>;
+  /** The cluster is gone: keep its row `retainSeconds` longer (for `status`), then let it expire. */
+  markDeleted(clusterId: string, at: number, retainSeconds: number, options?: CallOptions): Promise<void>;
+}
+
+/**
+ * The stack's one TiDB Cloud quota, counted per wall-clock minute as the API gateway counts it, shared by
+ * every function and every instance that uses the key. `tryTake` counts one request in `window` (minutes
+ * since the epoch) only while fewer than `limit` were counted there, atomically.
+ */
+export interface QuotaCounter {
+  tryTake(window: number, limit: number, options?: CallOptions): Promise<boolean>;
+}
+
+/** What the TiDB Cloud client asks before each request it sends. */
+export interface RequestBudget {
+  take(signal?: AbortSignal): Promise<void>;
 }

@@ -4,6 +4,7 @@
  * command where one exists, else a one-paragraph instruction.
  */
 import { parseCidr } from './diagnose/cidr.ts';
+import type { DnsFinding } from './diagnose/dns-path.ts';
 import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './diagnose/packet-filter.ts';
 
 const API_URL = 'https://dedicated.tidbapi.com/v1beta1';
@@ -189,6 +190,47 @@ export function removeBlockingNaclEntry(networkAclId: string, egress: boolean, r
   return `Rule ${ruleNumber} denies the traffic and no lower rule number is free: aws ec2 delete-network-acl-entry --network-acl-id ${networkAclId} ${egress ? '--egress' : '--ingress'} --rule-number ${ruleNumber} (then re-add it with a higher number if it is still needed)`;
 }
 
+// ── Routes back to clients outside the VPC ───────────────────────────────────
+
+/** The create-route / replace-route option naming a return hop. */
+function routeTargetOption(target: string | undefined): string {
+  if (target?.startsWith('pcx-')) return `--vpc-peering-connection-id ${target}`;
+  if (target?.startsWith('tgw-')) return `--transit-gateway-id ${target}`;
+  if (target?.startsWith('vgw-')) return `--gateway-id ${target}`;
+  if (target?.startsWith('arn:')) return `--core-network-arn ${target}`;
+  return '<--vpc-peering-connection-id pcx-… | --transit-gateway-id tgw-… | --gateway-id vgw-…>';
+}
+
+/**
+ * A route for `cidr` back through `target` (a hop another table of the VPC already uses for the source, when
+ * there is one). `replace` when the table has a route for exactly that destination going the wrong way.
+ */
+export function addReturnRoute(input: {
+  routeTableId: string;
+  cidr: string;
+  target: string | undefined;
+  replace: boolean;
+}): string {
+  const verb = input.replace ? 'replace-route' : 'create-route';
+  const destination = isIpv6(input.cidr)
+    ? `--destination-ipv6-cidr-block ${input.cidr}`
+    : `--destination-cidr-block ${input.cidr}`;
+  return `aws ec2 ${verb} --route-table-id ${input.routeTableId} ${destination} ${routeTargetOption(input.target)}`;
+}
+
+export function associateRouteTable(subnetId: string): string {
+  return `Subnet ${subnetId} has no route table and the VPC has no main one: aws ec2 associate-route-table --subnet-id ${subnetId} --route-table-id <rtb-id with a route back to the clients>`;
+}
+
+export function returnViaAppliance(targets: string[]): string {
+  return `Replies pass through ${targets.join(', ')} (a firewall or router appliance): make sure it forwards them back to the clients and allows TCP from the TiDB port to their ephemeral ports.`;
+}
+
+export function createInboundResolver(vpcId: string, subnetIds: string[], host: string): string {
+  const addresses = subnetIds.map((subnetId) => `SubnetId=${subnetId}`).join(' ');
+  return `On-premises clients cannot ask the VPC resolver for ${host}: create a Route 53 Resolver inbound endpoint in ${vpcId}: aws route53resolver create-resolver-endpoint --direction INBOUND --name tidb-privatelink-inbound --creator-request-id ${REQUEST_ID} --security-group-ids <sg admitting UDP and TCP 53 from on-premises> --ip-addresses ${addresses || 'SubnetId=<subnet-a> SubnetId=<subnet-b>'}, then make your on-premises DNS forward ${zoneOf(host)} to its addresses (aws route53resolver list-resolver-endpoint-ip-addresses --resolver-endpoint-id <the new rslvr-in-id>).`;
+}
+
 // ── DNS, TCP and the handshake ───────────────────────────────────────────────
 
 /** The zone a forwarding rule must cover: the host's parent domain. */
@@ -233,6 +275,76 @@ export function dnsForeignPrivateAnswer(host: string, vpcId: string | undefined,
 
 export function dnsResolverFailed(server: string, host: string): string {
   return `The resolver ${server} did not answer for ${host}: check that it is reachable from here (UDP/TCP 53 in security groups and network ACLs) and that it forwards ${zoneOf(host)} to the VPC resolver.`;
+}
+
+/** A creator request id for the commands below: Resolver requires one, and any unique string will do. */
+const REQUEST_ID = 'tidb-privatelink-$(date +%s)';
+
+function dnsCustomDhcp(vpcId: string, dhcpOptionsId: string, host: string): string {
+  return `The DHCP options set ${dhcpOptionsId} of ${vpcId} hands out DNS servers other than AmazonProvidedDNS. Either make those servers forward ${zoneOf(host)} to the VPC resolver (a Route 53 Resolver inbound endpoint, or 169.254.169.253 from inside the VPC), or give the VPC a set that includes it: aws ec2 create-dhcp-options --dhcp-configurations 'Key=domain-name-servers,Values=AmazonProvidedDNS' (keep your domain-name and other options in it), then aws ec2 associate-dhcp-options --vpc-id ${vpcId} --dhcp-options-id <the new dopt-id>; instances pick it up when they renew their lease.`;
+}
+
+function dnsFirewallAllow(
+  finding: Extract<DnsFinding, { cause: 'dns-firewall-block' }>,
+  host: string,
+): string {
+  const { rule } = finding;
+  const zone = zoneOf(host);
+  const priority = finding.allowPriority ?? `<a free priority lower than ${rule.priority}>`;
+  return `DNS Firewall rule "${rule.name}" (priority ${rule.priority}) in rule group ${rule.firewallRuleGroupId} blocks ${host} (domain list ${rule.firewallDomainListId} matches "${finding.matched}"). Allow the cluster's domain ahead of it: aws route53resolver create-firewall-domain-list --name tidb-privatelink-allow --creator-request-id ${REQUEST_ID}, then aws route53resolver update-firewall-domains --firewall-domain-list-id <the new rslvr-fdl-id> --operation ADD --domains ${zone} '*.${zone}', then aws route53resolver create-firewall-rule --firewall-rule-group-id ${rule.firewallRuleGroupId} --firewall-domain-list-id <the new rslvr-fdl-id> --priority ${priority} --action ALLOW --name tidb-privatelink-allow --creator-request-id ${REQUEST_ID} (or remove the domain from ${rule.firewallDomainListId}).`;
+}
+
+function dnsForwardingRule(
+  finding: Extract<DnsFinding, { cause: 'resolver-forwarding-rule' }>,
+  vpcId: string,
+  host: string,
+): string {
+  const { rule } = finding;
+  const zone = zoneOf(host);
+  const targets = rule.targetIps.length > 0 ? ` to ${rule.targetIps.join(', ')}` : '';
+  return `Route 53 Resolver rule ${rule.resolverRuleId} forwards ${rule.domainName}${targets}, so the endpoint's private name is never answered in ${vpcId}. Keep ${zone} in the VPC with a more specific SYSTEM rule: aws route53resolver create-resolver-rule --rule-type SYSTEM --domain-name ${zone} --name tidb-privatelink-system --creator-request-id ${REQUEST_ID}, then aws route53resolver associate-resolver-rule --vpc-id ${vpcId} --resolver-rule-id <the new rslvr-rr-id> (or, if the rule is not needed here: aws route53resolver disassociate-resolver-rule --vpc-id ${vpcId} --resolver-rule-id ${rule.resolverRuleId}).`;
+}
+
+function dnsShadowingZone(
+  zone: Extract<DnsFinding, { cause: 'shadowing-private-hosted-zone' }>['zone'],
+  ids: { vpcId: string; region: string; vpceId: string | undefined; host: string; privateDnsOff: boolean },
+): string {
+  // EC2 refuses private DNS while a conflicting zone exists: once the zone is gone it can be turned on.
+  const enable =
+    ids.vpceId && ids.privateDnsOff
+      ? ` Then turn the endpoint's private DNS on: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ids.vpceId} --private-dns-enabled`
+      : '';
+  return `The private hosted zone ${zone.hostedZoneId} (${zone.name}) associated with ${ids.vpcId} claims ${ids.host}, so it answers instead of the endpoint. Detach it from the VPC: aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zone.hostedZoneId} --vpc VPCRegion=${ids.region},VPCId=${ids.vpcId} (if this is the zone's last VPC, Route 53 refuses: delete the zone instead with aws route53 delete-hosted-zone --id ${zone.hostedZoneId} after removing its records).${enable}`;
+}
+
+/** The fix for the cause `dns.resolution` found on the VPC's DNS path; `undefined` when it is unknown. */
+export function dnsCauseFix(
+  finding: DnsFinding,
+  ids: {
+    host: string;
+    region: string;
+    vpcId: string | undefined;
+    vpceId: string | undefined;
+    privateDnsOff: boolean;
+  },
+): string | undefined {
+  const vpcId = ids.vpcId ?? '<vpc-id>';
+  switch (finding.cause) {
+    case 'vpc-dns-attributes-off':
+      return enableVpcDns(finding.vpcId, finding.missing);
+    case 'custom-dhcp-dns':
+      return dnsCustomDhcp(finding.vpcId, finding.dhcpOptionsId, ids.host);
+    case 'dns-firewall-block':
+      return dnsFirewallAllow(finding, ids.host);
+    case 'resolver-forwarding-rule':
+      return dnsForwardingRule(finding, vpcId, ids.host);
+    case 'shadowing-private-hosted-zone':
+      return dnsShadowingZone(finding.zone, { ...ids, vpcId });
+    case 'private-dns-disabled':
+      return enablePrivateDns(finding.vpcEndpointId, undefined);
+    case 'unknown':
+      return undefined;
+  }
 }
 
 export function tcpTimedOut(securityGroupIds: string[], port: number): string {

@@ -1,8 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
+import { DEPLOYED_BUDGETS } from '../app/budgets.ts';
 import { createProbeHandler } from '../app/diagnostics.ts';
-import { createDiagnosticsDeps } from '../app/lambda-deps.ts';
+import { createDiagnosticsDeps, createIdempotency } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
 const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
@@ -13,4 +14,6 @@ export const handler = createProbeHandler(
   () => (deps ??= createDiagnosticsDeps(config, metrics)),
   new Logger({ serviceName: 'tidb-privatelink' }),
   metrics,
+  DEPLOYED_BUDGETS,
+  createIdempotency(config),
 );

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
-import { createLambdaDeps } from '../app/lambda-deps.ts';
+import { createIdempotency, createLambdaDeps } from '../app/lambda-deps.ts';
 import { createProvisionHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
 import { loadConfig } from '../config.ts';
@@ -13,4 +13,5 @@ export const handler = createProvisionHandler(
   () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
   new Logger({ serviceName: 'tidb-privatelink' }),
   new Metrics({ namespace: METRIC_NAMESPACE }),
+  createIdempotency(config),
 );

@@ -16,10 +16,13 @@
 import { AwsError } from '../../functions/core/errors.ts';
 import type {
   AvailabilityZone,
+  DhcpOptions,
   NetworkAcl,
   NetworkAclEntry,
   NetworkInterface,
   PrefixList,
+  Route,
+  RouteTable,
   SecurityGroupRule,
   Subnet,
   Vpc,
@@ -49,7 +52,9 @@ export type Ec2Operation =
   | 'DescribeSecurityGroupRules'
   | 'GetManagedPrefixListEntries'
   | 'DescribeNetworkAcls'
-  | 'DescribeNetworkInterfaces';
+  | 'DescribeNetworkInterfaces'
+  | 'DescribeDhcpOptions'
+  | 'DescribeRouteTables';
 
 /** Mutating calls share EC2's small token bucket; describes share the large one (SANDBOX.md). */
 const MUTATING: ReadonlySet<Ec2Operation> = new Set(['CreateVpcEndpoint', 'ModifyVpcEndpoint', 'CreateTags']);
@@ -104,6 +109,9 @@ interface FakeVpc {
   cidrBlocks: string[];
   dns: VpcDnsAttributes;
   defaultNetworkAclId: string;
+  /** `default` (EC2's word for none) or a DHCP options set id. */
+  dhcpOptionsId: string;
+  mainRouteTableId: string;
 }
 
 interface FakeService {
@@ -175,6 +183,8 @@ export class Ec2Fake implements ProvisioningEc2Port {
     GetManagedPrefixListEntries: 0,
     DescribeNetworkAcls: 0,
     DescribeNetworkInterfaces: 0,
+    DescribeDhcpOptions: 0,
+    DescribeRouteTables: 0,
   };
 
   readonly #zones: AvailabilityZone[];
@@ -183,6 +193,10 @@ export class Ec2Fake implements ProvisioningEc2Port {
   readonly #securityGroups = new Map<string, { vpcId: string; rules: SecurityGroupRule[] }>();
   readonly #prefixLists = new Map<string, string[]>();
   readonly #networkAcls = new Map<string, NetworkAcl>();
+  readonly #dhcpOptions = new Map<string, DhcpOptions>();
+  readonly #routeTables = new Map<string, RouteTable>();
+  /** The region's default DHCP options set (AmazonProvidedDNS), which EC2 gives every new VPC. */
+  #defaultDhcpOptionsId: string | undefined;
   readonly #services = new Map<string, FakeService>();
   readonly #endpoints = new Map<string, FakeEndpoint>();
   readonly #enis = new Map<string, NetworkInterface>();
@@ -251,12 +265,24 @@ export class Ec2Fake implements ProvisioningEc2Port {
   createVpc(input: { cidrBlocks: string[]; dns?: Partial<VpcDnsAttributes> }): string {
     const vpcId = this.#id('vpc');
     const defaultNetworkAclId = this.#id('acl');
+    this.#defaultDhcpOptionsId ??= this.createDhcpOptions(['AmazonProvidedDNS']);
+    const mainRouteTableId = this.#id('rtb');
     this.#vpcs.set(vpcId, {
       vpcId,
       cidrBlocks: [...input.cidrBlocks],
       // A VPC made with the API has DNS support on and hostnames off; tests usually want both on.
       dns: { enableDnsSupport: true, enableDnsHostnames: true, ...input.dns },
       defaultNetworkAclId,
+      dhcpOptionsId: this.#defaultDhcpOptionsId,
+      mainRouteTableId,
+    });
+    // The main route table, with the `local` route of each VPC CIDR, as EC2 creates it.
+    this.#routeTables.set(mainRouteTableId, {
+      routeTableId: mainRouteTableId,
+      vpcId,
+      main: true,
+      subnetIds: [],
+      routes: input.cidrBlocks.map((destination) => ({ destination, target: 'local', state: 'active' })),
     });
     this.#networkAcls.set(defaultNetworkAclId, {
       networkAclId: defaultNetworkAclId,
@@ -273,7 +299,73 @@ export class Ec2Fake implements ProvisioningEc2Port {
   }
 
   addVpcCidrBlock(vpcId: string, cidrBlock: string): void {
-    this.#vpc(vpcId).cidrBlocks.push(cidrBlock);
+    const vpc = this.#vpc(vpcId);
+    vpc.cidrBlocks.push(cidrBlock);
+    // EC2 adds the block's `local` route to every route table of the VPC.
+    for (const table of this.#routeTables.values())
+      if (table.vpcId === vpcId)
+        table.routes.push({ destination: cidrBlock, target: 'local', state: 'active' });
+  }
+
+  /** A DHCP options set handing out these DNS servers (`AmazonProvidedDNS` or addresses). */
+  createDhcpOptions(domainNameServers: string[]): string {
+    const dhcpOptionsId = this.#id('dopt');
+    this.#dhcpOptions.set(dhcpOptionsId, { dhcpOptionsId, domainNameServers: [...domainNameServers] });
+    return dhcpOptionsId;
+  }
+
+  /** `default` detaches any set (EC2's AssociateDhcpOptions takes the same word). */
+  associateDhcpOptions(dhcpOptionsId: string, vpcId: string): void {
+    if (dhcpOptionsId !== 'default' && !this.#dhcpOptions.has(dhcpOptionsId)) {
+      throw new AwsError(
+        'InvalidDhcpOptionID.NotFound',
+        `The dhcpOption ID '${dhcpOptionsId}' does not exist`,
+      );
+    }
+    this.#vpc(vpcId).dhcpOptionsId = dhcpOptionsId;
+  }
+
+  mainRouteTableId(vpcId: string): string {
+    return this.#vpc(vpcId).mainRouteTableId;
+  }
+
+  /** A custom route table with the VPC's `local` routes; the subnets given move to it (as EC2 does). */
+  createRouteTable(vpcId: string, input: { subnetIds?: string[] } = {}): string {
+    const vpc = this.#vpc(vpcId);
+    const routeTableId = this.#id('rtb');
+    this.#routeTables.set(routeTableId, {
+      routeTableId,
+      vpcId,
+      main: false,
+      subnetIds: [],
+      routes: vpc.cidrBlocks.map((destination) => ({ destination, target: 'local', state: 'active' })),
+    });
+    for (const subnetId of input.subnetIds ?? []) this.associateRouteTable(routeTableId, subnetId);
+    return routeTableId;
+  }
+
+  associateRouteTable(routeTableId: string, subnetId: string): void {
+    const target = this.#routeTable(routeTableId);
+    this.#subnet(subnetId);
+    for (const table of this.#routeTables.values())
+      table.subnetIds = table.subnetIds.filter((id) => id !== subnetId);
+    target.subnetIds.push(subnetId);
+  }
+
+  /** CreateRoute: one route per destination, as EC2 insists (`RouteAlreadyExists`). */
+  addRoute(routeTableId: string, route: Omit<Route, 'state'> & { state?: string }): void {
+    const table = this.#routeTable(routeTableId);
+    const key = route.destination ?? route.destinationPrefixListId;
+    if (table.routes.some((existing) => (existing.destination ?? existing.destinationPrefixListId) === key)) {
+      throw new AwsError('RouteAlreadyExists', `The route identified by ${key} already exists.`);
+    }
+    table.routes.push({ ...route, state: route.state ?? 'active' });
+  }
+
+  /** A peering connection or gateway deleted under its routes turns them `blackhole`. */
+  blackholeRoutesTo(target: string): void {
+    for (const table of this.#routeTables.values())
+      for (const route of table.routes) if (route.target === target) route.state = 'blackhole';
   }
 
   /** Give either the AZ name or its ID; the other is looked up in this account's mapping. */
@@ -778,6 +870,31 @@ export class Ec2Fake implements ProvisioningEc2Port {
     );
   }
 
+  async describeDhcpOptions(vpcId: string, options?: CallOptions): Promise<DhcpOptions | undefined> {
+    // DescribeVpcs for the set's id, then DescribeDhcpOptions, as Ec2Adapter does.
+    const dhcpOptionsId = await this.#call('DescribeVpcs', options, () => this.#vpc(vpcId).dhcpOptionsId);
+    if (dhcpOptionsId === 'default') return undefined;
+    return this.#call('DescribeDhcpOptions', options, () => {
+      const set = this.#dhcpOptions.get(dhcpOptionsId);
+      if (!set) {
+        throw new AwsError(
+          'InvalidDhcpOptionID.NotFound',
+          `The dhcpOption ID '${dhcpOptionsId}' does not exist`,
+        );
+      }
+      return structuredClone(set);
+    });
+  }
+
+  async describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]> {
+    // A `vpc-id` filter: an unknown VPC matches nothing.
+    return this.#call('DescribeRouteTables', options, () =>
+      [...this.#routeTables.values()]
+        .filter((table) => table.vpcId === vpcId)
+        .map((table) => structuredClone(table)),
+    );
+  }
+
   async describeNetworkInterfaces(ids: string[], options?: CallOptions): Promise<NetworkInterface[]> {
     if (ids.length === 0) return [];
     return this.#call('DescribeNetworkInterfaces', options, () =>
@@ -918,6 +1035,17 @@ export class Ec2Fake implements ProvisioningEc2Port {
       );
     }
     return acl;
+  }
+
+  #routeTable(routeTableId: string): RouteTable {
+    const table = this.#routeTables.get(routeTableId);
+    if (!table) {
+      throw new AwsError(
+        'InvalidRouteTableID.NotFound',
+        `The routeTable ID '${routeTableId}' does not exist`,
+      );
+    }
+    return table;
   }
 
   #endpoint(vpcEndpointId: string): FakeEndpoint {

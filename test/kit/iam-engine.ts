@@ -49,6 +49,8 @@ function refOf(template: Template, logicalId: string): string {
       return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalId}`;
     case 'AWS::SNS::Topic':
       return `arn:aws:sns:${REGION}:${ACCOUNT}:${logicalId}`;
+    case 'AWS::DynamoDB::Table':
+      return physicalName(logicalId, resource, 'TableName');
     default:
       throw new Error(`Ref to ${logicalId} (${resource.Type}) is not modelled`);
   }
@@ -67,6 +69,8 @@ function getAttOf(template: Template, logicalId: string, attribute: string): str
       return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${physicalName(logicalId, resource, 'FunctionName')}`;
     case 'AWS::CloudWatch::Alarm.Arn':
       return `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${physicalName(logicalId, resource, 'AlarmName')}`;
+    case 'AWS::DynamoDB::Table.Arn':
+      return `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${physicalName(logicalId, resource, 'TableName')}`;
     case 'AWS::Events::Rule.Arn':
       return `arn:aws:events:${REGION}:${ACCOUNT}:rule/${physicalName(logicalId, resource, 'Name')}`;
     default:

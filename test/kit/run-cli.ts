@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CliDeps } from '../../functions/cli/context.ts';
-import { runCli } from '../../functions/cli/main.ts';
+import { type CliIo, runCli } from '../../functions/cli/main.ts';
 
 export interface CliRun {
   code: number;
@@ -31,6 +31,7 @@ export async function runCliWith(
   args: string[],
   env: Record<string, string>,
   deps: CliDeps,
+  io: Pick<CliIo, 'stderrIsTerminal'> = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
@@ -44,6 +45,7 @@ export async function runCliWith(
         stderr += text;
       },
       env,
+      ...io,
     },
     () => deps,
   );

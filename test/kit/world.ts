@@ -7,6 +7,7 @@
 import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../../functions/cli/context.ts';
+import { DEFAULT_REQUESTS_PER_MINUTE } from '../../functions/config.ts';
 import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
@@ -120,6 +121,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     subnetIds: ec2.world.subnetIds,
     securityGroupIds: [ec2.world.securityGroupId],
     pollIntervalMs: options.pollIntervalMs ?? 5000,
+    requestsPerMinute: DEFAULT_REQUESTS_PER_MINUTE,
     stackName: DEFAULT_STACK_NAME,
     pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };

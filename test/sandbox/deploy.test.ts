@@ -34,7 +34,7 @@ const STACK = 'tidb-privatelink-dev';
 const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 /** What serverless.yml asks of each function: five, plus a data plane per extra VPC. */
 const FUNCTIONS = {
-  reconcile: { timeout: 300 },
+  reconcile: { timeout: 285 },
   provision: { timeout: 900 },
   probe: { timeout: 300 },
   troubleshoot: { timeout: 60 },

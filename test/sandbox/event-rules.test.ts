@@ -118,6 +118,7 @@ function troubleshootRequest(): { event: AppEvent; source: string } {
 describe('the packaged stack', () => {
   it('has exactly the EventPattern rules this test covers, each a plain string match moto evaluates', () => {
     expect(rules.map((rule) => rule.target).sort()).toEqual([
+      'ProbeLambdaFunction',
       'ProvisionLambdaFunction',
       'TroubleshootLambdaFunction',
     ]);
@@ -228,5 +229,25 @@ describe('troubleshoot rule (PrivateLink Troubleshoot Requested → troubleshoot
     };
 
     expect(await deliveredEvents(clients, pattern, [probeCompleted, ...reconcileEvents])).toEqual([]);
+  });
+});
+
+describe('probe-on-Ready rule (PrivateLink Endpoint Ready → probe)', () => {
+  it('receives exactly the Endpoint Ready events of a scheduled reconcile, with the cluster in the detail', async () => {
+    const { pattern } = ruleFor('ProbeLambdaFunction');
+    const ready = world.events.ofType(DETAIL_TYPES.endpointReady);
+    expect(ready).toHaveLength(1);
+
+    const delivered = await deliveredEvents(clients, pattern, reconcileEvents);
+
+    expect(delivered.map((event) => event['detail-type'])).toEqual(['PrivateLink Endpoint Ready']);
+    expect(delivered.map((event) => event.detail)).toEqual(ready.map((event) => event.detail));
+    expect(delivered[0]?.detail.clusterId).toMatch(/^\d{19,20}$/);
+  });
+
+  it('does not receive an Endpoint Ready from another source', async () => {
+    const { pattern } = ruleFor('ProbeLambdaFunction');
+    const ready = world.events.ofType(DETAIL_TYPES.endpointReady);
+    expect(await deliveredEvents(clients, pattern, ready, { source: 'someone-else' })).toEqual([]);
   });
 });

@@ -2,9 +2,11 @@
  * AWS SDK clients, built once per cold start (or once per CLI run) and handed to the adapters. Nothing here
  * is module-level state: code that tests import never creates a client as a side effect.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -23,6 +25,7 @@ export interface AwsClients {
   eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
+  dynamodb: DynamoDBClient;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -49,6 +52,10 @@ export const createEventBridgeClient = (options: AwsClientOptions) =>
 export const createSecretsManagerClient = (options: AwsClientOptions) =>
   new SecretsManagerClient(clientConfig(options));
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
+/** The state table (registry, idempotency, the stack's quota). */
+export const createDynamoDbClient = (options: AwsClientOptions) => new DynamoDBClient(clientConfig(options));
+/** Route 53: the doctor's private hosted zones (the CLI and the troubleshoot function). */
+export const createRoute53Client = (options: AwsClientOptions) => new Route53Client(clientConfig(options));
 /** STS and Service Quotas: only `preflight` (the CLI) reads them. */
 export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
 export const createServiceQuotasClient = (options: AwsClientOptions) =>
@@ -65,6 +72,7 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
     eventBridge: createEventBridgeClient(options),
     secretsManager: createSecretsManagerClient(options),
     lambda: createLambdaClient(options),
+    dynamodb: createDynamoDbClient(options),
   };
 }
 

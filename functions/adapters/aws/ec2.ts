@@ -7,20 +7,25 @@ import {
   CreateTagsCommand,
   CreateVpcEndpointCommand,
   DescribeAvailabilityZonesCommand,
+  DescribeDhcpOptionsCommand,
   DescribeVpcAttributeCommand,
   DescribeVpcEndpointServicesCommand,
   type DescribeVpcEndpointServicesCommandOutput,
+  DescribeVpcsCommand,
   type EC2Client,
   type Filter,
   ModifyVpcEndpointCommand,
   paginateDescribeNetworkAcls,
   paginateDescribeNetworkInterfaces,
+  paginateDescribeRouteTables,
   paginateDescribeSecurityGroupRules,
   paginateDescribeSubnets,
   paginateDescribeVpcEndpoints,
   paginateDescribeVpcs,
   paginateGetManagedPrefixListEntries,
   type NetworkAcl as SdkNetworkAcl,
+  type Route as SdkRoute,
+  type RouteTable as SdkRouteTable,
   type SecurityGroupRule as SdkSecurityGroupRule,
   type VpcEndpoint as SdkVpcEndpoint,
   type Tag,
@@ -28,11 +33,14 @@ import {
 import { AwsError } from '../../core/errors.ts';
 import type {
   AvailabilityZone,
+  DhcpOptions,
   KnownVpcEndpointState,
   NetworkAcl,
   NetworkAclEntry,
   NetworkInterface,
   PrefixList,
+  Route,
+  RouteTable,
   SecurityGroupRule,
   Subnet,
   Vpc,
@@ -364,6 +372,38 @@ export class Ec2Adapter implements ProvisioningEc2Port {
     return interfaces;
   }
 
+  async describeDhcpOptions(vpcId: string, options?: CallOptions): Promise<DhcpOptions | undefined> {
+    const vpcs = await this.#send('DescribeVpcs', options, (abortSignal) =>
+      this.#client.send(new DescribeVpcsCommand({ VpcIds: [vpcId] }), { abortSignal }),
+    );
+    const dhcpOptionsId = vpcs.Vpcs?.find((vpc) => vpc.VpcId === vpcId)?.DhcpOptionsId;
+    // `default` is EC2's name for "no options set": the VPC's own resolver, AmazonProvidedDNS.
+    if (!dhcpOptionsId || dhcpOptionsId === 'default') return undefined;
+    const output = await this.#send('DescribeDhcpOptions', options, (abortSignal) =>
+      this.#client.send(new DescribeDhcpOptionsCommand({ DhcpOptionsIds: [dhcpOptionsId] }), { abortSignal }),
+    );
+    const set = output.DhcpOptions?.find((candidate) => candidate.DhcpOptionsId === dhcpOptionsId);
+    const servers = set?.DhcpConfigurations?.find((entry) => entry.Key === 'domain-name-servers');
+    return {
+      dhcpOptionsId,
+      domainNameServers: (servers?.Values ?? []).flatMap((value) => (value.Value ? [value.Value] : [])),
+    };
+  }
+
+  async describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]> {
+    const tables: RouteTable[] = [];
+    await this.#send('DescribeRouteTables', options, async (abortSignal) => {
+      for await (const page of paginateDescribeRouteTables(
+        { client: this.#client },
+        { Filters: [{ Name: 'vpc-id', Values: [vpcId] }] },
+        { abortSignal },
+      )) {
+        for (const table of page.RouteTables ?? []) tables.push(toRouteTable(table, vpcId));
+      }
+    });
+    return tables;
+  }
+
   async #describeEndpoints(
     filters: Filter[],
     vpcEndpointIds: string[] | undefined,
@@ -475,6 +515,42 @@ function toNetworkAcl(acl: SdkNetworkAcl): NetworkAcl {
       }
       return mapped;
     }),
+  };
+}
+
+function toRouteTable(table: SdkRouteTable, vpcId: string): RouteTable {
+  const associations = (table.Associations ?? []).filter(
+    (association) => (association.AssociationState?.State ?? 'associated') === 'associated',
+  );
+  return {
+    routeTableId: table.RouteTableId ?? '',
+    vpcId: table.VpcId ?? vpcId,
+    main: associations.some((association) => association.Main === true),
+    subnetIds: associations.flatMap((association) => (association.SubnetId ? [association.SubnetId] : [])),
+    routes: (table.Routes ?? []).map(toRoute),
+  };
+}
+
+function toRoute(route: SdkRoute): Route {
+  const destination = route.DestinationCidrBlock ?? route.DestinationIpv6CidrBlock;
+  // An instance route names the instance and its ENI: the ENI is the hop.
+  const target =
+    route.GatewayId ??
+    route.TransitGatewayId ??
+    route.VpcPeeringConnectionId ??
+    route.NatGatewayId ??
+    route.NetworkInterfaceId ??
+    route.InstanceId ??
+    route.EgressOnlyInternetGatewayId ??
+    route.CarrierGatewayId ??
+    route.LocalGatewayId ??
+    route.CoreNetworkArn ??
+    'unknown';
+  return {
+    ...(destination ? { destination } : {}),
+    ...(route.DestinationPrefixListId ? { destinationPrefixListId: route.DestinationPrefixListId } : {}),
+    target,
+    state: route.State ?? 'active',
   };
 }
 

@@ -1,5 +1,10 @@
 import { InvokeCommand, type InvokeCommandOutput, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { DataPlanePort, DataPlaneProbeInput, DataPlaneResult } from '../../core/diagnose/ports.ts';
+import type {
+  DataPlaneBatchItem,
+  DataPlaneBatchPort,
+  DataPlaneProbeInput,
+  DataPlaneResult,
+} from '../../core/diagnose/ports.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { CallOptions } from '../../core/ports.ts';
 import { toAwsError } from './clients.ts';
@@ -10,17 +15,24 @@ function isDataPlaneResult(value: unknown): value is DataPlaneResult {
   return typeof record.dns === 'object' && record.dns !== null && Array.isArray(record.tcp);
 }
 
+function isBatchItem(value: unknown): value is DataPlaneBatchItem {
+  if (typeof value !== 'object' || value === null) return false;
+  const item = value as Record<string, unknown>;
+  return item.ok === true ? isDataPlaneResult(item.result) : typeof item.error === 'string';
+}
+
 /**
  * The data plane in another Lambda, attached to the customer VPC: this side (outside the VPC, where the TiDB
- * Cloud and AWS APIs are reachable) invokes it synchronously, so the VPC needs no internet egress.
+ * Cloud and AWS APIs are reachable) invokes it synchronously, so the VPC needs no internet egress. One
+ * target per invocation for troubleshoot; a whole batch (`{ targets }`) per invocation for the probe.
  */
-export class LambdaDataPlane implements DataPlanePort {
+export class LambdaDataPlane implements DataPlaneBatchPort {
   constructor(
     private readonly client: LambdaClient,
     private readonly functionName: string,
   ) {}
 
-  async probe(input: DataPlaneProbeInput, options: CallOptions = {}): Promise<DataPlaneResult> {
+  private async invoke(input: unknown, options: CallOptions): Promise<unknown> {
     let response: InvokeCommandOutput;
     try {
       response = await this.client.send(
@@ -51,12 +63,28 @@ export class LambdaDataPlane implements DataPlanePort {
         `The data-plane function ${this.functionName} rejected its input: ${rejection}`,
       );
     }
-    if (!isDataPlaneResult(payload)) {
-      throw new AwsError(
-        'DataPlaneFunctionError',
-        `The data-plane function ${this.functionName} returned no probe result.`,
-      );
-    }
     return payload;
+  }
+
+  private noResult(): AwsError {
+    return new AwsError(
+      'DataPlaneFunctionError',
+      `The data-plane function ${this.functionName} returned no probe result.`,
+    );
+  }
+
+  async probe(input: DataPlaneProbeInput, options: CallOptions = {}): Promise<DataPlaneResult> {
+    const payload = await this.invoke(input, options);
+    if (!isDataPlaneResult(payload)) throw this.noResult();
+    return payload;
+  }
+
+  async probeMany(inputs: DataPlaneProbeInput[], options: CallOptions = {}): Promise<DataPlaneBatchItem[]> {
+    const payload = (await this.invoke({ targets: inputs }, options)) as { results?: unknown } | null;
+    const results = payload?.results;
+    if (!Array.isArray(results) || results.length !== inputs.length || !results.every(isBatchItem)) {
+      throw this.noResult();
+    }
+    return results;
   }
 }

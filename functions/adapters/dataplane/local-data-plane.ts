@@ -4,10 +4,13 @@
  * only when every resolved address is an endpoint ENI address (`probeTargets`): DNS pointing anywhere else
  * means the wrong thing would be probed, possibly outside the VPC.
  */
+import { mapLimited } from '../../core/concurrency.ts';
 import {
-  type DataPlanePort,
+  type DataPlaneBatchItem,
+  type DataPlaneBatchPort,
   type DataPlaneProbeInput,
   type DataPlaneResult,
+  MAX_BATCH_TARGETS,
   probeTargets,
 } from '../../core/diagnose/ports.ts';
 import type { CallOptions } from '../../core/ports.ts';
@@ -25,7 +28,7 @@ export interface LocalDataPlaneDeps {
 
 const DEFAULTS: LocalDataPlaneDeps = { resolve: resolveHost, tcp: netTcpProber, greet: readGreeting, login };
 
-export class LocalDataPlane implements DataPlanePort {
+export class LocalDataPlane implements DataPlaneBatchPort {
   private readonly deps: LocalDataPlaneDeps;
 
   constructor(deps: Partial<LocalDataPlaneDeps> = {}) {
@@ -61,5 +64,19 @@ export class LocalDataPlane implements DataPlanePort {
       ...(signal ? { signal } : {}),
     };
     return { dns, tcp, handshake: { ...handshake, login: await this.deps.login(loginInput) } };
+  }
+
+  /**
+   * A batch, all targets at once up to the batch limit: each is a few sockets, and every one must finish
+   * within its own budget, which a queue behind slow (timing-out) targets would eat into.
+   */
+  probeMany(inputs: DataPlaneProbeInput[], options: CallOptions = {}): Promise<DataPlaneBatchItem[]> {
+    return mapLimited(inputs, MAX_BATCH_TARGETS, async (input): Promise<DataPlaneBatchItem> => {
+      try {
+        return { ok: true, result: await this.probe(input, options) };
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    });
   }
 }

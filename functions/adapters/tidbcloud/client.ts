@@ -14,7 +14,7 @@ import {
   TidbCloudUnavailableError,
 } from '../../core/errors.ts';
 import type { Cluster, NodeGroup, PrivateEndpointConnection, PrivateLinkService } from '../../core/model.ts';
-import type { CallOptions, ConnectionScope, TidbCloudPort } from '../../core/ports.ts';
+import type { CallOptions, ConnectionScope, RequestBudget, TidbCloudPort } from '../../core/ports.ts';
 import { buildAuthorization, type DigestChallenge, newCnonce, parseChallenge } from './digest.ts';
 import {
   type ApiCluster,
@@ -65,6 +65,8 @@ export interface TidbCloudClientOptions {
   random?: () => number;
   backoff?: BackoffOptions;
   userAgent?: string;
+  /** The stack's shared quota (one per key across every function); each request takes one unit. */
+  budget?: RequestBudget;
 }
 
 /** HTTP requests sent, digest challenges and retries included: what a reconcile really costs. */
@@ -110,6 +112,8 @@ const MAX_PAGES = 1_000;
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
 /** Empty pages in a row that still hand out a next-page token: the server is not getting anywhere. */
 const MAX_EMPTY_PAGES = 3;
+/** `stale=true` challenges answered in a row within one attempt before it counts as a server failure. */
+const MAX_STALE_ANSWERS = 3;
 
 export class TidbCloudClient implements TidbCloudPort {
   private readonly baseUrl: string;
@@ -406,7 +410,7 @@ export class TidbCloudClient implements TidbCloudPort {
         rateRetries += 1;
         continue;
       }
-      if (result.status >= 500) {
+      if (result.status >= 500 || isStale(result)) {
         if (attempts) attempts.possiblyApplied = true;
         if (serverRetries >= this.maxRetries) throw this.serverFailed(spec, result, serverRetries + 1);
         await this.backoff(serverRetries, signal);
@@ -421,24 +425,31 @@ export class TidbCloudClient implements TidbCloudPort {
     return this.options.maxRetries ?? 4;
   }
 
-  /** Sends once with the current nonce; answers one fresh or `stale=true` challenge. */
+  /**
+   * Sends with the current nonce and answers the server's challenges: a fresh one once, `stale=true` ones up
+   * to MAX_STALE_ANSWERS times in a row (a busy server may expire nonces faster than we use them).
+   */
   private async exchange(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
     const usedNonce = this.challenge?.nonce;
-    const first = await this.attempt(spec, url, signal);
-    if (first.status !== 401) return first;
-    const challenge = parseChallenge(first.headers.get('www-authenticate'));
-    // Same nonce, not stale: the server checked our answer and the key is wrong; asking again won't help.
-    if (!challenge || (usedNonce !== undefined && !challenge.stale && challenge.nonce === usedNonce)) {
-      return first;
+    let result = await this.attempt(spec, url, signal);
+    for (let answered = 0; result.status === 401 && answered <= MAX_STALE_ANSWERS; answered += 1) {
+      const challenge = parseChallenge(result.headers.get('www-authenticate'));
+      if (!challenge) return result;
+      // Not stale after we answered (or the same nonce again): the server checked our answer and the key is
+      // wrong; asking again won't help.
+      const refused = answered > 0 || (usedNonce !== undefined && challenge.nonce === usedNonce);
+      if (refused && !challenge.stale) return result;
+      this.challenge = challenge;
+      this.nonceCount = 0;
+      this.counters.challenges += 1;
+      result = await this.attempt(spec, url, signal);
     }
-    this.challenge = challenge;
-    this.nonceCount = 0;
-    this.counters.challenges += 1;
-    return this.attempt(spec, url, signal);
+    return result;
   }
 
   private async attempt(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
     await this.limiter.acquire(signal);
+    await this.options.budget?.take(signal);
     this.counters.requests += 1;
     this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
@@ -548,6 +559,13 @@ export class TidbCloudClient implements TidbCloudPort {
   }
 
   private serverFailed(spec: RequestSpec, result: HttpResult, attempts: number): TidbCloudUnavailableError {
+    if (isStale(result)) {
+      return new TidbCloudUnavailableError(
+        `The TiDB Cloud API at ${this.baseUrl} kept refusing fresh digest nonces as stale while trying to ` +
+          `${spec.action} (${attempts} attempts); the API key was not refused. Try again later.`,
+        details(result),
+      );
+    }
     const serverMessage = this.redact(errorMessage(result.text));
     return new TidbCloudUnavailableError(
       `The TiDB Cloud API at ${this.baseUrl} failed to ${spec.action} with HTTP ${result.status} ` +
@@ -629,6 +647,11 @@ function connectionPath(clusterId: string, tidbNodeGroupId: string, connectionId
     'privateEndpointConnections',
     connectionId,
   ];
+}
+
+/** A 401 that only says our nonce expired (RFC 7616 `stale=true`): the key itself was accepted. */
+function isStale(result: HttpResult): boolean {
+  return result.status === 401 && parseChallenge(result.headers.get('www-authenticate'))?.stale === true;
 }
 
 function details(result: HttpResult): { status: number; traceId?: string } {

@@ -80,6 +80,7 @@ export function toNodeGroup(raw: ApiNodeGroup): NodeGroup {
     displayName: raw.displayName ?? '',
     isDefaultGroup: raw.isDefaultGroup === true,
     ...(host ? { privateEndpointHost: host } : {}),
+    ...(privateEndpoint && !host ? { privateEndpointPending: true } : {}),
   };
 }
 

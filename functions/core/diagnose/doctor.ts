@@ -11,11 +11,13 @@ import { parseCidr } from './cidr.ts';
 import { type DiagnoseContext, deriveTarget, type Target } from './context.ts';
 import { deadlineSignal } from './deadline.ts';
 import { type GatherRequest, gather, type Observed, observer } from './gather.ts';
+import type { NetworkPathDeps } from './gather-network.ts';
 import type { DataPlanePort, DataPlaneResult, DbCredentials } from './ports.ts';
 import { type DiagnosticReport, isHealthy } from './report.ts';
 import { runChecks } from './runner.ts';
 
-export interface DiagnoseDeps {
+/** `hostedZones` and `resolver` are optional: without them their part of the DNS cause is unknown. */
+export interface DiagnoseDeps extends NetworkPathDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
   dataPlane: DataPlanePort;

@@ -31,6 +31,7 @@ import {
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
 import { settleBefore } from './deadline.ts';
+import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathObservation } from './gather-network.ts';
 
 export interface ObservationError {
   /** The API action, e.g. `ec2:DescribeNetworkAcls`: it names the IAM permission too. */
@@ -93,9 +94,14 @@ export interface Observation {
   prefixLists: Observed<PrefixList[]> | undefined;
   networkAcls: Observed<NetworkAcl[]> | undefined;
   source: Observed<TrafficSource> | undefined;
+  /**
+   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. Still settling
+   * when `gather` returns: only a failing check needs it, so a slow Route 53 never holds up the data plane.
+   */
+  networkPath: Promise<NetworkPathObservation>;
 }
 
-export interface GatherDeps {
+export interface GatherDeps extends NetworkPathDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
 }
@@ -323,6 +329,8 @@ export async function gather(
       : ok<PrefixList[]>([]);
   });
 
+  const networkPath = gatherNetworkPath(deps, observe, vpcId, request);
+
   // One Promise.all, not a chain of awaits: after a fatal rejection no sibling may reject unhandled.
   const [
     observedCluster,
@@ -375,5 +383,6 @@ export async function gather(
     prefixLists: lists,
     networkAcls: acls,
     source: observedSource,
+    networkPath,
   };
 }

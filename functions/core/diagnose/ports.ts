@@ -84,6 +84,20 @@ export interface DataPlanePort {
   probe(input: DataPlaneProbeInput, options?: CallOptions): Promise<DataPlaneResult>;
 }
 
+/** At most this many targets travel in one data-plane invocation (the probe's chunk of endpoints). */
+export const MAX_BATCH_TARGETS = 50;
+
+/** One target's answer in a batch: its result, or why the data plane could not probe it. */
+export type DataPlaneBatchItem = { ok: true; result: DataPlaneResult } | { ok: false; error: string };
+
+/**
+ * The probe's trip to the data plane: every endpoint's targets in one call (one Lambda invocation), probed
+ * there with bounded concurrency, answered in the order given.
+ */
+export interface DataPlaneBatchPort extends DataPlanePort {
+  probeMany(inputs: DataPlaneProbeInput[], options?: CallOptions): Promise<DataPlaneBatchItem[]>;
+}
+
 /**
  * The addresses the data plane may connect to: all resolved ones when every one is an endpoint ENI address,
  * otherwise none, because DNS pointing anywhere else (a public record, another endpoint) means the probe

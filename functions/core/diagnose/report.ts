@@ -16,6 +16,7 @@ export const CHECK_IDS = [
   'aws.private-dns',
   'aws.security-group-ingress',
   'aws.network-acl',
+  'aws.return-route',
   'dns.resolution',
   'tcp.connect',
   'tidb.handshake',

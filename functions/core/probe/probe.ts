@@ -1,13 +1,16 @@
 import { mapLimited } from '../concurrency.ts';
 import { diagnose } from '../diagnose/doctor.ts';
-import type { DataPlanePort, DbCredentials } from '../diagnose/ports.ts';
+import { type DataPlaneBatchPort, type DbCredentials, MAX_BATCH_TARGETS } from '../diagnose/ports.ts';
 import type { DiagnosticReport } from '../diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudForbiddenError } from '../errors.ts';
 import {
   CLUSTER_ID_TAG,
+  type Cluster,
   HEALTH_TAG,
   isManaged,
+  isOurs,
   NODE_GROUP_ID_TAG,
+  type PrivateEndpointConnection,
   type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
@@ -21,7 +24,8 @@ import {
   type TidbCloudPort,
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
-import { type ProbeSite, placementSubnetsOf, siteFor } from './sites.ts';
+import { OneTrip, type Seat } from './one-trip.ts';
+import { type Placement, type ProbeSite, placementSubnetsOf, type SiteChoice, siteFor } from './sites.ts';
 import { SnapshotEc2 } from './snapshot-ec2.ts';
 import { SnapshotTidb } from './snapshot-tidb.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -33,7 +37,8 @@ export interface ProbeMetricsPort {
 export interface ProbeDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
-  dataPlane: DataPlanePort;
+  /** One batch call per chunk of endpoints (one data-plane invocation). */
+  dataPlane: DataPlaneBatchPort;
   events: EventsPort;
   metrics: ProbeMetricsPort;
   clock: Clock;
@@ -61,6 +66,10 @@ export function probeCaches(now: () => number): ProbeCaches {
 export interface ProbeSettings {
   region: string;
   projectId?: string;
+  /** Only endpoints in this VPC (the stack's); every VPC when absent. With `sites`: the sites' VPCs instead. */
+  vpcId?: string;
+  /** Only endpoints of this stack (`tidb-privatelink:stack`; a missing tag counts as ours). */
+  stackName?: string;
   /** The probe's own placement: the default traffic source for the security-group and NACL checks. */
   placement?: { securityGroupIds: string[]; subnetIds: string[] };
   /** A custom resolver to test instead of the VPC's. */
@@ -69,7 +78,13 @@ export interface ProbeSettings {
   credentials?: DbCredentials;
   /** Per endpoint. */
   timeoutMs: number;
+  /** Chunks (data-plane invocations) in flight at once. */
   concurrency: number;
+}
+
+/** What one run probes: every endpoint in scope, or (on `Endpoint Ready`) one cluster's. */
+export interface ProbeScope {
+  clusterId?: string;
 }
 
 export type Health = 'healthy' | 'unhealthy';
@@ -113,6 +128,8 @@ function eventsOf(probe: EndpointProbe, report: DiagnosticReport): AppEvent[] {
 async function probeEndpoint(
   deps: ProbeDeps,
   ports: { tidb: TidbCloudPort; ec2: Ec2Port },
+  seat: Seat,
+  placement: Placement | undefined,
   settings: ProbeSettings,
   endpoint: VpcEndpoint,
   options: CallOptions,
@@ -125,19 +142,17 @@ async function probeEndpoint(
     vpcEndpointId: endpoint.vpcEndpointId,
     previousHealth: previousHealthOf(endpoint),
   };
-  const site = siteFor(deps, settings.placement, endpoint.vpcId);
-  if (!site) return { ...base, health: 'error', error: `no data plane runs in ${endpoint.vpcId}` };
   let report: DiagnosticReport;
   try {
     report = await diagnose(
-      { ...ports, dataPlane: site.dataPlane, clock: deps.clock },
+      { ...ports, dataPlane: seat.dataPlane, clock: deps.clock },
       {
         clusterId,
         tidbNodeGroupId,
         vpcEndpointId: endpoint.vpcEndpointId,
         vpcId: endpoint.vpcId,
         region: settings.region,
-        probe: site.placement,
+        probe: placement,
         dnsServer: settings.dnsServer,
         credentials: settings.credentials,
         timeoutMs: settings.timeoutMs,
@@ -148,6 +163,9 @@ async function probeEndpoint(
     // A wrong key fails every endpoint alike: let the invocation fail. Anything else is this endpoint's.
     if (error instanceof TidbCloudAuthError || error instanceof TidbCloudForbiddenError) throw error;
     return { ...base, health: 'error', error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    // The others of this chunk wait for this run to ask for its data-plane probe or to be done.
+    seat.leave();
   }
   const probe: EndpointProbe = {
     ...base,
@@ -164,35 +182,76 @@ async function probeEndpoint(
   return probe;
 }
 
+/** Paused on purpose (Idle): nothing to prove, nothing to alarm on. */
+const IDLE_STATES: ReadonlySet<string> = new Set(['PAUSED', 'PAUSING']);
+
 /**
- * The scheduled probe: every managed endpoint, diagnosed from inside the VPC with bounded concurrency;
- * metrics per cluster, `Probe Completed` for each, `Health Changed` only when health differs from the last
- * recorded (the first probe of an endpoint records it and reports the change from `null`).
+ * Ready as the reconcile means it: the endpoint available with private DNS on, and TiDB's connection ACTIVE.
+ * An endpoint still being provisioned is not judged until then, so a new cluster raises no false
+ * unhealthy → healthy flip; once its health is recorded it is always judged, so a later break is seen.
+ */
+function judgeable(endpoint: VpcEndpoint, connections: PrivateEndpointConnection[]): boolean {
+  if (previousHealthOf(endpoint) !== null) return true;
+  const active = connections.some(
+    (c) => c.endpointId === endpoint.vpcEndpointId && c.endpointState === 'ACTIVE',
+  );
+  return active && endpoint.state === 'available' && endpoint.privateDnsEnabled;
+}
+
+function inScope(
+  deps: ProbeDeps,
+  endpoint: VpcEndpoint,
+  settings: ProbeSettings,
+  scope: ProbeScope,
+): boolean {
+  return (
+    LIVE(endpoint) &&
+    // The stack's VPC(s): an endpoint in a VPC no data plane of this stack runs in cannot be probed here.
+    siteFor(deps, settings, endpoint.vpcId) !== undefined &&
+    (settings.stackName === undefined || isOurs(endpoint, settings.stackName)) &&
+    (scope.clusterId === undefined || endpoint.tags[CLUSTER_ID_TAG] === scope.clusterId)
+  );
+}
+
+function chunksOf<T>(items: T[], size: number): T[][] {
+  return Array.from({ length: Math.ceil(items.length / size) }, (_, i) =>
+    items.slice(i * size, (i + 1) * size),
+  );
+}
+
+/**
+ * The scheduled probe: every managed endpoint of this stack in its VPC that is Ready (or already judged),
+ * diagnosed with one data-plane invocation per chunk of at most 50 endpoints; metrics per cluster,
+ * `Probe Completed` for each, `Health Changed` only when health differs from the last recorded (the first
+ * probe of an endpoint records it and reports the change from `null`). Idle (paused) clusters are skipped.
  */
 export async function probeAll(
   deps: ProbeDeps,
   settings: ProbeSettings,
   options: CallOptions = {},
+  scope: ProbeScope = {},
 ): Promise<EndpointProbe[]> {
-  // Only the stack's VPCs: an endpoint in a VPC no data plane of this stack runs in cannot be probed here.
-  const endpoints = (await deps.ec2.listManagedEndpoints({}, options)).filter(
-    (endpoint) => LIVE(endpoint) && siteFor(deps, settings.placement, endpoint.vpcId) !== undefined,
+  const candidates = (await deps.ec2.listManagedEndpoints({}, options)).filter((endpoint) =>
+    inScope(deps, endpoint, settings, scope),
   );
-  if (endpoints.length === 0) return [];
+  if (candidates.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);
-  const prefetch = endpoints.map((endpoint) => ({
-    clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
-    tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
-  }));
   const [tidb, ec2] = await Promise.all([
     SnapshotTidb.take(
       deps.tidb,
-      { projectId: settings.projectId, services: caches.services, prefetch },
+      {
+        projectId: settings.projectId,
+        services: caches.services,
+        prefetch: candidates.map((endpoint) => ({
+          clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
+          tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
+        })),
+      },
       options,
     ),
     SnapshotEc2.take(
       deps.ec2,
-      endpoints,
+      candidates,
       {
         serviceZones: caches.serviceZones,
         placementSubnetIds: placementSubnetsOf(deps.sites, settings.placement),
@@ -200,7 +259,42 @@ export async function probeAll(
       options,
     ),
   ]);
-  return mapLimited(endpoints, settings.concurrency, (endpoint) =>
-    probeEndpoint(deps, { tidb, ec2 }, settings, endpoint, options),
+  const endpoints = candidates.filter((endpoint) => probeable(endpoint, tidb));
+  // One data-plane invocation per chunk of one VPC's endpoints: each VPC has its own data plane.
+  const trips = bySite(deps, settings, endpoints).flatMap(({ site, members }) =>
+    chunksOf(members, MAX_BATCH_TARGETS).map((chunk) => ({ site, chunk })),
   );
+  const chunks = await mapLimited(trips, settings.concurrency, ({ site, chunk }) => {
+    const trip = new OneTrip(site.dataPlane, chunk.length, options);
+    const seats = chunk.map(() => trip.seat());
+    return Promise.all(
+      chunk.map((endpoint, i) =>
+        probeEndpoint(deps, { tidb, ec2 }, seats[i] as Seat, site.placement, settings, endpoint, options),
+      ),
+    );
+  });
+  return chunks.flat();
+}
+
+/** Endpoints grouped by the site (VPC) that probes them; in-scope endpoints always have one. */
+function bySite(
+  deps: ProbeDeps,
+  settings: ProbeSettings,
+  endpoints: VpcEndpoint[],
+): Array<{ site: SiteChoice; members: VpcEndpoint[] }> {
+  const groups = new Map<string, { site: SiteChoice; members: VpcEndpoint[] }>();
+  for (const endpoint of endpoints) {
+    const site = siteFor(deps, settings, endpoint.vpcId);
+    if (!site) continue;
+    const group = groups.get(endpoint.vpcId) ?? { site, members: [] };
+    group.members.push(endpoint);
+    groups.set(endpoint.vpcId, group);
+  }
+  return [...groups.values()];
+}
+
+function probeable(endpoint: VpcEndpoint, tidb: SnapshotTidb): boolean {
+  const cluster: Cluster | undefined = tidb.peekCluster(endpoint.tags[CLUSTER_ID_TAG] ?? '');
+  if (cluster && IDLE_STATES.has(cluster.state)) return false;
+  return judgeable(endpoint, tidb.peekConnections());
 }

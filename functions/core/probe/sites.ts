@@ -3,7 +3,7 @@
  * security group and subnets. An endpoint is probed from inside its own VPC only: DNS, routes and security
  * groups differ from one VPC to the next, so another VPC's answer would say nothing about this one.
  */
-import type { DataPlanePort } from '../diagnose/ports.ts';
+import type { DataPlaneBatchPort } from '../diagnose/ports.ts';
 
 /** The data plane's placement: the traffic source the security-group and NACL checks evaluate. */
 export interface Placement {
@@ -14,27 +14,28 @@ export interface Placement {
 /** One VPC's data plane. */
 export interface ProbeSite {
   vpcId: string;
-  dataPlane: DataPlanePort;
+  dataPlane: DataPlaneBatchPort;
   placement: Placement;
 }
 
 /** Where an endpoint is probed from: the data plane that runs in its VPC, and that data plane's placement. */
 export interface SiteChoice {
-  dataPlane: DataPlanePort;
+  dataPlane: DataPlaneBatchPort;
   placement?: Placement;
 }
 
 /**
  * The site for an endpoint in `vpcId`: with sites configured, that VPC's own (none for a VPC the stack does
- * not serve); without, the stack's one data plane.
+ * not serve); without, the stack's one data plane, for the stack's VPC (any VPC when none is set).
  */
 export function siteFor(
-  deps: { dataPlane: DataPlanePort; sites?: ProbeSite[] },
-  placement: Placement | undefined,
+  deps: { dataPlane: DataPlaneBatchPort; sites?: ProbeSite[] },
+  settings: { vpcId?: string; placement?: Placement },
   vpcId: string,
 ): SiteChoice | undefined {
-  if (!deps.sites || deps.sites.length === 0) return { dataPlane: deps.dataPlane, placement };
-  return deps.sites.find((site) => site.vpcId === vpcId);
+  if (deps.sites && deps.sites.length > 0) return deps.sites.find((site) => site.vpcId === vpcId);
+  if (settings.vpcId !== undefined && settings.vpcId !== vpcId) return undefined;
+  return { dataPlane: deps.dataPlane, placement: settings.placement };
 }
 
 /** Every placement subnet, read once with the endpoints' own subnets. */

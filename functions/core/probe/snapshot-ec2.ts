@@ -14,12 +14,19 @@ import type { TtlCache } from './ttl-cache.ts';
 const unique = (values: string[]) => [...new Set(values)];
 const covers = (known: Set<string>, wanted: string[]) => wanted.every((id) => known.has(id));
 
+function once<T>(memo: Map<string, Promise<unknown>>, key: string, read: () => Promise<T>): Promise<T> {
+  if (!memo.has(key)) memo.set(key, read());
+  return memo.get(key) as Promise<T>;
+}
+
 /**
  * An EC2 port that answers the doctor's per-endpoint describes from one batch of calls covering every
  * endpoint of a probe run: about ten calls in all instead of ten per endpoint, which keeps a large probe
  * inside EC2's Describe* throttle (burst 100, 20/s). Anything not in the batch goes to the real port.
  */
 export class SnapshotEc2 implements Ec2Port {
+  private readonly perVpc = new Map<string, Promise<unknown>>();
+
   private constructor(
     private readonly inner: Ec2Port,
     private readonly endpoints: VpcEndpoint[],
@@ -137,6 +144,15 @@ export class SnapshotEc2 implements Ec2Port {
     const known = new Set(this.endpoints.flatMap((e) => e.subnetIds));
     if (!covers(known, subnetIds)) return this.inner.describeNetworkAcls(subnetIds, options);
     return this.acls.filter((acl) => acl.subnetIds.some((id) => subnetIds.includes(id)));
+  }
+
+  /** Every endpoint of a VPC shares its DHCP options: one read per VPC and run. */
+  describeDhcpOptions(vpcId: string, options?: CallOptions) {
+    return once(this.perVpc, `dhcp:${vpcId}`, () => this.inner.describeDhcpOptions(vpcId, options));
+  }
+
+  describeRouteTables(vpcId: string, options?: CallOptions) {
+    return once(this.perVpc, `routes:${vpcId}`, () => this.inner.describeRouteTables(vpcId, options));
   }
 
   async describeNetworkInterfaces(ids: string[], options?: CallOptions): Promise<NetworkInterface[]> {

@@ -44,6 +44,16 @@ export class SnapshotTidb implements TidbCloudPort {
     return snapshot;
   }
 
+  /** The cluster as the snapshot's listing had it (no API call). */
+  peekCluster(clusterId: string): Cluster | undefined {
+    return this.clusters.get(clusterId);
+  }
+
+  /** Every connection of the listing (no API call). */
+  peekConnections(): PrivateEndpointConnection[] {
+    return this.connections;
+  }
+
   listClusters(): Promise<Cluster[]> {
     return Promise.resolve([...this.clusters.values()]);
   }

@@ -9,6 +9,7 @@ import {
   isOurs,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
+  type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, EndpointServiceDetails } from '../ports.ts';
@@ -161,6 +162,9 @@ export function observationOf(
  * Reads the details plan() needs, once per reconcile pass: VPC facts are shared by every cluster, service
  * zones by every cluster of the same service.
  */
+/** Private link services read ACTIVE during one run, by `clusterId/tidbNodeGroupId`. */
+export type ActiveServices = Map<string, PrivateLinkService>;
+
 export class DetailReader {
   private vpcFacts?: Promise<VpcFacts>;
   private readonly services = new Map<string, Promise<EndpointServiceDetails>>();
@@ -168,6 +172,7 @@ export class DetailReader {
   constructor(
     private readonly deps: ReconcileDeps,
     private readonly options: CallOptions,
+    private readonly activeServices: ActiveServices = new Map(),
   ) {}
 
   async complete(observed: Observation): Promise<Observation> {
@@ -222,7 +227,13 @@ export class DetailReader {
 
   private async readService(observed: Observation) {
     const { tidb } = this.deps;
-    return tidb
+    // The cluster listing already says the service is not ready: a read would cost quota for the same news.
+    const group = observed.cluster.nodeGroups.find((g) => g.tidbNodeGroupId === observed.tidbNodeGroupId);
+    if (group?.privateEndpointPending) return undefined;
+    const key = `${observed.cluster.clusterId}/${observed.tidbNodeGroupId}`;
+    const known = this.activeServices.get(key);
+    if (known) return known;
+    const service = await tidb
       .getPrivateLinkService(observed.cluster.clusterId, observed.tidbNodeGroupId, this.options)
       .catch(
         // Before the service exists the API's answer is undocumented: a 404 means "not yet", like CREATING.
@@ -231,6 +242,8 @@ export class DetailReader {
           throw error;
         },
       );
+    if (service?.state === 'ACTIVE') this.activeServices.set(key, service);
+    return service;
   }
 
   private readVpcFacts(): Promise<VpcFacts> {

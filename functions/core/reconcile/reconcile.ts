@@ -3,9 +3,11 @@ import { AppError, AwsError, failureKind, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
 import type { AppEvent, CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
+import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
 import { eventsFor } from './events.ts';
 import {
+  type ActiveServices,
   DetailReader,
   observationOf,
   observeAll,
@@ -22,6 +24,7 @@ import type {
   ProvisionOutcome,
   ReconcileDeps,
   ReconcileKey,
+  ReconcileSettings,
 } from './types.ts';
 
 /** More actions than the guide has steps means a bug, not progress: stop rather than loop. */
@@ -183,8 +186,9 @@ async function pass(
   snapshot: Snapshot,
   keys: ReconcileKey[],
   options: CallOptions,
+  services: ActiveServices,
 ): Promise<KeyResult[]> {
-  const reader = new DetailReader(deps, options);
+  const reader = new DetailReader(deps, options, services);
   return mapLimited(keys, CONCURRENCY, (key) =>
     reconcileKey(deps, snapshot, key, reader, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, snapshot, error, options),
@@ -204,17 +208,35 @@ function pausedAsBlocked({ outcome, start }: KeyResult): ProvisionOutcome {
   };
 }
 
+/** Items per page of the API's list calls. */
+const PAGE_SIZE = 100;
+/** Polling may use at most this share of the stack's quota, leaving the rest to registrations. */
+export const POLL_SHARE = 1 / 3;
+
+/**
+ * The wait before the next pass: the poll interval, or longer when a pass's listings (pages of clusters
+ * and of connections) would otherwise spend more than a third of the quota, so with 1,000 waiting
+ * clusters the registrations still get two thirds of every minute.
+ */
+export function pollIntervalFor(settings: ReconcileSettings, snapshot: Snapshot): number {
+  if (!settings.requestsPerMinute) return settings.pollIntervalMs;
+  const pages = (items: number) => Math.max(1, Math.ceil(items / PAGE_SIZE));
+  const perPass = pages(snapshot.clusters.length) + pages(snapshot.connections.length);
+  const adaptive = Math.ceil((perPass * 60_000) / (settings.requestsPerMinute * POLL_SHARE));
+  return Math.max(settings.pollIntervalMs, adaptive);
+}
+
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
-async function waitForNextPass(deps: ReconcileDeps, options: RunOptions): Promise<boolean> {
+async function waitForNextPass(
+  deps: ReconcileDeps,
+  options: RunOptions,
+  intervalMs: number,
+): Promise<boolean> {
   const { deadline, signal } = options;
-  if (
-    deadline === undefined ||
-    deps.clock.now() + deps.settings.pollIntervalMs >= deadline ||
-    signal?.aborted
-  ) {
+  if (deadline === undefined || deps.clock.now() + intervalMs >= deadline || signal?.aborted) {
     return false;
   }
-  await deps.clock.sleep(deps.settings.pollIntervalMs, signal);
+  await deps.clock.sleep(intervalMs, signal);
   return true;
 }
 
@@ -225,11 +247,15 @@ async function runPasses(
   options: RunOptions & { detect: boolean; idleIsBlocked?: boolean },
 ): Promise<ProvisionOutcome[]> {
   const merged = new Map<string, ProvisionOutcome>();
+  // A service once ACTIVE is read once per run, not once per pass while its cluster waits.
+  const services: ActiveServices = new Map();
   let pending: ReconcileKey[] | undefined;
+  let intervalMs = deps.settings.pollIntervalMs;
   do {
     const snapshot = await observe();
+    intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, options);
+    const results = await pass(deps, snapshot, keys, options, services);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start } = result;
@@ -245,7 +271,7 @@ async function runPasses(
         clusterId: outcome.clusterId,
         tidbNodeGroupId: outcome.tidbNodeGroupId,
       }));
-  } while (pending.length > 0 && (await waitForNextPass(deps, options)));
+  } while (pending.length > 0 && (await waitForNextPass(deps, options, intervalMs)));
   return [...merged.values()];
 }
 
@@ -269,6 +295,7 @@ export async function reconcileAll(
     (snapshot) =>
       snapshot.clusters
         .filter((cluster) => inScope(cluster, deps.settings.region))
+        .filter((cluster) => selects(deps.settings.selection, cluster))
         .map((cluster) => ({ clusterId: cluster.clusterId })),
     { ...options, detect: true },
   );

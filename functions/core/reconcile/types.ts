@@ -8,6 +8,7 @@ import type {
   VpcEndpoint,
 } from '../model.ts';
 import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../ports.ts';
+import type { ClusterSelection } from '../selection.ts';
 
 /** What a reconcile is about: every trigger (tick, event, CLI) becomes one or more keys. */
 export interface ReconcileKey {
@@ -32,8 +33,12 @@ export interface ReconcileSettings extends VpcPlacement {
    */
   vpcs?: VpcPlacement[];
   projectId?: string;
+  /** `PRIVATELINK_CLUSTERS`: clusters outside it are never touched; every cluster in scope when absent. */
+  selection?: ClusterSelection;
   /** How often to re-observe while Progressing within one invocation (TiDB polls at 5 s too). */
   pollIntervalMs: number;
+  /** The stack's TiDB Cloud quota: polling slows down so its listings stay within a third of it. */
+  requestsPerMinute?: number;
   /** `PRIVATELINK_STACK_NAME`: endpoints tagged with another stack's name are never touched or judged. */
   stackName: string;
   /** `PRIVATELINK_PENDING_TIMEOUT_MIN` in ms: a connection PENDING longer than this is Blocked. */

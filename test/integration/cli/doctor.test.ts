@@ -47,12 +47,14 @@ describe('tidb-privatelink doctor', () => {
     const run = await doctor();
     expect(run.code).toBe(0);
     const checkLines = run.stdout.split('\n').filter((line) => /^[✔!✘-] /.test(line));
-    expect(checkLines).toHaveLength(13);
+    expect(checkLines).toHaveLength(14);
     // The service also spans use1-az6, where the VPC has no subnet: a warning with the fix, not a failure.
+    // Return routes matter only for clients outside the VPC.
     expect(checkLines.filter((line) => !line.startsWith('✔'))).toEqual([
       expect.stringMatching(/^! aws\.az-coverage .*use1-az6/),
+      expect.stringMatching(/^- aws\.return-route +Skipped: the clients are inside the VPC/),
     ]);
-    expect(run.stdout).toMatch(/^HEALTHY: 12 passed, 1 warnings, 0 failed, 0 skipped/m);
+    expect(run.stdout).toMatch(/^HEALTHY: 12 passed, 1 warnings, 0 failed, 1 skipped/m);
   });
 
   it('--json prints only the report, valid against the schema, checks in contract order', async () => {
@@ -70,6 +72,7 @@ describe('tidb-privatelink doctor', () => {
       'aws.private-dns',
       'aws.security-group-ingress',
       'aws.network-acl',
+      'aws.return-route',
       'dns.resolution',
       'tcp.connect',
       'tidb.handshake',

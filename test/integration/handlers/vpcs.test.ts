@@ -1,7 +1,7 @@
 /**
- * The provisioning Lambdas with two VPCs in one stack: the Detected event takes the cluster to Ready in both
- * VPCs; the scheduled reconcile answers one outcome per cluster per VPC. The TiDB Cloud simulator over HTTP
- * and the EC2 fake.
+ * The provisioning Lambdas with two VPCs in one stack: the Detected event takes the immediate steps in both
+ * VPCs, a direct invoke converges both; the scheduled reconcile answers one outcome per cluster per VPC.
+ * The TiDB Cloud simulator over HTTP and the EC2 fake.
  */
 import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -47,13 +47,21 @@ afterEach(async () => {
 });
 
 describe('provisioning handlers with two VPCs', () => {
-  it('provision: TiDB Cluster Detected → Ready in both VPCs, one outcome each', async () => {
+  it('provision: TiDB Cluster Detected takes the immediate steps in both VPCs, one outcome each', async () => {
     const cluster = world.addCluster();
     const handler = createProvisionHandler(async () => deps, logger);
-    const result = (await handler(
-      { ...detected, detail: { clusterId: cluster.clusterId } },
-      context(900_000),
-    )) as {
+    const event = { ...detected, detail: { clusterId: cluster.clusterId } };
+    const result = (await handler(event, context(900_000))) as { clusters: ProvisionOutcome[] };
+    // One pass per event (the scheduled reconcile polls what waits): an endpoint created in each VPC.
+    expect(result.clusters.map((o) => [o.clusterId, o.vpcId, o.actions[0]?.type])).toEqual(
+      vpcIds.map((vpcId) => [cluster.clusterId, vpcId, 'create-endpoint']),
+    );
+  });
+
+  it('provision: a direct invoke converges to Ready in both VPCs', async () => {
+    const cluster = world.addCluster();
+    const handler = createProvisionHandler(async () => deps, logger);
+    const result = (await handler({ clusterId: cluster.clusterId }, context(900_000))) as {
       clusters: ProvisionOutcome[];
     };
     expect(result.clusters.map((o) => [o.clusterId, o.vpcId, o.phase])).toEqual(

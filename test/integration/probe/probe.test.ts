@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_TAG } from '../../../functions/core/model.ts';
+import { HEALTH_TAG, STACK_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
 import {
@@ -130,10 +130,79 @@ describe('probeAll', () => {
 
   it('reports an endpoint that fell out of available as unhealthy: its private name no longer resolves', async () => {
     vpc.admit(world.ec2.world.securityGroupId);
+    await probeAll(deps, settings);
     const [endpoint] = world.ec2.peekEndpoints();
     world.ec2.setEndpointState(endpoint?.vpcEndpointId ?? '', 'pendingAcceptance');
     const [probe] = await probeAll(deps, settings);
     expect(probe?.health).toBe('unhealthy');
     expect(probe?.failing).toContain('dns.resolution');
+  });
+
+  it('goes to the data plane once per run, carrying the targets of every endpoint', async () => {
+    for (const name of ['second', 'third']) {
+      const cluster = world.addCluster({ displayName: name, port: vpc.port });
+      vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+      await provision(
+        world.deps,
+        { clusterId: cluster.clusterId },
+        { deadline: world.clock.now() + 3_600_000 },
+      );
+    }
+    vpc.admit(world.ec2.world.securityGroupId);
+    const trips = { many: [] as number[], one: 0 };
+    const counting: ProbeDeps['dataPlane'] = {
+      probe: (input, options) => {
+        trips.one += 1;
+        return vpc.dataPlane.probe(input, options);
+      },
+      probeMany: (inputs, options) => {
+        trips.many.push(inputs.length);
+        return vpc.dataPlane.probeMany(inputs, options);
+      },
+    };
+    const probes = await probeAll({ ...deps, dataPlane: counting }, settings);
+    expect(probes.map((p) => p.health)).toEqual(['healthy', 'healthy', 'healthy']);
+    expect(trips).toEqual({ many: [3], one: 0 });
+  });
+
+  it('does not judge an endpoint still being provisioned: its first health is recorded at Ready', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const fresh = world.addCluster({ displayName: 'fresh', port: vpc.port });
+    vpc.serve(fresh.serviceDnsName, fresh.serviceName);
+    // One pass: the endpoint exists and is registered, TiDB is still "System Checking" (PENDING).
+    const first = await provision(world.deps, { clusterId: fresh.clusterId });
+    expect(first.phase).toBe('Progressing');
+    const early = await probeAll(deps, settings);
+    expect(early.map((p) => p.clusterId)).toEqual([clusterId]);
+
+    await provision(world.deps, { clusterId: fresh.clusterId }, { deadline: world.clock.now() + 3_600_000 });
+    await probeAll(deps, settings);
+    const flips = healthChanges().filter((change) => change.clusterId === fresh.clusterId);
+    expect(flips.map((change) => `${change.previous}→${change.current}`)).toEqual(['null→healthy']);
+  });
+
+  it('skips the endpoints of paused clusters, of other stacks and of other VPCs', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    expect(
+      await probeAll(deps, { ...settings, vpcId: world.ec2.world.vpcId, stackName: 'tidb-privatelink' }),
+    ).toHaveLength(1);
+    expect(await probeAll(deps, { ...settings, vpcId: 'vpc-0other' })).toEqual([]);
+    const [endpoint] = world.ec2.peekEndpoints();
+    await world.ec2.tagResource(endpoint?.vpcEndpointId ?? '', { [STACK_TAG]: 'another-stack' });
+    expect(await probeAll(deps, { ...settings, stackName: 'tidb-privatelink' })).toEqual([]);
+    expect(await probeAll(deps, { ...settings, stackName: 'another-stack' })).toHaveLength(1);
+    world.sim.setClusterState(clusterId, 'PAUSED');
+    world.events.published.length = 0;
+    expect(await probeAll(deps, settings)).toEqual([]);
+    expect(world.events.published).toEqual([]);
+  });
+
+  it('probes one cluster on Endpoint Ready', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const other = world.addCluster({ displayName: 'other', port: vpc.port });
+    vpc.serve(other.serviceDnsName, other.serviceName);
+    await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
+    const probes = await probeAll(deps, settings, {}, { clusterId: other.clusterId });
+    expect(probes.map((p) => [p.clusterId, p.health])).toEqual([[other.clusterId, 'healthy']]);
   });
 });

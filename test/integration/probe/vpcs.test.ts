@@ -9,7 +9,11 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
-import type { DataPlanePort, DataPlaneProbeInput } from '../../../functions/core/diagnose/ports.ts';
+import type {
+  DataPlaneBatchPort,
+  DataPlaneProbeInput,
+  DataPlaneResult,
+} from '../../../functions/core/diagnose/ports.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { DEFAULT_TIDB_PORT } from '../../../functions/core/model.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
@@ -18,26 +22,38 @@ import type { VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { reconcileStack } from '../../../functions/core/reconcile/vpcs.ts';
 import { startWorld, type World } from '../../kit/world.ts';
 
-/** A data plane that reaches exactly the addresses it is told are the endpoint's, recording every request. */
-function answeringDataPlane(): DataPlanePort & { inputs: DataPlaneProbeInput[] } {
-  const inputs: DataPlaneProbeInput[] = [];
+/** One endpoint's answer: the endpoint's own addresses resolve and accept, TiDB greets. */
+function answerFor(input: DataPlaneProbeInput): DataPlaneResult {
+  const addresses = input.expectedAddresses;
   return {
-    inputs,
-    probe: async (input) => {
-      inputs.push(input);
-      const addresses = input.expectedAddresses;
-      return {
-        dns: { server: 'system', status: 'answered', addresses, durationMs: 1 },
-        tcp: addresses.map((address) => ({ address, port: input.port, status: 'connected', latencyMs: 1 })),
-        handshake: {
-          address: addresses[0] ?? '',
-          status: 'greeting',
-          serverVersion: '8.0.11-TiDB-v7.5.2',
-          latencyMs: 1,
-        },
-      };
+    dns: { server: 'system', status: 'answered', addresses, durationMs: 1 },
+    tcp: addresses.map((address) => ({ address, port: input.port, status: 'connected', latencyMs: 1 })),
+    handshake: {
+      address: addresses[0] ?? '',
+      status: 'greeting',
+      serverVersion: '8.0.11-TiDB-v7.5.2',
+      latencyMs: 1,
     },
   };
+}
+
+/** A data plane that reaches exactly the addresses it is told are the endpoint's, recording every request. */
+function answeringDataPlane(): DataPlaneBatchPort & { inputs: DataPlaneProbeInput[]; trips: number } {
+  const plane = {
+    inputs: [] as DataPlaneProbeInput[],
+    trips: 0,
+    probe: async (input: DataPlaneProbeInput) => {
+      plane.trips += 1;
+      plane.inputs.push(input);
+      return answerFor(input);
+    },
+    probeMany: async (inputs: DataPlaneProbeInput[]) => {
+      plane.trips += 1;
+      plane.inputs.push(...inputs);
+      return inputs.map((input) => ({ ok: true as const, result: answerFor(input) }));
+    },
+  };
+  return plane;
 }
 
 let world: World;
@@ -82,6 +98,13 @@ afterEach(async () => {
 });
 
 const NO_METRICS = { record: () => undefined };
+/** The stack's deps with one data plane per VPC; the default data plane is never the one asked. */
+const probeDeps = (chosen: ProbeSite[]) => ({
+  ...world.cliDeps,
+  dataPlane: answeringDataPlane(),
+  sites: chosen,
+  metrics: NO_METRICS,
+});
 const SETTINGS = { region: 'us-east-1', timeoutMs: 1000, concurrency: 4 };
 
 async function addressesOf(vpcId: string): Promise<string[][]> {
@@ -91,20 +114,22 @@ async function addressesOf(vpcId: string): Promise<string[][]> {
 
 describe('the probe with two VPCs', () => {
   it("asks each endpoint's own VPC's data plane, and both VPCs' endpoints are healthy", async () => {
-    const probes = await probeAll({ ...world.cliDeps, sites, metrics: NO_METRICS }, SETTINGS);
+    const probes = await probeAll(probeDeps(sites), SETTINGS);
 
     expect(probes).toHaveLength(4);
     expect(probes.every((probe) => probe.health === 'healthy')).toBe(true);
     for (const site of sites) {
       const asked = site.dataPlane.inputs.map((input) => [...input.expectedAddresses].sort());
       expect(asked.sort()).toEqual((await addressesOf(site.vpcId)).sort());
+      // The batched probe: one invocation per VPC's data plane for that VPC's endpoints.
+      expect(site.dataPlane.trips).toBe(1);
     }
   });
 
   it("judges security groups from each data plane's own placement", async () => {
     // The second VPC's endpoints admit nothing from its data plane's subnets any more.
     world.ec2.revokeRules(vpcs[1]?.securityGroupIds[0] ?? '', () => true);
-    const probes = await probeAll({ ...world.cliDeps, sites, metrics: NO_METRICS }, SETTINGS);
+    const probes = await probeAll(probeDeps(sites), SETTINGS);
     const endpoints = await world.ec2.listManagedEndpoints();
     const vpcOf = (id: string) => endpoints.find((e) => e.vpcEndpointId === id)?.vpcId;
     const healthBy = probes.map((probe) => [vpcOf(probe.vpcEndpointId), probe.health, probe.failing]);
@@ -117,10 +142,7 @@ describe('the probe with two VPCs', () => {
   });
 
   it('leaves alone endpoints in a VPC no data plane of the stack runs in', async () => {
-    const probes = await probeAll(
-      { ...world.cliDeps, sites: sites.slice(0, 1), metrics: NO_METRICS },
-      SETTINGS,
-    );
+    const probes = await probeAll(probeDeps(sites.slice(0, 1)), SETTINGS);
     expect(probes).toHaveLength(2);
     expect(sites[1]?.dataPlane.inputs).toHaveLength(0);
   });
@@ -130,9 +152,7 @@ describe('troubleshoot with two VPCs', () => {
   const context = { getRemainingTimeInMillis: () => 20_000 } as Context;
   const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
   const deps = (): DiagnosticsDeps => ({
-    ...world.cliDeps,
-    sites,
-    metrics: NO_METRICS,
+    ...probeDeps(sites),
     settings: { ...SETTINGS, vpcId: vpcs[0]?.vpcId },
   });
 

@@ -396,6 +396,27 @@ describe('events and invocations', () => {
     expect(await allowed(fn, send('EventsDeadLetterQueue'))).toBe(false);
   });
 
+  it.each(FUNCTIONS)('%s uses only the DynamoDB actions it needs, on the state table only', async (fn) => {
+    const table = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`;
+    const may = async (action: string, resource = table) => allowed(fn, { action, resource });
+    const eventDriven = fn === 'provision' || fn === 'probe' || fn === 'troubleshoot';
+    // The reconcile writes sightings, phases, services and the quota counter, all conditional updates.
+    expect(await may('dynamodb:UpdateItem')).toBe(fn !== 'dataPlane');
+    // Powertools Idempotency reads, claims and releases its records.
+    for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+      expect(await may(action), action).toBe(eventDriven);
+    }
+    for (const action of [
+      'dynamodb:Scan',
+      'dynamodb:Query',
+      'dynamodb:DeleteTable',
+      'dynamodb:BatchWriteItem',
+    ]) {
+      expect(await may(action), action).toBe(false);
+    }
+    expect(await may('dynamodb:UpdateItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/other`)).toBe(false);
+  });
+
   it("lets EventBridge dead-letter only this stack's rules' events", async () => {
     const policy = resolveIntrinsics(
       stack.template,
@@ -418,5 +439,50 @@ describe('events and invocations', () => {
     expect(await send(`arn:aws:events:${REGION}:999999999999:rule/tidb-privatelink-dev-x`)).not.toBe(
       'Allowed',
     );
+  });
+});
+
+describe('the DNS path and route tables: read by probe and troubleshoot, changed by no one', () => {
+  const resolverArn = (resource: string) => `arn:aws:route53resolver:${REGION}:${ACCOUNT}:${resource}`;
+  const reads: AwsRequest[] = [
+    // List and Describe calls without resource types are authorised on `*`.
+    ...[
+      'ec2:DescribeDhcpOptions',
+      'ec2:DescribeRouteTables',
+      'route53:ListHostedZonesByVPC',
+      'route53resolver:ListResolverRules',
+      'route53resolver:ListResolverRuleAssociations',
+      'route53resolver:ListResolverEndpoints',
+      'route53resolver:ListFirewallRuleGroupAssociations',
+    ].map((action) => ({ action, resource: '*' })),
+    {
+      action: 'route53resolver:ListFirewallRules',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    {
+      action: 'route53resolver:ListFirewallDomains',
+      resource: resolverArn('firewall-domain-list/rslvr-fdl-0123'),
+    },
+  ];
+  const changes: AwsRequest[] = [
+    { action: 'route53:DisassociateVPCFromHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    { action: 'route53:DeleteHostedZone', resource: 'arn:aws:route53:::hostedzone/Z0123' },
+    {
+      action: 'route53resolver:DisassociateResolverRule',
+      resource: resolverArn('resolver-rule/rslvr-rr-0123'),
+    },
+    {
+      action: 'route53resolver:CreateFirewallRule',
+      resource: resolverArn('firewall-rule-group/rslvr-frg-0123'),
+    },
+    { action: 'ec2:AssociateDhcpOptions', resource: ec2Arn(`vpc/${VPC}`) },
+    { action: 'ec2:CreateRoute', resource: ec2Arn('route-table/rtb-0123') },
+    { action: 'ec2:ReplaceRoute', resource: ec2Arn('route-table/rtb-0123') },
+  ];
+
+  it.each(FUNCTIONS)('%s', async (fn) => {
+    const reader = fn === 'probe' || fn === 'troubleshoot';
+    expect(await decisions(fn, reads)).toEqual(reads.map(() => (reader ? 'Allowed' : 'ImplicitlyDenied')));
+    for (const change of changes) expect(await allowed(fn, change)).toBe(false);
   });
 });

@@ -256,7 +256,7 @@ describe('asynchronous invocations and rules', () => {
     const patternRules = ofType(stack, 'AWS::Events::Rule').filter(
       ([, rule]) => rule.Properties.EventPattern,
     );
-    expect(patternRules).toHaveLength(2);
+    expect(patternRules).toHaveLength(3);
     for (const [, rule] of patternRules) {
       for (const target of rule.Properties.Targets as Props[]) {
         expect(target).toMatchObject({

@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../../functions/adapters/aws/dynamodb-registry.ts';
 import { PowertoolsProbeMetrics } from '../../../functions/adapters/powertools-metrics.ts';
 import { DEPLOYED_BUDGETS, FUNCTION_TIMEOUTS_S } from '../../../functions/app/budgets.ts';
 import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
@@ -170,6 +171,27 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(statementsOf('Troubleshoot').some((s) => s.Action.includes('ec2:CreateTags'))).toBe(false);
   });
 
+  it('lets probe and troubleshoot read the DNS path and route tables, and nothing else in Route 53', () => {
+    for (const name of ['Probe', 'Troubleshoot']) {
+      const actions = statementsOf(name).flatMap((s) => s.Action);
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'ec2:DescribeDhcpOptions',
+          'ec2:DescribeRouteTables',
+          'route53:ListHostedZonesByVPC',
+          'route53resolver:ListResolverRules',
+          'route53resolver:ListResolverRuleAssociations',
+          'route53resolver:ListResolverEndpoints',
+          'route53resolver:ListFirewallRuleGroupAssociations',
+          'route53resolver:ListFirewallRules',
+          'route53resolver:ListFirewallDomains',
+        ]),
+      );
+      const dnsActions = actions.filter((a) => /^route53(resolver)?:/.test(a));
+      expect(dnsActions.every((a) => /:(List|Get)/.test(a))).toBe(true);
+    }
+  });
+
   it('routes PrivateLink Troubleshoot Requested to the troubleshoot function and schedules the probe', () => {
     const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
     // Only the app's own source by default; PRIVATELINK_TROUBLESHOOT_SOURCES adds others (operations.test.ts).
@@ -178,6 +200,74 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'detail-type': ['PrivateLink Troubleshoot Requested'],
     });
     expect(rules.filter((r) => r.ScheduleExpression === 'rate(5 minutes)')).toHaveLength(2);
+  });
+
+  it('keeps state in one on-demand table whose TTL attribute the adapters use', () => {
+    const tables = resourcesOfType('AWS::DynamoDB::Table');
+    const table = stack.template.Resources.StateTable;
+    expect(tables.map(([id]) => id)).toEqual(['StateTable']);
+    expect(table?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: KEY_ATTRIBUTE, KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
+    });
+    for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
+      const env = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.PRIVATELINK_STATE_TABLE, name).toEqual({ Ref: 'StateTable' });
+    }
+    const dataPlaneEnv = fn('DataPlane').Properties.Environment as { Variables: Record<string, unknown> };
+    expect(dataPlaneEnv.Variables.PRIVATELINK_STATE_TABLE).toBeUndefined();
+  });
+
+  it('grants each function only the DynamoDB actions it uses, on the state table only', () => {
+    const dynamo = (name: string) =>
+      statementsOf(name).filter((s) => s.Action.some((action) => action.startsWith('dynamodb:')));
+    const idempotency = [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ];
+    const expected: Record<string, string[][]> = {
+      Reconcile: [['dynamodb:UpdateItem']],
+      Provision: [idempotency],
+      Probe: [idempotency],
+      Troubleshoot: [idempotency],
+      DataPlane: [],
+    };
+    for (const [name, actions] of Object.entries(expected)) {
+      const statements = dynamo(name);
+      expect(
+        statements.map((s) => s.Action),
+        name,
+      ).toEqual(actions);
+      for (const statement of statements) {
+        expect(statement.Resource).toEqual({ 'Fn::GetAtt': ['StateTable', 'Arn'] });
+      }
+    }
+  });
+
+  it('runs one reconcile at a time, each ending before the next 5-minute tick', () => {
+    expect(fn('Reconcile').Properties.ReservedConcurrentExecutions).toBe(1);
+    expect(fn('Reconcile').Properties.Timeout).toBeLessThan(300);
+    for (const name of ['Reconcile', 'Provision', 'Probe', 'Troubleshoot']) {
+      const env = (fn(name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(env.TIDB_CLOUD_REQUESTS_PER_MINUTE, name).toBe('95');
+    }
+  });
+
+  it('routes PrivateLink Endpoint Ready to the probe', () => {
+    const rules = resourcesOfType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    const ready = rules.filter(
+      (r) =>
+        JSON.stringify(r.EventPattern) ===
+        JSON.stringify({
+          source: ['tidb-privatelink'],
+          'detail-type': ['PrivateLink Endpoint Ready'],
+        }),
+    );
+    expect(ready).toHaveLength(1);
+    expect(JSON.stringify(ready[0]?.Targets)).toContain('ProbeLambdaFunction');
   });
 
   describe('timeouts that fit together: every budget handed across the split ends before the callee’s timeout', () => {
@@ -312,6 +402,25 @@ describe('the packaged bundles run on Node', () => {
     await expect(handler({ host: 'x', port: 'four thousand' }, context)).resolves.toEqual({
       rejected: true,
       reason: expect.stringMatching(/Invalid data-plane input/),
+    });
+    // The probe's one trip: every endpoint's targets in one invocation, answered in order.
+    const target = {
+      host: 'privatelink-1.example.clusters.tidb-cloud.com',
+      port,
+      expectedAddresses: addresses,
+      timeoutMs: 5000,
+      dnsServer,
+    };
+    const batch = await handler({ targets: [target, { ...target, host: 'missing.example' }] }, context);
+    expect(batch).toMatchObject({
+      results: [
+        { ok: true, result: { handshake: { status: 'greeting' } } },
+        { ok: true, result: { dns: { status: 'nxdomain' }, tcp: [] } },
+      ],
+    });
+    await expect(handler({ targets: [target, { ...target, port: 0 }] }, context)).resolves.toEqual({
+      rejected: true,
+      reason: expect.stringMatching(/target 1: port must be 1–65535/),
     });
   });
 

@@ -111,6 +111,35 @@ describe('TidbCloudClient resilience', () => {
     expect(client.stats.challenges).toBe(2);
   });
 
+  it('answers stale nonces several times in a row, then carries on (a wrong key is not suspected)', async () => {
+    let expiring = 2;
+    // Expires every nonce just before each of the next two answered requests reaches the simulator.
+    const fetchFn: typeof fetch = async (url, init) => {
+      const headers = new Headers(init?.headers);
+      if (headers.has('authorization') && expiring > 0) {
+        expiring -= 1;
+        sim.faults.expireNonces();
+      }
+      return fetch(url, init);
+    };
+    const client = clientFor(sim, { fetch: fetchFn });
+    await client.listClusters({});
+    sim.clearRequests();
+    expiring = 2;
+    expect(await client.listClusters({})).toHaveLength(1);
+    expect(sim.requests.map((request) => request.status)).toEqual([401, 401, 200]);
+  });
+
+  it('a server that declares every nonce stale is unavailable, never a wrong key', async () => {
+    const client = clientFor(sim, { maxRetries: 1 });
+    await client.listClusters({});
+    sim.faults.random({ seed: 1, rates: { staleNonce: 1 } });
+    const error = await client.listClusters({}).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TidbCloudUnavailableError);
+    expect((error as Error).message).toMatch(/stale/);
+    expect((error as Error).message).not.toMatch(/TIDB_CLOUD_PUBLIC_KEY/);
+  });
+
   it('reuses one nonce with an increasing nc: one challenge for many calls', async () => {
     const client = clientFor(sim);
     for (let i = 0; i < 5; i += 1) await client.listClusters({});

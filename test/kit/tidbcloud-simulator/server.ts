@@ -4,7 +4,13 @@
  * client's integration tests, other adapters' tests, the demo and the benchmarks.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
   ClusterState,
@@ -12,7 +18,7 @@ import type {
   PrivateLinkServiceState,
 } from '../../../functions/core/model.ts';
 import { DigestAuthority, type SimDigestAlgorithm } from './auth.ts';
-import { Faults } from './faults.ts';
+import { type Fault, Faults } from './faults.ts';
 import { PageError } from './pagination.ts';
 import { MinuteQuota, type QuotaReport } from './rate-limit.ts';
 import { type Route, route, type SimOperation } from './routes.ts';
@@ -64,6 +70,11 @@ export interface SimulatorOptions extends SimHooks {
    * the default) or 409 (ALREADY_EXISTS, as grpc-gateway maps it).
    */
   duplicateConnectionStatus?: 400 | 409;
+  /**
+   * Called after a request was carried out, before it is answered (e.g. to kill the client process right
+   * after a side effect). Returning `'drop'` destroys the socket: the answer is lost.
+   */
+  afterApplied?: (request: RecordedRequest, headers: IncomingHttpHeaders) => 'drop' | undefined;
 }
 
 export interface RecordedRequest {
@@ -77,7 +88,9 @@ export interface RecordedRequest {
   /** The raw request body ("" for none), to assert exactly what a client sent. */
   body: string;
   authenticated: boolean;
-  fault?: 'drop' | 'serverError' | 'rateLimit' | 'responseLost';
+  fault?: 'drop' | 'serverError' | 'rateLimit' | 'responseLost' | 'timeout' | 'staleNonce';
+  /** The simulator's clock (`now`) when the request arrived. */
+  at: number;
 }
 
 export interface SimulatorStats {
@@ -115,10 +128,14 @@ export class Simulator {
   private readonly authority: DigestAuthority;
   private readonly quota: MinuteQuota;
   private readonly server: Server;
+  private readonly now: () => number;
+  private readonly afterApplied: SimulatorOptions['afterApplied'];
   private baseUrl = '';
 
   constructor(options: SimulatorOptions = {}) {
     const now = options.now ?? Date.now;
+    this.now = now;
+    this.afterApplied = options.afterApplied;
     this.publicKey = options.publicKey ?? `SIM${randomBytes(6).toString('hex').toUpperCase()}`;
     this.privateKey = options.privateKey ?? randomBytes(16).toString('hex');
     this.hooks = {
@@ -271,11 +288,14 @@ export class Simulator {
       status: 0,
       body,
       authenticated: false,
+      at: this.now(),
     };
     this.requests.push(entry);
-    const delay = this.faults.takeDelay();
-    if (delay > 0) await wait(delay);
-    if (this.injectFault(request, response, entry)) return;
+    const planned = this.faults.plan(request.headers.authorization !== undefined, entry.path);
+    if (planned.timedOut) entry.fault = 'timeout';
+    if (planned.staleNonce) entry.fault = 'staleNonce';
+    if (planned.delayMs > 0) await wait(planned.delayMs);
+    if (this.injectFault(request, response, entry, planned.fault)) return;
     const verdict = this.authority.verify(request.headers.authorization, method, target);
     if (!verdict.ok) {
       this.unauthorized(response, entry, verdict.stale, verdict.publicKey);
@@ -291,7 +311,7 @@ export class Simulator {
       response,
       entry,
       matched,
-      { method, segments: segments.slice(1), query: url.searchParams, body },
+      { method, segments: segments.slice(1), query: url.searchParams, body, headers: request.headers },
       quota,
     );
   }
@@ -300,7 +320,13 @@ export class Simulator {
     response: ServerResponse,
     entry: RecordedRequest,
     matched: Route | undefined,
-    request: { method: string; segments: string[]; query: URLSearchParams; body: string },
+    request: {
+      method: string;
+      segments: string[];
+      query: URLSearchParams;
+      body: string;
+      headers: IncomingHttpHeaders;
+    },
     quota: QuotaReport,
   ): Promise<void> {
     if (!matched) {
@@ -310,7 +336,8 @@ export class Simulator {
     await this.state.advance();
     try {
       const body = JSON.stringify(matched.handle(this.state, request));
-      if (this.faults.takeLostAnswer()) {
+      const lost = this.afterApplied?.(entry, request.headers) === 'drop';
+      if (lost || this.faults.takeLostAnswer()) {
         entry.fault = 'responseLost';
         response.socket?.destroy();
         return;
@@ -324,8 +351,12 @@ export class Simulator {
     }
   }
 
-  private injectFault(request: IncomingMessage, response: ServerResponse, entry: RecordedRequest): boolean {
-    const fault = this.faults.take(entry.path);
+  private injectFault(
+    request: IncomingMessage,
+    response: ServerResponse,
+    entry: RecordedRequest,
+    fault: Fault | undefined,
+  ): boolean {
     if (!fault) return false;
     entry.fault = fault.kind;
     if (fault.kind === 'drop') {

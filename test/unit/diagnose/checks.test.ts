@@ -43,7 +43,9 @@ it('lists the checks in contract order', () => {
 });
 
 describe('every check passes on a healthy world', () => {
-  it.each(CHECKS.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
+  // aws.return-route is for clients outside the VPC: with the VPC as the source it is skipped.
+  const inVpc = CHECKS.filter((check) => check.id !== 'aws.return-route');
+  it.each(inVpc.map((check) => [check.id, check] as const))('%s', async (_id, check) => {
     expect((await outcomeFor(check, healthyWorld())).status).toBe('pass');
   });
 });
@@ -390,7 +392,8 @@ describe('dns.resolution', () => {
     );
     expect(off).toMatchObject({
       status: 'fail',
-      summary: `${HOST} does not resolve from 10.0.0.2 (NXDOMAIN).`,
+      summary: `${HOST} does not resolve from 10.0.0.2 (NXDOMAIN). Cause: vpce-0abc has private DNS off.`,
+      evidence: expect.objectContaining({ cause: 'private-dns-disabled' }),
       remediation: expect.stringContaining('--private-dns-enabled'),
     });
     const custom = await outcomeFor(dnsResolution, healthyWorld(), nx, '10.9.0.53');

@@ -6,7 +6,7 @@
 import { type DiagnoseContext, deriveTarget } from '../../../functions/core/diagnose/context.ts';
 import { type GatherRequest, gather, type Observed } from '../../../functions/core/diagnose/gather.ts';
 import type {
-  DataPlanePort,
+  DataPlaneBatchPort,
   DataPlaneProbeInput,
   DataPlaneResult,
 } from '../../../functions/core/diagnose/ports.ts';
@@ -15,6 +15,7 @@ import {
   type AvailabilityZone,
   CLUSTER_ID_TAG,
   type Cluster,
+  type DhcpOptions,
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
   type NetworkAcl,
@@ -23,6 +24,7 @@ import {
   type PrefixList,
   type PrivateEndpointConnection,
   type PrivateLinkService,
+  type RouteTable,
   type SecurityGroupRule,
   type Subnet,
   type Vpc,
@@ -55,6 +57,8 @@ export interface World {
   prefixLists: PrefixList[];
   networkAcls: NetworkAcl[];
   networkInterfaces: NetworkInterface[];
+  dhcpOptions: DhcpOptions | undefined;
+  routeTables: RouteTable[];
   /** Make a port method reject with an error, or never settle. */
   failures: Partial<Record<string, Error | 'hang'>>;
   calls: string[];
@@ -164,6 +168,16 @@ export function healthyWorld(): World {
       { networkInterfaceId: 'eni-a', subnetId: 'subnet-a', privateIpAddress: '10.0.1.10' },
       { networkInterfaceId: 'eni-b', subnetId: 'subnet-b', privateIpAddress: '10.0.2.10' },
     ],
+    dhcpOptions: { dhcpOptionsId: 'dopt-0default', domainNameServers: ['AmazonProvidedDNS'] },
+    routeTables: [
+      {
+        routeTableId: 'rtb-main',
+        vpcId: VPC_ID,
+        main: true,
+        subnetIds: [],
+        routes: [{ destination: '10.0.0.0/16', target: 'local', state: 'active' }],
+      },
+    ],
     failures: {},
     calls: [],
   };
@@ -234,6 +248,8 @@ export function fakeEc2(world: World): Ec2Port {
       answer(world, 'describeNetworkAcls', () =>
         world.networkAcls.filter((acl) => acl.subnetIds.some((subnet) => ids.includes(subnet))),
       ),
+    describeDhcpOptions: () => answer(world, 'describeDhcpOptions', () => world.dhcpOptions),
+    describeRouteTables: () => answer(world, 'describeRouteTables', () => world.routeTables),
     describeNetworkInterfaces: (ids) =>
       answer(world, 'describeNetworkInterfaces', () =>
         world.networkInterfaces.filter((eni) => ids.includes(eni.networkInterfaceId)),
@@ -261,14 +277,17 @@ export function healthyProbe(): DataPlaneResult {
 /** A data plane answering a fixed result (or hanging), recording every input. */
 export function fakeDataPlane(
   result: DataPlaneResult | 'hang',
-): DataPlanePort & { inputs: DataPlaneProbeInput[] } {
+): DataPlaneBatchPort & { inputs: DataPlaneProbeInput[] } {
   const inputs: DataPlaneProbeInput[] = [];
+  const probe = (input: DataPlaneProbeInput) => {
+    inputs.push(input);
+    return result === 'hang' ? NEVER : Promise.resolve(structuredClone(result));
+  };
   return {
     inputs,
-    probe: (input) => {
-      inputs.push(input);
-      return result === 'hang' ? NEVER : Promise.resolve(structuredClone(result));
-    },
+    probe,
+    probeMany: (batch) =>
+      Promise.all(batch.map(async (input) => ({ ok: true as const, result: await probe(input) }))),
   };
 }
 

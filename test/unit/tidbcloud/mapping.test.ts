@@ -61,7 +61,12 @@ describe('toCluster', () => {
         isDefaultGroup: true,
         privateEndpointHost: 'privatelink-19341789.x.clusters.tidb-cloud.com',
       },
-      { tidbNodeGroupId: '1934178998036000001', displayName: 'analytics', isDefaultGroup: false },
+      {
+        tidbNodeGroupId: '1934178998036000001',
+        displayName: 'analytics',
+        isDefaultGroup: false,
+        privateEndpointPending: true,
+      },
     ]);
   });
 
@@ -82,6 +87,17 @@ describe('toCluster', () => {
       },
     };
     expect(toCluster(raw).nodeGroups[0]).not.toHaveProperty('privateEndpointHost');
+    expect(toCluster(raw).nodeGroups[0]?.privateEndpointPending).toBe(true);
+  });
+
+  it('says nothing about the service when the listing has no PRIVATE_ENDPOINT entry at all', () => {
+    const raw = {
+      ...CLUSTER,
+      tidbNodeSetting: {
+        tidbNodeGroups: [{ tidbNodeGroupId: '9', endpoints: [{ host: 'x', connectionType: 'PUBLIC' }] }],
+      },
+    };
+    expect(toCluster(raw).nodeGroups[0]).not.toHaveProperty('privateEndpointPending');
   });
 });
 

@@ -6,6 +6,7 @@ import {
 } from '../../remediation.ts';
 import { isPublicIp, sameIp } from '../cidr.ts';
 import { type DiagnoseContext, need } from '../context.ts';
+import { withDnsCause } from '../dns-cause.ts';
 import type { DnsOutcome } from '../ports.ts';
 import { type Check, type CheckOutcome, CheckOutcomeError } from '../runner.ts';
 
@@ -30,7 +31,8 @@ export function classifyAnswer(addresses: readonly string[], expected: readonly 
   };
 }
 
-export const dnsResolution: Check<DiagnoseContext> = {
+/** What was resolved, judged against the endpoint's addresses. */
+const resolution: Check<DiagnoseContext> = {
   id: 'dns.resolution',
   dependsOn: [HOST_KNOWN],
   async run({ observation, target, dnsServer, dataPlane }): Promise<CheckOutcome> {
@@ -89,5 +91,15 @@ export const dnsResolution: Check<DiagnoseContext> = {
       summary: `${host} resolves to the endpoint's addresses (${answer.endpoint.join(', ')}).`,
       evidence,
     };
+  },
+};
+
+export const dnsResolution: Check<DiagnoseContext> = {
+  ...resolution,
+  async run(context, signal): Promise<CheckOutcome> {
+    const outcome = await resolution.run(context, signal);
+    // Every failure names its cause on the VPC's DNS path (DESIGN.md "Why DNS fails").
+    const { host } = context.target;
+    return outcome.status === 'fail' && host ? withDnsCause(context, host, outcome) : outcome;
   },
 };

@@ -9,6 +9,7 @@ import { awsEndpointState } from './aws-endpoint-state.ts';
 import { awsNetworkAcl } from './aws-network-acl.ts';
 import { awsPrivateDns } from './aws-private-dns.ts';
 import { awsRegionMatch } from './aws-region-match.ts';
+import { awsReturnRoute } from './aws-return-route.ts';
 import { awsSecurityGroupIngress } from './aws-security-group-ingress.ts';
 import { awsVpcDnsAttributes } from './aws-vpc-dns-attributes.ts';
 import { dnsResolution } from './dns-resolution.ts';
@@ -29,6 +30,7 @@ export const CHECKS: readonly Check<DiagnoseContext>[] = [
   awsPrivateDns,
   awsSecurityGroupIngress,
   awsNetworkAcl,
+  awsReturnRoute,
   dnsResolution,
   tcpConnect,
   tidbHandshake,

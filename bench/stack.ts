@@ -1,0 +1,492 @@
+/**
+ * Section 8: the whole stack as deployed, N clusters created at the same moment. The handlers' own code
+ * (the app/ factories the Lambda entry points use) runs on a discrete-event clock: the reconcile on its
+ * 5-minute schedule with reserved concurrency 1 and its 240 s timeout, one provision per `TiDB Cluster
+ * Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
+ * every few minutes. Each function has its own TiDB Cloud client (own limiter, own digest nonce); all of
+ * them share the one API key of the simulator, with its real 100/minute limit, and the stack's budget and
+ * registry (the state table, in memory here). TiDB's waits are scaled down (service 1 min, System Checking
+ * 1 min); EC2 runs without throttling. Probes go to the VPC stand-in on loopback for real.
+ */
+import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { PowertoolsProbeMetrics } from '../functions/adapters/powertools-metrics.ts';
+import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
+import { DEPLOYED_BUDGETS } from '../functions/app/budgets.ts';
+import { createProbeHandler, createTroubleshootHandler } from '../functions/app/diagnostics.ts';
+import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
+import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
+import type { DataPlaneBatchPort } from '../functions/core/diagnose/ports.ts';
+import { type AppEvent, type Clock, DETAIL_TYPES } from '../functions/core/ports.ts';
+import { probeCaches } from '../functions/core/probe/probe.ts';
+import { detectOnce, recordingServices } from '../functions/core/registry/detect-once.ts';
+import { SharedBudget } from '../functions/core/shared-budget.ts';
+import { MemoryIdempotencyStore } from '../test/kit/idempotency-fake.ts';
+import { MemoryClusterRegistry, MemoryQuotaCounter } from '../test/kit/registry-fake.ts';
+import { startVpcStandIn } from '../test/kit/vpc-stand-in.ts';
+import { startWorld, type World } from '../test/kit/world.ts';
+import { ENIS_PER_ENDPOINT, loopbackAddresses } from './stand-in.ts';
+import { type Cell, note, percentile, printTable, section } from './table.ts';
+
+const MINUTE = 60_000;
+const QUOTA = 95;
+const SERVICE_WAIT_MS = MINUTE;
+const CHECKING_WAIT_MS = MINUTE;
+const WAITS_MS = SERVICE_WAIT_MS + CHECKING_WAIT_MS;
+const TIMEOUTS_MS = { reconcile: 285_000, provision: 900_000, probe: 300_000, troubleshoot: 60_000 };
+const TICK_MS = 5 * MINUTE;
+const START = Date.parse('2026-01-01T00:00:00.000Z');
+
+/**
+ * Time that moves only when nothing is in flight: it then jumps to the earliest sleeper's wake-up. In-flight
+ * work (HTTP to the simulator, the data plane's sockets) is counted by the wrappers below.
+ */
+class DiscreteClock implements Clock {
+  current = START;
+  inFlight = 0;
+  private timers: Array<{ at: number; seq: number; wake: () => void }> = [];
+  private seq = 0;
+
+  now = (): number => this.current;
+
+  sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.timers = this.timers.filter((t) => t !== timer);
+        reject(signal?.reason);
+      };
+      const timer = {
+        at: this.current + Math.max(0, ms),
+        seq: this.seq++,
+        wake: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+      };
+      this.timers.push(timer);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.inFlight += 1;
+    try {
+      return await work();
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async quiescent(): Promise<void> {
+    for (let idle = 0; idle < 4; ) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.inFlight === 0) idle += 1;
+      else {
+        idle = 0;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    }
+  }
+
+  /** Runs the world until `done()` or `end`, whichever first. */
+  async runUntil(end: number, done: () => boolean): Promise<void> {
+    for (;;) {
+      await this.quiescent();
+      if (done()) return;
+      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+      const next = this.timers.shift();
+      if (!next || next.at > end) return;
+      this.current = Math.max(this.current, next.at);
+      next.wake();
+    }
+  }
+}
+
+type FunctionName = 'reconcile' | 'provision' | 'probe' | 'troubleshoot';
+
+/**
+ * A request that moves a cluster forward: a registration, or a service read that finds the service ACTIVE.
+ * Everything else (listings, reads of a service still CREATING, digest challenges) is waiting or looking.
+ */
+async function progressOf(
+  operation: string,
+  url: string,
+  response: Response,
+  seen: Set<string>,
+): Promise<boolean> {
+  if (operation === 'register') return response.ok;
+  if (operation !== 'serviceRead' || !response.ok || seen.has(url)) return false;
+  const body = (await response.clone().json()) as { state?: unknown };
+  if (body.state !== 'ACTIVE') return false;
+  seen.add(url);
+  return true;
+}
+
+interface Figures {
+  readyMinusWaits: number[];
+  clusters: number;
+  requests: Array<{ at: number; operation: string; status: number; progress: boolean }>;
+  /** Services already read as ACTIVE: a second read of one is looking, not progress. */
+  activeSeen: Set<string>;
+  invocations: Record<FunctionName | 'dataPlane', number>;
+  throttled: number;
+  errors: string[];
+  detected: Map<string, number>;
+  /** Per probe run that probed anything: data-plane invocations and endpoints probed. */
+  tripsPerProbeRun: Array<{ trips: number; endpoints: number }>;
+  falseFlips: number;
+  virtualMs: number;
+}
+
+function operationOf(url: string, method: string): string {
+  const path = new URL(url).pathname;
+  if (path.endsWith('/privateEndpointConnections')) return method === 'POST' ? 'register' : 'listConnections';
+  if (path.includes('/privateEndpointConnections/')) return 'getConnection';
+  if (path.endsWith('/privateLinkService')) return 'serviceRead';
+  if (path.endsWith('/clusters')) return 'listClusters';
+  if (path.endsWith('/tidbNodeGroups')) return 'listNodeGroups';
+  return 'getCluster';
+}
+
+async function startStack(size: number) {
+  const clock = new DiscreteClock();
+  const world = await startWorld({
+    clock,
+    requestsPerMinute: QUOTA,
+    simulator: { serviceReadyMs: SERVICE_WAIT_MS, connectionAcceptMs: CHECKING_WAIT_MS },
+    ec2: { endpointLimitPerVpc: 2000 },
+  });
+  const vpc = await startVpcStandIn(world.ec2, {
+    sourceCidr: world.ec2.world.cidrBlock,
+    addresses: loopbackAddresses(size * ENIS_PER_ENDPOINT),
+  });
+  vpc.admit(world.ec2.world.securityGroupId);
+  return { clock, world, vpc };
+}
+
+function stackClient(world: World, clock: DiscreteClock, counter: MemoryQuotaCounter, figures: Figures) {
+  const fetchTracked: typeof fetch = (input, init) =>
+    clock.track(async () => {
+      const at = clock.now();
+      const response = await fetch(input, init);
+      const operation =
+        response.status === 401 ? 'challenge' : operationOf(String(input), init?.method ?? 'GET');
+      figures.requests.push({
+        at,
+        operation,
+        status: response.status,
+        progress: await progressOf(operation, String(input), response, figures.activeSeen),
+      });
+      return response;
+    });
+  return new TidbCloudClient({
+    baseUrl: world.sim.url,
+    publicKey: world.sim.publicKey,
+    privateKey: world.sim.privateKey,
+    requestsPerMinute: QUOTA,
+    now: clock.now,
+    sleep: clock.sleep,
+    fetch: fetchTracked,
+    budget: new SharedBudget(counter, QUOTA, clock),
+  });
+}
+
+function contextOf(clock: DiscreteClock, name: string, timeoutMs: number): Context {
+  const deadline = clock.now() + timeoutMs;
+  return {
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - clock.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function envelope(event: AppEvent) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': event.detailType,
+    source: 'tidb-privatelink',
+    account: '123456789012',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail: event.detail,
+  };
+}
+
+async function runStack(size: number): Promise<Figures> {
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+  // Every function's sleeps listen on the abort signal middy shares between invocations.
+  setMaxListeners(0);
+  const { clock, world, vpc } = await startStack(size);
+  const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+  const counter = new MemoryQuotaCounter();
+  const registry = new MemoryClusterRegistry();
+  const figures: Figures = {
+    readyMinusWaits: [],
+    clusters: size,
+    requests: [],
+    activeSeen: new Set(),
+    invocations: { reconcile: 0, provision: 0, probe: 0, troubleshoot: 0, dataPlane: 0 },
+    throttled: 0,
+    errors: [],
+    detected: new Map(),
+    tripsPerProbeRun: [],
+    falseFlips: 0,
+    virtualMs: 0,
+  };
+  const client = () => stackClient(world, clock, counter, figures);
+  const reconcileDeps = {
+    tidb: recordingServices(client(), registry),
+    ec2: world.ec2,
+    events: detectOnce(world.events, registry, clock),
+    clock,
+    settings: world.settings,
+    registry,
+  };
+  const provisionDeps = { ...world.deps, tidb: client(), registry };
+  // EMF goes to stdout regardless: publishing is disabled above; the logger only gets its warnings.
+  const metrics = new Metrics({ namespace: 'Bench', logger: logger });
+  // One warm instance per function: its hour-long service caches outlive an invocation, as in Lambda.
+  const caches = probeCaches(clock.now);
+  const diagnostics = (tidb: TidbCloudClient, trips: { count: number }): DiagnosticsDeps => {
+    const dataPlane: DataPlaneBatchPort = {
+      probe: (input, options) => clock.track(() => vpc.dataPlane.probe(input, options)),
+      probeMany: (inputs, options) => {
+        trips.count += 1;
+        figures.invocations.dataPlane += 1;
+        return clock.track(() => vpc.dataPlane.probeMany(inputs, options));
+      },
+    };
+    return {
+      tidb,
+      ec2: world.ec2,
+      events: world.events,
+      clock,
+      dataPlane,
+      metrics: new PowertoolsProbeMetrics(metrics),
+      caches,
+      settings: {
+        region: 'us-east-1',
+        vpcId: world.settings.vpcId,
+        stackName: 'tidb-privatelink',
+        dnsServer: vpc.dnsServer,
+        timeoutMs: 5000,
+        concurrency: 4,
+      },
+    };
+  };
+  const probeClient = client();
+  const troubleshootClient = client();
+  const stores = {
+    provision: new MemoryIdempotencyStore(),
+    probe: new MemoryIdempotencyStore(),
+    troubleshoot: new MemoryIdempotencyStore(),
+  };
+  const handlers = {
+    reconcile: createReconcileHandler(async () => reconcileDeps, logger),
+    provision: createProvisionHandler(async () => provisionDeps, logger, undefined, stores.provision),
+    troubleshoot: createTroubleshootHandler(
+      async () => diagnostics(troubleshootClient, { count: 0 }),
+      logger,
+      undefined,
+      DEPLOYED_BUDGETS,
+      stores.troubleshoot,
+    ),
+  };
+  const running = { reconcile: 0 };
+  const invoke = async (name: FunctionName, event: unknown) => {
+    if (name === 'reconcile' && running.reconcile > 0) {
+      figures.throttled += 1;
+      return;
+    }
+    figures.invocations[name] += 1;
+    if (name === 'reconcile') running.reconcile += 1;
+    const context = contextOf(clock, name, TIMEOUTS_MS[name]);
+    try {
+      if (name === 'probe') {
+        const trips = { count: 0 };
+        const handler = createProbeHandler(
+          async () => diagnostics(probeClient, trips),
+          logger,
+          metrics,
+          DEPLOYED_BUDGETS,
+          stores.probe,
+        );
+        const result = (await handler(event, context)) as { probed?: number };
+        if ((result.probed ?? 0) > 0) {
+          figures.tripsPerProbeRun.push({ trips: trips.count, endpoints: result.probed ?? 0 });
+        }
+      } else {
+        await handlers[name](event, context);
+      }
+    } catch (error) {
+      figures.errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      if (name === 'reconcile') running.reconcile -= 1;
+    }
+  };
+  // EventBridge: the template's rules, delivered half a second later.
+  const ready = new Map<string, number>();
+  world.events.onEvent((event) => {
+    const { clusterId } = event.detail;
+    if (event.detailType === DETAIL_TYPES.clusterDetected) {
+      figures.detected.set(clusterId, (figures.detected.get(clusterId) ?? 0) + 1);
+    }
+    if (event.detailType === DETAIL_TYPES.endpointReady && !ready.has(clusterId))
+      ready.set(clusterId, clock.now());
+    if (event.detailType === DETAIL_TYPES.healthChanged) {
+      const { previous, current } = event.detail;
+      if (previous === 'unhealthy' || current === 'unhealthy') figures.falseFlips += 1;
+    }
+    const target =
+      event.detailType === DETAIL_TYPES.clusterDetected
+        ? 'provision'
+        : event.detailType === DETAIL_TYPES.endpointReady
+          ? 'probe'
+          : undefined;
+    if (target) void clock.sleep(500).then(() => invoke(target, envelope(event)));
+  });
+  const every = (period: number, offset: number, work: () => Promise<void>) => {
+    void (async () => {
+      await clock.sleep(offset);
+      for (;;) {
+        void work();
+        await clock.sleep(period);
+      }
+    })();
+  };
+  const clusters = Array.from({ length: size }, () => world.addCluster({ port: vpc.port }));
+  for (const cluster of clusters) vpc.serve(cluster.serviceDnsName, cluster.serviceName);
+  every(TICK_MS, 0, () => invoke('reconcile', { 'detail-type': 'Scheduled Event', id: randomUUID() }));
+  every(TICK_MS, 2 * MINUTE, () => invoke('probe', { 'detail-type': 'Scheduled Event', id: randomUUID() }));
+  every(3 * MINUTE, 90_000, () =>
+    invoke(
+      'troubleshoot',
+      envelope({
+        detailType: DETAIL_TYPES.troubleshootRequested,
+        detail: { clusterId: clusters[0]?.clusterId ?? '' } as AppEvent['detail'],
+      }),
+    ),
+  );
+  // Until every cluster is Ready and one scheduled probe has seen them all, at most an hour.
+  let settledAt: number | undefined;
+  await clock.runUntil(START + 60 * MINUTE, () => {
+    if (ready.size < size) return false;
+    settledAt ??= clock.now();
+    return clock.now() >= settledAt + TICK_MS;
+  });
+  figures.virtualMs = clock.now() - START;
+  for (const cluster of clusters) {
+    const at = ready.get(cluster.clusterId);
+    figures.readyMinusWaits.push(at === undefined ? Number.POSITIVE_INFINITY : at - START - WAITS_MS);
+  }
+  figures.requests.push(
+    ...Array.from(
+      {
+        length: Math.max(
+          0,
+          (world.sim.stats().byStatus['429'] ?? 0) - figures.requests.filter((r) => r.status === 429).length,
+        ),
+      },
+      () => ({ at: 0, operation: 'untracked', status: 429, progress: false }),
+    ),
+  );
+  await vpc.close();
+  await world.close();
+  return figures;
+}
+
+function busiestMinute(requests: Figures['requests']) {
+  const perWindow = new Map<number, Figures['requests']>();
+  for (const request of requests) {
+    const window = Math.floor(request.at / MINUTE);
+    perWindow.set(window, [...(perWindow.get(window) ?? []), request]);
+  }
+  const fixed = [...perWindow.values()].sort((a, b) => b.length - a.length)[0] ?? [];
+  const times = requests.map((r) => r.at).sort((a, b) => a - b);
+  let sliding = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] ?? 0) - (times[j] ?? 0) >= MINUTE) j++;
+    sliding = Math.max(sliding, i - j + 1);
+  }
+  const polling = fixed.filter((r) => !r.progress).length;
+  return { fixed: fixed.length, sliding, polling };
+}
+
+const minutes = (ms: number) => (Number.isFinite(ms) ? `${(ms / MINUTE).toFixed(1)} min` : 'never');
+
+export async function benchStack(sizes: number[]): Promise<void> {
+  section('8. The whole stack as deployed: N clusters created at the same moment');
+  note(
+    'Handlers wired as deployed on a discrete-event clock; one API key at the real 100/min; waits scaled to 1 + 1 min.',
+  );
+  const columns: Cell[][] = [];
+  const results: Figures[] = [];
+  for (const size of sizes) results.push(await runStack(size));
+  const row = (label: string, cell: (f: Figures) => Cell, goal: string) =>
+    columns.push([label, ...results.map(cell), goal]);
+  row('ACTIVE → Ready minus waits, p50', (f) => minutes(percentile(f.readyMinusWaits, 50)), '');
+  row('ACTIVE → Ready minus waits, max', (f) => minutes(Math.max(...f.readyMinusWaits)), '≤ floor + 1 min');
+  row(
+    'quota floor (2 requests per cluster at 95/min)',
+    (f) => minutes((2 * f.clusters * MINUTE) / QUOTA),
+    '',
+  );
+  row('TiDB requests, busiest wall-clock minute', (f) => busiestMinute(f.requests).fixed, '≤ 100');
+  row('TiDB requests, busiest sliding 60 s', (f) => busiestMinute(f.requests).sliding, '');
+  row(
+    '  of which waiting/looking (not a first ACTIVE read or a registration)',
+    (f) => {
+      const busiest = busiestMinute(f.requests);
+      return `${busiest.polling} (${Math.round((100 * busiest.polling) / Math.max(1, busiest.fixed))} %)`;
+    },
+    '',
+  );
+  row(
+    'TiDB requests in all (per cluster)',
+    (f) => `${f.requests.length} (${(f.requests.length / f.clusters).toFixed(1)})`,
+    '',
+  );
+  row('429 answers', (f) => f.requests.filter((r) => r.status === 429).length, '0');
+  row(
+    'TiDB Cluster Detected per cluster (min–max)',
+    (f) => {
+      const counts = [...f.detected.values()];
+      return counts.length === f.clusters
+        ? `${Math.min(...counts)}–${Math.max(...counts)}`
+        : `${counts.length} of ${f.clusters} clusters`;
+    },
+    'exactly 1',
+  );
+  for (const name of ['reconcile', 'provision', 'probe', 'troubleshoot', 'dataPlane'] as const) {
+    row(`Lambda invocations: ${name}`, (f) => f.invocations[name], '');
+  }
+  row('reconcile ticks refused (one at a time)', (f) => f.throttled, '');
+  row(
+    'data-plane invocations per probe run (largest run; any over 1 per 50)',
+    (f) => {
+      const largest = [...f.tripsPerProbeRun].sort((a, b) => b.endpoints - a.endpoints)[0];
+      const over = f.tripsPerProbeRun.filter((run) => run.trips > Math.ceil(run.endpoints / 50)).length;
+      return largest ? `${largest.trips} for ${largest.endpoints}; ${over} over` : 'none';
+    },
+    '1 per ≤ 50 endpoints',
+  );
+  row('false health changes', (f) => f.falseFlips, '0');
+  row('function errors', (f) => f.errors.length, '0');
+  row('virtual time simulated', (f) => minutes(f.virtualMs), '');
+  printTable(['figure', ...sizes.map((size) => `${size} clusters`), 'goal'], columns, [sizes.length + 1]);
+  for (const f of results) for (const error of f.errors.slice(0, 3)) note(`error (${f.clusters}): ${error}`);
+}

@@ -1,0 +1,265 @@
+/**
+ * `ResolverPort` over Route 53 Resolver's JSON 1.1 API, signed with the SDK's own SigV4 signer. The only
+ * SDK client for this service the registry offers here is years old and brings a second copy of the whole
+ * smithy stack into every bundle; the doctor needs six read-only list calls, so this small client makes
+ * them with `fetch` (README "Choices"). It honours `AWS_ENDPOINT_URL` (passed in as `endpointUrl`),
+ * follows `NextToken`, and retries throttling and 5xx like the SDK's `standard` mode.
+ */
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { AwsError } from '../../core/errors.ts';
+import type {
+  FirewallRule,
+  FirewallRuleGroupAssociation,
+  ResolverEndpoint,
+  ResolverRule,
+  ResolverRuleAssociation,
+} from '../../core/model.ts';
+import type { CallOptions, ResolverPort } from '../../core/ports.ts';
+import { DEFAULT_MAX_ATTEMPTS } from './clients.ts';
+
+export interface ResolverClientOptions {
+  region: string;
+  /** The SDK's credential provider, e.g. an SDK client's `config.credentials`: one cache for all clients. */
+  credentials: AwsCredentialIdentityProvider | AwsCredentialIdentity;
+  /** A local sandbox (moto); default `https://route53resolver.<region>.amazonaws.com`. */
+  endpointUrl?: string;
+  /** Attempts per call, first one included. */
+  maxAttempts?: number;
+  /** Backoff base in ms (tests make it small). */
+  retryBaseMs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+const RETRYABLE_CODES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'InternalServiceErrorException',
+  'ServiceUnavailableException',
+]);
+
+const str = (value: unknown): string => (typeof value === 'string' ? value : '');
+const num = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? Number.NaN));
+const list = (value: unknown): Json[] =>
+  Array.isArray(value) ? value.filter((item): item is Json => typeof item === 'object' && item !== null) : [];
+
+/** `aws.protocols#AccessDeniedException:http://…` → `AccessDeniedException`. */
+function errorCode(type: string): string {
+  return type.split('#').pop()?.split(':')[0] ?? type;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+/**
+ * @example const resolver = new Route53ResolverAdapter({ region, credentials: clients.ec2.config.credentials });
+ */
+export class Route53ResolverAdapter implements ResolverPort {
+  readonly #url: URL;
+  readonly #signer: SignatureV4;
+  readonly #maxAttempts: number;
+  readonly #retryBaseMs: number;
+
+  constructor(options: ResolverClientOptions) {
+    this.#url = new URL(options.endpointUrl ?? `https://route53resolver.${options.region}.amazonaws.com`);
+    this.#signer = new SignatureV4({
+      service: 'route53resolver',
+      region: options.region,
+      credentials: options.credentials,
+      sha256: Sha256,
+    });
+    this.#maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    this.#retryBaseMs = options.retryBaseMs ?? 100;
+  }
+
+  async listResolverRules(options?: CallOptions): Promise<ResolverRule[]> {
+    const rules = await this.#pages('ListResolverRules', 'ResolverRules', {}, options);
+    return rules.map((rule) => ({
+      resolverRuleId: str(rule.Id),
+      ...(rule.Name ? { name: str(rule.Name) } : {}),
+      domainName: str(rule.DomainName),
+      ruleType: str(rule.RuleType),
+      targetIps: list(rule.TargetIps).map(
+        (target) => `${str(target.Ip ?? target.Ipv6)}:${num(target.Port ?? 53)}`,
+      ),
+    }));
+  }
+
+  async listResolverRuleAssociations(
+    vpcId: string,
+    options?: CallOptions,
+  ): Promise<ResolverRuleAssociation[]> {
+    const filter = { Filters: [{ Name: 'VPCId', Values: [vpcId] }] };
+    const associations = await this.#pages(
+      'ListResolverRuleAssociations',
+      'ResolverRuleAssociations',
+      filter,
+      options,
+    );
+    return associations.map((association) => ({
+      resolverRuleAssociationId: str(association.Id),
+      resolverRuleId: str(association.ResolverRuleId),
+      vpcId: str(association.VPCId),
+      ...(association.Status ? { status: str(association.Status) } : {}),
+    }));
+  }
+
+  async listResolverEndpoints(vpcId: string, options?: CallOptions): Promise<ResolverEndpoint[]> {
+    const filter = { Filters: [{ Name: 'HostVPCId', Values: [vpcId] }] };
+    const endpoints = await this.#pages('ListResolverEndpoints', 'ResolverEndpoints', filter, options);
+    return endpoints.map((endpoint) => ({
+      resolverEndpointId: str(endpoint.Id),
+      direction: str(endpoint.Direction),
+      hostVpcId: str(endpoint.HostVPCId),
+      ...(endpoint.Status ? { status: str(endpoint.Status) } : {}),
+    }));
+  }
+
+  async listFirewallRuleGroupAssociations(
+    vpcId: string,
+    options?: CallOptions,
+  ): Promise<FirewallRuleGroupAssociation[]> {
+    const associations = await this.#pages(
+      'ListFirewallRuleGroupAssociations',
+      'FirewallRuleGroupAssociations',
+      { VpcId: vpcId },
+      options,
+    );
+    return associations.map((association) => ({
+      associationId: str(association.Id),
+      firewallRuleGroupId: str(association.FirewallRuleGroupId),
+      vpcId: str(association.VpcId),
+      priority: num(association.Priority),
+      ...(association.Name ? { name: str(association.Name) } : {}),
+    }));
+  }
+
+  async listFirewallRules(firewallRuleGroupId: string, options?: CallOptions): Promise<FirewallRule[]> {
+    const rules = await this.#pages(
+      'ListFirewallRules',
+      'FirewallRules',
+      { FirewallRuleGroupId: firewallRuleGroupId },
+      options,
+    );
+    return rules.map((rule) => ({
+      firewallRuleGroupId: str(rule.FirewallRuleGroupId) || firewallRuleGroupId,
+      firewallDomainListId: str(rule.FirewallDomainListId),
+      name: str(rule.Name),
+      priority: num(rule.Priority),
+      action: str(rule.Action),
+      ...(rule.BlockResponse ? { blockResponse: str(rule.BlockResponse) } : {}),
+    }));
+  }
+
+  async listFirewallDomains(firewallDomainListId: string, options?: CallOptions): Promise<string[]> {
+    const pages: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#call(
+        'ListFirewallDomains',
+        { FirewallDomainListId: firewallDomainListId, ...(token ? { NextToken: token } : {}) },
+        options,
+      );
+      pages.push(...(Array.isArray(page.Domains) ? page.Domains.map(str) : []));
+      token = str(page.NextToken) || undefined;
+    } while (token);
+    return pages;
+  }
+
+  /** Every page of a list operation, items from `key`. */
+  async #pages(operation: string, key: string, input: Json, options?: CallOptions): Promise<Json[]> {
+    const items: Json[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#call(operation, { ...input, ...(token ? { NextToken: token } : {}) }, options);
+      items.push(...list(page[key]));
+      token = str(page.NextToken) || undefined;
+    } while (token);
+    return items;
+  }
+
+  /** One operation with the SDK's standard retry: full-jitter exponential backoff on throttling and 5xx. */
+  async #call(operation: string, input: Json, options?: CallOptions): Promise<Json> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.#send(operation, input, options);
+      } catch (error) {
+        const retryable =
+          error instanceof AwsError &&
+          (RETRYABLE_CODES.has(error.awsCode) || error.awsCode.startsWith('HTTP 5'));
+        if (!retryable || attempt >= this.#maxAttempts || options?.signal?.aborted) throw error;
+        await sleep(Math.random() * Math.min(20_000, this.#retryBaseMs * 2 ** attempt), options?.signal);
+      }
+    }
+  }
+
+  async #send(operation: string, input: Json, options?: CallOptions): Promise<Json> {
+    const body = JSON.stringify(input);
+    const url = this.#url;
+    const signed = await this.#signer.sign({
+      method: 'POST',
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname || '/',
+      query: {},
+      headers: {
+        host: url.host,
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `Route53Resolver.${operation}`,
+      },
+      body,
+    });
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: signed.headers,
+        body,
+        ...(options?.signal ? { signal: options.signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'AbortError') throw error;
+      throw new AwsError(
+        'NetworkingError',
+        `${operation}: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const text = await response.text();
+    const parsed = parseJson(text);
+    if (response.ok) return parsed;
+    const type = response.headers.get('x-amzn-errortype') ?? str(parsed.__type);
+    const code = type ? errorCode(type) : `HTTP ${response.status}`;
+    const message =
+      str(parsed.message) || str(parsed.Message) || `${operation} failed with HTTP ${response.status}`;
+    throw new AwsError(code, message);
+  }
+}
+
+function parseJson(text: string): Json {
+  try {
+    const value: unknown = JSON.parse(text || '{}');
+    return typeof value === 'object' && value !== null ? (value as Json) : {};
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The cluster registry in memory, with the DynamoDB adapter's semantics: a first sighting wins exactly once,
+ * `phaseSince` moves only with the phase. `writes` counts calls, for tests that assert "no write".
+ */
+import type { ClusterRecord, ClusterRegistry, ServiceFacts } from '../../functions/core/ports.ts';
+
+export class MemoryClusterRegistry implements ClusterRegistry {
+  readonly rows = new Map<string, ClusterRecord & { expiresAt?: number }>();
+  writes = 0;
+  reads = 0;
+
+  async recordSighting(clusterId: string, tidbNodeGroupId: string, at: number): Promise<{ first: boolean }> {
+    this.writes += 1;
+    const row = this.rows.get(clusterId);
+    if (row?.firstSeenAt) return { first: false };
+    this.rows.set(clusterId, { ...row, clusterId, tidbNodeGroupId, firstSeenAt: new Date(at).toISOString() });
+    return { first: true };
+  }
+
+  async setPhase(clusterId: string, phase: string, since: number): Promise<void> {
+    this.writes += 1;
+    const row = this.rows.get(clusterId) ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
+    if (row.phase === phase) return;
+    this.rows.set(clusterId, { ...row, phase, phaseSince: new Date(since).toISOString() });
+  }
+
+  async recordService(clusterId: string, service: ServiceFacts): Promise<void> {
+    this.writes += 1;
+    const row = this.rows.get(clusterId) ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
+    this.rows.set(clusterId, { ...row, service: { ...service } });
+  }
+
+  async get(clusterId: string): Promise<ClusterRecord | undefined> {
+    this.reads += 1;
+    const row = this.rows.get(clusterId);
+    return row ? { ...row } : undefined;
+  }
+
+  async list(): Promise<ClusterRecord[]> {
+    this.reads += 1;
+    return [...this.rows.values()].map((row) => ({ ...row }));
+  }
+
+  async markDeleted(clusterId: string, at: number, retainSeconds: number): Promise<void> {
+    this.writes += 1;
+    const row = this.rows.get(clusterId) ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
+    this.rows.set(clusterId, {
+      ...row,
+      deletedAt: new Date(at).toISOString(),
+      expiresAt: Math.floor(at / 1000) + retainSeconds,
+    });
+  }
+}
+
+/** The per-minute quota counter in memory, with the DynamoDB adapter's atomic check-and-count. */
+export class MemoryQuotaCounter {
+  readonly used = new Map<number, number>();
+
+  async tryTake(window: number, limit: number): Promise<boolean> {
+    const used = this.used.get(window) ?? 0;
+    if (used >= limit) return false;
+    this.used.set(window, used + 1);
+    return true;
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The real `tidb-privatelink doctor` (bin, child process) against moto and the TiDB Cloud simulator: a private
+ * hosted zone associated with the VPC claims the cluster's domain, the VPC resolver (a local DNS server here)
+ * answers from it, and the doctor names that zone as the cause with the command that removes it.
+ */
+import { ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import {
+  DeleteHostedZoneCommand,
+  DisassociateVPCFromHostedZoneCommand,
+  type Route53Client,
+} from '@aws-sdk/client-route-53';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
+import { LogEventsPort } from '../../functions/adapters/log-events.ts';
+import { systemClock } from '../../functions/adapters/system-clock.ts';
+import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import type { DiagnosticReport } from '../../functions/core/diagnose/report.ts';
+import { provision } from '../../functions/core/reconcile/reconcile.ts';
+import { DEFAULT_PENDING_TIMEOUT_MIN, DEFAULT_STACK_NAME } from '../../functions/core/reconcile/types.ts';
+import { closeAll, startDns } from '../kit/local-servers.ts';
+import { createPrivateZone, createSandboxRoute53 } from '../kit/moto-dns.ts';
+import {
+  buildMotoWorld,
+  createSandboxClients,
+  destroySandboxClients,
+  type MotoWorld,
+  type SandboxClients,
+} from '../kit/moto-world.ts';
+import { spawnCli } from '../kit/run-cli.ts';
+import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+
+let clients: SandboxClients;
+let route53: Route53Client;
+let moto: MotoWorld;
+let sim: Simulator;
+let clusterId: string;
+let host: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  clients = createSandboxClients(config);
+  route53 = createSandboxRoute53(config);
+  moto = await buildMotoWorld(clients);
+  await clients.ec2.send(
+    new ModifyVpcAttributeCommand({ VpcId: moto.vpcId, EnableDnsHostnames: { Value: true } }),
+  );
+  sim = await startSimulator({ serviceReadyMs: 0, connectionAcceptMs: 0 });
+  const cluster = sim.addCluster({
+    serviceName: moto.provider.serviceName,
+    availableZones: ['use1-az1', 'use1-az2'],
+  });
+  clusterId = cluster.clusterId;
+  host = cluster.serviceDnsName;
+  // The endpoint, registered with TiDB Cloud: what the doctor inspects.
+  await provision(
+    {
+      tidb: new TidbCloudClient({ baseUrl: sim.url, publicKey: sim.publicKey, privateKey: sim.privateKey }),
+      ec2: new Ec2Adapter(clients.ec2),
+      events: new LogEventsPort(() => undefined),
+      clock: systemClock,
+      settings: {
+        region: config.region,
+        vpcId: moto.vpcId,
+        subnetIds: Object.values(moto.subnetIdByZoneId),
+        securityGroupIds: [moto.securityGroupId],
+        pollIntervalMs: 100,
+        stackName: DEFAULT_STACK_NAME,
+        pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
+      },
+    },
+    { clusterId },
+    { deadline: Date.now() + 30_000 },
+  );
+  env = {
+    TIDB_CLOUD_API_URL: sim.url,
+    TIDB_CLOUD_PUBLIC_KEY: sim.publicKey,
+    TIDB_CLOUD_PRIVATE_KEY: sim.privateKey,
+    AWS_REGION: config.region,
+    AWS_ENDPOINT_URL: config.endpointUrl,
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    PRIVATELINK_VPC_ID: moto.vpcId,
+  };
+}, 120_000);
+
+afterAll(async () => {
+  await closeAll();
+  await sim.close();
+  route53.destroy();
+  destroySandboxClients(clients);
+});
+
+describe('doctor names a shadowing private hosted zone (real bin, moto)', () => {
+  it('finds the zone, prints its id and the command that detaches it, exit 1; gone once removed', async () => {
+    const parent = host.split('.').slice(1).join('.');
+    const zoneId = await createPrivateZone(route53, { name: parent, vpcId: moto.vpcId, region: 'us-east-1' });
+    // The VPC resolver answers from that zone: an address that is not the endpoint's (never connected to).
+    const resolver = await startDns({ [host]: { a: ['10.0.99.99'] } });
+    const args = ['doctor', '--cluster', clusterId, '--dns-server', resolver, '--timeout-ms', '10000'];
+
+    const json = await spawnCli([...args, '--json'], env);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout) as DiagnosticReport;
+    const dns = report.checks.find((check) => check.id === 'dns.resolution');
+    expect(dns).toMatchObject({
+      status: 'fail',
+      evidence: {
+        addresses: ['10.0.99.99'],
+        cause: 'shadowing-private-hosted-zone',
+        causeResources: { hostedZoneId: zoneId, hostedZoneName: `${parent}.` },
+      },
+    });
+    expect(dns?.remediation).toContain(
+      `aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zoneId} --vpc VPCRegion=us-east-1,VPCId=${moto.vpcId}`,
+    );
+    // moto has no DNS Firewall: only that part is unread, and nothing else fails because of it.
+    expect(dns?.evidence?.causeUnread).toEqual([expect.stringMatching(/^DNS Firewall rules: /)]);
+
+    const human = await spawnCli(args, env);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(
+      new RegExp(
+        `✘ dns\\.resolution .*Cause: the private hosted zone ${zoneId} \\(${parent.replaceAll('.', '\\.')}\\.\\) claims the name\\.`,
+      ),
+    );
+    expect(human.stdout).toContain(`fix: The private hosted zone ${zoneId}`);
+
+    // The fix: the zone's only VPC cannot be detached (Route 53 refuses the last one), so delete the zone.
+    await route53
+      .send(
+        new DisassociateVPCFromHostedZoneCommand({
+          HostedZoneId: zoneId,
+          VPC: { VPCId: moto.vpcId, VPCRegion: 'us-east-1' },
+        }),
+      )
+      .catch(() => route53.send(new DeleteHostedZoneCommand({ Id: zoneId })));
+    const after = JSON.parse((await spawnCli([...args, '--json'], env)).stdout) as DiagnosticReport;
+    const cause = after.checks.find((check) => check.id === 'dns.resolution')?.evidence?.cause;
+    expect(cause).not.toBe('shadowing-private-hosted-zone');
+  });
+});
