@@ -9,7 +9,7 @@ import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { mapLimited } from '../core/concurrency.ts';
 import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
-import { provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
+import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
@@ -73,7 +73,8 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metr
     const phases = phaseCounts(clusters);
     logger.info('reconcile pass finished', { phases });
     if (metrics) recordClustersByPhase(metrics, phases);
-    if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
+    // Several VPCs: the cluster's row shows its most pressing VPC.
+    if (deps.registry) await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;

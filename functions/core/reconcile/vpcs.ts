@@ -5,7 +5,7 @@
  */
 import { type AppEvent, type CallOptions, DETAIL_TYPES, type EventsPort } from '../ports.ts';
 import { provision, type RunOptions, reconcileAll } from './reconcile.ts';
-import type { ProvisionOutcome, ReconcileDeps, ReconcileKey, VpcPlacement } from './types.ts';
+import type { Phase, ProvisionOutcome, ReconcileDeps, ReconcileKey, VpcPlacement } from './types.ts';
 
 /** The stack's VPCs; the settings' own VPC alone when no list is configured. */
 export function vpcsOf(deps: ReconcileDeps): VpcPlacement[] {
@@ -59,4 +59,19 @@ export function provisionStack(
   options: RunOptions = {},
 ): Promise<ProvisionOutcome[]> {
   return perVpc(deps, async (vpcDeps) => [await provision(vpcDeps, key, options)]);
+}
+
+/** Most pressing first: what a cluster's one recorded phase shows when its VPCs disagree. */
+const PRESSING: Phase[] = ['Error', 'Blocked', 'Progressing', 'Idle', 'Orphaned', 'Ready'];
+
+/** One outcome per cluster (the most pressing of its VPCs'): the registry keeps one phase per cluster. */
+export function perCluster(outcomes: ProvisionOutcome[]): ProvisionOutcome[] {
+  const chosen = new Map<string, ProvisionOutcome>();
+  for (const outcome of outcomes) {
+    const held = chosen.get(outcome.clusterId);
+    if (!held || PRESSING.indexOf(outcome.phase) < PRESSING.indexOf(held.phase)) {
+      chosen.set(outcome.clusterId, outcome);
+    }
+  }
+  return [...chosen.values()];
 }

@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
+import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
 import { startWorld, type World } from '../../kit/world.ts';
 
 const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
@@ -79,5 +80,19 @@ describe('provisioning handlers with two VPCs', () => {
       expect(own.map((o) => o.vpcId).sort()).toEqual([...vpcIds].sort());
       expect(own.every((o) => o.phase === 'Ready')).toBe(true);
     }
+  });
+
+  it("reconcile: the registry records each cluster's most pressing VPC", async () => {
+    // The first VPC is the Blocked one: its outcome comes first, so a last-write-wins record would say Ready.
+    world.ec2.setVpcDnsAttributes(vpcIds[0] ?? '', { enableDnsHostnames: false });
+    const cluster = world.addCluster();
+    const registry = new MemoryClusterRegistry();
+    const handler = createReconcileHandler(async () => ({ ...deps, registry }), logger);
+    const { clusters: outcomes } = (await handler({}, context(900_000))) as { clusters: ProvisionOutcome[] };
+    expect(outcomes.map((o) => [o.vpcId, o.phase])).toEqual([
+      [vpcIds[0], 'Blocked'],
+      [vpcIds[1], 'Ready'],
+    ]);
+    expect(registry.rows.get(cluster.clusterId)?.phase).toBe('Blocked');
   });
 });
