@@ -3,6 +3,10 @@
 // one (instead of one "Cannot resolve variable" per property). Referenced once, as
 // `custom.settings: ${file(./settings.cjs)}`. CommonJS: osls loads variable files with require().
 const ServerlessError = require('osls/lib/serverless-error');
+const { listForm, readVpcsOf } = require('./resources/vpcs.cjs');
+
+/** The short form's variables; PRIVATELINK_VPCS (several VPCs) replaces them, its first VPC standing in. */
+const SHORT_FORM = ['PRIVATELINK_VPC_ID', 'PRIVATELINK_SUBNET_IDS'];
 
 const REQUIRED = [
   {
@@ -30,7 +34,15 @@ module.exports = () => {
   const missing = [];
   const invalid = [];
   const settings = {};
-  for (const { name, key, what, valid } of REQUIRED) {
+  const list = listForm(process.env);
+  if (list) {
+    const { vpcs, problems } = readVpcsOf(process.env);
+    invalid.push(...problems);
+    if (vpcs[0]) Object.assign(settings, { vpcId: vpcs[0].vpcId, subnetIds: vpcs[0].subnetIds.join(',') });
+  }
+  for (const { name, key, what, valid } of REQUIRED.filter(
+    (item) => !list || !SHORT_FORM.includes(item.name),
+  )) {
     const value = (process.env[name] ?? '').trim();
     if (!value) missing.push(`${name} (${what})`);
     else if (!valid(value)) invalid.push(`${name}="${value}" (expected ${what})`);

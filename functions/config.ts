@@ -1,3 +1,4 @@
+import { readVpcs, VPCS_VARIABLE, type VpcTarget } from './config-vpcs.ts';
 import { ConfigError, UsageError } from './core/errors.ts';
 import { ALL_CLUSTERS, type ClusterSelection, parseSelection } from './core/selection.ts';
 
@@ -15,6 +16,9 @@ export interface Config {
   };
   aws: { region: string; endpointUrl?: string };
   privateLink: {
+    /** Every VPC of the stack (`PRIVATELINK_VPCS`, or the short form as one entry); empty without a VPC. */
+    vpcs: VpcTarget[];
+    /** The first of `vpcs` (the short form's own values): code that serves one VPC reads these. */
     vpcId?: string;
     subnetIds: string[];
     securityGroupIds: string[];
@@ -35,6 +39,8 @@ export interface Config {
   probe: {
     /** The data-plane function (VPC-attached) the control plane invokes for DNS, TCP and the handshake. */
     dataPlaneFunction?: string;
+    /** One data plane per VPC (`PRIVATELINK_DATA_PLANES`, set by the template); empty in the CLI. */
+    dataPlanes: DataPlaneSite[];
     /** The data plane's own security group and subnets: the traffic source the SG/NACL checks evaluate. */
     securityGroupIds: string[];
     subnetIds: string[];
@@ -43,6 +49,14 @@ export interface Config {
     /** A custom resolver to test instead of the VPC's own (e.g. a Route 53 Resolver inbound endpoint). */
     dnsServer?: string;
   };
+}
+
+/** A VPC's own data-plane function and its placement (the traffic source the SG/NACL checks evaluate). */
+export interface DataPlaneSite {
+  vpcId: string;
+  functionName: string;
+  securityGroupIds: string[];
+  subnetIds: string[];
 }
 
 /** The stack tag's value when `PRIVATELINK_STACK_NAME` is not set (DESIGN.md, Tags). */
@@ -110,7 +124,13 @@ function idListProblems(env: NodeJS.ProcessEnv, name: string, prefix: string, wh
   return problems;
 }
 
-function vpcProblems(env: NodeJS.ProcessEnv): string[] {
+/** The list form is checked whenever it is set; the short form only when a VPC is needed. */
+function vpcProblems(env: NodeJS.ProcessEnv, needed: boolean | undefined): string[] {
+  if (nonEmpty(env[VPCS_VARIABLE])) return readVpcs(env).problems;
+  return needed ? singleVpcProblems(env) : [];
+}
+
+function singleVpcProblems(env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   const vpcId = nonEmpty(env.PRIVATELINK_VPC_ID);
   if (!vpcId) problems.push('PRIVATELINK_VPC_ID is not set');
@@ -123,6 +143,39 @@ function vpcProblems(env: NodeJS.ProcessEnv): string[] {
     ...idListProblems(env, 'PRIVATELINK_SUBNET_IDS', 'subnet', 'subnet'),
     ...idListProblems(env, 'PRIVATELINK_SECURITY_GROUP_IDS', 'sg', 'security group'),
   ];
+}
+
+const SITE_FIELDS = ['vpcId', 'functionName', 'securityGroupIds', 'subnetIds'] as const;
+
+function isSite(value: unknown): value is DataPlaneSite {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const strings = (item: unknown) => Array.isArray(item) && item.every((id) => typeof id === 'string');
+  return (
+    typeof record.vpcId === 'string' &&
+    typeof record.functionName === 'string' &&
+    strings(record.securityGroupIds) &&
+    strings(record.subnetIds)
+  );
+}
+
+/** `PRIVATELINK_DATA_PLANES`: written by the template (resources/plugins/vpcs.cjs), not by people. */
+function dataPlanesOf(env: NodeJS.ProcessEnv): { sites: DataPlaneSite[]; problems: string[] } {
+  const text = nonEmpty(env.PRIVATELINK_DATA_PLANES);
+  if (!text) return { sites: [], problems: [] };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every(isSite)) {
+    return {
+      sites: [],
+      problems: [`PRIVATELINK_DATA_PLANES is not a JSON list of {${SITE_FIELDS.join(',')}}`],
+    };
+  }
+  return { sites: parsed, problems: [] };
 }
 
 /** Values that are checked whenever they are set, whatever the caller needs. */
@@ -171,7 +224,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     ...urlProblems(apiUrl),
     ...(needs.apiKeys ? apiKeyProblems(env, needs.apiKeys) : []),
     ...(region ? [] : ['AWS_REGION is not set']),
-    ...(needs.vpc ? vpcProblems(env) : []),
+    ...vpcProblems(env, needs.vpc),
+    ...dataPlanesOf(env).problems,
     ...shapeProblems(env),
     ...(needs.probe && !nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION)
       ? ['PRIVATELINK_DATA_PLANE_FUNCTION is not set']
@@ -213,6 +267,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     problems.push(error.message.replace(/\.$/, ''));
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  const vpcs = readVpcs(env).vpcs;
   return {
     tidbCloud: {
       apiUrl: apiUrl.replace(/\/+$/, ''),
@@ -224,9 +279,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     },
     aws: { region: region ?? '', endpointUrl: nonEmpty(env.AWS_ENDPOINT_URL) },
     privateLink: {
-      vpcId: nonEmpty(env.PRIVATELINK_VPC_ID),
-      subnetIds: list(env.PRIVATELINK_SUBNET_IDS),
-      securityGroupIds: list(env.PRIVATELINK_SECURITY_GROUP_IDS),
+      vpcs,
+      vpcId: vpcs[0]?.vpcId,
+      subnetIds: vpcs[0]?.subnetIds ?? [],
+      securityGroupIds: vpcs[0]?.securityGroupIds ?? [],
       eventBus: nonEmpty(env.PRIVATELINK_EVENT_BUS) ?? 'default',
       eventSource: source ?? 'tidb-privatelink',
       stackName: nonEmpty(env.PRIVATELINK_STACK_NAME) ?? 'tidb-privatelink',
@@ -237,6 +293,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
     },
     probe: {
       dataPlaneFunction: nonEmpty(env.PRIVATELINK_DATA_PLANE_FUNCTION),
+      dataPlanes: dataPlanesOf(env).sites,
       securityGroupIds: list(env.PRIVATELINK_PROBE_SECURITY_GROUP_IDS),
       subnetIds: list(env.PRIVATELINK_PROBE_SUBNET_IDS),
       sqlSecretArn: nonEmpty(env.TIDB_SQL_SECRET_ARN),

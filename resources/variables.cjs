@@ -7,8 +7,8 @@
  */
 'use strict';
 
-// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, not JavaScript.
-const EC2_ARN = 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}';
+const { interfaceResources } = require('./vpcs.cjs');
+
 /** The slowest schedule the alarms can follow: two periods (heartbeat, unhealthy) must fit in a day. */
 const MAX_PERIOD_SECONDS = 12 * 3600;
 const RATE = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours)\s*\)$/;
@@ -86,13 +86,8 @@ module.exports.checkSettings = async ({ resolveVariable }) => {
 };
 
 /** The data plane's network interfaces: only in its own subnets, with its own security group. */
-module.exports.dataPlaneInterfaceResources = async ({ resolveVariable }) => [
-  { 'Fn::Sub': `${EC2_ARN}:network-interface/*` },
-  { 'Fn::Sub': `${EC2_ARN}:security-group/\${ProbeSecurityGroup}` },
-  ...listOf(await resolveVariable('self:custom.probeSubnetIds')).map((subnetId) => ({
-    'Fn::Sub': `${EC2_ARN}:subnet/${subnetId}`,
-  })),
-];
+module.exports.dataPlaneInterfaceResources = async ({ resolveVariable }) =>
+  interfaceResources('ProbeSecurityGroup', listOf(await resolveVariable('self:custom.probeSubnetIds')));
 
 /** Who may request a troubleshoot run on the bus: the app itself plus PRIVATELINK_TROUBLESHOOT_SOURCES. */
 module.exports.troubleshootSources = async ({ resolveVariable }) => [

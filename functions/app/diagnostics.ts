@@ -8,14 +8,19 @@ import type { Context } from 'aws-lambda';
 import { recordProbeRun } from '../adapters/powertools-metrics.ts';
 import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlaneBatchPort, DataPlaneProbeInput } from '../core/diagnose/ports.ts';
+import { InvalidEventError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
+import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
+
+/** A VPC id as quoted in a rejection: JSON, so nothing in it can forge a log line. */
+const shownId = (value: unknown) => JSON.stringify(value)?.slice(0, 60) ?? 'undefined';
 
 type DepsSource = () => Promise<DiagnosticsDeps>;
 type Signal = { signal: AbortSignal };
@@ -73,20 +78,27 @@ function troubleshoot(getDeps: DepsSource, logger: Logger, metrics: Metrics | un
     const key = clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
     const deps = await getDeps();
     const { settings } = deps;
+    // Several VPCs: the request may name one (`vpcId`); the stack's first otherwise.
+    const vpcId = typeof key.vpcId === 'string' ? key.vpcId : settings.vpcId;
+    const site = siteFor(deps, settings, vpcId ?? '');
+    if (!site) throw new InvalidEventError(`${shownId(vpcId)} is not one of this stack's VPCs.`);
     const diagnosing = () =>
-      diagnose(deps, {
-        clusterId: key.clusterId,
-        tidbNodeGroupId: key.tidbNodeGroupId,
-        vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
-        vpcId: settings.vpcId,
-        region: settings.region,
-        probe: settings.placement,
-        dnsServer: settings.dnsServer,
-        credentials: settings.credentials,
-        timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
-        dataPlaneTimeoutMs: budgets.dataPlaneMs,
-        signal,
-      });
+      diagnose(
+        { ...deps, dataPlane: site.dataPlane },
+        {
+          clusterId: key.clusterId,
+          tidbNodeGroupId: key.tidbNodeGroupId,
+          vpcEndpointId: typeof key.vpcEndpointId === 'string' ? key.vpcEndpointId : undefined,
+          vpcId,
+          region: settings.region,
+          probe: site.placement,
+          dnsServer: settings.dnsServer,
+          credentials: settings.credentials,
+          timeoutMs: Math.max(1000, context.getRemainingTimeInMillis() - budgets.troubleshootReserveMs),
+          dataPlaneTimeoutMs: budgets.dataPlaneMs,
+          signal,
+        },
+      );
     const report = await meteringTidbApi(metrics, deps.tidb, diagnosing);
     logger.info('troubleshoot report', { clusterId: report.clusterId, healthy: report.healthy });
     if (typeof event === 'object' && event !== null && 'detail-type' in event) {

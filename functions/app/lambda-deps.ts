@@ -127,16 +127,22 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
   const { secrets, tidb, ec2, events, clock } = await commonDeps(config);
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
+  const lambda = createLambdaClient(awsOptions(config));
   return {
     tidb,
     ec2,
     events,
     clock,
-    dataPlane: new LambdaDataPlane(createLambdaClient(awsOptions(config)), dataPlaneFunction ?? ''),
+    dataPlane: new LambdaDataPlane(lambda, dataPlaneFunction ?? ''),
     metrics: new PowertoolsProbeMetrics(metrics),
     // Troubleshoot reads the whole DNS path; the scheduled probe ignores these (it passes only EC2).
     ...dnsPathDeps(awsOptions(config)),
     caches: probeCaches(clock.now),
+    sites: config.probe.dataPlanes.map((site) => ({
+      vpcId: site.vpcId,
+      dataPlane: new LambdaDataPlane(lambda, site.functionName),
+      placement: { securityGroupIds: site.securityGroupIds, subnetIds: site.subnetIds },
+    })),
     settings: {
       region: config.aws.region,
       projectId: config.tidbCloud.projectId,

@@ -8,8 +8,8 @@ import type { Context } from 'aws-lambda';
 import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { mapLimited } from '../core/concurrency.ts';
 import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
-import { provision, reconcileAll } from '../core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
+import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
@@ -27,6 +27,7 @@ function deadlineOf(context: Context, now: number): number {
 function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
   const fields = {
     clusterId: outcome.clusterId,
+    ...(outcome.vpcId ? { vpcId: outcome.vpcId } : {}),
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
   };
@@ -66,13 +67,14 @@ export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metr
   const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
     const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
-      reconcileAll(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
+      reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
     );
     for (const outcome of clusters) logOutcome(logger, outcome);
     const phases = phaseCounts(clusters);
     logger.info('reconcile pass finished', { phases });
     if (metrics) recordClustersByPhase(metrics, phases);
-    if (deps.registry) await recordPhases(deps.registry, clusters, deps.clock.now(), signal);
+    // Several VPCs: the cluster's row shows its most pressing VPC.
+    if (deps.registry) await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
     return { clusters };
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
@@ -117,7 +119,7 @@ function isEvent(event: unknown): boolean {
   );
 }
 
-/** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready. */
+/** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready in every VPC. */
 export function createProvisionHandler(
   getDeps: DepsSource,
   logger: Logger,
@@ -138,15 +140,16 @@ export function createProvisionHandler(
       // An event takes only the immediate steps, in one pass: the scheduled reconcile is the one poller for
       // every waiting cluster (one connections listing per pass for all of them). A person's direct invoke
       // is one request, not a fleet's worth: it keeps converging until the deadline.
-      const outcome = await meteringTidbApi(metrics, deps.tidb, () =>
-        provision(
+      const outcomes = await meteringTidbApi(metrics, deps.tidb, () =>
+        provisionStack(
           deps,
           { clusterId: key.clusterId, tidbNodeGroupId: key.tidbNodeGroupId },
           isEvent(event) ? { signal } : { signal, deadline: deadlineOf(context, deps.clock.now()) },
         ),
       );
-      logOutcome(logger, outcome);
-      return outcome;
+      for (const outcome of outcomes) logOutcome(logger, outcome);
+      // One VPC: the outcome itself, as before; several: one per VPC, shaped like the reconcile's answer.
+      return outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
     },
     store,
     logger,

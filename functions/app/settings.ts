@@ -12,6 +12,7 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     vpcId: privateLink.vpcId ?? '',
     subnetIds: privateLink.subnetIds,
     securityGroupIds: privateLink.securityGroupIds,
+    vpcs: privateLink.vpcs,
     projectId: tidbCloud.projectId,
     selection: privateLink.clusters,
     pollIntervalMs,

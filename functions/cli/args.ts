@@ -27,6 +27,7 @@ const OPTIONS = {
     cluster: { type: 'string' },
     'node-group': { type: 'string' },
     'vpc-endpoint': { type: 'string' },
+    vpc: { type: 'string' },
     'dns-server': { type: 'string' },
     'source-cidr': { type: 'string' },
     'source-sg': { type: 'string' },

@@ -53,10 +53,11 @@ them after PRIVATELINK_DELETE_ORPHANS_AFTER_H hours if that is set. Exit 1 if an
 
 ${GLOBAL}`,
   doctor: `Usage: tidb-privatelink doctor --cluster <clusterId> [--node-group <id>] [--vpc-endpoint <vpce-id>]
-         [--dns-server <ip[:port]>] [--source-cidr <cidr> | --source-sg <sg-id>] [--timeout-ms <n>] [--json]
+         [--vpc <vpc-id>] [--dns-server <ip[:port]>] [--source-cidr <cidr> | --source-sg <sg-id>] [--timeout-ms <n>] [--json]
 
 Runs every check from the TiDB cluster to the TiDB handshake and prints one line per check, with the
 exact fix under each failure. Without --vpc-endpoint it finds the endpoint by tag, then by service name.
+With PRIVATELINK_VPCS, --vpc names the VPC of the stack you run it in (default: the first).
 Credentials for a TLS login (optional): TIDB_USER, TIDB_PASSWORD.
 
 ${GLOBAL}`,

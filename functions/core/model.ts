@@ -181,6 +181,8 @@ export const NODE_GROUP_ID_TAG = 'tidb-privatelink:node-group-id';
 export const STACK_TAG = 'tidb-privatelink:stack';
 /** A digest of the configured subnet list the endpoint was last made to match: a change is noticed cheaply. */
 export const SUBNET_CONFIG_TAG = 'tidb-privatelink:subnet-config';
+/** The VPC the endpoint serves: a stack may serve several (`PRIVATELINK_VPCS`), one endpoint per cluster each. */
+export const VPC_ID_TAG = 'tidb-privatelink:vpc-id';
 /** Last probe health, kept with the endpoint so the probe can emit `Health Changed` only on a flip. */
 export const HEALTH_TAG = 'tidb-privatelink:health';
 /** When the endpoint was first seen orphaned (ISO 8601): the grace period before deletion counts from it. */

@@ -10,7 +10,13 @@ import type { CfnResource } from './serverless-package.ts';
 export const ACCOUNT = '123456789012';
 export const REGION = 'us-east-1';
 /** What `Ref: ProbeSecurityGroup` stands for in the resolved policies. */
-export const PROBE_SECURITY_GROUP_ID = 'sg-0probe0000000000';
+export const PROBE_SECURITY_GROUP_ID = 'sg-0feed00000000000';
+
+/** What `Ref` of a security group stands for: distinct per group (a data plane per VPC has its own). */
+export function securityGroupIdOf(logicalId: string): string {
+  if (logicalId === 'ProbeSecurityGroup') return PROBE_SECURITY_GROUP_ID;
+  return `sg-0${Buffer.from(logicalId).toString('hex').slice(-16)}`;
+}
 
 type Template = { Resources: Record<string, CfnResource> };
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
@@ -36,7 +42,7 @@ function refOf(template: Template, logicalId: string): string {
   if (!resource) throw new Error(`Ref to ${logicalId}, which the template does not have`);
   switch (resource.Type) {
     case 'AWS::EC2::SecurityGroup':
-      return PROBE_SECURITY_GROUP_ID;
+      return securityGroupIdOf(logicalId);
     case 'AWS::Lambda::Function':
       return physicalName(logicalId, resource, 'FunctionName');
     case 'AWS::SQS::Queue':

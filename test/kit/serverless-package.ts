@@ -49,7 +49,8 @@ export async function packageStack(extraEnv: Record<string, string> = {}): Promi
         timeout: 120_000,
       },
       (error, stdout, stderr) =>
-        error ? reject(new Error(`serverless package failed: ${stderr || stdout}`)) : resolve(),
+        // The framework prints its own error on stdout and its environment on stderr: keep both.
+        error ? reject(new Error(`serverless package failed: ${stdout}${stderr}`)) : resolve(),
     );
   });
   const template = JSON.parse(await readFile(join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));

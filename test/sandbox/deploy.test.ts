@@ -1,7 +1,8 @@
 /**
  * The packaged stack deploys: into moto's CloudFormation, the way `serverless deploy` does (core template,
- * artifacts and template to the deployment bucket, update by change set), into a VPC and subnets that exist
- * in moto. Then the test reads what exists through each service's own API.
+ * artifacts and template to the deployment bucket, update by change set), into two VPCs and their subnets that
+ * exist in moto (PRIVATELINK_VPCS: a data plane per VPC). Then the test reads what exists through each
+ * service's own API. The short form (one VPC) packages the same first data plane (template.test.ts).
  *
  * moto 5.1.1 skips AWS::CloudWatch::Alarm, AWS::CloudWatch::Dashboard and AWS::Lambda::EventInvokeConfig
  * (with a warning) and drops Lambda `Architectures`: those are asserted on the packaged template
@@ -31,13 +32,14 @@ import { type PackagedStack, packageStack } from '../kit/serverless-package.ts';
 
 const STACK = 'tidb-privatelink-dev';
 const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-/** What serverless.yml asks of each function. */
+/** What serverless.yml asks of each function: five, plus a data plane per extra VPC. */
 const FUNCTIONS = {
   reconcile: { timeout: 285 },
   provision: { timeout: 900 },
   probe: { timeout: 300 },
   troubleshoot: { timeout: 60 },
   dataPlane: { timeout: 30 },
+  dataPlane2: { timeout: 30 },
 } as const;
 /**
  * Resource types moto's CloudFormation does not create (it logs "not supported" and goes on); each is
@@ -60,6 +62,8 @@ let packaged: PackagedStack;
 let resources: StackResource[];
 let vpcId: string;
 let subnetIds: string[];
+/** The second VPC of the stack, with one subnet. */
+let secondVpc: { vpcId: string; subnetIds: string[] };
 
 beforeAll(async () => {
   const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
@@ -78,9 +82,20 @@ beforeAll(async () => {
     );
     subnetIds.push(Subnet?.SubnetId ?? '');
   }
+  const { Vpc: second } = await clients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.43.0.0/16' }));
+  const { Subnet: secondSubnet } = await clients.ec2.send(
+    new CreateSubnetCommand({
+      VpcId: second?.VpcId,
+      CidrBlock: '10.43.0.0/24',
+      AvailabilityZone: 'us-east-1a',
+    }),
+  );
+  secondVpc = { vpcId: second?.VpcId ?? '', subnetIds: [secondSubnet?.SubnetId ?? ''] };
   packaged = await packageStack({
-    PRIVATELINK_VPC_ID: vpcId,
-    PRIVATELINK_SUBNET_IDS: subnetIds.join(','),
+    PRIVATELINK_VPCS: JSON.stringify([{ vpcId, subnetIds }, secondVpc]),
+    PRIVATELINK_VPC_ID: '',
+    PRIVATELINK_SUBNET_IDS: '',
+    PRIVATELINK_SECURITY_GROUP_IDS: '',
     AWS_REGION: config.region,
   });
   await deployLikeServerless({ cloudFormation, s3 }, packaged, STACK);
@@ -126,7 +141,10 @@ describe('the deployed stack', () => {
       );
       expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Timeout: spec.timeout, MemorySize: 256 });
       expect(fn.Role).toContain(`:role/tidb-privatelink-dev-${name}-us-east-1-lambdaRole`);
-      expect(fn.Environment?.Variables).toMatchObject({ PRIVATELINK_VPC_ID: vpcId });
+      const vpcs = JSON.parse(fn.Environment?.Variables?.PRIVATELINK_VPCS ?? '[]') as Array<{
+        vpcId: string;
+      }>;
+      expect(vpcs.map((vpc) => vpc.vpcId)).toEqual([vpcId, secondVpc.vpcId]);
     },
   );
 
@@ -138,21 +156,27 @@ describe('the deployed stack', () => {
     for (const fn of functions) expect(fn.Properties.Architectures).toEqual(['arm64']);
   });
 
-  it('attaches only the data plane to the VPC: the probe subnets and its own egress-only group', async () => {
-    const groupId = physicalId('ProbeSecurityGroup');
-    const dataPlane = await lambda.send(
-      new GetFunctionConfigurationCommand({ FunctionName: 'tidb-privatelink-dev-dataPlane' }),
-    );
-    expect(dataPlane.VpcConfig?.SubnetIds?.sort()).toEqual([...subnetIds].sort());
-    expect(dataPlane.VpcConfig?.SecurityGroupIds).toEqual([groupId]);
-    const { SecurityGroups: [group] = [] } = await clients.ec2.send(
-      new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }),
-    );
-    expect(group).toMatchObject({
-      VpcId: vpcId,
-      Tags: expect.arrayContaining([{ Key: 'tidb-privatelink:managed-by', Value: 'tidb-privatelink' }]),
-    });
-    expect(group?.IpPermissions ?? []).toEqual([]);
+  it('attaches only the data planes, each to its own VPC: its subnets and its own egress-only group', async () => {
+    const placements = [
+      ['dataPlane', 'ProbeSecurityGroup', { vpcId, subnetIds }],
+      ['dataPlane2', 'ProbeSecurityGroup2', secondVpc],
+    ] as const;
+    for (const [name, groupLogicalId, vpc] of placements) {
+      const groupId = physicalId(groupLogicalId);
+      const dataPlane = await lambda.send(
+        new GetFunctionConfigurationCommand({ FunctionName: `tidb-privatelink-dev-${name}` }),
+      );
+      expect(dataPlane.VpcConfig?.SubnetIds?.sort()).toEqual([...vpc.subnetIds].sort());
+      expect(dataPlane.VpcConfig?.SecurityGroupIds).toEqual([groupId]);
+      const { SecurityGroups: [group] = [] } = await clients.ec2.send(
+        new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }),
+      );
+      expect(group).toMatchObject({
+        VpcId: vpc.vpcId,
+        Tags: expect.arrayContaining([{ Key: 'tidb-privatelink:managed-by', Value: 'tidb-privatelink' }]),
+      });
+      expect(group?.IpPermissions ?? []).toEqual([]);
+    }
     for (const name of ['reconcile', 'provision', 'probe', 'troubleshoot']) {
       const fn = await lambda.send(
         new GetFunctionConfigurationCommand({ FunctionName: `tidb-privatelink-dev-${name}` }),

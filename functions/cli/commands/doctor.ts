@@ -17,6 +17,7 @@ export function doctorOptions(flags: Flags) {
     clusterId: idFlag(flags, 'cluster', true),
     tidbNodeGroupId: idFlag(flags, 'node-group'),
     vpcEndpointId: stringFlag(flags, 'vpc-endpoint', /^vpce-[0-9a-f]+$/, 'vpce-0a1b2c3d4e5f60718'),
+    vpcId: stringFlag(flags, 'vpc', /^vpc-[0-9a-f]+$/, 'vpc-0a1b2c3d4e5f60718'),
     dnsServer: stringFlag(flags, 'dns-server', DNS_SERVER, '10.0.0.2 or 10.0.0.2:53'),
     source: sourceCidr ? { cidr: sourceCidr } : sourceSg ? { securityGroupId: sourceSg } : undefined,
     timeoutMs: positiveIntFlag(flags, 'timeout-ms', 15_000, 3_600_000),
@@ -35,12 +36,24 @@ function credentialsFrom(env: NodeJS.ProcessEnv): DbCredentials | undefined {
   }
 }
 
+/** The VPC to diagnose in: `--vpc`, one of the stack's (PRIVATELINK_VPCS), else the configured one. */
+function vpcOf(ctx: CliContext, wanted: string | undefined): string | undefined {
+  const { vpcs, vpcId } = ctx.config.privateLink;
+  if (!wanted) return vpcId;
+  if (vpcs.length > 0 && !vpcs.some((vpc) => vpc.vpcId === wanted)) {
+    throw new UsageError(
+      `--vpc ${wanted} is not one of this stack's VPCs (${vpcs.map((v) => v.vpcId).join(', ')}).`,
+    );
+  }
+  return wanted;
+}
+
 export async function doctor(ctx: CliContext): Promise<CommandResult> {
   const options = doctorOptions(ctx.flags);
   const request: DiagnoseRequest = {
     ...options,
     region: ctx.config.aws.region,
-    vpcId: ctx.config.privateLink.vpcId,
+    vpcId: vpcOf(ctx, options.vpcId),
     credentials: credentialsFrom(ctx.env),
     signal: ctx.signal,
   };

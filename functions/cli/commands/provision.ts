@@ -1,7 +1,7 @@
 import { reconcileSettingsOf } from '../../app/settings.ts';
 import { UsageError } from '../../core/errors.ts';
-import { provision as provisionCluster, reconcileAll } from '../../core/reconcile/reconcile.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
+import { provisionStack, reconcileStack } from '../../core/reconcile/vpcs.ts';
 import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
 import type { CliContext, CommandResult, ExitCode } from '../context.ts';
 import { printable } from '../printable.ts';
@@ -12,7 +12,8 @@ function reconcileDeps(ctx: CliContext): ReconcileDeps {
 }
 
 export function describeOutcome(outcome: ProvisionOutcome): string[] {
-  const head = `${outcome.clusterId}: ${outcome.phase}${outcome.vpcEndpointId ? ` (${outcome.vpcEndpointId})` : ''}`;
+  const where = outcome.vpcId ? ` in ${outcome.vpcId}` : '';
+  const head = `${outcome.clusterId}${where}: ${outcome.phase}${outcome.vpcEndpointId ? ` (${outcome.vpcEndpointId})` : ''}`;
   const actions = outcome.actions.map(
     (action) =>
       `  done: ${action.type}${action.vpcEndpointId ? ` ${action.vpcEndpointId}` : ''} at ${action.at}`,
@@ -85,42 +86,50 @@ export async function provision(ctx: CliContext): Promise<CommandResult> {
   const { clusterId, tidbNodeGroupId, wait, timeoutS, dryRun } = provisionOptions(ctx.flags);
   const deps = reconcileDeps(ctx);
   const deadline = wait ? deps.clock.now() + timeoutS * 1000 : undefined;
-  const outcome = await provisionCluster(
+  const outcomes = await provisionStack(
     deps,
     { clusterId, tidbNodeGroupId },
     { signal: ctx.signal, deadline, dryRun },
   );
-  const lines = describeOutcome(outcome);
-  if (dryRun) return { exitCode: dryRunExitCode([outcome]), json: outcome, lines: [DRY_RUN, ...lines] };
-  if (wait && outcome.phase === 'Progressing') {
-    lines.push(`Still Progressing after ${timeoutS}s: waiting for ${outcome.waitingFor}.`);
+  const lines = outcomes.flatMap((outcome) => [
+    ...describeOutcome(outcome),
+    ...(wait && outcome.phase === 'Progressing'
+      ? [`Still Progressing after ${timeoutS}s: waiting for ${outcome.waitingFor}.`]
+      : []),
+  ]);
+  if (dryRun) {
+    const json = outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
+    return { exitCode: dryRunExitCode(outcomes), json, lines: [DRY_RUN, ...lines] };
   }
-  // --wait promises Ready: anything short of it after the wait is a failure (DESIGN.md).
-  const exitCode: ExitCode =
-    outcome.phase === 'Error'
-      ? 2
-      : outcome.phase === 'Blocked' || (wait && outcome.phase !== 'Ready')
-        ? 1
-        : 0;
-  return { exitCode, json: outcome, lines };
+  // --wait promises Ready (in every VPC): anything short of it after the wait is a failure (DESIGN.md).
+  const exitCode: ExitCode = outcomes.some((o) => o.phase === 'Error')
+    ? 2
+    : outcomes.some((o) => o.phase === 'Blocked' || (wait && o.phase !== 'Ready'))
+      ? 1
+      : 0;
+  // One VPC: the `provision --json` object; several: one per VPC, shaped like `reconcile --json`.
+  return { exitCode, json: outcomes.length === 1 ? outcomes[0] : { clusters: outcomes }, lines };
 }
 
 const DRY_RUN = 'Dry run: nothing was changed. Planned actions, in order, with what each is by hand:';
 
 export async function reconcile(ctx: CliContext): Promise<CommandResult> {
   const dryRun = ctx.flags['dry-run'] === true;
-  const outcomes = await reconcileAll(reconcileDeps(ctx), { signal: ctx.signal, dryRun });
+  const outcomes = await reconcileStack(reconcileDeps(ctx), { signal: ctx.signal, dryRun });
   if (dryRun) {
     const lines = [DRY_RUN, ...outcomes.flatMap(describeOutcome)];
     return { exitCode: dryRunExitCode(outcomes), json: { clusters: outcomes }, lines };
   }
+  // The VPC column only when the stack serves several: one VPC reads as before.
+  const several = outcomes.some((o) => o.vpcId);
   const lines =
     outcomes.length === 0
       ? [`No TiDB Cloud Dedicated clusters in aws-${ctx.config.aws.region}.`]
       : table(
-          ['CLUSTER', 'PHASE', 'ENDPOINT', 'ACTIONS', 'DETAIL'],
+          ['CLUSTER', ...(several ? ['VPC'] : []), 'PHASE', 'ENDPOINT', 'ACTIONS', 'DETAIL'],
           outcomes.map((o) => [
             o.clusterId,
+            ...(several ? [o.vpcId] : []),
             o.phase,
             o.vpcEndpointId,
             o.actions.map((a) => a.type).join(','),

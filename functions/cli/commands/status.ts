@@ -21,6 +21,8 @@ import { table } from '../table.ts';
 
 export interface StatusRow {
   clusterId: string;
+  /** Only when the stack serves several VPCs: then one row per cluster per VPC. */
+  vpcId?: string;
   displayName: string;
   regionId: string;
   state: string;
@@ -55,10 +57,18 @@ const isoOrNull = (ms: number | undefined) => (ms === undefined ? null : new Dat
 async function orphansOf(
   ctx: CliContext,
   snapshot: { clusters: Cluster[]; connections: PrivateEndpointConnection[]; endpoints: VpcEndpoint[] },
+  vpcIds: string[],
 ): Promise<OrphanRow[]> {
   const settings = reconcileSettingsOf(ctx.config);
-  const verdicts = await judgeOrphans({ tidb: ctx.deps.tidb, settings }, snapshot, { signal: ctx.signal });
-  return verdicts.flatMap((verdict) => {
+  // Each of the stack's VPCs judged as its own reconcile judges it.
+  const perVpc = await Promise.all(
+    vpcIds.map((vpcId) =>
+      judgeOrphans({ tidb: ctx.deps.tidb, settings: { ...settings, vpcId } }, snapshot, {
+        signal: ctx.signal,
+      }),
+    ),
+  );
+  return perVpc.flat().flatMap((verdict) => {
     if (verdict.kind !== 'orphaned') return [];
     const { endpoint } = verdict;
     return [
@@ -120,10 +130,11 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
     endpointsOf(ctx),
     recordedServices(ctx),
   ]);
-  const vpcId = ctx.config.privateLink.vpcId ?? '';
+  const { vpcs } = ctx.config.privateLink;
+  const vpcIds = vpcs.length > 0 ? vpcs.map((vpc) => vpc.vpcId) : [''];
   const inRegion = clusters.filter((cluster) => inScope(cluster, ctx.config.aws.region));
   const progress = progressOf(ctx, inRegion.length - services.size);
-  const rows = await mapLimited(inRegion, 4, async (cluster): Promise<StatusRow> => {
+  const perCluster = await mapLimited(inRegion, 4, async (cluster): Promise<StatusRow[]> => {
     // A cluster without a node group yet shows with empty columns; API errors still fail the command.
     const nodeGroupId = await resolveNodeGroup(ctx.deps, cluster, undefined, options).catch(
       (error: unknown) => {
@@ -134,31 +145,42 @@ export async function status(ctx: CliContext): Promise<CommandResult> {
     const recorded = services.get(cluster.clusterId);
     const service = nodeGroupId ? await serviceOf(ctx, cluster, nodeGroupId, recorded) : null;
     if (!recorded) progress();
-    const endpoint =
-      endpoints && nodeGroupId
-        ? findOurEndpoint(endpoints, cluster.clusterId, nodeGroupId, vpcId, ctx.config.privateLink.stackName)
-        : undefined;
-    const connection = findConnection(connections, endpoint?.vpcEndpointId);
-    return {
-      clusterId: cluster.clusterId,
-      displayName: cluster.displayName,
-      regionId: cluster.regionId,
-      state: cluster.state,
-      selected: selects(ctx.config.privateLink.clusters, cluster),
-      tidbNodeGroupId: nodeGroupId,
-      privateLinkService: service && {
-        state: service.state,
-        serviceName: service.serviceName || null,
-        availableZones: service.availableZones,
-      },
-      vpcEndpointId: endpoint?.vpcEndpointId ?? null,
-      endpointState: endpoint?.state ?? null,
-      connectionState: connection?.endpointState ?? null,
-      privateDnsEnabled: endpoint ? endpoint.privateDnsEnabled : null,
-      health: endpoint?.tags[HEALTH_TAG] ?? null,
-    };
+    // Several VPCs: one row per cluster per VPC.
+    return vpcIds.map((vpcId) => {
+      const endpoint =
+        endpoints && nodeGroupId
+          ? findOurEndpoint(
+              endpoints,
+              cluster.clusterId,
+              nodeGroupId,
+              vpcId,
+              ctx.config.privateLink.stackName,
+            )
+          : undefined;
+      const connection = findConnection(connections, endpoint?.vpcEndpointId);
+      return {
+        clusterId: cluster.clusterId,
+        ...(vpcIds.length > 1 ? { vpcId } : {}),
+        displayName: cluster.displayName,
+        regionId: cluster.regionId,
+        state: cluster.state,
+        selected: selects(ctx.config.privateLink.clusters, cluster),
+        tidbNodeGroupId: nodeGroupId,
+        privateLinkService: service && {
+          state: service.state,
+          serviceName: service.serviceName || null,
+          availableZones: service.availableZones,
+        },
+        vpcEndpointId: endpoint?.vpcEndpointId ?? null,
+        endpointState: endpoint?.state ?? null,
+        connectionState: connection?.endpointState ?? null,
+        privateDnsEnabled: endpoint ? endpoint.privateDnsEnabled : null,
+        health: endpoint?.tags[HEALTH_TAG] ?? null,
+      };
+    });
   });
-  const orphans = endpoints ? await orphansOf(ctx, { clusters, connections, endpoints }) : [];
+  const rows = perCluster.flat();
+  const orphans = endpoints ? await orphansOf(ctx, { clusters, connections, endpoints }, vpcIds) : [];
   const lines = [...render(rows, ctx.config.aws.region), ...renderOrphans(orphans)];
   return { exitCode: 0, json: { clusters: rows, orphans }, lines };
 }
@@ -205,9 +227,11 @@ const PROGRESS_FROM = 20;
 
 function render(rows: StatusRow[], region: string): string[] {
   if (rows.length === 0) return [`No TiDB Cloud Dedicated clusters in aws-${region}.`];
+  const several = rows.some((row) => row.vpcId);
   return table(
     [
       'CLUSTER',
+      ...(several ? ['VPC'] : []),
       'NAME',
       'STATE',
       'SERVICE',
@@ -222,6 +246,7 @@ function render(rows: StatusRow[], region: string): string[] {
     ],
     rows.map((row) => [
       row.clusterId,
+      ...(several ? [row.vpcId] : []),
       row.displayName,
       row.state,
       row.privateLinkService?.state,

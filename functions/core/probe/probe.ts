@@ -25,6 +25,7 @@ import {
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
 import { OneTrip, type Seat } from './one-trip.ts';
+import { type Placement, type ProbeSite, placementSubnetsOf, type SiteChoice, siteFor } from './sites.ts';
 import { SnapshotEc2 } from './snapshot-ec2.ts';
 import { SnapshotTidb } from './snapshot-tidb.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -43,6 +44,8 @@ export interface ProbeDeps {
   clock: Clock;
   /** Facts that rarely change, kept across runs by a warm Lambda; fresh ones per run when absent. */
   caches?: ProbeCaches;
+  /** One data plane per VPC (`PRIVATELINK_VPCS`): each endpoint is probed by its own VPC's; absent: `dataPlane`. */
+  sites?: ProbeSite[];
 }
 
 export interface ProbeCaches {
@@ -63,7 +66,7 @@ export function probeCaches(now: () => number): ProbeCaches {
 export interface ProbeSettings {
   region: string;
   projectId?: string;
-  /** Only endpoints in this VPC (the stack's); every VPC when absent. */
+  /** Only endpoints in this VPC (the stack's); every VPC when absent. With `sites`: the sites' VPCs instead. */
   vpcId?: string;
   /** Only endpoints of this stack (`tidb-privatelink:stack`; a missing tag counts as ours). */
   stackName?: string;
@@ -126,6 +129,7 @@ async function probeEndpoint(
   deps: ProbeDeps,
   ports: { tidb: TidbCloudPort; ec2: Ec2Port },
   seat: Seat,
+  placement: Placement | undefined,
   settings: ProbeSettings,
   endpoint: VpcEndpoint,
   options: CallOptions,
@@ -148,7 +152,7 @@ async function probeEndpoint(
         vpcEndpointId: endpoint.vpcEndpointId,
         vpcId: endpoint.vpcId,
         region: settings.region,
-        probe: settings.placement,
+        probe: placement,
         dnsServer: settings.dnsServer,
         credentials: settings.credentials,
         timeoutMs: settings.timeoutMs,
@@ -194,10 +198,16 @@ function judgeable(endpoint: VpcEndpoint, connections: PrivateEndpointConnection
   return active && endpoint.state === 'available' && endpoint.privateDnsEnabled;
 }
 
-function inScope(endpoint: VpcEndpoint, settings: ProbeSettings, scope: ProbeScope): boolean {
+function inScope(
+  deps: ProbeDeps,
+  endpoint: VpcEndpoint,
+  settings: ProbeSettings,
+  scope: ProbeScope,
+): boolean {
   return (
     LIVE(endpoint) &&
-    (settings.vpcId === undefined || endpoint.vpcId === settings.vpcId) &&
+    // The stack's VPC(s): an endpoint in a VPC no data plane of this stack runs in cannot be probed here.
+    siteFor(deps, settings, endpoint.vpcId) !== undefined &&
     (settings.stackName === undefined || isOurs(endpoint, settings.stackName)) &&
     (scope.clusterId === undefined || endpoint.tags[CLUSTER_ID_TAG] === scope.clusterId)
   );
@@ -222,7 +232,7 @@ export async function probeAll(
   scope: ProbeScope = {},
 ): Promise<EndpointProbe[]> {
   const candidates = (await deps.ec2.listManagedEndpoints({}, options)).filter((endpoint) =>
-    inScope(endpoint, settings, scope),
+    inScope(deps, endpoint, settings, scope),
   );
   if (candidates.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);
@@ -242,21 +252,45 @@ export async function probeAll(
     SnapshotEc2.take(
       deps.ec2,
       candidates,
-      { serviceZones: caches.serviceZones, placementSubnetIds: settings.placement?.subnetIds },
+      {
+        serviceZones: caches.serviceZones,
+        placementSubnetIds: placementSubnetsOf(deps.sites, settings.placement),
+      },
       options,
     ),
   ]);
   const endpoints = candidates.filter((endpoint) => probeable(endpoint, tidb));
-  const chunks = await mapLimited(chunksOf(endpoints, MAX_BATCH_TARGETS), settings.concurrency, (chunk) => {
-    const trip = new OneTrip(deps.dataPlane, chunk.length, options);
+  // One data-plane invocation per chunk of one VPC's endpoints: each VPC has its own data plane.
+  const trips = bySite(deps, settings, endpoints).flatMap(({ site, members }) =>
+    chunksOf(members, MAX_BATCH_TARGETS).map((chunk) => ({ site, chunk })),
+  );
+  const chunks = await mapLimited(trips, settings.concurrency, ({ site, chunk }) => {
+    const trip = new OneTrip(site.dataPlane, chunk.length, options);
     const seats = chunk.map(() => trip.seat());
     return Promise.all(
       chunk.map((endpoint, i) =>
-        probeEndpoint(deps, { tidb, ec2 }, seats[i] as Seat, settings, endpoint, options),
+        probeEndpoint(deps, { tidb, ec2 }, seats[i] as Seat, site.placement, settings, endpoint, options),
       ),
     );
   });
   return chunks.flat();
+}
+
+/** Endpoints grouped by the site (VPC) that probes them; in-scope endpoints always have one. */
+function bySite(
+  deps: ProbeDeps,
+  settings: ProbeSettings,
+  endpoints: VpcEndpoint[],
+): Array<{ site: SiteChoice; members: VpcEndpoint[] }> {
+  const groups = new Map<string, { site: SiteChoice; members: VpcEndpoint[] }>();
+  for (const endpoint of endpoints) {
+    const site = siteFor(deps, settings, endpoint.vpcId);
+    if (!site) continue;
+    const group = groups.get(endpoint.vpcId) ?? { site, members: [] };
+    group.members.push(endpoint);
+    groups.set(endpoint.vpcId, group);
+  }
+  return [...groups.values()];
 }
 
 function probeable(endpoint: VpcEndpoint, tidb: SnapshotTidb): boolean {

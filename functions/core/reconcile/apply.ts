@@ -14,6 +14,7 @@ import {
   type PrivateEndpointConnection,
   STACK_TAG,
   SUBNET_CONFIG_TAG,
+  VPC_ID_TAG,
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, CreateEndpointInput } from '../ports.ts';
@@ -45,6 +46,7 @@ export function endpointTags(observed: Observation, settings: ReconcileSettings)
     [CLUSTER_ID_TAG]: observed.cluster.clusterId,
     [NODE_GROUP_ID_TAG]: observed.tidbNodeGroupId,
     [STACK_TAG]: settings.stackName,
+    [VPC_ID_TAG]: settings.vpcId,
     [SUBNET_CONFIG_TAG]: subnetConfigOf(settings.subnetIds),
     Name: `tidb-${observed.cluster.displayName}`.slice(0, 255),
   };

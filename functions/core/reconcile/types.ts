@@ -17,12 +17,21 @@ export interface ReconcileKey {
   tidbNodeGroupId?: string;
 }
 
-export interface ReconcileSettings {
-  /** The AWS region this stack runs in, e.g. `us-east-1`. */
-  region: string;
+/** One VPC of the stack: where its endpoints are created. */
+export interface VpcPlacement {
   vpcId: string;
   subnetIds: string[];
   securityGroupIds: string[];
+}
+
+export interface ReconcileSettings extends VpcPlacement {
+  /** The AWS region this stack runs in, e.g. `us-east-1`. */
+  region: string;
+  /**
+   * Every VPC of the stack (`PRIVATELINK_VPCS`), the one above among them; absent: that one alone. The core
+   * reconciles one (cluster, VPC) at a time, with the fields above set to that VPC.
+   */
+  vpcs?: VpcPlacement[];
   projectId?: string;
   /** `PRIVATELINK_CLUSTERS`: clusters outside it are never touched; every cluster in scope when absent. */
   selection?: ClusterSelection;
@@ -160,6 +169,8 @@ export interface OutcomeError {
 export interface ProvisionOutcome {
   clusterId: string;
   tidbNodeGroupId: string;
+  /** The VPC of this outcome, when the stack serves several (one outcome per cluster per VPC). */
+  vpcId?: string;
   phase: Phase;
   vpcEndpointId: string | null;
   actions: AppliedAction[];

@@ -1,0 +1,66 @@
+/**
+ * The stack's VPCs at package time: `PRIVATELINK_VPCS` (a JSON list) or the single-VPC short form
+ * (`PRIVATELINK_VPC_ID`, `PRIVATELINK_SUBNET_IDS`, `PRIVATELINK_SECURITY_GROUP_IDS`). Read by the very code
+ * the functions use (functions/config-vpcs.ts, compiled here with esbuild), so the template and the code can
+ * never disagree on what the setting means. Each export is resolved as `${file(./resources/vpcs.cjs):name}`;
+ * resources/plugins/data-plane-per-vpc.cjs adds a data plane per extra VPC from `validVpcs`.
+ */
+'use strict';
+
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+
+// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, not JavaScript.
+const EC2_ARN = 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}';
+
+let reader;
+/** functions/config-vpcs.ts has no imports: one esbuild transform makes it loadable here. */
+function readVpcsOf(env) {
+  if (!reader) {
+    const file = join(__dirname, '..', 'functions', 'config-vpcs.ts');
+    const { code } = require('esbuild').transformSync(readFileSync(file, 'utf8'), {
+      loader: 'ts',
+      format: 'cjs',
+    });
+    const compiled = { exports: {} };
+    new Function('module', 'exports', code)(compiled, compiled.exports);
+    reader = compiled.exports;
+  }
+  return reader.readVpcs(env);
+}
+
+/** Whether the list form is in use: then the functions read PRIVATELINK_VPCS, not the short form. */
+const listForm = (env = process.env) => String(env.PRIVATELINK_VPCS ?? '').trim().length > 0;
+
+/** A data plane's network interfaces: only in its own subnets, with its own security group. */
+function interfaceResources(groupId, subnetIds) {
+  return [
+    { 'Fn::Sub': `${EC2_ARN}:network-interface/*` },
+    { 'Fn::Sub': `${EC2_ARN}:security-group/\${${groupId}}` },
+    ...subnetIds.map((subnetId) => ({ 'Fn::Sub': `${EC2_ARN}:subnet/${subnetId}` })),
+  ];
+}
+
+/** The list when it is valid, else nothing: settings.cjs refuses bad settings, once, in one message. */
+function validVpcs() {
+  const { vpcs, problems } = readVpcsOf(process.env);
+  return problems.length > 0 ? [] : vpcs;
+}
+
+module.exports = {
+  readVpcsOf,
+  validVpcs,
+  listForm,
+  interfaceResources,
+  /** CreateVpcEndpoint authorises the VPC on its own: every VPC of the stack, any subnet and group in them. */
+  endpointNetworkResources: async () => [
+    ...validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
+    { 'Fn::Sub': `${EC2_ARN}:subnet/*` },
+    { 'Fn::Sub': `${EC2_ARN}:security-group/*` },
+  ],
+  /** `route53:VPCs` values: one string for one VPC (as before), a list (any of them) for several. */
+  route53Vpcs: async () => {
+    const values = validVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));
+    return values.length === 1 ? values[0] : values;
+  },
+};
