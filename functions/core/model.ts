@@ -4,20 +4,53 @@
  * IDs are strings everywhere: TiDB's are 19–20 digit decimals, beyond 2^53.
  */
 
-export type ClusterState =
-  | 'CREATING'
-  | 'DELETING'
-  | 'ACTIVE'
-  | 'RESTORING'
-  | 'MAINTENANCE'
-  | 'DELETED'
-  | 'INACTIVE'
-  | 'UPGRADING'
-  | 'IMPORTING'
-  | 'MODIFYING'
-  | 'PAUSING'
-  | 'PAUSED'
-  | 'RESUMING';
+/*
+ * The enums the cores read, exactly as the swagger (TiDB) and the EC2 API document them: the one list of each
+ * that the plan, the doctor's checks and the tests share. A value outside them is passed through verbatim
+ * and is never a reason to act (DESIGN "Lifecycle and failure semantics").
+ */
+
+/** The swagger's `commonv1beta1ClusterState`. */
+export const CLUSTER_STATES = [
+  'CREATING',
+  'DELETING',
+  'ACTIVE',
+  'RESTORING',
+  'MAINTENANCE',
+  'DELETED',
+  'INACTIVE',
+  'UPGRADING',
+  'IMPORTING',
+  'MODIFYING',
+  'PAUSING',
+  'PAUSED',
+  'RESUMING',
+] as const;
+export type ClusterState = (typeof CLUSTER_STATES)[number];
+
+/** The private link service's states. */
+export const SERVICE_STATES = ['CREATING', 'ACTIVE', 'DELETING'] as const;
+/** The private endpoint connection's `endpointState`. */
+export const CONNECTION_STATES = ['PENDING', 'ACTIVE', 'DELETING', 'FAILED', 'DISCOVERED'] as const;
+/**
+ * EC2's VPC endpoint states (lower camel, as EC2 returns them). EC2 also documents `partial` (some subnets
+ * failed): no automatic step fits it, so it stays outside the list and the plan waits, naming it.
+ */
+export const ENDPOINT_STATES = [
+  'pendingAcceptance',
+  'pending',
+  'available',
+  'deleting',
+  'deleted',
+  'rejected',
+  'failed',
+  'expired',
+] as const;
+
+/** Is `value` one of the documented values of `states`? */
+export function isDocumented(states: readonly string[], value: string): boolean {
+  return states.includes(value);
+}
 
 export type CloudProvider = 'aws' | 'gcp' | 'azure' | 'alicloud';
 
@@ -48,7 +81,7 @@ export interface Cluster {
   nodeGroups: NodeGroup[];
 }
 
-export type PrivateLinkServiceState = 'CREATING' | 'ACTIVE' | 'DELETING';
+export type PrivateLinkServiceState = (typeof SERVICE_STATES)[number];
 
 export interface PrivateLinkService {
   tidbNodeGroupId: string;
@@ -60,7 +93,7 @@ export interface PrivateLinkService {
   regionId: string;
 }
 
-export type ConnectionState = 'PENDING' | 'ACTIVE' | 'DELETING' | 'FAILED' | 'DISCOVERED';
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export interface PrivateEndpointConnection {
   privateEndpointConnectionId: string;
@@ -83,15 +116,7 @@ export interface PrivateEndpointConnection {
  */
 export type VpcEndpointState = KnownVpcEndpointState | (string & {});
 
-export type KnownVpcEndpointState =
-  | 'pendingAcceptance'
-  | 'pending'
-  | 'available'
-  | 'deleting'
-  | 'deleted'
-  | 'rejected'
-  | 'failed'
-  | 'expired';
+export type KnownVpcEndpointState = (typeof ENDPOINT_STATES)[number];
 
 export interface VpcEndpoint {
   vpcEndpointId: string;

@@ -1,46 +1,19 @@
-import { awsRegionOf, type Subnet } from '../model.ts';
+import {
+  awsRegionOf,
+  CLUSTER_STATES,
+  CONNECTION_STATES,
+  ENDPOINT_STATES,
+  isDocumented,
+  SERVICE_STATES,
+  type Subnet,
+} from '../model.ts';
 import * as fix from '../remediation.ts';
 import { subnetConfigChanged } from './identity.ts';
 import { AZ_ID, selectSubnets, toZoneIds } from './select-subnets.ts';
 import type { Decision, Observation, ReconcileSettings } from './types.ts';
 
-/*
- * Every enum plan() reads, as the swagger (TiDB) and the EC2 API define it. A value outside these sets is
- * never a reason to take a step: the cluster waits and the outcome names the value verbatim.
- */
-const CLUSTER_STATES: ReadonlySet<string> = new Set([
-  'CREATING',
-  'DELETING',
-  'ACTIVE',
-  'RESTORING',
-  'MAINTENANCE',
-  'DELETED',
-  'INACTIVE',
-  'UPGRADING',
-  'IMPORTING',
-  'MODIFYING',
-  'PAUSING',
-  'PAUSED',
-  'RESUMING',
-]);
-const SERVICE_STATES: ReadonlySet<string> = new Set(['CREATING', 'ACTIVE', 'DELETING']);
-const CONNECTION_STATES: ReadonlySet<string> = new Set([
-  'PENDING',
-  'ACTIVE',
-  'DELETING',
-  'FAILED',
-  'DISCOVERED',
-]);
-const ENDPOINT_STATES: ReadonlySet<string> = new Set([
-  'pendingAcceptance',
-  'pending',
-  'available',
-  'deleting',
-  'deleted',
-  'rejected',
-  'failed',
-  'expired',
-]);
+// Every enum plan() reads is documented in model.ts: a value outside it is never a reason to take a step;
+// the cluster waits and the outcome names the value verbatim.
 /** Endpoint states in which subnets can still be changed and TiDB can still accept it. */
 const LIVE_ENDPOINT: ReadonlySet<string> = new Set(['pendingAcceptance', 'pending', 'available']);
 
@@ -84,7 +57,7 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
   }
   const { state } = cluster;
   if (state === 'ACTIVE') return undefined;
-  if (!CLUSTER_STATES.has(state)) return unknownValue(`cluster ${cluster.clusterId}`, state);
+  if (!isDocumented(CLUSTER_STATES, state)) return unknownValue(`cluster ${cluster.clusterId}`, state);
   if (PAUSED_STATES.has(state)) return { kind: 'idle', why: `Cluster ${cluster.clusterId} is ${state}.` };
   if (BUSY_SERVING.has(state) && isConverged(observed, settings, false)) return { kind: 'ready' };
   if (STARTING.has(state) || BUSY_SERVING.has(state)) {
@@ -110,7 +83,7 @@ function isConverged(observed: Observation, settings: ReconcileSettings, checkSu
 
 function planService(observed: Observation): Decision | undefined {
   const { service } = observed;
-  if (service && !SERVICE_STATES.has(service.state))
+  if (service && !isDocumented(SERVICE_STATES, service.state))
     return unknownValue('private link service', service.state);
   if (service?.state === 'DELETING') {
     return blocked(
@@ -269,7 +242,7 @@ function planPending(observed: Observation, settings: ReconcileSettings, now: nu
 function planEndpoint(observed: Observation, settings: ReconcileSettings, now: number | undefined): Decision {
   const { endpoint, connection, cluster, tidbNodeGroupId } = observed;
   if (!endpoint) return { kind: 'wait', waitingFor: 'endpoint' };
-  if (!ENDPOINT_STATES.has(endpoint.state))
+  if (!isDocumented(ENDPOINT_STATES, endpoint.state))
     return unknownValue(`endpoint ${endpoint.vpcEndpointId}`, endpoint.state);
   if (!LIVE_ENDPOINT.has(endpoint.state)) {
     // rejected or failed (deleted and expired count as no endpoint): never re-created in a loop.
@@ -280,7 +253,7 @@ function planEndpoint(observed: Observation, settings: ReconcileSettings, now: n
     );
   }
   if (subnetConfigChanged(endpoint, settings.subnetIds)) return planSubnets(observed, settings);
-  if (connection && !CONNECTION_STATES.has(connection.endpointState)) {
+  if (connection && !isDocumented(CONNECTION_STATES, connection.endpointState)) {
     return unknownValue(`TiDB's connection for ${endpoint.vpcEndpointId}`, connection.endpointState);
   }
   if (!connection || connection.endpointState === 'DISCOVERED') {

@@ -5,7 +5,6 @@
  * the EC2 API reference, the data plane's from its result type) and arbitrary strings, and validates the
  * whole report against the JSON Schema.
  */
-import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { awsEndpointState } from '../../../functions/core/diagnose/checks/aws-endpoint-state.ts';
@@ -27,6 +26,7 @@ import type {
   VpcEndpointState,
 } from '../../../functions/core/model.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
+import { swaggerEnum } from '../../kit/swagger-enums.ts';
 import {
   contextFor,
   fakeDataPlane,
@@ -38,16 +38,6 @@ import {
   runCheck,
   type World,
 } from './fakes.ts';
-
-const swagger = JSON.parse(
-  readFileSync(new URL('../../kit/tidbcloud-simulator/dedicated.swagger.json', import.meta.url), 'utf8'),
-) as { definitions: Record<string, { enum?: string[] }> };
-
-function swaggerEnum(name: string): string[] {
-  const values = swagger.definitions[name]?.enum;
-  if (!values) throw new Error(`the swagger has no enum ${name}`);
-  return values;
-}
 
 const CLUSTER_STATES = swaggerEnum('commonv1beta1ClusterState');
 const SERVICE_STATES = swaggerEnum('dedicatedv1beta1PrivateLinkServiceState');

@@ -1,27 +1,10 @@
-import type { ClusterState } from '../../model.ts';
+import { CLUSTER_STATES, type ClusterState, isDocumented } from '../../model.ts';
 import { clusterNotActive, undocumentedState } from '../../remediation.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import type { Check } from '../runner.ts';
 
 /** States in which the cluster keeps serving SQL: worth a warning, not a failure. */
 const STILL_SERVING: readonly ClusterState[] = ['MODIFYING', 'UPGRADING', 'IMPORTING', 'MAINTENANCE'];
-
-/** The swagger's `commonv1beta1ClusterState`: anything else is a state the API added later. */
-const DOCUMENTED: readonly string[] = [
-  'CREATING',
-  'DELETING',
-  'ACTIVE',
-  'RESTORING',
-  'MAINTENANCE',
-  'DELETED',
-  'INACTIVE',
-  'UPGRADING',
-  'IMPORTING',
-  'MODIFYING',
-  'PAUSING',
-  'PAUSED',
-  'RESUMING',
-] satisfies readonly ClusterState[];
 
 export const tidbClusterState: Check<DiagnoseContext> = {
   id: 'tidb.cluster-state',
@@ -31,7 +14,7 @@ export const tidbClusterState: Check<DiagnoseContext> = {
     const evidence = { state: cluster.state, displayName: cluster.displayName, regionId: cluster.regionId };
     const name = `Cluster ${cluster.clusterId} (${cluster.displayName})`;
     if (cluster.state === 'ACTIVE') return { status: 'pass', summary: `${name} is ACTIVE.`, evidence };
-    if (!DOCUMENTED.includes(cluster.state)) {
+    if (!isDocumented(CLUSTER_STATES, cluster.state)) {
       return {
         status: 'warn',
         summary: `${name} is in state "${cluster.state}", which the TiDB Cloud API does not document.`,

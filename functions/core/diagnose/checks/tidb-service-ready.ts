@@ -1,10 +1,7 @@
-import type { PrivateLinkServiceState } from '../../model.ts';
+import { isDocumented, SERVICE_STATES } from '../../model.ts';
 import { noNodeGroup, serviceNotReady, undocumentedState } from '../../remediation.ts';
 import { type DiagnoseContext, unobservable } from '../context.ts';
 import type { Check } from '../runner.ts';
-
-/** The swagger's `dedicatedv1beta1PrivateLinkServiceState`. */
-const DOCUMENTED: readonly string[] = ['CREATING', 'ACTIVE', 'DELETING'] satisfies PrivateLinkServiceState[];
 
 export const tidbServiceReady: Check<DiagnoseContext> = {
   id: 'tidb.service-ready',
@@ -37,7 +34,7 @@ export const tidbServiceReady: Check<DiagnoseContext> = {
     if (service?.state === 'ACTIVE' && service.serviceName) {
       return { status: 'pass', summary: `Private link service ${service.serviceName} is ACTIVE.`, evidence };
     }
-    if (service?.serviceName && !DOCUMENTED.includes(service.state)) {
+    if (service?.serviceName && !isDocumented(SERVICE_STATES, service.state)) {
       // Named but in a state added after the swagger: report it and let the endpoint checks look further.
       return {
         status: 'warn',
