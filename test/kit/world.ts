@@ -151,3 +151,17 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     close: () => sim.close(),
   };
 }
+
+/** The environment a user would export to point the CLI at this world (simulator + EC2 fake). */
+export function cliEnvOf(world: World, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TIDB_CLOUD_API_URL: world.sim.url,
+    TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
+    TIDB_CLOUD_PRIVATE_KEY: world.sim.privateKey,
+    AWS_REGION: 'us-east-1',
+    PRIVATELINK_VPC_ID: world.ec2.world.vpcId,
+    PRIVATELINK_SUBNET_IDS: world.ec2.world.subnetIds.join(','),
+    PRIVATELINK_SECURITY_GROUP_IDS: world.ec2.world.securityGroupId,
+    ...extra,
+  };
+}

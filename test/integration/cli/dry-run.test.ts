@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { runCliWith } from '../../kit/run-cli.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { cliEnvOf, startWorld, type World } from '../../kit/world.ts';
 
 let world: World;
 
@@ -17,19 +17,7 @@ afterEach(async () => {
   await world.close();
 });
 
-function env(): Record<string, string> {
-  return {
-    TIDB_CLOUD_API_URL: world.sim.url,
-    TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
-    TIDB_CLOUD_PRIVATE_KEY: world.sim.privateKey,
-    AWS_REGION: 'us-east-1',
-    PRIVATELINK_VPC_ID: world.ec2.world.vpcId,
-    PRIVATELINK_SUBNET_IDS: world.ec2.world.subnetIds.join(','),
-    PRIVATELINK_SECURITY_GROUP_IDS: world.ec2.world.securityGroupId,
-  };
-}
-
-const cli = (args: string[]) => runCliWith(args, env(), world.cliDeps);
+const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), world.cliDeps);
 const mutatingTidbRequests = () => world.sim.requests.filter((request) => request.method !== 'GET');
 
 describe('provision --dry-run', () => {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrphanRow } from '../../../functions/cli/commands/status.ts';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { runCliWith } from '../../kit/run-cli.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { cliEnvOf, startWorld, type World } from '../../kit/world.ts';
 
 const HOUR = 3_600_000;
 let world: World;
@@ -20,20 +20,8 @@ afterEach(async () => {
   await world.close();
 });
 
-function env(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    TIDB_CLOUD_API_URL: world.sim.url,
-    TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
-    TIDB_CLOUD_PRIVATE_KEY: world.sim.privateKey,
-    AWS_REGION: 'us-east-1',
-    PRIVATELINK_VPC_ID: world.ec2.world.vpcId,
-    PRIVATELINK_SUBNET_IDS: world.ec2.world.subnetIds.join(','),
-    PRIVATELINK_SECURITY_GROUP_IDS: world.ec2.world.securityGroupId,
-    ...extra,
-  };
-}
-
-const cli = (args: string[], extra?: Record<string, string>) => runCliWith(args, env(extra), world.cliDeps);
+const cli = (args: string[], extra?: Record<string, string>) =>
+  runCliWith(args, cliEnvOf(world, extra), world.cliDeps);
 
 /** A Ready cluster whose TiDB cluster is then deleted: its endpoint (2 AZs here) is an orphan. */
 async function orphan() {

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { runCliWith } from '../../kit/run-cli.ts';
-import { startWorld, type World, type WorldOptions } from '../../kit/world.ts';
+import { cliEnvOf, startWorld, type World, type WorldOptions } from '../../kit/world.ts';
 
 let world: World;
 
@@ -22,19 +22,7 @@ afterEach(async () => {
   await world.close();
 });
 
-function env(): Record<string, string> {
-  return {
-    TIDB_CLOUD_API_URL: world.sim.url,
-    TIDB_CLOUD_PUBLIC_KEY: world.sim.publicKey,
-    TIDB_CLOUD_PRIVATE_KEY: world.sim.privateKey,
-    AWS_REGION: 'us-east-1',
-    PRIVATELINK_VPC_ID: world.ec2.world.vpcId,
-    PRIVATELINK_SUBNET_IDS: world.ec2.world.subnetIds.join(','),
-    PRIVATELINK_SECURITY_GROUP_IDS: world.ec2.world.securityGroupId,
-  };
-}
-
-const cli = (args: string[]) => runCliWith(args, env(), world.cliDeps);
+const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), world.cliDeps);
 
 async function provisionJson(clusterId: string) {
   const run = await cli(['provision', '--cluster', clusterId, '--wait', '--json']);
@@ -145,7 +133,7 @@ describe('tidb-privatelink reconcile', () => {
     world.sim.clearRequests();
     const run = await runCliWith(
       ['reconcile'],
-      { ...env(), PRIVATELINK_PENDING_TIMEOUT_MIN: 'soon' },
+      cliEnvOf(world, { PRIVATELINK_PENDING_TIMEOUT_MIN: 'soon' }),
       world.cliDeps,
     );
     expect(run.code).toBe(2);
