@@ -5,6 +5,7 @@
 import { paginate } from './pagination.ts';
 import { renderCluster, renderConnection, renderNodeGroup, renderService } from './render.ts';
 import { SimError, type SimState } from './state.ts';
+import { swaggerEnum } from './swagger.ts';
 
 export type SimOperation =
   | 'listClusters'
@@ -30,21 +31,8 @@ export interface Route {
   handle: (state: SimState, request: RouteRequest) => unknown;
 }
 
-const CLUSTER_STATES = new Set([
-  'CREATING',
-  'DELETING',
-  'ACTIVE',
-  'RESTORING',
-  'MAINTENANCE',
-  'DELETED',
-  'INACTIVE',
-  'UPGRADING',
-  'IMPORTING',
-  'MODIFYING',
-  'PAUSING',
-  'PAUSED',
-  'RESUMING',
-]);
+/** The states the real API accepts in a `clusterStates` filter: the swagger's enum. */
+const CLUSTER_STATES = new Set(swaggerEnum('commonv1beta1ClusterState'));
 
 function id(value: string | undefined, what: string, allowWildcard = false): string {
   if (value !== undefined && (/^\d+$/.test(value) || (allowWildcard && value === '-'))) return value;

@@ -62,8 +62,19 @@ export interface SwaggerValidator {
   errors(definition: string, data: unknown): string[];
 }
 
+function readSwagger(): Swagger {
+  return JSON.parse(readFileSync(SWAGGER_PATH, 'utf8')) as Swagger;
+}
+
+/** The values of one of the swagger's enums (the spec's, not our model's). */
+export function swaggerEnum(name: string): string[] {
+  const values = readSwagger().definitions[name]?.enum;
+  if (!Array.isArray(values)) throw new Error(`the swagger has no enum ${name}`);
+  return values.map(String);
+}
+
 export function swaggerValidator(): SwaggerValidator {
-  const swagger = JSON.parse(readFileSync(SWAGGER_PATH, 'utf8')) as Swagger;
+  const swagger = readSwagger();
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats(ajv);
   ajv.addSchema({ $id: 'swagger', definitions: closeObjects(swagger.definitions) }, 'swagger');

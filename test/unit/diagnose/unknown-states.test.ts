@@ -26,7 +26,7 @@ import type {
   VpcEndpointState,
 } from '../../../functions/core/model.ts';
 import { schemaErrors } from '../../kit/report-schema.ts';
-import { swaggerEnum } from '../../kit/swagger-enums.ts';
+import { swaggerEnum } from '../../kit/tidbcloud-simulator/swagger.ts';
 import {
   contextFor,
   fakeDataPlane,
