@@ -3,9 +3,9 @@
  * outcomes — in one place so the wording can be reviewed together. Each function returns the exact AWS CLI
  * command where one exists, else a one-paragraph instruction.
  */
-import { parseCidr } from './diagnose/cidr.ts';
+import { parseCidr } from './network/cidr.ts';
 import type { DnsFinding } from './diagnose/dns-path.ts';
-import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './diagnose/packet-filter.ts';
+import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './network/packet-filter.ts';
 
 const API_URL = 'https://dedicated.tidbapi.com/v1beta1';
 const PROVISION = (clusterId: string, nodeGroupId: string) =>

@@ -16,7 +16,7 @@ import type {
   ResolverRuleAssociation,
   VpcDnsAttributes,
 } from '../model.ts';
-import { sameIp } from './cidr.ts';
+import { sameIp } from '../network/cidr.ts';
 import type { Observed } from './gather.ts';
 
 export const DNS_CAUSES = [

@@ -7,7 +7,7 @@ import { UsageError } from '../errors.ts';
 import type { Clock, Ec2Port, TidbCloudPort } from '../ports.ts';
 import { checkCrashed, timedOut } from '../remediation.ts';
 import { CHECKS } from './checks/index.ts';
-import { parseCidr } from './cidr.ts';
+import { parseCidr } from '../network/cidr.ts';
 import { type DiagnoseContext, deriveTarget, type Target } from './context.ts';
 import { deadlineSignal } from './deadline.ts';
 import { type GatherRequest, gather, type Observed, observer } from './gather.ts';

@@ -4,7 +4,7 @@
  * plane can invoke a data-plane Lambda through this same interface.
  */
 import type { CallOptions } from '../ports.ts';
-import { sameIp } from './cidr.ts';
+import { sameIp } from '../network/cidr.ts';
 
 export interface DbCredentials {
   user: string;

@@ -4,7 +4,7 @@
  * every part of the source CIDR, and what kind of hop each part leaves by.
  */
 import type { PrefixList, Route, RouteTable } from '../model.ts';
-import { type IpRange, intersect, parseCidr, subtract, toCidrs } from './cidr.ts';
+import { type IpRange, intersect, parseCidr, subtract, toCidrs } from '../network/cidr.ts';
 
 /** How a route leaves the VPC, as far as a reply to an outside client is concerned. */
 export type HopKind =

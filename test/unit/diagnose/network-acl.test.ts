@@ -4,7 +4,7 @@ import {
   evaluateNacl,
   freeRuleNumber,
 } from '../../../functions/core/diagnose/checks/aws-network-acl.ts';
-import { EPHEMERAL_PORTS } from '../../../functions/core/diagnose/packet-filter.ts';
+import { EPHEMERAL_PORTS } from '../../../functions/core/network/packet-filter.ts';
 import type { NetworkAclEntry } from '../../../functions/core/model.ts';
 import { ACL_ID, contextFor, healthyWorld, runCheck } from './fakes.ts';
 

@@ -13,7 +13,7 @@ import {
   rangeContains,
   toCidrs,
   uncovered,
-} from '../../../functions/core/diagnose/cidr.ts';
+} from '../../../functions/core/network/cidr.ts';
 import type { NetworkAclEntry, PrefixList, SecurityGroupRule } from '../../../functions/core/model.ts';
 import { addressesOf, inCidr, naclDecidingEntry, sgAdmits } from '../../kit/packet-oracle.ts';
 

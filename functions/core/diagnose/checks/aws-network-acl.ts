@@ -1,6 +1,6 @@
 import type { NetworkAcl, NetworkAclEntry } from '../../model.ts';
 import { allowNaclEntry, removeBlockingNaclEntry } from '../../remediation.ts';
-import { type IpRange, intersect, parseCidr, subtract, toCidrs } from '../cidr.ts';
+import { type IpRange, intersect, parseCidr, subtract, toCidrs } from '../../network/cidr.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import {
   appliesToTcp,
@@ -11,7 +11,7 @@ import {
   portsOverlap,
   rangeOf,
   rulePorts,
-} from '../packet-filter.ts';
+} from '../../network/packet-filter.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** EC2 lists the unchangeable default (`*`) rule with this number. */

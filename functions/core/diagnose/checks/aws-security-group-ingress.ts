@@ -4,10 +4,10 @@ import {
   authorizeIngressFromCidr,
   authorizeIngressFromGroup,
 } from '../../remediation.ts';
-import { type IpRange, intersect, parseCidr, uncovered } from '../cidr.ts';
+import { type IpRange, intersect, parseCidr, uncovered } from '../../network/cidr.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import type { TrafficSource } from '../gather.ts';
-import { appliesToTcp, portsContain, rangeOf, rulePorts } from '../packet-filter.ts';
+import { appliesToTcp, portsContain, rangeOf, rulePorts } from '../../network/packet-filter.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 export interface IngressVerdict {

@@ -4,7 +4,7 @@ import {
   dnsPublicAnswer,
   dnsResolverFailed,
 } from '../../remediation.ts';
-import { isPublicIp, sameIp } from '../cidr.ts';
+import { isPublicIp, sameIp } from '../../network/cidr.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import { withDnsCause } from '../dns-cause.ts';
 import type { DnsOutcome } from '../ports.ts';

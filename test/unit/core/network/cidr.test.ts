@@ -9,7 +9,7 @@ import {
   sameIp,
   toCidrs,
   uncovered,
-} from '../../../functions/core/diagnose/cidr.ts';
+} from '../../../../functions/core/network/cidr.ts';
 
 const range = (cidr: string) => {
   const parsed = parseCidr(cidr);
