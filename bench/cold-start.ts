@@ -13,7 +13,7 @@ import {
   packagedFunctions,
   packageStack,
   unpackHandler,
-} from '../test/kit/serverless-package.ts';
+} from '../testing/serverless-package.ts';
 import { type Cell, note, percentile, printTable, section } from './table.ts';
 
 const RUNS = 5;

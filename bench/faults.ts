@@ -12,7 +12,7 @@ import {
   type RowResult,
   runFaultRow,
   TIDB_QUOTA_PER_MINUTE,
-} from '../test/kit/fault-matrix/harness.ts';
+} from '../testing/fault-matrix/harness.ts';
 import { type Cell, note, printTable, seconds, section, wall } from './table.ts';
 
 const RATE = 0.3;

@@ -6,7 +6,7 @@
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import type { Clock } from '../functions/core/ports.ts';
 import { reconcileAll } from '../functions/core/reconcile/reconcile.ts';
-import { startWorld, VirtualClock } from '../test/kit/world.ts';
+import { startWorld, VirtualClock } from '../testing/world.ts';
 import { UNLIMITED } from './reconcile.ts';
 import { type Cell, note, printTable, section } from './table.ts';
 

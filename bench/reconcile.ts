@@ -7,7 +7,7 @@
 import type { Clock } from '../functions/core/ports.ts';
 import { reconcileAll } from '../functions/core/reconcile/reconcile.ts';
 import type { ProvisionOutcome } from '../functions/core/reconcile/types.ts';
-import { startWorld, VirtualClock, type World } from '../test/kit/world.ts';
+import { startWorld, VirtualClock, type World } from '../testing/world.ts';
 import { type Cell, note, printTable, seconds, section, wall } from './table.ts';
 
 const HOUR = 3_600_000;

@@ -24,10 +24,10 @@ import { type AppEvent, type Clock, DETAIL_TYPES } from '../functions/core/ports
 import { probeCaches } from '../functions/core/probe/probe.ts';
 import { detectOnce, recordingServices } from '../functions/core/registry/detect-once.ts';
 import { SharedBudget } from '../functions/core/shared-budget.ts';
-import { MemoryIdempotencyStore } from '../test/kit/idempotency-fake.ts';
-import { MemoryClusterRegistry, MemoryQuotaCounter } from '../test/kit/registry-fake.ts';
-import { startVpcStandIn } from '../test/kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../test/kit/world.ts';
+import { MemoryIdempotencyStore } from '../testing/idempotency-fake.ts';
+import { MemoryClusterRegistry, MemoryQuotaCounter } from '../testing/registry-fake.ts';
+import { startVpcStandIn } from '../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../testing/world.ts';
 import { ENIS_PER_ENDPOINT, loopbackAddresses } from './stand-in.ts';
 import { type Cell, note, percentile, printTable, section } from './table.ts';
 

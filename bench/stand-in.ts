@@ -5,9 +5,9 @@
  * must be given two addresses per cluster up front: the EC2 fake hands them out in creation order.
  */
 import { reconcileAll } from '../functions/core/reconcile/reconcile.ts';
-import type { SimCluster } from '../test/kit/tidbcloud-simulator/index.ts';
-import { startVpcStandIn, type VpcStandIn } from '../test/kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../test/kit/world.ts';
+import type { SimCluster } from '../testing/tidbcloud-simulator/index.ts';
+import { startVpcStandIn, type VpcStandIn } from '../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../testing/world.ts';
 import { UNLIMITED } from './reconcile.ts';
 
 export const ENIS_PER_ENDPOINT = 2;

@@ -6,9 +6,9 @@
 import { diagnose } from '../functions/core/diagnose/doctor.ts';
 import { CHECK_IDS, type DiagnosticReport } from '../functions/core/diagnose/report.ts';
 import { provision } from '../functions/core/reconcile/reconcile.ts';
-import { closeAll, loopbackDataPlane, startBlackhole, startDns } from '../test/kit/local-servers.ts';
-import type { SimCluster } from '../test/kit/tidbcloud-simulator/index.ts';
-import { startWorld, type World } from '../test/kit/world.ts';
+import { closeAll, loopbackDataPlane, startBlackhole, startDns } from '../testing/local-servers.ts';
+import type { SimCluster } from '../testing/tidbcloud-simulator/index.ts';
+import { startWorld, type World } from '../testing/world.ts';
 import { UNLIMITED } from './reconcile.ts';
 import { type Cell, note, printTable, section, wall } from './table.ts';
 

@@ -10,11 +10,11 @@ import type { CliDeps } from '../functions/cli/context.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
 import { type ProbeDeps, probeAll } from '../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../functions/core/reconcile/reconcile.ts';
-import { DnsPathFake } from '../test/kit/dns-path-fake.ts';
-import { closeAll, startDns } from '../test/kit/local-servers.ts';
-import { runCliWith } from '../test/kit/run-cli.ts';
-import { startVpcStandIn, type VpcStandIn } from '../test/kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../test/kit/world.ts';
+import { DnsPathFake } from '../testing/dns-path-fake.ts';
+import { closeAll, startDns } from '../testing/local-servers.ts';
+import { runCliWith } from '../testing/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../testing/world.ts';
 
 const COMPRESSION = 60;
 const SERVICE_READY_MS = 240_000 / COMPRESSION;

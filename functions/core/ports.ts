@@ -1,6 +1,6 @@
 /**
  * Ports: what the cores need from the outside world. Adapters in `functions/adapters/` implement them with
- * the AWS SDK, fetch, node:dns, node:net and mysql2; tests implement them in memory (`test/kit/`).
+ * the AWS SDK, fetch, node:dns, node:net and mysql2; tests implement them in memory (`testing/`).
  */
 import type {
   AvailabilityZone,

@@ -26,9 +26,9 @@ import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } f
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { deployLikeServerless, removeLikeServerless } from '../kit/cloudformation-deploy.ts';
-import { createSandboxClients, destroySandboxClients, type SandboxClients } from '../kit/moto-world.ts';
-import { type PackagedStack, packageStack } from '../kit/serverless-package.ts';
+import { deployLikeServerless, removeLikeServerless } from '../../testing/cloudformation-deploy.ts';
+import { createSandboxClients, destroySandboxClients, type SandboxClients } from '../../testing/moto-world.ts';
+import { type PackagedStack, packageStack } from '../../testing/serverless-package.ts';
 
 const STACK = 'tidb-privatelink-dev';
 const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };

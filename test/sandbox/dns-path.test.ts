@@ -20,14 +20,14 @@ import {
   createPrivateZone,
   createSandboxRoute53,
   resolverCall,
-} from '../kit/moto-dns.ts';
+} from '../../testing/moto-dns.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
+} from '../../testing/moto-world.ts';
 
 const HOST = 'privatelink-19341789.ubkypd000000.clusters.tidb-cloud.com';
 

@@ -17,17 +17,17 @@ import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { DiagnosticReport } from '../../functions/core/diagnose/report.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
 import { DEFAULT_PENDING_TIMEOUT_MIN, DEFAULT_STACK_NAME } from '../../functions/core/reconcile/types.ts';
-import { closeAll, startDns } from '../kit/local-servers.ts';
-import { createPrivateZone, createSandboxRoute53 } from '../kit/moto-dns.ts';
+import { closeAll, startDns } from '../../testing/local-servers.ts';
+import { createPrivateZone, createSandboxRoute53 } from '../../testing/moto-dns.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
-import { spawnCli } from '../kit/run-cli.ts';
-import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+} from '../../testing/moto-world.ts';
+import { spawnCli } from '../../testing/run-cli.ts';
+import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 let clients: SandboxClients;
 let route53: Route53Client;

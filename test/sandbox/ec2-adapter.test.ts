@@ -31,7 +31,7 @@ import {
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
+} from '../../testing/moto-world.ts';
 
 const CLUSTER_ID = '1379661944646413143';
 const NODE_GROUP_ID = '1934178998036000000';

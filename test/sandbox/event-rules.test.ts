@@ -6,7 +6,7 @@
  * The provision rule is fed everything a scheduled reconcile of a real local world emits (one cluster that
  * becomes Ready, one that is Blocked); the troubleshoot rule gets the request as `events/` documents it.
  * moto's matcher honours plain string lists and `prefix`; other operators pass vacuously (see
- * test/kit/moto-world.ts), so the test also pins the patterns to plain string lists.
+ * testing/moto-world.ts), so the test also pins the patterns to plain string lists.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -19,9 +19,9 @@ import {
   deliveredEvents,
   destroySandboxClients,
   type SandboxClients,
-} from '../kit/moto-world.ts';
-import { type CfnResource, type PackagedStack, packageStack } from '../kit/serverless-package.ts';
-import { startWorld, type World } from '../kit/world.ts';
+} from '../../testing/moto-world.ts';
+import { type CfnResource, type PackagedStack, packageStack } from '../../testing/serverless-package.ts';
+import { startWorld, type World } from '../../testing/world.ts';
 
 const SOURCE = 'tidb-privatelink';
 /** The troubleshoot rule admits the app's source plus PRIVATELINK_TROUBLESHOOT_SOURCES: the sample's, here. */

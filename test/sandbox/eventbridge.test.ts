@@ -12,7 +12,7 @@ import {
   deliveredEvents,
   destroySandboxClients,
   type SandboxClients,
-} from '../kit/moto-world.ts';
+} from '../../testing/moto-world.ts';
 
 const CLUSTER_ID = '1379661944646413143';
 const NODE_GROUP_ID = '1934178998036000000';

@@ -1,6 +1,6 @@
 /**
  * globalSetup of the `sandbox` vitest project: one moto server for the whole run, stopped at the end (also
- * when tests fail). Tests read the endpoint with `inject('awsEndpointUrl')` (see test/kit/moto-world.ts);
+ * when tests fail). Tests read the endpoint with `inject('awsEndpointUrl')` (see testing/moto-world.ts);
  * the SDK's own variables are exported too, for code under test that builds clients from the environment.
  */
 import type { TestProject } from 'vitest/node';

@@ -7,9 +7,9 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, i
 import { createIdempotencyStore } from '../../functions/adapters/aws/idempotency-store.ts';
 import { createProvisionHandler } from '../../functions/app/provisioning.ts';
 import { DETAIL_TYPES } from '../../functions/core/ports.ts';
-import { lambdaContext } from '../kit/lambda-context.ts';
-import { createStateTable, type SandboxTable } from '../kit/state-table.ts';
-import { startWorld, type World } from '../kit/world.ts';
+import { lambdaContext } from '../../testing/lambda-context.ts';
+import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
+import { startWorld, type World } from '../../testing/world.ts';
 
 let table: SandboxTable;
 let world: World;

@@ -11,7 +11,7 @@ import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-pl
 import { namesTidb } from '../../functions/core/diagnose/checks/tidb-handshake.ts';
 import type { DbCredentials } from '../../functions/core/diagnose/ports.ts';
 import { type MariaDbServer, startMariaDb } from '../../scripts/sandbox/mariadb.ts';
-import { closeAll, startDns } from '../kit/local-servers.ts';
+import { closeAll, startDns } from '../../testing/local-servers.ts';
 
 let db: MariaDbServer;
 let startMs: number;

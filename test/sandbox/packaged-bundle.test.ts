@@ -16,9 +16,9 @@ import {
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
-import { packageStack, unpackHandler } from '../kit/serverless-package.ts';
-import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+} from '../../testing/moto-world.ts';
+import { packageStack, unpackHandler } from '../../testing/serverless-package.ts';
+import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 type Handler = (event: unknown, context: unknown) => Promise<Record<string, unknown>>;
 

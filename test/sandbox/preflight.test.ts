@@ -12,9 +12,9 @@ import {
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
-import { spawnCli } from '../kit/run-cli.ts';
-import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+} from '../../testing/moto-world.ts';
+import { spawnCli } from '../../testing/run-cli.ts';
+import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 let clients: SandboxClients;
 let secrets: SecretsManagerClient;

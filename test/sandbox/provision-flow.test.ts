@@ -24,8 +24,8 @@ import {
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
-import { type Simulator, startSimulator } from '../kit/tidbcloud-simulator/index.ts';
+} from '../../testing/moto-world.ts';
+import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 let clients: SandboxClients;
 let moto: MotoWorld;

@@ -10,7 +10,7 @@ import {
   KEY_ATTRIBUTE,
   TTL_ATTRIBUTE,
 } from '../../functions/adapters/aws/dynamodb-registry.ts';
-import { createStateTable, type SandboxTable } from '../kit/state-table.ts';
+import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 
 const NODE_GROUP = '1934178998036000000';
 const T0 = Date.parse('2026-01-01T00:00:00Z');

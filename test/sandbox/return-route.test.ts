@@ -21,7 +21,7 @@ import {
   destroySandboxClients,
   type MotoWorld,
   type SandboxClients,
-} from '../kit/moto-world.ts';
+} from '../../testing/moto-world.ts';
 
 let clients: SandboxClients;
 let world: MotoWorld;

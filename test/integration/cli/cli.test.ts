@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli } from '../../kit/run-cli.ts';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { spawnCli } from '../../../testing/run-cli.ts';
+import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 
 /** The real bin, in a child process, against the simulator over HTTP: what a user sees. */
 let sim: Simulator;

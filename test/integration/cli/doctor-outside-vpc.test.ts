@@ -6,10 +6,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
-import { DnsPathFake } from '../../kit/dns-path-fake.ts';
-import { runCliWith } from '../../kit/run-cli.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const ON_PREMISES = '192.168.10.0/24';
 

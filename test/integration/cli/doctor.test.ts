@@ -3,10 +3,10 @@ import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import type { ConnectionState } from '../../../functions/core/model.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
-import { runCliWith, spawnCli } from '../../kit/run-cli.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
+import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
 let vpc: VpcStandIn;

@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OrphanRow } from '../../../functions/cli/commands/status.ts';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../kit/run-cli.ts';
-import { cliEnvOf, startWorld, type World } from '../../kit/world.ts';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
 let world: World;

@@ -5,8 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PreflightReport } from '../../../functions/core/preflight/ports.ts';
-import { runCliWith, spawnCli } from '../../kit/run-cli.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 describe('tidb-privatelink preflight (the real bin)', () => {
   it('lists every missing setting in one sentence and exits 2, before any call', async () => {

@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../kit/run-cli.ts';
-import { cliEnvOf, startWorld, type World, type WorldOptions } from '../../kit/world.ts';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import { cliEnvOf, startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 let world: World;
 

@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDataPlane } from '../../../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../../../functions/cli/context.ts';
-import { Ec2Fake } from '../../kit/ec2-fake.ts';
-import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
-import { runCliWith } from '../../kit/run-cli.ts';
-import type { SimCluster, Simulator } from '../../kit/tidbcloud-simulator/index.ts';
-import { startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
-import { RecordingEvents, VirtualClock } from '../../kit/world.ts';
+import { Ec2Fake } from '../../../testing/ec2-fake.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import type { SimCluster, Simulator } from '../../../testing/tidbcloud-simulator/index.ts';
+import { startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
+import { RecordingEvents, VirtualClock } from '../../../testing/world.ts';
 
 const FLEET = 1000;
 let sim: Simulator;

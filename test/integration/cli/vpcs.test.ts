@@ -5,9 +5,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import type { ProvisionOutcome, VpcPlacement } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../kit/run-cli.ts';
-import { startVpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import { startVpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
 let vpcs: VpcPlacement[];

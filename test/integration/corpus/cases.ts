@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ConfigNeeds } from '../../../functions/config.ts';
-import type { RawReply } from '../../kit/raw-http-server.ts';
+import type { RawReply } from '../../../testing/raw-http-server.ts';
 
 export const CORPUS_DIR = new URL('../../corpus/', import.meta.url);
 

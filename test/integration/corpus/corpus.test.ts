@@ -8,12 +8,12 @@ import { createDataPlaneHandler, createTroubleshootHandler } from '../../../func
 import { createProvisionHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
 import { ConfigError } from '../../../functions/core/errors.ts';
-import { Ec2Fake } from '../../kit/ec2-fake.ts';
-import { fakePreflightPorts } from '../../kit/preflight-fakes.ts';
-import { startRawServer } from '../../kit/raw-http-server.ts';
-import { type CliRun, runCliWith, spawnCli } from '../../kit/run-cli.ts';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
-import { RecordingEvents } from '../../kit/world.ts';
+import { Ec2Fake } from '../../../testing/ec2-fake.ts';
+import { fakePreflightPorts } from '../../../testing/preflight-fakes.ts';
+import { startRawServer } from '../../../testing/raw-http-server.ts';
+import { type CliRun, runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
+import { RecordingEvents } from '../../../testing/world.ts';
 import {
   type CliCase,
   type CorpusCase,

@@ -12,7 +12,7 @@ import {
   silentServer,
   startBlackhole,
   startDns,
-} from '../../kit/local-servers.ts';
+} from '../../../testing/local-servers.ts';
 
 const HOST = 'privatelink-19341789.ubkypd000000.clusters.tidb-cloud.com';
 const ENIS = ['127.0.0.11', '127.0.0.12'];

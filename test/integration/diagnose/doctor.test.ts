@@ -15,8 +15,8 @@ import {
   silentServer,
   startBlackhole,
   startDns,
-} from '../../kit/local-servers.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
+} from '../../../testing/local-servers.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
 import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];

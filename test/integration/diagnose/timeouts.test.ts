@@ -19,10 +19,10 @@ import { budgetsFor, FUNCTION_TIMEOUTS_S, type FunctionTimeouts } from '../../..
 import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
-import { type ChildLambda, startChildLambda } from '../../kit/lambda-child.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
-import { rulesInFake, startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { type ChildLambda, startChildLambda } from '../../../testing/lambda-child.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
+import { rulesInFake, startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 /** 60 s / 30 s become 12 s / 6 s: long enough for a busy machine, short enough for a test. */
 const SCALE = 1 / 5;
@@ -32,7 +32,7 @@ const TIMEOUTS: FunctionTimeouts = {
   troubleshoot: FUNCTION_TIMEOUTS_S.troubleshoot * SCALE,
 };
 const BUDGETS = budgetsFor(TIMEOUTS);
-const DATA_PLANE_SCRIPT = fileURLToPath(new URL('../../kit/data-plane-function.ts', import.meta.url));
+const DATA_PLANE_SCRIPT = fileURLToPath(new URL('../../../testing/data-plane-function.ts', import.meta.url));
 
 function lambdaContext(timeoutMs: number): Context {
   const deadline = Date.now() + timeoutMs;

@@ -8,10 +8,10 @@ import {
 import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { orphanLifecycle } from '../../kit/orphan-scenario.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { orphanLifecycle } from '../../../testing/orphan-scenario.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const EVENTS_DIR = new URL('../../../events/', import.meta.url);
 const samples = readdirSync(EVENTS_DIR)

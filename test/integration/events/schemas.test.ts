@@ -17,15 +17,15 @@ import type { DiagnosticReport } from '../../../functions/core/diagnose/report.t
 import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { orphanLifecycle } from '../../kit/orphan-scenario.ts';
+import { orphanLifecycle } from '../../../testing/orphan-scenario.ts';
 import {
   EVENT_SCHEMA_FILES,
   eventSchemaErrors,
   eventSchemaFile,
   schemaErrors,
-} from '../../kit/report-schema.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+} from '../../../testing/report-schema.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 import { stubClient } from '../../unit/aws/sdk-stub.ts';
 
 /** What a rule's target receives for a PutEvents entry: EventBridge adds the envelope around the detail. */

@@ -2,9 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
 import { AwsError } from '../../../functions/core/errors.ts';
-import { Ec2Fake } from '../../kit/ec2-fake.ts';
-import { faultyEc2, noEc2Faults } from '../../kit/faulty-ec2.ts';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { Ec2Fake } from '../../../testing/ec2-fake.ts';
+import { faultyEc2, noEc2Faults } from '../../../testing/faulty-ec2.ts';
+import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 
 const simulators: Simulator[] = [];
 

@@ -13,7 +13,7 @@ import {
   runFaultRow,
   type SideEffect,
   TIDB_QUOTA_PER_MINUTE,
-} from '../../kit/fault-matrix/harness.ts';
+} from '../../../testing/fault-matrix/harness.ts';
 
 const SMALL: MatrixOptions = {
   clusters: 4,

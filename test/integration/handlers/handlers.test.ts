@@ -13,8 +13,8 @@ import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { PHASES, type Phase, type ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, VirtualClock, type World } from '../../kit/world.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, VirtualClock, type World } from '../../../testing/world.ts';
 
 const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8'));

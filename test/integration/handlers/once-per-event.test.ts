@@ -14,11 +14,11 @@ import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler } from '../../../functions/app/provisioning.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
-import { MemoryIdempotencyStore } from '../../kit/idempotency-fake.ts';
-import { lambdaContext } from '../../kit/lambda-context.ts';
-import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { MemoryIdempotencyStore } from '../../../testing/idempotency-fake.ts';
+import { lambdaContext } from '../../../testing/lambda-context.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const sample = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(`../../../events/${name}`, import.meta.url), 'utf8'));

@@ -9,8 +9,8 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
-import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
 const context = (remainingMs: number) => ({ getRemainingTimeInMillis: () => remainingMs }) as Context;

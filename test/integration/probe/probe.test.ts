@@ -9,8 +9,8 @@ import {
   probeCaches,
 } from '../../../functions/core/probe/probe.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
 let vpc: VpcStandIn;

@@ -20,7 +20,7 @@ import { probeAll } from '../../../functions/core/probe/probe.ts';
 import type { ProbeSite } from '../../../functions/core/probe/sites.ts';
 import type { VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { reconcileStack } from '../../../functions/core/reconcile/vpcs.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 /** One endpoint's answer: the endpoint's own addresses resolve and accept, TiDB greets. */
 function answerFor(input: DataPlaneProbeInput): DataPlaneResult {

@@ -3,8 +3,8 @@ import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import type { ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../../../functions/core/registry/detect-once.ts';
-import { MemoryClusterRegistry } from '../../kit/registry-fake.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
 

@@ -7,7 +7,7 @@ import { AwsError } from '../../../functions/core/errors.ts';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG, STACK_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { startWorld, type World, type WorldOptions } from '../../kit/world.ts';
+import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
 

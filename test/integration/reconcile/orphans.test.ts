@@ -15,7 +15,7 @@ import {
 } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
 let world: World;

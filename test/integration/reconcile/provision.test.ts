@@ -3,8 +3,8 @@ import { CLUSTER_ID_TAG, MANAGED_BY_TAG, NODE_GROUP_ID_TAG } from '../../../func
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import type { ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
-import { crashAfter } from '../../kit/crash.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { crashAfter } from '../../../testing/crash.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const FIVE_MINUTES = 300_000;
 const HOUR = 3_600_000;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLUSTER_ID_TAG } from '../../../functions/core/model.ts';
 import { reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import { parseSelection } from '../../../functions/core/selection.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 let world: World | undefined;
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterState, ConnectionState, VpcEndpointState } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import { startWorld, type World, type WorldOptions } from '../../kit/world.ts';
+import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;

@@ -7,8 +7,8 @@ import { CLUSTER_ID_TAG, VPC_ID_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ReconcileDeps, VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { provisionStack, reconcileStack } from '../../../functions/core/reconcile/vpcs.ts';
-import { crashAfter } from '../../kit/crash.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { crashAfter } from '../../../testing/crash.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
 

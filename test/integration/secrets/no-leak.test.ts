@@ -12,10 +12,10 @@ import {
 import { createDiagnosticsDeps, createLambdaDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
-import { type RawRequest, type RawServer, startRawServer } from '../../kit/raw-http-server.ts';
-import { type CliRun, runCliWith, spawnCli } from '../../kit/run-cli.ts';
-import { startVpcStandIn, type VpcStandIn } from '../../kit/vpc-stand-in.ts';
-import { startWorld, type World } from '../../kit/world.ts';
+import { type RawRequest, type RawServer, startRawServer } from '../../../testing/raw-http-server.ts';
+import { type CliRun, runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
+import { startWorld, type World } from '../../../testing/world.ts';
 
 /**
  * Secrets never leak: canary values for the API key pair, the SQL password and the secrets' contents go in

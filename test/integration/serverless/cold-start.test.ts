@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
+import { closeAll, mysqlServer, onSamePort, startDns } from '../../../testing/local-servers.ts';
 import {
   functionEnvironment,
   type PackagedStack,
   packagedFunctions,
   packageStack,
   unpackHandler,
-} from '../../kit/serverless-package.ts';
+} from '../../../testing/serverless-package.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));

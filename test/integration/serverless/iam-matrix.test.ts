@@ -20,8 +20,8 @@ import {
   type Role,
   resolveIntrinsics,
   roleOf,
-} from '../../kit/iam-engine.ts';
-import { PACKAGE_ENV, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+} from '../../../testing/iam-engine.ts';
+import { PACKAGE_ENV, type PackagedStack, packageStack } from '../../../testing/serverless-package.ts';
 
 const SQL_SECRET_NAME_ONLY = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:tidb-sql`;
 const API_KEY_SECRET = PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN;

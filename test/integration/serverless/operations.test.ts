@@ -8,8 +8,8 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMES, METRIC_NAMESPACE } from '../../../functions/adapters/powertools-metrics.ts';
-import { resolveIntrinsics } from '../../kit/iam-engine.ts';
-import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+import { resolveIntrinsics } from '../../../testing/iam-engine.ts';
+import { type CfnResource, type PackagedStack, packageStack } from '../../../testing/serverless-package.ts';
 
 const FUNCTIONS = ['Reconcile', 'Provision', 'Probe', 'Troubleshoot', 'DataPlane'];
 /** Powertools' `service` dimension: POWERTOOLS_SERVICE_NAME, the stack's name. */

@@ -11,13 +11,13 @@ import { DEPLOYED_BUDGETS, FUNCTION_TIMEOUTS_S } from '../../../functions/app/bu
 import { createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import { PROBE_TIMEOUT_MS } from '../../../functions/app/lambda-deps.ts';
 import { loadConfig } from '../../../functions/config.ts';
-import { closeAll, mysqlServer, onSamePort, startDns } from '../../kit/local-servers.ts';
+import { closeAll, mysqlServer, onSamePort, startDns } from '../../../testing/local-servers.ts';
 import {
   type CfnResource,
   PACKAGE_ENV,
   type PackagedStack,
   packageStack,
-} from '../../kit/serverless-package.ts';
+} from '../../../testing/serverless-package.ts';
 import {
   CLUSTER_ID,
   fakeDataPlane,

@@ -15,8 +15,8 @@ import {
   resolveIntrinsics,
   roleOf,
   securityGroupIdOf,
-} from '../../kit/iam-engine.ts';
-import { type CfnResource, type PackagedStack, packageStack } from '../../kit/serverless-package.ts';
+} from '../../../testing/iam-engine.ts';
+import { type CfnResource, type PackagedStack, packageStack } from '../../../testing/serverless-package.ts';
 
 const FIRST = {
   vpcId: 'vpc-0123456789abcdef0',

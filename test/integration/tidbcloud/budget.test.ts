@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 import { clientFor } from './harness.ts';
 
 let sim: Simulator;

@@ -4,7 +4,7 @@ import {
   TidbCloudConflictError,
   TidbCloudNotFoundError,
 } from '../../../functions/core/errors.ts';
-import { manualClock, type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { manualClock, type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 import { clientFor } from './harness.ts';
 
 describe('TidbCloudClient against the simulator', () => {

@@ -3,7 +3,7 @@ import {
   TidbCloudClient,
   type TidbCloudClientOptions,
 } from '../../../functions/adapters/tidbcloud/client.ts';
-import type { Simulator } from '../../kit/tidbcloud-simulator/index.ts';
+import type { Simulator } from '../../../testing/tidbcloud-simulator/index.ts';
 
 /** A client clock whose sleeps return at once and move time forward, recording each wait. */
 export function instantClock(start = 1_767_225_600_000) {

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidbCloudQuotaExhaustedError } from '../../../functions/core/errors.ts';
-import { type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 import { clientFor, instantClock } from './harness.ts';
 
 describe('TidbCloudClient and the caller’s deadline', () => {

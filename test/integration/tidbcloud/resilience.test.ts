@@ -5,7 +5,7 @@ import {
   TidbCloudRateLimitError,
   TidbCloudUnavailableError,
 } from '../../../functions/core/errors.ts';
-import { manualClock, type Simulator, startSimulator } from '../../kit/tidbcloud-simulator/index.ts';
+import { manualClock, type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 import { clientFor, instantClock } from './harness.ts';
 
 describe('TidbCloudClient resilience', () => {

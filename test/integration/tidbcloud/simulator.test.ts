@@ -9,7 +9,7 @@ import {
   type Simulator,
   startSimulator,
   swaggerValidator,
-} from '../../kit/tidbcloud-simulator/index.ts';
+} from '../../../testing/tidbcloud-simulator/index.ts';
 
 const validator = swaggerValidator();
 

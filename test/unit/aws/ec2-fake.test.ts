@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../functions/core/model.ts';
 import type { CreateEndpointInput } from '../../../functions/core/ports.ts';
-import { Ec2Fake, type Ec2FakeWithWorld, zoneIdPrefix } from '../../kit/ec2-fake.ts';
+import { Ec2Fake, type Ec2FakeWithWorld, zoneIdPrefix } from '../../../testing/ec2-fake.ts';
 
 const SERVICE = 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718';
 

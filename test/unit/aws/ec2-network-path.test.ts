@@ -6,7 +6,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { Ec2Adapter } from '../../../functions/adapters/aws/ec2.ts';
 import { AwsError } from '../../../functions/core/errors.ts';
-import { Ec2Fake } from '../../kit/ec2-fake.ts';
+import { Ec2Fake } from '../../../testing/ec2-fake.ts';
 import { stubClient } from './sdk-stub.ts';
 
 function adapter(respond: Parameters<typeof stubClient>[1]) {

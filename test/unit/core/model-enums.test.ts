@@ -10,7 +10,7 @@ import {
   isDocumented,
   SERVICE_STATES,
 } from '../../../functions/core/model.ts';
-import { swaggerEnum } from '../../kit/tidbcloud-simulator/swagger.ts';
+import { swaggerEnum } from '../../../testing/tidbcloud-simulator/swagger.ts';
 
 describe('documented enums', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SharedBudget } from '../../../functions/core/shared-budget.ts';
-import { MemoryQuotaCounter } from '../../kit/registry-fake.ts';
+import { MemoryQuotaCounter } from '../../../testing/registry-fake.ts';
 
 /** Time that moves only when every taker is asleep: the earliest wake-up goes first. */
 class StepClock {

@@ -7,8 +7,8 @@ import { diagnose } from '../../../functions/core/diagnose/doctor.ts';
 import type { DataPlaneResult } from '../../../functions/core/diagnose/ports.ts';
 import type { CheckResult } from '../../../functions/core/diagnose/report.ts';
 import { AwsError } from '../../../functions/core/errors.ts';
-import { DnsPathFake } from '../../kit/dns-path-fake.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
+import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
 import {
   fakeDataPlane,
   fakeEc2,

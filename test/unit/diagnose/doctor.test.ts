@@ -3,7 +3,7 @@ import { diagnose } from '../../../functions/core/diagnose/doctor.ts';
 import { MARKS, renderHuman } from '../../../functions/core/diagnose/human.ts';
 import { CHECK_IDS, type DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { TidbCloudAuthError, TidbCloudNotFoundError, UsageError } from '../../../functions/core/errors.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
 import {
   CLUSTER_ID,
   fakeDataPlane,

@@ -1,7 +1,7 @@
 /**
  * Minimal in-memory TidbCloudPort and Ec2Port over one plain `World`, for the diagnose tests. A test mutates
  * the world (or makes a call fail or hang) and runs the doctor or a single check against it.
- * test/kit/ec2-fake.ts is the fuller EC2 fake; these stay small on purpose.
+ * testing/ec2-fake.ts is the fuller EC2 fake; these stay small on purpose.
  */
 import { type DiagnoseContext, deriveTarget } from '../../../functions/core/diagnose/context.ts';
 import { type GatherRequest, gather, type Observed } from '../../../functions/core/diagnose/gather.ts';

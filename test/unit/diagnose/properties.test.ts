@@ -1,6 +1,6 @@
 /**
  * Property tests where a wrong answer would hide: the CIDR arithmetic and the security-group and network-ACL
- * evaluators, each checked against the independent packet matcher of test/kit/packet-oracle.ts by brute force
+ * evaluators, each checked against the independent packet matcher of testing/packet-oracle.ts by brute force
  * over a small address space (10.0.0.0/24) and a small port space.
  */
 import fc from 'fast-check';
@@ -15,7 +15,7 @@ import {
   uncovered,
 } from '../../../functions/core/network/cidr.ts';
 import type { NetworkAclEntry, PrefixList, SecurityGroupRule } from '../../../functions/core/model.ts';
-import { addressesOf, inCidr, naclDecidingEntry, sgAdmits } from '../../kit/packet-oracle.ts';
+import { addressesOf, inCidr, naclDecidingEntry, sgAdmits } from '../../../testing/packet-oracle.ts';
 
 const RUNS = { numRuns: 300 };
 

@@ -9,7 +9,7 @@ import {
   returnPaths,
 } from '../../../functions/core/diagnose/return-route.ts';
 import type { Route, RouteTable } from '../../../functions/core/model.ts';
-import { DnsPathFake } from '../../kit/dns-path-fake.ts';
+import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
 import {
   contextFor,
   fakeEc2,

@@ -25,8 +25,8 @@ import type {
   PrivateLinkServiceState,
   VpcEndpointState,
 } from '../../../functions/core/model.ts';
-import { schemaErrors } from '../../kit/report-schema.ts';
-import { swaggerEnum } from '../../kit/tidbcloud-simulator/swagger.ts';
+import { schemaErrors } from '../../../testing/report-schema.ts';
+import { swaggerEnum } from '../../../testing/tidbcloud-simulator/swagger.ts';
 import {
   contextFor,
   fakeDataPlane,

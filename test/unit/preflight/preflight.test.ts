@@ -3,8 +3,8 @@ import { AwsError, TidbCloudAuthError } from '../../../functions/core/errors.ts'
 import type { Cluster } from '../../../functions/core/model.ts';
 import type { PreflightPorts, PreflightSettings } from '../../../functions/core/preflight/ports.ts';
 import { preflight, renderPreflight } from '../../../functions/core/preflight/preflight.ts';
-import { Ec2Fake, type Ec2FakeWithWorld } from '../../kit/ec2-fake.ts';
-import { fakePreflightPorts, type PreflightFakeOptions } from '../../kit/preflight-fakes.ts';
+import { Ec2Fake, type Ec2FakeWithWorld } from '../../../testing/ec2-fake.ts';
+import { fakePreflightPorts, type PreflightFakeOptions } from '../../../testing/preflight-fakes.ts';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tidb-cloud-api-key-AbCdEf';
 const GOOD_SECRET = JSON.stringify({ publicKey: 'pub', privateKey: 'priv' });

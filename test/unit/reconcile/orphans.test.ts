@@ -22,7 +22,7 @@ import {
 import type { AppEvent, TidbCloudPort } from '../../../functions/core/ports.ts';
 import { handleOrphans, mergeOrphanResults } from '../../../functions/core/reconcile/orphans.ts';
 import type { ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
-import { Ec2Fake } from '../../kit/ec2-fake.ts';
+import { Ec2Fake } from '../../../testing/ec2-fake.ts';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-11-26T12:00:00.000Z');

@@ -2,7 +2,7 @@
  * Property tests of the Digest client (functions/adapters/tidbcloud/digest.ts): any challenge a server can
  * send parses back to what was sent, whatever its realm, nonce and opaque contain (quotes, commas, backslashes,
  * spaces), also next to other challenges in one header; and any answer the client builds is accepted by the
- * simulator's own, separately written verifier (test/kit/tidbcloud-simulator/auth.ts).
+ * simulator's own, separately written verifier (testing/tidbcloud-simulator/auth.ts).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   type DigestChallenge,
   parseChallenge,
 } from '../../../functions/adapters/tidbcloud/digest.ts';
-import { DigestAuthority } from '../../kit/tidbcloud-simulator/auth.ts';
+import { DigestAuthority } from '../../../testing/tidbcloud-simulator/auth.ts';
 
 /** RFC 7230 quoted-string: a backslash escapes `"` and `\`. */
 const quoted = (value: string) => `"${value.replace(/[\\"]/g, (char) => `\\${char}`)}"`;

@@ -3,7 +3,7 @@
  * Ready, deleted in TiDB Cloud (its endpoint marked orphaned), then deleted with its connection after the
  * grace period.
  */
-import { provision, reconcileAll } from '../../functions/core/reconcile/reconcile.ts';
+import { provision, reconcileAll } from '../functions/core/reconcile/reconcile.ts';
 import type { World } from './world.ts';
 
 const HOUR = 3_600_000;

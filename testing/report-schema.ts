@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import * as formatsModule from 'ajv-formats';
 
-const SCHEMA_DIR = new URL('../../schema/', import.meta.url);
+const SCHEMA_DIR = new URL('../schema/', import.meta.url);
 const read = (url: URL): object => JSON.parse(readFileSync(url, 'utf8')) as object;
 
 const ajv = new Ajv2020({ allErrors: true, strict: true });

@@ -5,12 +5,12 @@
  * fake over loopback (FAULT_EC2_URL), and the clock is the shared scaled clock. The parent SIGKILLs it
  * right after side effects and starts it again.
  *
- * Usage: node --import tsx test/kit/fault-matrix/child.ts reconcile --json
+ * Usage: node --import tsx testing/fault-matrix/child.ts reconcile --json
  */
-import { LocalDataPlane } from '../../../functions/adapters/dataplane/local-data-plane.ts';
-import { LogEventsPort } from '../../../functions/adapters/log-events.ts';
-import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
-import { runCli } from '../../../functions/cli/main.ts';
+import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
+import { LogEventsPort } from '../../functions/adapters/log-events.ts';
+import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
+import { runCli } from '../../functions/cli/main.ts';
 import { remoteEc2 } from './ec2-rpc.ts';
 import { scaledClock, timeScaleFromEnv } from './scaled-clock.ts';
 

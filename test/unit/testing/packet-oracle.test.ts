@@ -1,12 +1,12 @@
 /**
- * The independent packet matcher (test/kit/packet-oracle.ts) on cases read straight from the AWS docs, and
+ * The independent packet matcher (testing/packet-oracle.ts) on cases read straight from the AWS docs, and
  * proof that the VPC stand-in's filter uses it rather than the production evaluator: with the production
  * evaluator replaced by one that admits everything, the stand-in still drops what the rules do not admit.
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { NetworkAclEntry, SecurityGroupRule } from '../../../functions/core/model.ts';
-import { addressesOf, inCidr, naclAllows, sgAdmits } from '../../kit/packet-oracle.ts';
-import { filteredProber } from '../../kit/vpc-stand-in.ts';
+import { addressesOf, inCidr, naclAllows, sgAdmits } from '../../../testing/packet-oracle.ts';
+import { filteredProber } from '../../../testing/vpc-stand-in.ts';
 
 vi.mock('../../../functions/core/diagnose/checks/aws-security-group-ingress.ts', () => ({
   evaluateIngress: () => ({

@@ -10,8 +10,8 @@
  * @example const ec2 = faultyEc2(fake, { seed: 1, throttle: 0.3, sdkRetries: { sleep: clock.sleep } });
  */
 
-import { DEFAULT_MAX_ATTEMPTS } from '../../functions/adapters/aws/clients.ts';
-import { AwsError } from '../../functions/core/errors.ts';
+import { DEFAULT_MAX_ATTEMPTS } from '../functions/adapters/aws/clients.ts';
+import { AwsError } from '../functions/core/errors.ts';
 import { seededRandom } from './tidbcloud-simulator/faults.ts';
 
 export interface Ec2FaultRates {

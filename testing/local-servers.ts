@@ -6,9 +6,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer as createTcpServer, Server, type Socket } from 'node:net';
 import { createServer as createDnsServer, Packet } from 'dns2';
 import { createServer as createMysqlServer } from 'mysql2';
-import { readGreeting } from '../../functions/adapters/dataplane/handshake.ts';
-import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
-import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
+import { readGreeting } from '../functions/adapters/dataplane/handshake.ts';
+import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
+import { probeTcp, type TcpProber } from '../functions/adapters/dataplane/tcp-prober.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 

@@ -2,9 +2,9 @@
  * In-memory parts for `preflight`: the deployer's identity, Service Quotas, Secrets Manager and EventBridge
  * buses. EC2 is the EC2 fake (or moto) and TiDB Cloud the simulator, so only what they lack is faked here.
  */
-import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
-import { AwsError } from '../../functions/core/errors.ts';
-import type { KeyPair, PreflightPorts } from '../../functions/core/preflight/ports.ts';
+import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
+import { AwsError } from '../functions/core/errors.ts';
+import type { KeyPair, PreflightPorts } from '../functions/core/preflight/ports.ts';
 
 export interface PreflightFakeOptions {
   ec2: PreflightPorts['ec2'];

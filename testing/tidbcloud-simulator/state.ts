@@ -8,7 +8,7 @@ import type {
   ClusterState,
   ConnectionState,
   PrivateLinkServiceState,
-} from '../../../functions/core/model.ts';
+} from '../../functions/core/model.ts';
 
 export interface LifecycleTimings {
   clusterCreateMs: number;

@@ -9,7 +9,7 @@ import {
   DynamoDBClient,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../functions/adapters/aws/dynamodb-registry.ts';
+import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../functions/adapters/aws/dynamodb-registry.ts';
 import type { SandboxConfig } from './moto-world.ts';
 
 export interface SandboxTable {

@@ -4,17 +4,17 @@
  * rejection, ClientToken, private DNS) and the two linked the way TiDB and AWS are linked — TiDB accepting
  * a connection makes the AWS endpoint `available`, an endpoint that does not exist makes TiDB fail it.
  */
-import { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
-import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
-import type { CliDeps } from '../../functions/cli/context.ts';
-import { DEFAULT_REQUESTS_PER_MINUTE } from '../../functions/config.ts';
-import type { AppEvent, Clock, EventsPort } from '../../functions/core/ports.ts';
+import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
+import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
+import type { CliDeps } from '../functions/cli/context.ts';
+import { DEFAULT_REQUESTS_PER_MINUTE } from '../functions/config.ts';
+import type { AppEvent, Clock, EventsPort } from '../functions/core/ports.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
   DEFAULT_STACK_NAME,
   type ReconcileDeps,
   type ReconcileSettings,
-} from '../../functions/core/reconcile/types.ts';
+} from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {

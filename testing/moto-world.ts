@@ -29,9 +29,9 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { EventBridgeAdapter } from '../../functions/adapters/aws/eventbridge.ts';
-import { DEFAULT_TIDB_PORT } from '../../functions/core/model.ts';
-import type { AppEvent } from '../../functions/core/ports.ts';
+import { EventBridgeAdapter } from '../functions/adapters/aws/eventbridge.ts';
+import { DEFAULT_TIDB_PORT } from '../functions/core/model.ts';
+import type { AppEvent } from '../functions/core/ports.ts';
 
 export interface SandboxConfig {
   /** `http://127.0.0.1:<port>` of the moto server. */

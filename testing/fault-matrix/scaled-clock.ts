@@ -3,8 +3,8 @@
  * a common origin, so the simulator (parent) and every CLI run (child) agree on "now" without talking.
  * TiDB's minutes of System Checking, the 95/min pace and 429 resets all shrink by the same factor.
  */
-import { abortableSleep } from '../../../functions/adapters/tidbcloud/retry.ts';
-import type { Clock } from '../../../functions/core/ports.ts';
+import { abortableSleep } from '../../functions/adapters/tidbcloud/retry.ts';
+import type { Clock } from '../../functions/core/ports.ts';
 
 export interface TimeScale {
   /** Real `Date.now()` at the origin. */

@@ -6,7 +6,7 @@
  * one by one as AWS documents them. The VPC stand-in's packet filter and the property tests both use it, so
  * the end-to-end tests never check the production evaluators against themselves.
  */
-import type { NetworkAclEntry, PrefixList, SecurityGroupRule } from '../../functions/core/model.ts';
+import type { NetworkAclEntry, PrefixList, SecurityGroupRule } from '../functions/core/model.ts';
 
 /** A TCP packet arriving at the endpoint: from one address (and, for SG references, its groups), to one port. */
 export interface Packet {

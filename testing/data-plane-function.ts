@@ -5,9 +5,9 @@
  * Environment: DATA_PLANE_RULES (`{address: SecurityGroupRule[]}`), SOURCE_CIDR, FUNCTION_TIMEOUTS_S (JSON).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { budgetsFor, type FunctionTimeouts } from '../../functions/app/budgets.ts';
-import { createDataPlaneHandler } from '../../functions/app/diagnostics.ts';
-import type { SecurityGroupRule } from '../../functions/core/model.ts';
+import { budgetsFor, type FunctionTimeouts } from '../functions/app/budgets.ts';
+import { createDataPlaneHandler } from '../functions/app/diagnostics.ts';
+import type { SecurityGroupRule } from '../functions/core/model.ts';
 import { serveLambda } from './lambda-child.ts';
 import { loopbackDataPlane } from './local-servers.ts';
 import { filteredProber } from './vpc-stand-in.ts';

@@ -13,7 +13,7 @@
  * const endpoint = await fake.createInterfaceEndpoint({ vpcId: fake.world.vpcId, … });
  * fake.accept(endpoint.vpcEndpointId);
  */
-import { AwsError } from '../../functions/core/errors.ts';
+import { AwsError } from '../functions/core/errors.ts';
 import type {
   AvailabilityZone,
   DhcpOptions,
@@ -29,14 +29,14 @@ import type {
   VpcDnsAttributes,
   VpcEndpoint,
   VpcEndpointState,
-} from '../../functions/core/model.ts';
-import { DEFAULT_TIDB_PORT, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../functions/core/model.ts';
+} from '../functions/core/model.ts';
+import { DEFAULT_TIDB_PORT, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../functions/core/model.ts';
 import type {
   CallOptions,
   CreateEndpointInput,
   EndpointServiceDetails,
   ProvisioningEc2Port,
-} from '../../functions/core/ports.ts';
+} from '../functions/core/ports.ts';
 
 /** EC2 API operations, named as AWS names them: one `Ec2Port` method may make several (as the adapter does). */
 export type Ec2Operation =

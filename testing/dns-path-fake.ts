@@ -8,8 +8,8 @@
  * dns.blockDomains(vpcId, ['*.tidb-cloud.com']);
  * await diagnose({ ...deps, hostedZones: dns, resolver: dns }, request);
  */
-import { covers } from '../../functions/core/diagnose/dns-path.ts';
-import { AwsError } from '../../functions/core/errors.ts';
+import { covers } from '../functions/core/diagnose/dns-path.ts';
+import { AwsError } from '../functions/core/errors.ts';
 import type {
   FirewallRule,
   FirewallRuleGroupAssociation,
@@ -17,8 +17,8 @@ import type {
   ResolverEndpoint,
   ResolverRule,
   ResolverRuleAssociation,
-} from '../../functions/core/model.ts';
-import type { CallOptions, HostedZonesPort, ResolverPort } from '../../functions/core/ports.ts';
+} from '../functions/core/model.ts';
+import type { CallOptions, HostedZonesPort, ResolverPort } from '../functions/core/ports.ts';
 
 export type DnsPathOperation =
   | 'ListHostedZonesByVPC'

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CliDeps } from '../../functions/cli/context.ts';
-import { type CliIo, runCli } from '../../functions/cli/main.ts';
+import type { CliDeps } from '../functions/cli/context.ts';
+import { type CliIo, runCli } from '../functions/cli/main.ts';
 
 export interface CliRun {
   code: number;
@@ -9,7 +9,7 @@ export interface CliRun {
   stderr: string;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/tidb-privatelink.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/tidb-privatelink.mjs', import.meta.url));
 
 /** The real command in a child process, as a user runs it (only the given environment, plus PATH). */
 export function spawnCli(args: string[], env: Record<string, string>): Promise<CliRun> {

@@ -16,7 +16,7 @@ import type {
   ClusterState,
   ConnectionState,
   PrivateLinkServiceState,
-} from '../../../functions/core/model.ts';
+} from '../../functions/core/model.ts';
 import { DigestAuthority, type SimDigestAlgorithm } from './auth.ts';
 import { type Fault, Faults } from './faults.ts';
 import { PageError } from './pagination.ts';

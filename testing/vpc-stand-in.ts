@@ -10,10 +10,10 @@
  * The filter and the resolver are stand-ins for AWS behaviour the sandbox cannot show; everything else is real.
  */
 
-import type { LocalDataPlane } from '../../functions/adapters/dataplane/local-data-plane.ts';
-import { probeTcp, type TcpProber } from '../../functions/adapters/dataplane/tcp-prober.ts';
-import type { TcpOutcome } from '../../functions/core/diagnose/ports.ts';
-import type { SecurityGroupRule } from '../../functions/core/model.ts';
+import type { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
+import { probeTcp, type TcpProber } from '../functions/adapters/dataplane/tcp-prober.ts';
+import type { TcpOutcome } from '../functions/core/diagnose/ports.ts';
+import type { SecurityGroupRule } from '../functions/core/model.ts';
 import type { Ec2Fake } from './ec2-fake.ts';
 import { closeAll, loopbackDataPlane, mysqlServer, onSamePort, startDns } from './local-servers.ts';
 import { sgAdmits } from './packet-oracle.ts';

@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AwsError } from '../../../functions/core/errors.ts';
-import type { ProvisioningEc2Port } from '../../../functions/core/ports.ts';
+import { AwsError } from '../../functions/core/errors.ts';
+import type { ProvisioningEc2Port } from '../../functions/core/ports.ts';
 
 /** Which child process sent a call (the harness kills by it). */
 export const RUN_HEADER = 'x-fault-run';

@@ -2,7 +2,7 @@
  * The cluster registry in memory, with the DynamoDB adapter's semantics: a first sighting wins exactly once,
  * `phaseSince` moves only with the phase. `writes` counts calls, for tests that assert "no write".
  */
-import type { ClusterRecord, ClusterRegistry, ServiceFacts } from '../../functions/core/ports.ts';
+import type { ClusterRecord, ClusterRegistry, ServiceFacts } from '../functions/core/ports.ts';
 
 export class MemoryClusterRegistry implements ClusterRegistry {
   readonly rows = new Map<string, ClusterRecord & { expiresAt?: number }>();
