@@ -3,8 +3,9 @@
  * outcomes — in one place so the wording can be reviewed together. Each function returns the exact AWS CLI
  * command where one exists, else a one-paragraph instruction.
  */
-import { parseCidr } from './network/cidr.ts';
+
 import type { DnsFinding } from './diagnose/dns-path.ts';
+import { parseCidr } from './network/cidr.ts';
 import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './network/packet-filter.ts';
 
 const API_URL = 'https://dedicated.tidbapi.com/v1beta1';

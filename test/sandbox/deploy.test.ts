@@ -27,7 +27,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deployLikeServerless, removeLikeServerless } from '../../testing/cloudformation-deploy.ts';
-import { createSandboxClients, destroySandboxClients, type SandboxClients } from '../../testing/moto-world.ts';
+import {
+  createSandboxClients,
+  destroySandboxClients,
+  type SandboxClients,
+} from '../../testing/moto-world.ts';
 import { type PackagedStack, packageStack } from '../../testing/serverless-package.ts';
 
 const STACK = 'tidb-privatelink-dev';

@@ -1,7 +1,7 @@
 /**
  * Ec2Adapter against moto over real HTTP: every method, with a real endpoint service playing TiDB's side.
  * What moto cannot show (ClientToken, AZ rejection, pendingAcceptance, private DNS rules) is pinned on
- * Ec2Fake in test/unit/aws/ec2-fake.test.ts.
+ * Ec2Fake in test/unit/adapters/aws/ec2-fake.test.ts.
  */
 import {
   AssociateVpcCidrBlockCommand,

@@ -12,11 +12,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type {
-  ClusterState,
-  ConnectionState,
-  PrivateLinkServiceState,
-} from '../../functions/core/model.ts';
+import type { ClusterState, ConnectionState, PrivateLinkServiceState } from '../../functions/core/model.ts';
 import { DigestAuthority, type SimDigestAlgorithm } from './auth.ts';
 import { type Fault, Faults } from './faults.ts';
 import { PageError } from './pagination.ts';

@@ -4,11 +4,7 @@
  * test compresses minutes of TiDB Cloud time by passing small timings or by advancing a manual clock.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type {
-  ClusterState,
-  ConnectionState,
-  PrivateLinkServiceState,
-} from '../../functions/core/model.ts';
+import type { ClusterState, ConnectionState, PrivateLinkServiceState } from '../../functions/core/model.ts';
 
 export interface LifecycleTimings {
   clusterCreateMs: number;

@@ -4,10 +4,10 @@
  * when the request itself is wrong (bad input, credentials, unknown cluster or node group).
  */
 import { UsageError } from '../errors.ts';
+import { parseCidr } from '../network/cidr.ts';
 import type { Clock, Ec2Port, TidbCloudPort } from '../ports.ts';
 import { checkCrashed, timedOut } from '../remediation.ts';
 import { CHECKS } from './checks/index.ts';
-import { parseCidr } from '../network/cidr.ts';
 import { type DiagnoseContext, deriveTarget, type Target } from './context.ts';
 import { deadlineSignal } from './deadline.ts';
 import { type GatherRequest, gather, type Observed, observer } from './gather.ts';

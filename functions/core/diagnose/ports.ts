@@ -3,8 +3,9 @@
  * clients sit (the CLI's machine, or a VPC-attached Lambda). Input and result are plain JSON so the control
  * plane can invoke a data-plane Lambda through this same interface.
  */
-import type { CallOptions } from '../ports.ts';
+
 import { sameIp } from '../network/cidr.ts';
+import type { CallOptions } from '../ports.ts';
 
 export interface DbCredentials {
   user: string;

@@ -17,7 +17,14 @@ import {
   startDns,
 } from '../../../testing/local-servers.ts';
 import { schemaErrors } from '../../../testing/report-schema.ts';
-import { fakeEc2, fakeTidb, HOST, healthyWorld, REQUEST, type World } from '../../unit/diagnose/fakes.ts';
+import {
+  fakeEc2,
+  fakeTidb,
+  HOST,
+  healthyWorld,
+  REQUEST,
+  type World,
+} from '../../unit/core/diagnose/fakes.ts';
 
 const ENIS = ['127.0.0.21', '127.0.0.22'];
 

@@ -26,7 +26,7 @@ import {
 } from '../../../testing/report-schema.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
-import { stubClient } from '../../unit/aws/sdk-stub.ts';
+import { stubClient } from '../../unit/adapters/aws/sdk-stub.ts';
 
 /** What a rule's target receives for a PutEvents entry: EventBridge adds the envelope around the detail. */
 function delivered(entry: Record<string, unknown>, index: number) {

@@ -26,7 +26,7 @@ import {
   healthyProbe,
   healthyWorld,
   VPC_ID,
-} from '../../unit/diagnose/fakes.ts';
+} from '../../unit/core/diagnose/fakes.ts';
 
 let stack: PackagedStack;
 

@@ -1,7 +1,5 @@
 import type { NetworkAcl, NetworkAclEntry } from '../../model.ts';
-import { allowNaclEntry, removeBlockingNaclEntry } from '../../remediation.ts';
 import { type IpRange, intersect, parseCidr, subtract, toCidrs } from '../../network/cidr.ts';
-import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import {
   appliesToTcp,
   EPHEMERAL_PORTS,
@@ -12,6 +10,8 @@ import {
   rangeOf,
   rulePorts,
 } from '../../network/packet-filter.ts';
+import { allowNaclEntry, removeBlockingNaclEntry } from '../../remediation.ts';
+import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 /** EC2 lists the unchangeable default (`*`) rule with this number. */

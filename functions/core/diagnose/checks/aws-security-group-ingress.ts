@@ -1,13 +1,13 @@
 import type { PrefixList, SecurityGroupRule } from '../../model.ts';
+import { type IpRange, intersect, parseCidr, uncovered } from '../../network/cidr.ts';
+import { appliesToTcp, portsContain, rangeOf, rulePorts } from '../../network/packet-filter.ts';
 import {
   attachSecurityGroup,
   authorizeIngressFromCidr,
   authorizeIngressFromGroup,
 } from '../../remediation.ts';
-import { type IpRange, intersect, parseCidr, uncovered } from '../../network/cidr.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
 import type { TrafficSource } from '../gather.ts';
-import { appliesToTcp, portsContain, rangeOf, rulePorts } from '../../network/packet-filter.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 export interface IngressVerdict {

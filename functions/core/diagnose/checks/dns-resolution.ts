@@ -1,10 +1,10 @@
+import { isPublicIp, sameIp } from '../../network/cidr.ts';
 import {
   dnsForeignPrivateAnswer,
   dnsNoAnswer,
   dnsPublicAnswer,
   dnsResolverFailed,
 } from '../../remediation.ts';
-import { isPublicIp, sameIp } from '../../network/cidr.ts';
 import { type DiagnoseContext, need } from '../context.ts';
 import { withDnsCause } from '../dns-cause.ts';
 import type { DnsOutcome } from '../ports.ts';

@@ -1,5 +1,5 @@
-import { tcpRefused, tcpTimedOut } from '../../remediation.ts';
 import { sameIp } from '../../network/cidr.ts';
+import { tcpRefused, tcpTimedOut } from '../../remediation.ts';
 import { type DiagnoseContext, need, type Target } from '../context.ts';
 import type { Observation } from '../gather.ts';
 import type { TcpOutcome, TcpStatus } from '../ports.ts';
