@@ -192,11 +192,13 @@ function scenario(w: WorldCase) {
   return { endpoints, observed, decision: plan(observed, settings, NOW) };
 }
 
+const createsEndpoint = ({ decision }: ReturnType<typeof scenario>): boolean =>
+  decision.kind === 'act' && decision.action.type === 'create-endpoint';
+
 /** The property's check: a create-endpoint decision while a live endpoint stands is a duplicate. */
 function createsBesideLiveEndpoint(w: WorldCase): boolean {
-  const { endpoints, decision } = scenario(w);
-  const creates = decision.kind === 'act' && decision.action.type === 'create-endpoint';
-  return creates && endpoints.some((endpoint) => isLive(endpoint.state));
+  const outcome = scenario(w);
+  return createsEndpoint(outcome) && outcome.endpoints.some((endpoint) => isLive(endpoint.state));
 }
 
 /** Every gate open: an ACTIVE cluster and service, a verified name, VPC DNS on, no TiDB connection yet. */
@@ -217,14 +219,12 @@ describe('the endpoint states the test judges by', () => {
   it.each(DOCUMENTED_ENDPOINT_STATES)(
     'with one %s endpoint and every gate open, plan() creates one only if it is gone',
     (state) => {
-      const { decision } = scenario(openWorld(state));
-      const creates = decision.kind === 'act' && decision.action.type === 'create-endpoint';
-      expect(creates).toBe(!isLive(state));
+      expect(createsEndpoint(scenario(openWorld(state)))).toBe(!isLive(state));
     },
   );
 
-  // The check above must not lean on the production constant: with GONE_STATES wrongly counting a live
-  // state as gone, plan() creates a duplicate and the check says so.
+  // The property's check must not lean on the production constant: with GONE_STATES wrongly counting a
+  // live state as gone, plan() creates a duplicate and the check says so.
   it.each(DOCUMENTED_ENDPOINT_STATES.filter(isLive))(
     'catches a GONE_STATES that wrongly counts %s as gone',
     (state) => {
