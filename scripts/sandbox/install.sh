@@ -5,7 +5,7 @@
 # Needs root on Debian bookworm with Debian's archive reachable; touches the system only through apt-get
 # (bookworm packages). moto is not packaged for bookworm, so its trixie packages are *downloaded* (never
 # installed) through a throwaway source list and unpacked under .tmp/sandbox/ inside the project: the
-# system's apt sources, lists and package cache are left as they were. See /work/shared/SANDBOX.md.
+# system's apt sources, lists and package cache are left as they were. See docs/testing.md, "The sandbox".
 #
 # Usage: bash scripts/sandbox/install.sh            # moto + mariadb-server
 #        SANDBOX_SKIP_MARIADB=1 bash scripts/sandbox/install.sh

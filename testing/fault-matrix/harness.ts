@@ -3,7 +3,8 @@
  * child process, run again and again as a schedule would, while one kind of fault (a row) is injected:
  * the TiDB Cloud simulator failing a seeded share of requests, the EC2 port throttling or failing a share of
  * calls, or the child being SIGKILLed right after each side effect. Afterwards the world itself is
- * inspected: what converged, what was duplicated, and the busiest minute of TiDB requests the simulator saw.
+ * inspected: what converged and what was duplicated (judge.ts, reading the tags as the contract spells them),
+ * and the busiest minute of TiDB requests the simulator saw.
  * Used by `npm run bench` (bench/faults.ts) and, smaller, by test/integration/faults/fault-matrix.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { CLUSTER_ID_TAG, isManaged, type VpcEndpoint } from '../../functions/core/model.ts';
+import type { VpcEndpoint } from '../../functions/core/model.ts';
 import type { Clock, ProvisioningEc2Port } from '../../functions/core/ports.ts';
 import type { ProvisionOutcome } from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
@@ -22,6 +23,7 @@ import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2, noEc2Faults } from 
 import type { RandomFaultRates } from '../tidbcloud-simulator/faults.ts';
 import { type RecordedRequest, type Simulator, startSimulator } from '../tidbcloud-simulator/index.ts';
 import { type Ec2Server, serveEc2 } from './ec2-rpc.ts';
+import { carriesManagedByTag, judgeWorld } from './judge.ts';
 import { scaledClock, type TimeScale, timeScaleEnv } from './scaled-clock.ts';
 
 const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
@@ -119,7 +121,7 @@ export interface MatrixOptions {
 export interface RowResult {
   row: string;
   clusters: number;
-  /** Clusters whose endpoint is available with private DNS on and whose TiDB connection is ACTIVE. */
+  /** Clusters whose endpoint is available with private DNS on and whose TiDB connection is ACTIVE (judge.ts). */
   converged: number;
   /** The run (1-based) whose `reconcile --json` reported every cluster Ready; absent if none did. */
   reportedReadyAtRun?: number;
@@ -263,7 +265,7 @@ class RowWorld {
   }
 
   afterEc2Call(runId: string): 'drop' | undefined {
-    return this.kill(runId, this.seen.ec2(this.fake.peekEndpoints().filter(isManaged)));
+    return this.kill(runId, this.seen.ec2(this.fake.peekEndpoints().filter(carriesManagedByTag)));
   }
 
   requestTimeoutMs(): number {
@@ -365,15 +367,6 @@ function busiestMinute(requests: RecordedRequest[]): number {
   return Math.max(0, ...perWindow.values());
 }
 
-const excess = (counts: Map<string, number>): number =>
-  [...counts.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
-
-function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1);
-  return counts;
-}
-
 /** Runs the schedule until a run reports every cluster Ready, or the bound. */
 async function schedule(world: RowWorld): Promise<{
   runs: number;
@@ -418,24 +411,12 @@ export async function runFaultRow(row: FaultRow, options: MatrixOptions): Promis
     const started = world.clock.now();
     const scheduled = await schedule(world);
     const virtualMs = world.clock.now() - started;
-    const endpoints = world.fake.peekEndpoints().filter((e) => isManaged(e) && e.state !== 'deleted');
-    const connections = await world.sim.connections();
-    const converged = world.clusterIds.filter((clusterId) =>
-      endpoints.some(
-        (e) =>
-          e.tags[CLUSTER_ID_TAG] === clusterId &&
-          e.state === 'available' &&
-          e.privateDnsEnabled &&
-          connections.some((c) => c.endpointId === e.vpcEndpointId && c.endpointState === 'ACTIVE'),
-      ),
-    ).length;
+    const verdict = judgeWorld(world.clusterIds, world.fake.peekEndpoints(), await world.sim.connections());
     return {
       row: row.name,
       clusters: options.clusters,
-      converged,
+      ...verdict,
       ...scheduled,
-      duplicateEndpoints: excess(countBy(endpoints, (e) => e.tags[CLUSTER_ID_TAG] ?? '')),
-      duplicateConnections: excess(countBy(connections, (c) => `${c.clusterId}/${c.tidbNodeGroupId}`)),
       busiestMinute: busiestMinute(world.sim.requests),
       virtualMs,
       kills: world.kills,

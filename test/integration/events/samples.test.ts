@@ -5,13 +5,37 @@ import {
   PROVISION_TRIGGERS,
   TROUBLESHOOT_TRIGGERS,
 } from '../../../functions/app/inbound-events.ts';
-import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import type { AppEvent } from '../../../functions/core/ports.ts';
 import { probeAll } from '../../../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import { orphanLifecycle } from '../../../testing/orphan-scenario.ts';
 import { schemaErrors } from '../../../testing/report-schema.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
+
+/**
+ * The detail types as docs/contracts.md lists them: the rows of the first table under "## Events", first
+ * column the detail type, second its direction (`out`: the app sends it; `in`: the app receives it).
+ * Read from the document, not from the code's DETAIL_TYPES, so a misspelt constant cannot agree with itself.
+ */
+function documentedDetailTypes(markdown: string): { detailType: string; direction: string }[] {
+  const section = markdown.split(/^## /m).find((part) => part.startsWith('Events\n')) ?? '';
+  return [...section.matchAll(/^\| `([^`]+)` \| (in|out) \|/gm)].map((match) => ({
+    detailType: match[1] ?? '',
+    direction: match[2] ?? '',
+  }));
+}
+
+/** Types in `found` that the document does not list. */
+const undocumented = (found: Iterable<string>, documented: readonly string[]): string[] =>
+  [...new Set(found)].filter((detailType) => !documented.includes(detailType));
+
+const CONTRACTS = readFileSync(new URL('../../../docs/contracts.md', import.meta.url), 'utf8');
+const DOCUMENTED = documentedDetailTypes(CONTRACTS);
+const DOCUMENTED_TYPES = DOCUMENTED.map(({ detailType }) => detailType);
+const OUTBOUND = DOCUMENTED.filter(({ direction }) => direction === 'out').map(
+  ({ detailType }) => detailType,
+);
 
 const EVENTS_DIR = new URL('../../../events/', import.meta.url);
 const samples = readdirSync(EVENTS_DIR)
@@ -57,14 +81,47 @@ afterAll(async () => {
   await world.close();
 });
 
-describe('events/ samples', () => {
-  it('hold one sample of every detail type in DESIGN.md', () => {
-    const types = new Set(envelopes.map(({ event }) => event['detail-type']));
-    for (const detailType of Object.values(DETAIL_TYPES)) expect(types).toContain(detailType);
+describe('the detail types of docs/contracts.md', () => {
+  it('are read from its Events table', () => {
+    const table =
+      '## Events\n\n| detail type | direction |\n| --- | --- |\n| `A Thing Happened` | out |\n| `Do It` | in |\n';
+    expect(documentedDetailTypes(table)).toEqual([
+      { detailType: 'A Thing Happened', direction: 'out' },
+      { detailType: 'Do It', direction: 'in' },
+    ]);
+    expect(DOCUMENTED_TYPES.length).toBeGreaterThan(0);
+    expect(OUTBOUND.length).toBeGreaterThan(0);
   });
 
-  it.each(Object.values(DETAIL_TYPES).filter((t) => t !== DETAIL_TYPES.troubleshootRequested))(
-    '%s: the sample has exactly the detail fields the code emits, ids as digit strings',
+  // What the checks below compare would catch in the code: a detail type spelt otherwise than documented.
+  it('catch a detail type spelt otherwise than documented', () => {
+    expect(undocumented(['PrivateLink Endpoint ready'], DOCUMENTED_TYPES)).toEqual([
+      'PrivateLink Endpoint ready',
+    ]);
+    expect(undocumented(DOCUMENTED_TYPES, DOCUMENTED_TYPES)).toEqual([]);
+  });
+
+  it('include every detail type the code emitted', () => {
+    expect(
+      undocumented(
+        emitted.map((event) => event.detailType),
+        DOCUMENTED_TYPES,
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe('events/ samples', () => {
+  it("hold one sample of every detail type in docs/contracts.md, and none other (besides AWS's own)", () => {
+    const types = envelopes
+      .filter(({ event }) => !String(event.source).startsWith('aws.'))
+      .map(({ event }) => String(event['detail-type']));
+    for (const detailType of DOCUMENTED_TYPES) expect(types).toContain(detailType);
+    expect(undocumented(types, DOCUMENTED_TYPES)).toEqual([]);
+  });
+
+  it.each(OUTBOUND)(
+    '%s: the code emits it, and the sample has exactly the detail fields it emits, ids as digit strings',
     (detailType) => {
       const sample = sampleOf(detailType);
       const real = emitted.find((event) => event.detailType === detailType);
@@ -78,7 +135,7 @@ describe('events/ samples', () => {
   );
 
   it('the Probe Completed sample carries a report valid against schema/diagnostic-report.schema.json', () => {
-    expect(schemaErrors(sampleOf(DETAIL_TYPES.probeCompleted)?.detail)).toEqual([]);
+    expect(schemaErrors(sampleOf('PrivateLink Probe Completed')?.detail)).toEqual([]);
   });
 
   it('the inbound samples are accepted by the functions they target', () => {
