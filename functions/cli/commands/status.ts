@@ -2,7 +2,7 @@ import { reconcileSettingsOf } from '../../app/settings.ts';
 import { PRICES } from '../../core/pricing.ts';
 import { type Fleet, type OrphanRow, readFleet, type StatusRow } from '../../core/status/fleet.ts';
 import type { CliContext, CommandResult } from '../context.ts';
-import { type Fit, table } from '../table.ts';
+import { table } from '../table.ts';
 
 /** What a terminal shows without scrolling sideways; `--wide` may run past it, as kubectl's `-o wide` does. */
 export const TERMINAL_WIDTH = 120;
@@ -34,8 +34,7 @@ export interface StatusView {
 
 /** The lines `status` prints for people. */
 export function statusLines(fleet: Fleet, view: StatusView): string[] {
-  const clusters = view.wide ? renderWide : renderClusters;
-  return [...clusters(fleet.clusters, view.region), ...renderOrphans(fleet.orphans, view)];
+  return [...renderClusters(fleet.clusters, view), ...renderOrphans(fleet.orphans, view)];
 }
 
 /** Without recorded services, each cluster costs a paced API call: say how far along it is (terminals only). */
@@ -57,100 +56,79 @@ const PROGRESS_FROM = 20;
 
 const onOff = (value: boolean | null) => (value === null ? null : value ? 'on' : 'off');
 
+/** A column of a status table, and when it shows: always, only with `--wide`, or only with several VPCs. */
+interface Column<Row> {
+  header: string;
+  cell: (row: Row) => string | null | undefined;
+  show?: 'wide' | 'several VPCs';
+  /** Free text that may be cut to fit the terminal; ids and states never are (people copy them). */
+  elastic?: true;
+}
+
 /**
- * What an operator scans first, within a terminal's width: which cluster, in what state, through which
- * endpoint, as AWS and TiDB see it, with private DNS and the last probe's health. The name is cut to fit.
+ * Without `--wide`, what an operator scans first: which cluster, in what state, through which endpoint, as AWS
+ * and TiDB see it, with private DNS and the last probe's health. `--wide` adds the rest, in place.
  */
-function renderClusters(rows: StatusRow[], region: string): string[] {
-  if (rows.length === 0) return [`No TiDB Cloud Dedicated clusters in aws-${region}.`];
-  const several = rows.some((row) => row.vpcId);
-  const vpc = several ? ['VPC'] : [];
-  const fit: Fit = { width: TERMINAL_WIDTH, elastic: [vpc.length + 1] };
+const CLUSTER_COLUMNS: Column<StatusRow>[] = [
+  { header: 'CLUSTER', cell: (row) => row.clusterId },
+  { header: 'VPC', cell: (row) => row.vpcId, show: 'several VPCs' },
+  { header: 'NAME', cell: (row) => row.displayName, elastic: true },
+  { header: 'STATE', cell: (row) => row.state },
+  { header: 'NODE GROUP', cell: (row) => row.tidbNodeGroupId, show: 'wide' },
+  { header: 'SERVICE', cell: (row) => row.privateLinkService?.state, show: 'wide' },
+  { header: 'SERVICE NAME', cell: (row) => row.privateLinkService?.serviceName, show: 'wide' },
+  { header: 'AZS', cell: (row) => row.privateLinkService?.availableZones.join(','), show: 'wide' },
+  { header: 'ENDPOINT', cell: (row) => row.vpcEndpointId },
+  { header: 'AWS', cell: (row) => row.endpointState },
+  { header: 'TIDB', cell: (row) => row.connectionState },
+  { header: 'DNS', cell: (row) => onOff(row.privateDnsEnabled) },
+  { header: 'HEALTH', cell: (row) => row.health },
+  { header: 'SELECTED', cell: (row) => (row.selected ? 'yes' : 'no'), show: 'wide' },
+];
+
+/** The table of the columns that show; without `--wide`, cut to the terminal's width. */
+function render<Row>(columns: Column<Row>[], rows: Row[], shown: { wide: boolean; severalVpcs?: boolean }) {
+  const visible = columns.filter(
+    (column) =>
+      column.show === undefined ||
+      (column.show === 'wide' && shown.wide) ||
+      (column.show === 'several VPCs' && shown.severalVpcs === true),
+  );
+  const elastic = visible.flatMap((column, index) => (column.elastic ? [index] : []));
   return table(
-    ['CLUSTER', ...vpc, 'NAME', 'STATE', 'ENDPOINT', 'AWS', 'TIDB', 'DNS', 'HEALTH'],
-    rows.map((row) => [
-      row.clusterId,
-      ...(several ? [row.vpcId] : []),
-      row.displayName,
-      row.state,
-      row.vpcEndpointId,
-      row.endpointState,
-      row.connectionState,
-      onOff(row.privateDnsEnabled),
-      row.health,
-    ]),
-    fit,
+    visible.map((column) => column.header),
+    rows.map((row) => visible.map((column) => column.cell(row))),
+    shown.wide ? undefined : { width: TERMINAL_WIDTH, elastic },
   );
 }
 
-/** `--wide`: every column, nothing cut: the private link service, its AZs and the selection too. */
-function renderWide(rows: StatusRow[], region: string): string[] {
-  if (rows.length === 0) return [`No TiDB Cloud Dedicated clusters in aws-${region}.`];
-  const several = rows.some((row) => row.vpcId);
-  return table(
-    [
-      'CLUSTER',
-      ...(several ? ['VPC'] : []),
-      'NAME',
-      'STATE',
-      'NODE GROUP',
-      'SERVICE',
-      'SERVICE NAME',
-      'AZS',
-      'ENDPOINT',
-      'AWS',
-      'TIDB',
-      'PRIVATE DNS',
-      'HEALTH',
-      'SELECTED',
-    ],
-    rows.map((row) => [
-      row.clusterId,
-      ...(several ? [row.vpcId] : []),
-      row.displayName,
-      row.state,
-      row.tidbNodeGroupId,
-      row.privateLinkService?.state,
-      row.privateLinkService?.serviceName,
-      row.privateLinkService?.availableZones.join(','),
-      row.vpcEndpointId,
-      row.endpointState,
-      row.connectionState,
-      onOff(row.privateDnsEnabled),
-      row.health,
-      row.selected ? 'yes' : 'no',
-    ]),
-  );
+function renderClusters(rows: StatusRow[], view: StatusView): string[] {
+  if (rows.length === 0) return [`No TiDB Cloud Dedicated clusters in aws-${view.region}.`];
+  return render(CLUSTER_COLUMNS, rows, { wide: view.wide, severalVpcs: rows.some((row) => row.vpcId) });
 }
 
 /** Orphans with their price; by default the reason is cut to fit, `--wide` adds AZs and since when. */
-function renderOrphans(orphans: OrphanRow[], how: StatusView): string[] {
+function renderOrphans(orphans: OrphanRow[], view: StatusView): string[] {
   if (orphans.length === 0) return [];
   const total = orphans.reduce((sum, orphan) => sum + orphan.costPerMonthUsd, 0);
   // Without the setting an orphan is never deleted; with it, one the reconcile has not marked yet has no date.
-  const deletesAt = (orphan: OrphanRow) => orphan.deletesAt ?? (how.deletion ? 'not marked yet' : 'never');
-  const rows = orphans.map((orphan) => ({
-    ENDPOINT: orphan.vpcEndpointId,
-    CLUSTER: orphan.clusterId,
-    ...(how.wide ? { AZS: String(orphan.availabilityZones) } : {}),
-    'USD/MONTH': orphan.costPerMonthUsd.toFixed(2),
-    ...(how.wide ? { 'ORPHANED SINCE': orphan.orphanedSince } : {}),
-    'DELETES AT': deletesAt(orphan),
-    WHY: orphan.reason,
-  }));
-  const headers = Object.keys(rows[0] ?? {});
-  const fit: Fit | undefined = how.wide
-    ? undefined
-    : { width: TERMINAL_WIDTH, elastic: [headers.length - 1] };
+  const unmarked = view.deletion ? 'not marked yet' : 'never';
+  const columns: Column<OrphanRow>[] = [
+    { header: 'ENDPOINT', cell: (orphan) => orphan.vpcEndpointId },
+    { header: 'CLUSTER', cell: (orphan) => orphan.clusterId },
+    { header: 'AZS', cell: (orphan) => String(orphan.availabilityZones), show: 'wide' },
+    { header: 'USD/MONTH', cell: (orphan) => orphan.costPerMonthUsd.toFixed(2) },
+    { header: 'ORPHANED SINCE', cell: (orphan) => orphan.orphanedSince, show: 'wide' },
+    { header: 'DELETES AT', cell: (orphan) => orphan.deletesAt ?? unmarked },
+    { header: 'WHY', cell: (orphan) => orphan.reason, elastic: true },
+  ];
   return [
     '',
     `Orphaned endpoints (their cluster or node group is gone): about $${total.toFixed(2)}/month`,
-    ...table(
-      headers,
-      rows.map((row) => Object.values(row)),
-      fit,
-    ),
-    ...(how.deletion ? [] : ['Orphans are never deleted while PRIVATELINK_DELETE_ORPHANS_AFTER_H is unset.']),
+    ...render(columns, orphans, view),
+    ...(view.deletion
+      ? []
+      : ['Orphans are never deleted while PRIVATELINK_DELETE_ORPHANS_AFTER_H is unset.']),
     `Prices: AWS ${PRICES.region}, ${PRICES.asOf}: $${PRICES.endpointPerAzHour} per AZ-hour, plus $${PRICES.dataProcessedPerGb}/GB processed.`,
     `Source: ${PRICES.source}`,
   ];

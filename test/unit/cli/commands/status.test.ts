@@ -72,7 +72,7 @@ describe('status for people', () => {
   it('--wide adds the node group, the service, its AZs and the selection, and cuts nothing', () => {
     const lines = statusLines(fleet, { ...VIEW, wide: true });
     expect(lines[0]).toMatch(
-      /^CLUSTER\s+NAME\s+STATE\s+NODE GROUP\s+SERVICE\s+SERVICE NAME\s+AZS\s+ENDPOINT\s+AWS\s+TIDB\s+PRIVATE DNS\s+HEALTH\s+SELECTED$/,
+      /^CLUSTER\s+NAME\s+STATE\s+NODE GROUP\s+SERVICE\s+SERVICE NAME\s+AZS\s+ENDPOINT\s+AWS\s+TIDB\s+DNS\s+HEALTH\s+SELECTED$/,
     );
     expect(lines[1]).toContain(LONG_NAME);
     expect(lines[1]).toContain('com.amazonaws.vpce.eu-central-1.vpce-svc-0a1b2c3d4e5f60718');
