@@ -6,7 +6,7 @@
  * TiDB's minutes are compressed 60× (4 min of service creation → 4 s, 5 min of System Checking → 5 s).
  */
 import { systemClock } from '../functions/adapters/system-clock.ts';
-import type { CliDeps } from '../functions/cli/context.ts';
+import type { CliDeps } from '../functions/app/cli-deps.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
 import { type ProbeDeps, probeAll } from '../functions/core/probe/probe.ts';
 import { provision, reconcileAll } from '../functions/core/reconcile/reconcile.ts';

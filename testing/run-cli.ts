@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { CliDeps } from '../functions/cli/context.ts';
+import type { CliDeps } from '../functions/app/cli-deps.ts';
 import { type CliIo, runCli } from '../functions/cli/main.ts';
 
 export interface CliRun {

@@ -6,7 +6,7 @@
  */
 import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
-import type { CliDeps } from '../functions/cli/context.ts';
+import type { CliDeps } from '../functions/app/cli-deps.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../functions/config.ts';
 import type { AppEvent, Clock, EventsPort } from '../functions/core/ports.ts';
 import {

@@ -9,8 +9,8 @@ import { StsIdentity } from '../adapters/aws/sts-identity.ts';
 import { LocalDataPlane } from '../adapters/dataplane/local-data-plane.ts';
 import { LogEventsPort } from '../adapters/log-events.ts';
 import { systemClock } from '../adapters/system-clock.ts';
-import type { CliDeps } from '../cli/context.ts';
 import type { Config } from '../config.ts';
+import type { CliDeps } from './cli-deps.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
 import { createTidbClient } from './tidb-client.ts';
 

@@ -12,7 +12,7 @@ export type CommandName = (typeof COMMANDS)[number];
 const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 const OPTIONS = {
-  status: { ...COMMON },
+  status: { ...COMMON, wide: { type: 'boolean' } },
   reconcile: { ...COMMON, 'dry-run': { type: 'boolean' } },
   provision: {
     ...COMMON,

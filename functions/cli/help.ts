@@ -21,12 +21,16 @@ Commands:
   preflight   before a deploy: check the VPC, subnets, quota, API-key secret, key and event bus
 
 ${GLOBAL}`,
-  status: `Usage: tidb-privatelink status [--json]
+  status: `Usage: tidb-privatelink status [--wide] [--json]
 
-Lists this region's AWS clusters with their private link service (state, service name, AZs) and, when
-PRIVATELINK_VPC_ID is set, the managed endpoint, its AWS state, TiDB's connection state, private DNS and
-the last probe health. Then this stack's orphaned endpoints (their cluster or node group is gone) with
-what each costs per month at AWS's us-east-1 prices of 2026-11.
+Lists this region's AWS clusters and, when PRIVATELINK_VPC_ID is set, the managed endpoint, its AWS state,
+TiDB's connection state, private DNS and the last probe health, within 120 columns (long names are cut).
+Then this stack's orphaned endpoints (their cluster or node group is gone) with what each costs per month
+at AWS's us-east-1 prices of 2026-11.
+  --wide         every column, nothing cut: also the node group, the private link service (state,
+                 service name, AZs), whether PRIVATELINK_CLUSTERS selects the cluster, and for orphans
+                 their AZs and since when they are orphaned
+  --json         everything, as { "clusters": [...], "orphans": [...] } (the same with or without --wide)
 
 ${GLOBAL}`,
   provision: `Usage: tidb-privatelink provision --cluster <clusterId> [--node-group <id>] [--wait] [--timeout-s <n>] [--dry-run] [--json]

@@ -1,3 +1,4 @@
+import type { CliDeps } from '../app/cli-deps.ts';
 import { type Config, type ConfigNeeds, loadConfig } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { type CommandName, type Flags, parseCommandLine } from './args.ts';
@@ -5,7 +6,7 @@ import { doctor, doctorOptions } from './commands/doctor.ts';
 import { preflight, preflightOptions } from './commands/preflight.ts';
 import { provision, provisionOptions, reconcile } from './commands/provision.ts';
 import { status } from './commands/status.ts';
-import type { CliContext, CliDeps, CommandResult, ExitCode } from './context.ts';
+import type { CliContext, CommandResult, ExitCode } from './context.ts';
 import { HELP } from './help.ts';
 import { printable } from './printable.ts';
 

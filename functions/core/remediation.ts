@@ -4,7 +4,7 @@
  * command where one exists, else a one-paragraph instruction.
  */
 
-import type { DnsFinding } from './diagnose/dns-path.ts';
+import type { FirewallRule, PrivateHostedZone, ResolverRule } from './model.ts';
 import { parseCidr } from './network/cidr.ts';
 import { EPHEMERAL_PORTS, formatPorts, type PortRange } from './network/packet-filter.ts';
 
@@ -289,12 +289,12 @@ export function dnsResolverFailed(server: string, host: string): string {
 /** A creator request id for the commands below: Resolver requires one, and any unique string will do. */
 const REQUEST_ID = 'tidb-privatelink-$(date +%s)';
 
-function dnsCustomDhcp(vpcId: string, dhcpOptionsId: string, host: string): string {
+export function dnsCustomDhcp(vpcId: string, dhcpOptionsId: string, host: string): string {
   return `The DHCP options set ${dhcpOptionsId} of ${vpcId} hands out DNS servers other than AmazonProvidedDNS. Either make those servers forward ${zoneOf(host)} to the VPC resolver (a Route 53 Resolver inbound endpoint, or 169.254.169.253 from inside the VPC), or give the VPC a set that includes it: aws ec2 create-dhcp-options --dhcp-configurations 'Key=domain-name-servers,Values=AmazonProvidedDNS' (keep your domain-name and other options in it), then aws ec2 associate-dhcp-options --vpc-id ${vpcId} --dhcp-options-id <the new dopt-id>; instances pick it up when they renew their lease.`;
 }
 
-function dnsFirewallAllow(
-  finding: Extract<DnsFinding, { cause: 'dns-firewall-block' }>,
+export function dnsFirewallAllow(
+  finding: { rule: FirewallRule; matched: string; allowPriority: number | undefined },
   host: string,
 ): string {
   const { rule } = finding;
@@ -303,19 +303,14 @@ function dnsFirewallAllow(
   return `DNS Firewall rule "${rule.name}" (priority ${rule.priority}) in rule group ${rule.firewallRuleGroupId} blocks ${host} (domain list ${rule.firewallDomainListId} matches "${finding.matched}"). Allow the cluster's domain ahead of it: aws route53resolver create-firewall-domain-list --name tidb-privatelink-allow --creator-request-id ${REQUEST_ID}, then aws route53resolver update-firewall-domains --firewall-domain-list-id <the new rslvr-fdl-id> --operation ADD --domains ${zone} '*.${zone}', then aws route53resolver create-firewall-rule --firewall-rule-group-id ${rule.firewallRuleGroupId} --firewall-domain-list-id <the new rslvr-fdl-id> --priority ${priority} --action ALLOW --name tidb-privatelink-allow --creator-request-id ${REQUEST_ID} (or remove the domain from ${rule.firewallDomainListId}).`;
 }
 
-function dnsForwardingRule(
-  finding: Extract<DnsFinding, { cause: 'resolver-forwarding-rule' }>,
-  vpcId: string,
-  host: string,
-): string {
-  const { rule } = finding;
+export function dnsForwardingRule(rule: ResolverRule, vpcId: string, host: string): string {
   const zone = zoneOf(host);
   const targets = rule.targetIps.length > 0 ? ` to ${rule.targetIps.join(', ')}` : '';
   return `Route 53 Resolver rule ${rule.resolverRuleId} forwards ${rule.domainName}${targets}, so the endpoint's private name is never answered in ${vpcId}. Keep ${zone} in the VPC with a more specific SYSTEM rule: aws route53resolver create-resolver-rule --rule-type SYSTEM --domain-name ${zone} --name tidb-privatelink-system --creator-request-id ${REQUEST_ID}, then aws route53resolver associate-resolver-rule --vpc-id ${vpcId} --resolver-rule-id <the new rslvr-rr-id> (or, if the rule is not needed here: aws route53resolver disassociate-resolver-rule --vpc-id ${vpcId} --resolver-rule-id ${rule.resolverRuleId}).`;
 }
 
-function dnsShadowingZone(
-  zone: Extract<DnsFinding, { cause: 'shadowing-private-hosted-zone' }>['zone'],
+export function dnsShadowingZone(
+  zone: PrivateHostedZone,
   ids: { vpcId: string; region: string; vpceId: string | undefined; host: string; privateDnsOff: boolean },
 ): string {
   // EC2 refuses private DNS while a conflicting zone exists: once the zone is gone it can be turned on.
@@ -324,36 +319,6 @@ function dnsShadowingZone(
       ? ` Then turn the endpoint's private DNS on: aws ec2 modify-vpc-endpoint --vpc-endpoint-id ${ids.vpceId} --private-dns-enabled`
       : '';
   return `The private hosted zone ${zone.hostedZoneId} (${zone.name}) associated with ${ids.vpcId} claims ${ids.host}, so it answers instead of the endpoint. Detach it from the VPC: aws route53 disassociate-vpc-from-hosted-zone --hosted-zone-id ${zone.hostedZoneId} --vpc VPCRegion=${ids.region},VPCId=${ids.vpcId} (if this is the zone's last VPC, Route 53 refuses: delete the zone instead with aws route53 delete-hosted-zone --id ${zone.hostedZoneId} after removing its records).${enable}`;
-}
-
-/** The fix for the cause `dns.resolution` found on the VPC's DNS path; `undefined` when it is unknown. */
-export function dnsCauseFix(
-  finding: DnsFinding,
-  ids: {
-    host: string;
-    region: string;
-    vpcId: string | undefined;
-    vpceId: string | undefined;
-    privateDnsOff: boolean;
-  },
-): string | undefined {
-  const vpcId = ids.vpcId ?? '<vpc-id>';
-  switch (finding.cause) {
-    case 'vpc-dns-attributes-off':
-      return enableVpcDns(finding.vpcId, finding.missing);
-    case 'custom-dhcp-dns':
-      return dnsCustomDhcp(finding.vpcId, finding.dhcpOptionsId, ids.host);
-    case 'dns-firewall-block':
-      return dnsFirewallAllow(finding, ids.host);
-    case 'resolver-forwarding-rule':
-      return dnsForwardingRule(finding, vpcId, ids.host);
-    case 'shadowing-private-hosted-zone':
-      return dnsShadowingZone(finding.zone, { ...ids, vpcId });
-    case 'private-dns-disabled':
-      return enablePrivateDns(finding.vpcEndpointId, undefined);
-    case 'unknown':
-      return undefined;
-  }
 }
 
 export function tcpTimedOut(securityGroupIds: string[], port: number): string {

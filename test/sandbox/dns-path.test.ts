@@ -12,8 +12,8 @@ import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
 import { Route53Adapter } from '../../functions/adapters/aws/route53.ts';
 import { Route53ResolverAdapter } from '../../functions/adapters/aws/route53-resolver.ts';
 import { diagnoseDnsPath } from '../../functions/core/diagnose/dns-path.ts';
-import { observer } from '../../functions/core/diagnose/gather.ts';
 import { gatherNetworkPath } from '../../functions/core/diagnose/gather-network.ts';
+import { observer } from '../../functions/core/diagnose/observation.ts';
 import { AwsError } from '../../functions/core/errors.ts';
 import {
   associateResolverRule,

@@ -10,7 +10,8 @@ import {
   type VpcEndpoint,
 } from '../model.ts';
 import { apiCallFailed, tidbQuotaExhausted, timedOut } from '../remediation.ts';
-import type { Observation, ObservationError, Observed } from './gather.ts';
+import type { Observation } from './gather.ts';
+import type { ObservationError, Observed } from './observation.ts';
 import type { DataPlaneResult } from './ports.ts';
 import { type CheckOutcome, CheckOutcomeError, type Dependency } from './runner.ts';
 

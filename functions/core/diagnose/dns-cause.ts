@@ -2,7 +2,14 @@
  * Adds the DNS path's cause to a failing `dns.resolution` outcome: `evidence.cause` (DESIGN.md "Why DNS
  * fails"), the resource ids behind it, the steps that could not be read, and the fix for that cause.
  */
-import { dnsCauseFix } from '../remediation.ts';
+import {
+  dnsCustomDhcp,
+  dnsFirewallAllow,
+  dnsForwardingRule,
+  dnsShadowingZone,
+  enablePrivateDns,
+  enableVpcDns,
+} from '../remediation.ts';
 import type { DiagnoseContext } from './context.ts';
 import { type DnsFinding, type DnsPath, diagnoseDnsPath } from './dns-path.ts';
 import type { NetworkPathObservation } from './gather-network.ts';
@@ -80,6 +87,39 @@ function describe(finding: DnsFinding): { resources: Record<string, unknown>; de
   }
 }
 
+/**
+ * The fix for the cause found on the VPC's DNS path; `undefined` when it is unknown. The wording is in
+ * remediation.ts with every other fix; this only picks the one that fits.
+ */
+function fixOf(
+  finding: DnsFinding,
+  ids: {
+    host: string;
+    region: string;
+    vpcId: string | undefined;
+    vpceId: string | undefined;
+    privateDnsOff: boolean;
+  },
+): string | undefined {
+  const vpcId = ids.vpcId ?? '<vpc-id>';
+  switch (finding.cause) {
+    case 'vpc-dns-attributes-off':
+      return enableVpcDns(finding.vpcId, finding.missing);
+    case 'custom-dhcp-dns':
+      return dnsCustomDhcp(finding.vpcId, finding.dhcpOptionsId, ids.host);
+    case 'dns-firewall-block':
+      return dnsFirewallAllow(finding, ids.host);
+    case 'resolver-forwarding-rule':
+      return dnsForwardingRule(finding.rule, vpcId, ids.host);
+    case 'shadowing-private-hosted-zone':
+      return dnsShadowingZone(finding.zone, { ...ids, vpcId });
+    case 'private-dns-disabled':
+      return enablePrivateDns(finding.vpcEndpointId, undefined);
+    case 'unknown':
+      return undefined;
+  }
+}
+
 /** The failing outcome with the cause in its evidence and summary, and that cause's fix when it is known. */
 export async function withDnsCause(
   context: Pick<DiagnoseContext, 'observation' | 'target'>,
@@ -89,7 +129,7 @@ export async function withDnsCause(
   const networkPath = await context.observation.networkPath;
   const { finding, unread } = diagnoseDnsPath(dnsPathOf(context, networkPath), host);
   const { resources, detail } = describe(finding);
-  const fix = dnsCauseFix(finding, {
+  const fix = fixOf(finding, {
     host,
     region: context.observation.region,
     vpcId: context.observation.vpcId,

@@ -13,11 +13,10 @@ import type {
   FirewallRuleGroupAssociation,
   PrivateHostedZone,
   ResolverRule,
-  ResolverRuleAssociation,
   VpcDnsAttributes,
 } from '../model.ts';
 import { sameIp } from '../network/cidr.ts';
-import type { Observed } from './gather.ts';
+import type { FirewallView, Observed, ResolverRulesView } from './observation.ts';
 
 export const DNS_CAUSES = [
   'vpc-dns-attributes-off',
@@ -30,20 +29,6 @@ export const DNS_CAUSES = [
 ] as const;
 
 export type DnsCause = (typeof DNS_CAUSES)[number];
-
-export interface ResolverRulesView {
-  rules: ResolverRule[];
-  associations: ResolverRuleAssociation[];
-}
-
-export interface FirewallView {
-  associations: FirewallRuleGroupAssociation[];
-  rules: FirewallRule[];
-  /** Domains per domain list id, for the lists that could be read. */
-  domains: Record<string, string[]>;
-  /** Domain lists that could not be read (AWS-managed lists cannot be listed): `id: error`. */
-  unreadLists: string[];
-}
 
 /** What the doctor read of the VPC's DNS path. `undefined`: not read; a failed read carries its error. */
 export interface DnsPath {

@@ -12,10 +12,14 @@ import type {
   RouteTable,
 } from '../model.ts';
 import type { Ec2Port, HostedZonesPort, ResolverPort } from '../ports.ts';
-import type { FirewallView, ResolverRulesView } from './dns-path.ts';
-import type { GatherRequest, Observed, observer } from './gather.ts';
-
-type Observe = ReturnType<typeof observer>;
+import {
+  type FirewallView,
+  type GatherRequest,
+  type Observe,
+  type Observed,
+  ok,
+  type ResolverRulesView,
+} from './observation.ts';
 
 export interface NetworkPathDeps {
   ec2: Ec2Port;
@@ -42,8 +46,6 @@ export interface RouteTablesView {
   /** The prefix lists that route destinations name, with their CIDRs. */
   prefixLists: PrefixList[];
 }
-
-const ok = <T>(value: T): Observed<T> => ({ ok: true, value });
 
 async function readRouteTables(
   ec2: Ec2Port,

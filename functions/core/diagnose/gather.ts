@@ -4,13 +4,7 @@
  * A failed or timed-out call becomes an `Observed` error that the checks report; only errors that mean the
  * request itself is wrong (bad credentials, unknown cluster or node group) are thrown.
  */
-import {
-  TidbCloudAuthError,
-  TidbCloudForbiddenError,
-  TidbCloudNotFoundError,
-  TidbCloudQuotaExhaustedError,
-  UsageError,
-} from '../errors.ts';
+import { UsageError } from '../errors.ts';
 import {
   type AvailabilityZone,
   CLUSTER_ID_TAG,
@@ -30,49 +24,21 @@ import {
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
-import { settleBefore } from './deadline.ts';
 import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathObservation } from './gather-network.ts';
-
-export interface ObservationError {
-  /** The API action, e.g. `ec2:DescribeNetworkAcls`: it names the IAM permission too. */
-  action: string;
-  message: string;
-  timedOut: boolean;
-  /** The API answered 404: for TiDB's private link service, "not created yet". */
-  notFound: boolean;
-  /** TiDB Cloud's quota is used up until this time (ISO), past the deadline: the call was not waited for. */
-  quotaResetsAt?: string;
-}
-
-export type Observed<T> = { ok: true; value: T } | { ok: false; error: ObservationError };
-
-/** Where clients connect from, for the security-group and network-ACL checks. */
-export type TrafficSourceRequest = { cidr: string } | { securityGroupId: string };
-
-export interface TrafficSource {
-  /** `cidr`/`security-group`: given by the user; `probe`: the probe Lambda's own; `vpc`: every VPC CIDR. */
-  kind: 'cidr' | 'security-group' | 'probe' | 'vpc';
-  label: string;
-  cidrs: string[];
-  securityGroupIds: string[];
-}
+import {
+  type GatherRequest,
+  type Observe,
+  type Observed,
+  observer,
+  ok,
+  type TrafficSource,
+} from './observation.ts';
 
 export interface EndpointFinding {
   endpoint: VpcEndpoint | undefined;
   foundBy: 'id' | 'tag' | 'service-name' | 'none';
   /** Every endpoint that matched, when more than one did. */
   candidates: string[];
-}
-
-export interface GatherRequest {
-  clusterId: string;
-  tidbNodeGroupId?: string;
-  vpcEndpointId?: string;
-  vpcId?: string;
-  region: string;
-  source?: TrafficSourceRequest;
-  /** In Lambda: the probe's own network placement, the default source. */
-  probe?: { securityGroupIds: string[]; subnetIds: string[] };
 }
 
 /** `undefined` members were not looked up, because what they need is unknown. */
@@ -105,47 +71,6 @@ export interface GatherDeps extends NetworkPathDeps {
   tidb: TidbCloudPort;
   ec2: Ec2Port;
 }
-
-const ok = <T>(value: T): Observed<T> => ({ ok: true, value });
-
-/** Errors that mean the doctor was asked the wrong thing or cannot authenticate: no report can help. */
-function isFatal(error: unknown, action: string): boolean {
-  if (error instanceof TidbCloudAuthError || error instanceof TidbCloudForbiddenError) return true;
-  if (error instanceof UsageError) return true;
-  return error instanceof TidbCloudNotFoundError && action === 'tidbcloud:GetCluster';
-}
-
-/**
- * Wraps port calls: raced against the deadline, errors become `Observed` failures unless fatal. `deadline`
- * (epoch ms) tells the ports when waiting stops being useful.
- */
-export function observer(signal: AbortSignal, deadline?: number) {
-  const options: CallOptions = deadline === undefined ? { signal } : { signal, deadline };
-  return async <T>(action: string, call: (options: CallOptions) => Promise<T>): Promise<Observed<T>> => {
-    if (signal.aborted) {
-      return {
-        ok: false,
-        error: { action, message: 'not started: deadline reached', timedOut: true, notFound: false },
-      };
-    }
-    const settled = await settleBefore(call(options), signal);
-    if (settled.ok) return ok(settled.value);
-    if (isFatal(settled.error, action)) throw settled.error;
-    const message = settled.aborted
-      ? 'no answer before the deadline'
-      : settled.error instanceof Error
-        ? settled.error.message
-        : String(settled.error);
-    const notFound = settled.error instanceof TidbCloudNotFoundError;
-    const quota =
-      settled.error instanceof TidbCloudQuotaExhaustedError
-        ? { quotaResetsAt: settled.error.resetAt.toISOString() }
-        : {};
-    return { ok: false, error: { action, message, timedOut: settled.aborted, notFound, ...quota } };
-  };
-}
-
-type Observe = ReturnType<typeof observer>;
 
 const STATE_RANK: KnownVpcEndpointState[] = [
   'available',

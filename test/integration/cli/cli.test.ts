@@ -53,7 +53,9 @@ describe('tidb-privatelink status', () => {
   it('prints a table for people, with the endpoint columns unknown without a VPC', async () => {
     const run = await spawnCli(['status'], env);
     expect(run.code).toBe(0);
-    expect(run.stdout.split('\n')[0]).toMatch(/^CLUSTER\s+NAME\s+STATE\s+SERVICE/);
+    expect(run.stdout.split('\n')[0]).toMatch(
+      /^CLUSTER\s+NAME\s+STATE\s+ENDPOINT\s+AWS\s+TIDB\s+DNS\s+HEALTH$/,
+    );
     expect(run.stdout).toContain('app-000');
     expect(run.stderr).toContain('PRIVATELINK_VPC_ID is not set');
   });

@@ -4,8 +4,8 @@
  * PRIVATELINK_DELETE_ORPHANS_AFTER_H, deletes them.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OrphanRow } from '../../../functions/cli/commands/status.ts';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import type { OrphanRow } from '../../../functions/core/status/fleet.ts';
 import { runCliWith } from '../../../testing/run-cli.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 

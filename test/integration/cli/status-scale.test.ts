@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDataPlane } from '../../../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
-import type { CliDeps } from '../../../functions/cli/context.ts';
+import type { CliDeps } from '../../../functions/app/cli-deps.ts';
 import { Ec2Fake } from '../../../testing/ec2-fake.ts';
 import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
 import { runCliWith } from '../../../testing/run-cli.ts';

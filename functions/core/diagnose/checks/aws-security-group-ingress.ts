@@ -7,7 +7,7 @@ import {
   authorizeIngressFromGroup,
 } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
-import type { TrafficSource } from '../gather.ts';
+import type { TrafficSource } from '../observation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 export interface IngressVerdict {

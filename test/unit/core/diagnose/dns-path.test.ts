@@ -3,11 +3,13 @@ import {
   covers,
   type DnsPath,
   diagnoseDnsPath,
-  type FirewallView,
   firewallDomainMatches,
-  type ResolverRulesView,
 } from '../../../../functions/core/diagnose/dns-path.ts';
-import type { Observed } from '../../../../functions/core/diagnose/gather.ts';
+import type {
+  FirewallView,
+  Observed,
+  ResolverRulesView,
+} from '../../../../functions/core/diagnose/observation.ts';
 import type { FirewallRule, PrivateHostedZone, ResolverRule } from '../../../../functions/core/model.ts';
 
 const HOST = 'privatelink-19341789.ubkypd000000.clusters.tidb-cloud.com';

@@ -4,7 +4,8 @@
  * testing/ec2-fake.ts is the fuller EC2 fake; these stay small on purpose.
  */
 import { type DiagnoseContext, deriveTarget } from '../../../../functions/core/diagnose/context.ts';
-import { type GatherRequest, gather, type Observed } from '../../../../functions/core/diagnose/gather.ts';
+import { gather } from '../../../../functions/core/diagnose/gather.ts';
+import type { GatherRequest, Observed } from '../../../../functions/core/diagnose/observation.ts';
 import type {
   DataPlaneBatchPort,
   DataPlaneProbeInput,

@@ -3,7 +3,7 @@ import {
   awsSecurityGroupIngress,
   evaluateIngress,
 } from '../../../../functions/core/diagnose/checks/aws-security-group-ingress.ts';
-import type { TrafficSource } from '../../../../functions/core/diagnose/gather.ts';
+import type { TrafficSource } from '../../../../functions/core/diagnose/observation.ts';
 import type { SecurityGroupRule } from '../../../../functions/core/model.ts';
 import { contextFor, healthyWorld, runCheck, SG_ID } from './fakes.ts';
 
