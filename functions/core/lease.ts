@@ -34,12 +34,16 @@ export interface LeaseRequest {
 export type LeaseRun<T> =
   | {
       ran: true;
-      result: T /** False when the lease was no longer ours at the end (taken over). */;
+      result: T;
+      /** False when the lease was no longer ours at the end (taken over after it expired). */
       released: boolean;
     }
   | { ran: false; heldBy: LeaseHeld };
 
-/** The work outlived its lease: it is cut off there, since another run may take over the lease after it. */
+/**
+ * The work outlived its lease. Thrown through the signal a caller arms at `until` when nothing else stops it
+ * there (a CLI run; a Lambda is stopped by its timeout), since another run may take the lease over after it.
+ */
 export class LeaseExpiredError extends AppError {
   constructor(name: string, until: number) {
     super(
@@ -51,40 +55,34 @@ export class LeaseExpiredError extends AppError {
 }
 
 /**
- * Runs `work` only if the lease can be taken; the work's signal aborts when the lease runs out (or when
- * `signal` does). The lease is released however the work ends.
+ * Runs `work` only if the lease can be taken, and releases the lease however the work ends. The work must
+ * have stopped by `request.until` (the caller's timeout, or a signal it arms there): that is what the
+ * lease promises the next taker. `signal` cancels the take.
  *
- * @example const run = await withLease(store, clock, { name: RECONCILE_LEASE, holder, until }, (signal) => pass(signal));
+ * @example const run = await withLease(store, clock, { name: RECONCILE_LEASE, holder, until }, () => pass());
  */
 export async function withLease<T>(
   store: LeaseStore,
-  clock: Pick<Clock, 'now' | 'sleep'>,
+  clock: Pick<Clock, 'now'>,
   request: LeaseRequest,
-  work: (signal: AbortSignal) => Promise<T>,
+  work: () => Promise<T>,
   signal?: AbortSignal,
 ): Promise<LeaseRun<T>> {
   const lease: LeaseHeld = { holder: request.holder, until: request.until };
-  const now = clock.now();
-  const taken = await store.tryTake(request.name, lease, now - CLOCK_SKEW_MS, { signal });
+  const taken = await store.tryTake(request.name, lease, clock.now() - CLOCK_SKEW_MS, { signal });
   if (!taken.taken) return { ran: false, heldBy: taken.heldBy };
-  const expiry = new AbortController();
-  const stopTimer = new AbortController();
-  clock.sleep(Math.max(0, lease.until - now), stopTimer.signal).then(
-    () => expiry.abort(new LeaseExpiredError(request.name, lease.until)),
-    () => undefined, // the timer was stopped: the work ended first
-  );
+  // Not the work's signal, which is often aborted by the time the work ends.
   const release = () =>
     store.release(request.name, lease, { signal: AbortSignal.timeout(RELEASE_TIMEOUT_MS) });
+  let result: T;
   try {
-    const result = await work(signal ? AbortSignal.any([signal, expiry.signal]) : expiry.signal);
-    return { ran: true, result, released: await release() };
+    result = await work();
   } catch (error) {
     // The work's failure is the one to report; a release failing too only leaves the lease to expire.
     await release().catch(() => false);
     throw error;
-  } finally {
-    stopTimer.abort();
   }
+  return { ran: true, result, released: await release() };
 }
 
 /** "x until 2026-…Z (4 min 10 s from now)": what a refused caller logs or prints about the holder. */
