@@ -1,4 +1,5 @@
 import { createAwsClients, createServiceQuotasClient, createStsClient } from '../adapters/aws/clients.ts';
+import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBusLookup } from '../adapters/aws/event-buses.ts';
@@ -34,7 +35,12 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
     ...dnsPathDeps(aws),
-    ...(table ? { registry: new DynamoDbClusterRegistry(clients.dynamodb, table) } : {}),
+    ...(table
+      ? {
+          registry: new DynamoDbClusterRegistry(clients.dynamodb, table),
+          lease: new DynamoDbLeaseStore(clients.dynamodb, table),
+        }
+      : {}),
     preflight: () => ({
       identity: new StsIdentity(createStsClient(aws)),
       ec2: new Ec2Adapter(clients.ec2),

@@ -48,6 +48,8 @@ ${GLOBAL}`,
 Lists every cluster of this region (and TIDB_CLOUD_PROJECT_ID, if set) and provisions each, one step
 each; then handles this stack's orphaned endpoints (cluster or node group gone): marks them, and deletes
 them after PRIVATELINK_DELETE_ORPHANS_AFTER_H hours if that is set. Exit 1 if any cluster is Blocked.
+With PRIVATELINK_STATE_TABLE it first takes the scheduled reconcile's lease (for at most 10 minutes): while
+another run holds it, it does nothing, names the holder and exits 1.
   --dry-run      observe and plan only: print each action it would take with its AWS CLI / API
                  equivalent, change nothing (exit 0, 2 on API errors)
 
