@@ -4,6 +4,7 @@ import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBusLookup } from '../adapters/aws/event-buses.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { LambdaAccountSettings } from '../adapters/aws/lambda-account.ts';
 import { SecretsManagerSecrets } from '../adapters/aws/secrets.ts';
 import { ServiceQuotasAdapter } from '../adapters/aws/service-quotas.ts';
 import { StsIdentity } from '../adapters/aws/sts-identity.ts';
@@ -45,6 +46,7 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
       identity: new StsIdentity(createStsClient(aws)),
       ec2: new Ec2Adapter(clients.ec2),
       quotas: new ServiceQuotasAdapter(createServiceQuotasClient(aws)),
+      lambda: new LambdaAccountSettings(clients.lambda),
       secrets: new SecretsManagerSecrets(clients.secretsManager),
       tidb: (keys) => createTidbClient(config, keys),
       eventBuses: new EventBusLookup(clients.eventBridge),
