@@ -151,8 +151,9 @@ function leaseHeld(heldBy: LeaseHeld, now: number): CommandResult {
   return {
     exitCode: 1,
     json: { clusters: [], leaseHeldBy: heldBy },
+    // The holder is text from the table: printed as text, never as terminal control sequences.
     lines: [
-      `Nothing done: another reconcile holds the lease, ${describeHeld(heldBy, now)}. Run again once it has finished.`,
+      `Nothing done: another reconcile holds the lease, ${printable(describeHeld(heldBy, now))}. Run again once it has finished.`,
     ],
   };
 }
