@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CLOCK_SKEW_MS, describeHeld, RECONCILE_LEASE, withLease } from '../../../functions/core/lease.ts';
 import type { Clock } from '../../../functions/core/ports.ts';
 import { MemoryLeaseStore } from '../../../testing/lease-fake.ts';
+import { leaseStoreContract } from './lease-contract.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const MINUTE = 60_000;
@@ -29,6 +30,8 @@ const request = (holder: string, until: number) => ({ name: RECONCILE_LEASE, hol
 async function heldBy(store: MemoryLeaseStore, holder: string, until: number) {
   expect((await store.tryTake(RECONCILE_LEASE, { holder, until }, 0)).taken).toBe(true);
 }
+
+leaseStoreContract('MemoryLeaseStore', () => new MemoryLeaseStore());
 
 describe('withLease', () => {
   it('runs the work on a free lease and releases it at the end', async () => {
