@@ -110,6 +110,19 @@ module.exports.probePeriodSeconds = async ({ resolveVariable }) =>
 module.exports.reconcilePeriodSeconds = async ({ resolveVariable }) =>
   periodSecondsOf((await settingsOf(resolveVariable)).reconcileRate) || 300;
 
+/**
+ * How long Lambda keeps a scheduled tick it could not run (throttled) or that failed: one period, since the
+ * next tick does the same work, and never more than Lambda's maximum of six hours.
+ */
+const MAX_EVENT_AGE_SECONDS = 6 * 3600;
+const tickMaxEventAge = (rate) => Math.min(periodSecondsOf(rate) || 300, MAX_EVENT_AGE_SECONDS);
+
+module.exports.reconcileMaxEventAgeSeconds = async ({ resolveVariable }) =>
+  tickMaxEventAge((await settingsOf(resolveVariable)).reconcileRate);
+
+module.exports.probeMaxEventAgeSeconds = async ({ resolveVariable }) =>
+  tickMaxEventAge((await settingsOf(resolveVariable)).probeRate);
+
 /** "Blocked or Error for 15 minutes": that many consecutive reconcile periods (at least one). */
 module.exports.blockedEvaluationPeriods = async ({ resolveVariable }) =>
   Math.max(1, Math.ceil(900 / (periodSecondsOf((await settingsOf(resolveVariable)).reconcileRate) || 300)));

@@ -4,7 +4,7 @@
  */
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
 import { AwsError } from '../functions/core/errors.ts';
-import type { KeyPair, PreflightPorts } from '../functions/core/preflight/ports.ts';
+import type { KeyPair, LambdaConcurrency, PreflightPorts } from '../functions/core/preflight/ports.ts';
 
 export interface PreflightFakeOptions {
   ec2: PreflightPorts['ec2'];
@@ -14,12 +14,16 @@ export interface PreflightFakeOptions {
   /** The applied quota, or an error as Service Quotas would throw it (e.g. AccessDeniedException). */
   quota?: number | AwsError;
   buses?: string[];
+  /** Lambda's account concurrency (moto has no GetAccountSettings), or an error as Lambda would throw it. */
+  lambdaConcurrency?: LambdaConcurrency | AwsError;
   /** Set to make STS reject the credentials. */
   credentialsError?: AwsError;
 }
 
 export function fakePreflightPorts(options: PreflightFakeOptions): PreflightPorts {
   const { secrets = {}, quota = 50, buses = ['default'] } = options;
+  // A new account's figures: 10 in all, none reserved.
+  const lambdaConcurrency = options.lambdaConcurrency ?? { limit: 10, unreserved: 10 };
   return {
     identity: {
       async callerIdentity() {
@@ -32,6 +36,12 @@ export function fakePreflightPorts(options: PreflightFakeOptions): PreflightPort
       async interfaceEndpointsPerVpc() {
         if (quota instanceof AwsError) throw quota;
         return quota;
+      },
+    },
+    lambda: {
+      async concurrency() {
+        if (lambdaConcurrency instanceof AwsError) throw lambdaConcurrency;
+        return lambdaConcurrency;
       },
     },
     secrets: {

@@ -8,6 +8,7 @@ import type {
   ClusterRegistry,
   EventsPort,
   HostedZonesPort,
+  LeaseStore,
   ProvisioningEc2Port,
   ResolverPort,
   TidbCloudPort,
@@ -24,6 +25,8 @@ export interface CliDeps {
   dataPlane: DataPlanePort;
   /** The stack's registry (`PRIVATELINK_STATE_TABLE`); the CLI works without it. */
   registry?: ClusterRegistry;
+  /** The reconcile lease in that table: `reconcile` then takes it, as the scheduled one does. */
+  lease?: LeaseStore;
   /** Route 53 and Route 53 Resolver, read by the doctor for the DNS path (optional: unknown without). */
   hostedZones?: HostedZonesPort;
   resolver?: ResolverPort;

@@ -8,6 +8,7 @@ import {
   createLambdaClient,
   createSecretsManagerClient,
 } from '../adapters/aws/clients.ts';
+import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
@@ -19,7 +20,7 @@ import type { Config } from '../config.ts';
 import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { ClusterRegistry } from '../core/ports.ts';
+import type { ClusterRegistry, LeaseStore } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
@@ -85,11 +86,14 @@ async function commonDeps(config: Config) {
 
 export interface LambdaDeps extends ReconcileDeps {
   registry?: ClusterRegistry;
+  /** The reconcile's one-at-a-time lease (only the reconcile handler takes it). */
+  lease?: LeaseStore;
 }
 
 /**
  * Built once per cold start (the handler memoises the promise); never at module load of code tests import.
- * With the state table, Detected goes out once per cluster and ACTIVE services are kept for `status`.
+ * With the state table, Detected goes out once per cluster, ACTIVE services are kept for `status`, and the
+ * reconcile runs one at a time (its lease).
  */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
   const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
@@ -104,6 +108,7 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
     clock,
     settings,
     registry,
+    lease: new DynamoDbLeaseStore(dynamodb, table),
   };
 }
 

@@ -1,8 +1,10 @@
 import { createAwsClients, createServiceQuotasClient, createStsClient } from '../adapters/aws/clients.ts';
+import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBusLookup } from '../adapters/aws/event-buses.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { LambdaAccountSettings } from '../adapters/aws/lambda-account.ts';
 import { SecretsManagerSecrets } from '../adapters/aws/secrets.ts';
 import { ServiceQuotasAdapter } from '../adapters/aws/service-quotas.ts';
 import { StsIdentity } from '../adapters/aws/sts-identity.ts';
@@ -34,11 +36,17 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
     clock: systemClock,
     dataPlane: new LocalDataPlane(),
     ...dnsPathDeps(aws),
-    ...(table ? { registry: new DynamoDbClusterRegistry(clients.dynamodb, table) } : {}),
+    ...(table
+      ? {
+          registry: new DynamoDbClusterRegistry(clients.dynamodb, table),
+          lease: new DynamoDbLeaseStore(clients.dynamodb, table),
+        }
+      : {}),
     preflight: () => ({
       identity: new StsIdentity(createStsClient(aws)),
       ec2: new Ec2Adapter(clients.ec2),
       quotas: new ServiceQuotasAdapter(createServiceQuotasClient(aws)),
+      lambda: new LambdaAccountSettings(clients.lambda),
       secrets: new SecretsManagerSecrets(clients.secretsManager),
       tidb: (keys) => createTidbClient(config, keys),
       eventBuses: new EventBusLookup(clients.eventBridge),

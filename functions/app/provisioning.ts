@@ -7,7 +7,8 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { mapLimited } from '../core/concurrency.ts';
-import { type ClusterRegistry, DETAIL_TYPES } from '../core/ports.ts';
+import { describeHeld, RECONCILE_LEASE, withLease } from '../core/lease.ts';
+import { type ClusterRegistry, DETAIL_TYPES, type LeaseStore } from '../core/ports.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
@@ -18,7 +19,7 @@ import { meteringTidbApi } from './tidb-api-metrics.ts';
 /** Stop converging this long before the Lambda deadline, leaving time to publish events and return. */
 export const DEADLINE_MARGIN_MS = 10_000;
 
-type DepsSource = () => Promise<ReconcileDeps & { registry?: ClusterRegistry }>;
+type DepsSource = () => Promise<ReconcileDeps & { registry?: ClusterRegistry; lease?: LeaseStore }>;
 
 function deadlineOf(context: Context, now: number): number {
   return now + context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS;
@@ -62,22 +63,57 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
  * The scheduled reconcile: every cluster in scope, converging Progressing ones until near the deadline.
  * Per-cluster errors are logged and counted (metric `Clusters`, dimension `Phase`), never thrown: only a pass that
  * cannot run at all (configuration, authentication, the cluster listing) fails the invocation.
+ * With the state table, one invocation at a time: each takes the reconcile lease until its own timeout, and
+ * one that finds it held logs who holds it until when and returns without doing anything (not an error).
  */
 export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
   const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     const deps = await getDeps();
-    const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
-      reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
+    if (!deps.lease) return reconcilePass(deps, context, signal, logger, metrics);
+    const now = deps.clock.now();
+    const run = await withLease(
+      deps.lease,
+      deps.clock,
+      {
+        name: RECONCILE_LEASE,
+        holder: `${context.functionName} request ${context.awsRequestId}`,
+        // Lambda stops the invocation here whatever it is doing: the lease can end no later.
+        until: now + context.getRemainingTimeInMillis(),
+      },
+      () => reconcilePass(deps, context, signal, logger, metrics),
+      signal,
     );
-    for (const outcome of clusters) logOutcome(logger, outcome);
-    const phases = phaseCounts(clusters);
-    logger.info('reconcile pass finished', { phases });
-    if (metrics) recordClustersByPhase(metrics, phases);
-    // Several VPCs: the cluster's row shows its most pressing VPC.
-    if (deps.registry) await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
-    return { clusters };
+    if (!run.ran) {
+      logger.info(`reconcile lease held by ${describeHeld(run.heldBy, now)}: this tick does nothing`, {
+        leaseHolder: run.heldBy.holder,
+        leaseUntil: new Date(run.heldBy.until).toISOString(),
+      });
+      return { clusters: [], leaseHeldBy: run.heldBy };
+    }
+    if (!run.released) logger.warn('the reconcile lease had been taken over before this pass released it');
+    return run.result;
   }).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
+}
+
+/** One pass over every cluster, logged, counted and recorded in the registry. */
+async function reconcilePass(
+  deps: Awaited<ReturnType<DepsSource>>,
+  context: Context,
+  signal: AbortSignal,
+  logger: Logger,
+  metrics: Metrics | undefined,
+): Promise<{ clusters: ProvisionOutcome[] }> {
+  const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
+    reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
+  );
+  for (const outcome of clusters) logOutcome(logger, outcome);
+  const phases = phaseCounts(clusters);
+  logger.info('reconcile pass finished', { phases });
+  if (metrics) recordClustersByPhase(metrics, phases);
+  // Several VPCs: the cluster's row shows its most pressing VPC.
+  if (deps.registry) await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
+  return { clusters };
 }
 
 /** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */

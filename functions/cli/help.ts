@@ -18,7 +18,7 @@ Commands:
   provision   create, register and enable the PrivateLink endpoint of one cluster (idempotent)
   reconcile   what the scheduled job does: detect clusters and provision every one of them
   doctor      diagnose one cluster's PrivateLink path and print the exact fixes
-  preflight   before a deploy: check the VPC, subnets, quota, API-key secret, key and event bus
+  preflight   before a deploy: check the VPC, subnets, quotas, API-key secret, key and event bus
 
 ${GLOBAL}`,
   status: `Usage: tidb-privatelink status [--wide] [--json]
@@ -52,6 +52,8 @@ ${GLOBAL}`,
 Lists every cluster of this region (and TIDB_CLOUD_PROJECT_ID, if set) and provisions each, one step
 each; then handles this stack's orphaned endpoints (cluster or node group gone): marks them, and deletes
 them after PRIVATELINK_DELETE_ORPHANS_AFTER_H hours if that is set. Exit 1 if any cluster is Blocked.
+With PRIVATELINK_STATE_TABLE it first takes the scheduled reconcile's lease (for at most 10 minutes): while
+another run holds it, it does nothing, names the holder and exits 1.
   --dry-run      observe and plan only: print each action it would take with its AWS CLI / API
                  equivalent, change nothing (exit 0, 2 on API errors)
 
@@ -69,7 +71,8 @@ ${GLOBAL}`,
 
 Before \`serverless deploy\`, with your own AWS credentials: the credentials (STS), the region, the VPC and
 its DNS attributes (enableDnsSupport, enableDnsHostnames), the subnets (in the VPC, their AZ IDs), room for
-more interface endpoints in the VPC (Service Quotas L-29B6F2EB, default 50), the API-key secret
+more interface endpoints in the VPC (Service Quotas L-29B6F2EB, default 50), Lambda's unreserved
+concurrency (GetAccountSettings; a warning below the 5 the stack runs at once), the API-key secret
 (TIDB_CLOUD_API_KEY_SECRET_ARN, {"publicKey","privateKey"}) and one TiDB Cloud call with that key, and the
 event bus. One line per check, the exact fix under each failure. Exit 0 when nothing failed (warnings
 allowed), 1 when a check failed.

@@ -232,6 +232,31 @@ export interface QuotaCounter {
   tryTake(window: number, limit: number, options?: CallOptions): Promise<boolean>;
 }
 
+/** Who holds a lease, and until when (epoch ms, on the holder's clock). */
+export interface LeaseHeld {
+  holder: string;
+  until: number;
+}
+
+/**
+ * Named leases that outlive an invocation (the state table's `lease#<name>` items). Both calls are single
+ * conditional writes, so two callers never both take a lease; neither relies on the table's TTL.
+ */
+export interface LeaseStore {
+  /**
+   * Takes `name` for `holder` until `until`, when it is free: never taken, released, or held until before
+   * `freeBefore` (an expired lease may be stolen). Otherwise answers who holds it.
+   */
+  tryTake(
+    name: string,
+    lease: LeaseHeld,
+    freeBefore: number,
+    options?: CallOptions,
+  ): Promise<{ taken: true } | { taken: false; heldBy: LeaseHeld }>;
+  /** Frees `name` only while this very lease (same holder, same `until`) holds it; false when it no longer did. */
+  release(name: string, lease: LeaseHeld, options?: CallOptions): Promise<boolean>;
+}
+
 /** What the TiDB Cloud client asks before each request it sends. */
 export interface RequestBudget {
   take(signal?: AbortSignal): Promise<void>;

@@ -424,3 +424,8 @@ export function eventBusCreatedByStack(name: string): string {
 export function preflightCallFailed(id: string, message: string): string {
   return `The ${id} check could not read what it needs (${message}): if AWS denied it, grant that read to the deploying identity; then run \`npx tidb-privatelink preflight\` again.`;
 }
+
+/** Lambda's account concurrency below what the stack runs at once (new accounts start at 10). */
+export function lambdaConcurrencyLow(region: string, limit: number, needed: number): string {
+  return `Request a higher Lambda concurrency quota in ${region}: \`aws service-quotas request-service-quota-increase --service-code lambda --quota-code L-B99A9384 --desired-value ${Math.max(1000, limit + needed)} --region ${region}\` (or release concurrency other functions reserve); until then some scheduled ticks and events will be throttled and run late.`;
+}

@@ -93,7 +93,11 @@ describe('preflight against moto and the simulator', () => {
       new ModifyVpcAttributeCommand({ VpcId: moto.vpcId, EnableDnsHostnames: { Value: true } }),
     );
     const after = await preflight(goodSecretArn);
-    expect(after.report.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    // moto has no Lambda GetAccountSettings, so that one check warns (its figures are stubbed in
+    // test/unit/core/preflight/lambda-concurrency.test.ts); a warning leaves the account ready.
+    expect(after.report.checks.filter((c) => c.status !== 'pass').map((c) => [c.id, c.status])).toEqual([
+      ['aws.lambda-concurrency', 'warn'],
+    ]);
     expect(after).toMatchObject({ code: 0, report: { ready: true } });
   });
 

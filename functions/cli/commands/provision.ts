@@ -1,11 +1,14 @@
 import { reconcileSettingsOf } from '../../app/settings.ts';
 import { UsageError } from '../../core/errors.ts';
+import { describeHeld } from '../../core/lease.ts';
+import type { LeaseHeld } from '../../core/ports.ts';
 import type { ProvisionOutcome, ReconcileDeps } from '../../core/reconcile/types.ts';
 import { provisionStack, reconcileStack } from '../../core/reconcile/vpcs.ts';
 import { type Flags, idFlag, positiveIntFlag } from '../args.ts';
 import type { CliContext, CommandResult, ExitCode } from '../context.ts';
 import { printable } from '../printable.ts';
 import { table } from '../table.ts';
+import { underReconcileLease } from './reconcile-lease.ts';
 
 function reconcileDeps(ctx: CliContext): ReconcileDeps {
   return { ...ctx.deps, settings: reconcileSettingsOf(ctx.config) };
@@ -114,12 +117,15 @@ export async function provision(ctx: CliContext): Promise<CommandResult> {
 const DRY_RUN = 'Dry run: nothing was changed. Planned actions, in order, with what each is by hand:';
 
 export async function reconcile(ctx: CliContext): Promise<CommandResult> {
-  const dryRun = ctx.flags['dry-run'] === true;
-  const outcomes = await reconcileStack(reconcileDeps(ctx), { signal: ctx.signal, dryRun });
-  if (dryRun) {
+  if (ctx.flags['dry-run'] === true) {
+    // A dry run changes nothing, so it needs no lease and never keeps the schedule waiting.
+    const outcomes = await reconcileStack(reconcileDeps(ctx), { signal: ctx.signal, dryRun: true });
     const lines = [DRY_RUN, ...outcomes.flatMap(describeOutcome)];
     return { exitCode: dryRunExitCode(outcomes), json: { clusters: outcomes }, lines };
   }
+  const run = await underReconcileLease(ctx, (signal) => reconcileStack(reconcileDeps(ctx), { signal }));
+  if (!run.ran) return leaseHeld(run.heldBy, ctx.deps.clock.now());
+  const outcomes = run.result;
   // The VPC column only when the stack serves several: one VPC reads as before.
   const several = outcomes.some((o) => o.vpcId);
   const lines =
@@ -138,4 +144,16 @@ export async function reconcile(ctx: CliContext): Promise<CommandResult> {
         );
   const exitCode = reconcileExitCode(outcomes);
   return { exitCode, json: { clusters: outcomes }, lines };
+}
+
+/** Another run holds the reconcile lease: nothing was done, which is not a success either (exit 1). */
+function leaseHeld(heldBy: LeaseHeld, now: number): CommandResult {
+  return {
+    exitCode: 1,
+    json: { clusters: [], leaseHeldBy: heldBy },
+    // The holder is text from the table: printed as text, never as terminal control sequences.
+    lines: [
+      `Nothing done: another reconcile holds the lease, ${printable(describeHeld(heldBy, now))}. Run again once it has finished.`,
+    ],
+  };
 }

@@ -12,6 +12,7 @@ export const PREFLIGHT_CHECK_IDS = [
   'aws.vpc-dns-attributes',
   'aws.subnets',
   'aws.endpoint-quota',
+  'aws.lambda-concurrency',
   'tidb.api-key-secret',
   'tidb.api-key',
   'aws.event-bus',
@@ -35,6 +36,18 @@ export interface QuotaPort {
   interfaceEndpointsPerVpc(options?: CallOptions): Promise<number>;
 }
 
+/** Lambda's concurrency in this account and region (Lambda `GetAccountSettings`, `AccountLimit`). */
+export interface LambdaConcurrency {
+  /** `ConcurrentExecutions`: the account's quota (Service Quotas `lambda` / `L-B99A9384`). */
+  limit: number;
+  /** `UnreservedConcurrentExecutions`: what functions without a reservation share. */
+  unreserved: number;
+}
+
+export interface LambdaAccountPort {
+  concurrency(options?: CallOptions): Promise<LambdaConcurrency>;
+}
+
 export interface SecretPort {
   /** The secret's string value; an unknown secret throws AwsError `ResourceNotFoundException`. */
   secretString(arn: string, options?: CallOptions): Promise<string>;
@@ -55,6 +68,7 @@ export interface PreflightPorts {
     | 'findEndpoints'
   >;
   quotas: QuotaPort;
+  lambda: LambdaAccountPort;
   secrets: SecretPort;
   /** A TiDB Cloud client for a key pair (the pair comes out of the secret). */
   tidb(keys: KeyPair): Pick<TidbCloudPort, 'listClusters'>;

@@ -71,6 +71,6 @@ describe('tidb-privatelink preflight (in-process on the EC2 fake and the simulat
     expect(run.stdout).toContain(
       `    fix: aws ec2 modify-vpc-attribute --vpc-id ${world.ec2.world.vpcId} --enable-dns-support '{"Value":true}'`,
     );
-    expect(run.stdout).toMatch(/^NOT READY: 7 passed, 1 warnings, 1 failed, 0 skipped/m);
+    expect(run.stdout).toMatch(/^NOT READY: 8 passed, 1 warnings, 1 failed, 0 skipped/m);
   });
 });

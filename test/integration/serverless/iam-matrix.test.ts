@@ -485,6 +485,23 @@ describe('events and invocations', () => {
     expect(await may('dynamodb:UpdateItem', `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/other`)).toBe(false);
   });
 
+  it.each(FUNCTIONS)('%s: the reconcile lease needs only UpdateItem, which the reconcile has', async (fn) => {
+    // Taking and releasing are each one conditional UpdateItem on the `lease#reconcile` item (the holder
+    // comes back with a refusal): no GetItem, PutItem or DeleteItem, and the reconcile has none. The
+    // event-driven functions' UpdateItem (idempotency, quota) is not scoped by key, so it reaches the item too.
+    const lease = (action: string): AwsRequest => ({
+      action,
+      resource: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`,
+      context: { 'dynamodb:LeadingKeys': ['lease#reconcile'] },
+    });
+    expect(await allowed(fn, lease('dynamodb:UpdateItem'))).toBe(fn !== 'dataPlane');
+    if (fn === 'reconcile') {
+      for (const action of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+        expect(await allowed(fn, lease(action)), action).toBe(false);
+      }
+    }
+  });
+
   it("lets EventBridge dead-letter only this stack's rules' events", async () => {
     const policy = resolveIntrinsics(
       stack.template,

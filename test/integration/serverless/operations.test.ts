@@ -238,11 +238,10 @@ describe('the dashboard', () => {
 
 describe('asynchronous invocations and rules', () => {
   it('provision and troubleshoot retry twice within an hour, then land in the failure queue', () => {
-    const configs = ofType(stack, 'AWS::Lambda::EventInvokeConfig').map(([, config]) => config.Properties);
-    expect(configs.map((config) => (config.FunctionName as { Ref: string }).Ref).sort()).toEqual([
-      'ProvisionLambdaFunction',
-      'TroubleshootLambdaFunction',
-    ]);
+    const configs = ofType(stack, 'AWS::Lambda::EventInvokeConfig')
+      .map(([, config]) => config.Properties)
+      .filter((config) => /^(Provision|Troubleshoot)/.test((config.FunctionName as { Ref: string }).Ref));
+    expect(configs).toHaveLength(2);
     for (const config of configs) {
       expect(config).toMatchObject({
         MaximumRetryAttempts: 2,
@@ -250,6 +249,37 @@ describe('asynchronous invocations and rules', () => {
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AsyncFailureQueue', 'Arn'] } } },
       });
     }
+  });
+
+  it('scheduled ticks are never retried and expire after one period (the next tick does the same work)', () => {
+    const invokeConfigs = (packaged: PackagedStack) =>
+      Object.fromEntries(
+        ofType(packaged, 'AWS::Lambda::EventInvokeConfig').map(([, config]) => [
+          (config.Properties.FunctionName as { Ref: string }).Ref,
+          config.Properties,
+        ]),
+      );
+    const defaults = invokeConfigs(stack);
+    expect(Object.keys(defaults).sort()).toEqual([
+      'ProbeLambdaFunction',
+      'ProvisionLambdaFunction',
+      'ReconcileLambdaFunction',
+      'TroubleshootLambdaFunction',
+    ]);
+    for (const name of ['ReconcileLambdaFunction', 'ProbeLambdaFunction']) {
+      expect(defaults[name], name).toEqual({
+        FunctionName: { Ref: name },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 300,
+        // No failure destination: a dropped tick is not worth keeping.
+        DestinationConfig: {},
+      });
+    }
+    // RECONCILE_RATE=rate(10 minutes), PROBE_RATE=rate(2 minutes): each follows its own schedule.
+    const configuredInvoke = invokeConfigs(configured);
+    expect(configuredInvoke.ReconcileLambdaFunction).toMatchObject({ MaximumEventAgeInSeconds: 600 });
+    expect(configuredInvoke.ProbeLambdaFunction).toMatchObject({ MaximumEventAgeInSeconds: 120 });
   });
 
   it('every event rule targeting a function has a retry policy and the dead-letter queue', () => {

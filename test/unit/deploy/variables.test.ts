@@ -57,6 +57,29 @@ describe('alarm periods follow the schedules', () => {
   );
 });
 
+describe('scheduled ticks do not pile up', () => {
+  it.each([
+    ['rate(1 minute)', 60],
+    ['rate(5 minutes)', 300],
+    ['rate(90 minutes)', 5400],
+    ['rate(6 hours)', 21_600],
+    // Lambda keeps an event at most six hours, whatever the period.
+    ['rate(12 hours)', 21_600],
+  ])('%s: Lambda keeps a tick it could not run for %i s', async (rate, seconds) => {
+    expect(await resolve('reconcileMaxEventAgeSeconds', { 'self:custom.reconcileRate': rate })).toBe(seconds);
+    expect(await resolve('probeMaxEventAgeSeconds', { 'self:custom.probeRate': rate })).toBe(seconds);
+  });
+
+  it('follows each schedule on its own', async () => {
+    const settings = {
+      'self:custom.reconcileRate': 'rate(10 minutes)',
+      'self:custom.probeRate': 'rate(2 minutes)',
+    };
+    expect(await resolve('reconcileMaxEventAgeSeconds', settings)).toBe(600);
+    expect(await resolve('probeMaxEventAgeSeconds', settings)).toBe(120);
+  });
+});
+
 describe('checkSettings', () => {
   it('accepts the defaults', async () => {
     expect(await resolve('checkSettings')).toBe('ok');

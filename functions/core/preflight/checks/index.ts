@@ -2,6 +2,7 @@
 import { awsCredentials } from './aws-credentials.ts';
 import { awsEndpointQuota } from './aws-endpoint-quota.ts';
 import { awsEventBus } from './aws-event-bus.ts';
+import { awsLambdaConcurrency } from './aws-lambda-concurrency.ts';
 import { awsRegion } from './aws-region.ts';
 import { awsSubnets } from './aws-subnets.ts';
 import { awsVpc } from './aws-vpc.ts';
@@ -17,6 +18,7 @@ export const PREFLIGHT_CHECKS: readonly PreflightCheck[] = [
   awsVpcDnsAttributes,
   awsSubnets,
   awsEndpointQuota,
+  awsLambdaConcurrency,
   tidbApiKeySecret,
   tidbApiKey,
   awsEventBus,

@@ -59,6 +59,7 @@ describe('preflight', () => {
       ['aws.vpc-dns-attributes', 'pass'],
       ['aws.subnets', 'pass'],
       ['aws.endpoint-quota', 'pass'],
+      ['aws.lambda-concurrency', 'pass'],
       ['tidb.api-key-secret', 'pass'],
       ['tidb.api-key', 'pass'],
       ['aws.event-bus', 'pass'],
@@ -193,6 +194,6 @@ describe('preflight', () => {
     expect(text).toContain(
       `    fix: aws ec2 modify-vpc-attribute --vpc-id ${settings.vpcId} --enable-dns-hostnames '{"Value":true}'`,
     );
-    expect(text).toMatch(/^NOT READY: 8 passed, 0 warnings, 1 failed, 0 skipped \(\d+ ms\)$/m);
+    expect(text).toMatch(/^NOT READY: 9 passed, 0 warnings, 1 failed, 0 skipped \(\d+ ms\)$/m);
   });
 });
