@@ -4,7 +4,7 @@
  * needs them) and the CLI and the functions' cold start (phase `run`: what the caller needs), so a value the
  * package accepts is one the deployed functions accept.
  */
-import { SETTINGS, type Setting, settingOf } from './catalogue.ts';
+import { type FunctionName, SETTINGS, type Setting, settingOf } from './catalogue.ts';
 import { listOf } from './rules.ts';
 import { readVpcs, SINGLE_VPC_VARIABLES, VPCS_VARIABLE } from './vpcs.ts';
 
@@ -20,6 +20,14 @@ export interface Needs {
   /** The probe and troubleshoot functions: they need the data-plane function's name. */
   probe?: boolean;
 }
+
+/** What each deployed function needs at cold start (functions/handlers/ pass the same to loadConfig). */
+export const FUNCTION_NEEDS: Readonly<Record<FunctionName, Readonly<Needs>>> = {
+  reconcile: { apiKeys: 'secret', vpc: true },
+  provision: { apiKeys: 'secret', vpc: true },
+  probe: { apiKeys: 'secret', probe: true },
+  troubleshoot: { apiKeys: 'secret', probe: true },
+};
 
 /** What the deployed stack needs of the deployer: the key pair's secret and its VPC(s). */
 export const PACKAGE_NEEDS: Readonly<Needs> = { apiKeys: 'secret', vpc: true };

@@ -16,6 +16,7 @@ export {
   check,
   type Env,
   effectiveValue,
+  FUNCTION_NEEDS,
   type Needs,
   PACKAGE_NEEDS,
   type Phase,
