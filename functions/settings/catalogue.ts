@@ -113,7 +113,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'TIDB_CLOUD_PROJECT_ID',
-    meaning: 'only clusters of this TiDB Cloud project',
+    meaning: "only this project's clusters (without it the API lists the key's default project)",
     form: 'digits',
     cli: true,
     functions: ALL,
@@ -180,7 +180,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'TIDB_CLOUD_REQUESTS_PER_MINUTE',
     meaning:
-      "the key's request budget per minute (the whole stack shares it); raise it only if PingCAP raised the key's quota above 100/min",
+      "the key's quota (the API allows 100): with the state table, every function draws on one per-minute budget; without it (the CLI), the pace of this one process. Raise it only if PingCAP raised the key's quota",
     form: `1 to ${MAX_REQUESTS_PER_MINUTE}`,
     default: String(DEFAULT_REQUESTS_PER_MINUTE),
     cli: true,
@@ -207,7 +207,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'PRIVATELINK_STACK_NAME',
     meaning:
-      'the `tidb-privatelink:stack` tag of new endpoints; a second stack or stage in the same VPC sets its own',
+      "the `tidb-privatelink:stack` tag of new endpoints (deployed and CLI alike); a second stack or stage sharing a VPC must set its own name, and a CLI run meant to act on that stack's endpoints sets the same one",
     default: DEFAULT_STACK_NAME,
     cli: true,
     functions: ALL,
@@ -216,7 +216,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'PRIVATELINK_CLUSTERS',
     meaning:
-      'only matching clusters are managed: cluster ids and display-name globs (`prod-*,1379661944646413143`); all when unset',
+      'cluster ids and display-name globs (`prod-*,1379661944646413143`): only these clusters are provisioned, the others are never touched; `status` still lists every cluster, with a `selected` column. All when unset',
     form: 'comma-separated, no spaces',
     cli: true,
     functions: [],
@@ -224,7 +224,8 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'PRIVATELINK_PENDING_TIMEOUT_MIN',
-    meaning: 'a connection PENDING longer than this is Blocked `PENDING_TOO_LONG`',
+    meaning:
+      "a connection TiDB keeps `PENDING` longer than this (from the endpoint's creation) is Blocked `PENDING_TOO_LONG`",
     form: `minutes, 1 to ${MAX_PENDING_MIN}`,
     default: '30',
     cli: true,
@@ -235,7 +236,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'PRIVATELINK_DELETE_ORPHANS_AFTER_H',
     meaning:
-      'delete a managed endpoint this many hours after its cluster or node group is gone (unset: only report)',
+      'delete an orphaned endpoint (and its TiDB connection) this long after it was first seen orphaned (its cluster or node group gone); unset: only mark and report',
     form: `hours, 1 to ${MAX_ORPHAN_GRACE_H}`,
     cli: true,
     functions: ['reconcile'],
@@ -245,7 +246,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'PRIVATELINK_STATE_TABLE',
     meaning:
-      "the stack's DynamoDB table (cluster registry, idempotency, request budget); the CLI runs without one",
+      "the stack's DynamoDB table (cluster registry, idempotency, the shared request budget); the CLI uses it when given one (shared quota, recorded services for `status`) and works without it",
     cli: true,
     functions: STATEFUL,
     deploy: 'template',
@@ -290,7 +291,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'TIDB_SQL_SECRET_ARN',
     meaning:
-      'Secrets Manager secret `{"user","password","ca"?}`: the probe also logs in over TLS and times `SELECT 1`',
+      'Secrets Manager secret `{"user","password","ca"?}`: the probe also logs in over TLS and times `SELECT 1` (`ca`: a PEM bundle for the server certificate)',
     form: 'arn:aws:secretsmanager:<region>:<account>:secret:<name>',
     cli: true,
     functions: PROBING,
@@ -332,7 +333,8 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'RECONCILE_RATE',
-    meaning: "the reconcile's schedule; the alarms follow its period",
+    meaning:
+      "the reconcile's schedule; the alarms follow its period, so a cron expression is refused at package time",
     form: 'rate(N minutes) or rate(N hours), 1 minute to 12 hours',
     default: 'rate(5 minutes)',
     cli: false,
@@ -342,7 +344,8 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'PROBE_RATE',
-    meaning: "the probe's schedule; the alarms follow its period",
+    meaning:
+      "the probe's schedule; the alarms follow its period, so a cron expression is refused at package time",
     form: 'rate(N minutes) or rate(N hours), 1 minute to 12 hours',
     default: 'rate(5 minutes)',
     cli: false,
@@ -352,7 +355,8 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'PRIVATELINK_TROUBLESHOOT_SOURCES',
-    meaning: "event sources, besides the app's, that may request a troubleshoot run on the bus",
+    meaning:
+      "event sources that may send `PrivateLink Troubleshoot Requested`, besides the app's own (`tidb-privatelink`); any other source is ignored",
     form: 'comma-separated, never aws.…',
     cli: false,
     functions: [],
@@ -361,7 +365,7 @@ export const SETTINGS: readonly Setting[] = [
   },
   {
     name: 'PRIVATELINK_ALARM_TOPIC_ARN',
-    meaning: 'an SNS topic the alarms notify',
+    meaning: 'your own SNS topic the alarms notify (alarm and recovery)',
     form: 'arn:aws:sns:<region>:<account>:<name>',
     cli: false,
     functions: [],

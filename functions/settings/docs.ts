@@ -61,3 +61,18 @@ export function settingsTable(): string {
     ...SETTINGS.map(row),
   ].join('\n');
 }
+
+export const TABLE_BEGIN =
+  '<!-- settings:begin (generated from functions/settings/catalogue.ts: npm run docs:settings) -->';
+export const TABLE_END = '<!-- settings:end -->';
+
+/**
+ * `doc` with the text between the table's markers replaced by the catalogue's table; throws when a marker is
+ * missing (the generator never guesses where the table goes).
+ */
+export function withSettingsTable(doc: string): string {
+  const begin = doc.indexOf(TABLE_BEGIN);
+  const end = doc.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`the document has no ${TABLE_BEGIN} … ${TABLE_END} markers`);
+  return `${doc.slice(0, begin + TABLE_BEGIN.length)}\n${settingsTable()}\n${doc.slice(end)}`;
+}

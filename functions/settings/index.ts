@@ -27,6 +27,6 @@ export {
 } from './check.ts';
 export { type DataPlaneSite, parseDataPlanes } from './data-planes.ts';
 export { type DeploySettings, deploySettings } from './deploy.ts';
-export { cliHelpConfiguration, cliVariables, settingsTable } from './docs.ts';
+export { cliHelpConfiguration, cliVariables, settingsTable, withSettingsTable } from './docs.ts';
 export { listOf, periodSecondsOf } from './rules.ts';
 export { readVpcs, SINGLE_VPC_VARIABLES, VPCS_VARIABLE, type VpcsReading, type VpcTarget } from './vpcs.ts';
