@@ -3,9 +3,8 @@ import { type ClusterSelection, parseSelection } from './core/selection.ts';
 import {
   check,
   type DataPlaneSite,
-  DEFAULT_API_URL,
+  defaultedValue,
   type Env,
-  effectiveValue,
   listOf,
   type Needs,
   parseDataPlanes,
@@ -70,8 +69,8 @@ export { DEFAULT_API_URL, DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_STACK_NAME } from
 /** What a caller needs: the CLI's `status` needs no VPC, `provision` does. */
 export type ConfigNeeds = Needs;
 
-/** A number setting the check has accepted (or its default). */
-const numberOf = (env: Env, name: string) => Number(effectiveValue(env, name));
+/** A number setting the check has accepted, or its default. */
+const numberOf = (env: Env, name: string) => Number(defaultedValue(env, name));
 
 /**
  * Reads the environment through the settings module's check. Throws one ConfigError listing every problem,
@@ -85,7 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   const orphanGrace = setValue(env, 'PRIVATELINK_DELETE_ORPHANS_AFTER_H');
   return {
     tidbCloud: {
-      apiUrl: (effectiveValue(env, 'TIDB_CLOUD_API_URL') ?? DEFAULT_API_URL).replace(/\/+$/, ''),
+      apiUrl: defaultedValue(env, 'TIDB_CLOUD_API_URL').replace(/\/+$/, ''),
       publicKey: setValue(env, 'TIDB_CLOUD_PUBLIC_KEY'),
       privateKey: setValue(env, 'TIDB_CLOUD_PRIVATE_KEY'),
       apiKeySecretArn: setValue(env, 'TIDB_CLOUD_API_KEY_SECRET_ARN'),
@@ -98,9 +97,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       vpcId: vpcs[0]?.vpcId,
       subnetIds: vpcs[0]?.subnetIds ?? [],
       securityGroupIds: vpcs[0]?.securityGroupIds ?? [],
-      eventBus: effectiveValue(env, 'PRIVATELINK_EVENT_BUS') ?? 'default',
-      eventSource: effectiveValue(env, 'PRIVATELINK_EVENT_SOURCE') ?? 'tidb-privatelink',
-      stackName: effectiveValue(env, 'PRIVATELINK_STACK_NAME') ?? 'tidb-privatelink',
+      eventBus: defaultedValue(env, 'PRIVATELINK_EVENT_BUS'),
+      eventSource: defaultedValue(env, 'PRIVATELINK_EVENT_SOURCE'),
+      stackName: defaultedValue(env, 'PRIVATELINK_STACK_NAME'),
       pendingTimeoutMin: numberOf(env, 'PRIVATELINK_PENDING_TIMEOUT_MIN'),
       // Checked above, so the parse cannot throw.
       clusters: parseSelection(env.PRIVATELINK_CLUSTERS),

@@ -51,6 +51,13 @@ export function effectiveValue(env: Env, name: string, phase: Phase = 'run'): st
   return setValue(env, name) ?? setting.default ?? (phase === 'package' ? setting.deployDefault : undefined);
 }
 
+/** The value in effect of a setting that has a default (so it always has a value). */
+export function defaultedValue(env: Env, name: string): string {
+  const value = effectiveValue(env, name);
+  if (value === undefined) throw new Error(`${name} has no default in the catalogue`);
+  return value;
+}
+
 /** The settings a phase reads: the deployer's at package time; the CLI's and the functions' at run time. */
 export function readIn(setting: Setting, phase: Phase): boolean {
   return phase === 'package' ? setting.deploy === 'deployer' : setting.cli || setting.functions.length > 0;

@@ -14,6 +14,7 @@ export {
 export {
   blamed,
   check,
+  defaultedValue,
   type Env,
   effectiveValue,
   FUNCTION_NEEDS,

@@ -50,7 +50,7 @@ describe('the settings module', () => {
     const names = sources().flatMap((file) =>
       [
         ...read(file).matchAll(
-          /\benv\.([A-Z][A-Z0-9_]+)|(?:setValue|effectiveValue)\(env, '([A-Z][A-Z0-9_]+)'/g,
+          /\benv\.([A-Z][A-Z0-9_]+)|(?:setValue|effectiveValue|defaultedValue|numberOf)\(env, '([A-Z][A-Z0-9_]+)'/g,
         ),
       ].map((m) => m[1] ?? m[2] ?? ''),
     );
