@@ -14,7 +14,6 @@ export function listOf(value: string | undefined): string[] {
     .filter((item) => item.length > 0);
 }
 
-const ID = /^[a-z]+-[0-9a-f]+$/;
 /** A Secrets Manager secret ARN, any partition; the name part may be anything Secrets Manager allows. */
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z]{2}(-[a-z]+)+-\d{1,2}:\d{12}:secret:[\w/+=.@-]+$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
@@ -25,13 +24,17 @@ const EVENT_SOURCE = /^[\w.\-/:]{1,256}$/;
 const SNS_TOPIC_ARN = /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const EMAIL = /^[^@\s,]+@[^@\s,]+\.[^@\s,]+$/;
 
+/** An AWS resource id with this prefix (`vpc`, `subnet`, `sg`): the one id pattern of every setting. */
+export const isId = (prefix: string, id: unknown): boolean =>
+  typeof id === 'string' && new RegExp(`^${prefix}-[0-9a-f]+$`).test(id);
+
 /** A comma-separated id list: each must have the prefix, none may repeat (a copy-paste slip). */
 export const idList =
   (prefix: string, what: string): Rule =>
   (name, value) => {
     const ids = listOf(value);
     const problems = ids
-      .filter((id) => !ID.test(id) || !id.startsWith(`${prefix}-`))
+      .filter((id) => !isId(prefix, id))
       .map((id) =>
         /\s/.test(id)
           ? `${name} must separate ids with commas, not spaces ("${id}")`
@@ -44,7 +47,7 @@ export const idList =
   };
 
 export const vpcId: Rule = (name, value) =>
-  /^vpc-[0-9a-f]+$/.test(value) ? [] : [`${name} "${value}" is not a VPC id (vpc-…)`];
+  isId('vpc', value) ? [] : [`${name} "${value}" is not a VPC id (vpc-…)`];
 
 export const secretArn: Rule = (name, value) =>
   SECRET_ARN.test(value)

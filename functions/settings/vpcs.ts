@@ -5,6 +5,8 @@
  * functions read the setting the same way.
  */
 
+import { isId } from './rules.ts';
+
 /** One VPC of the stack: where its endpoints are created and where its data plane runs. */
 export interface VpcTarget {
   vpcId: string;
@@ -27,19 +29,16 @@ export const SINGLE_VPC_VARIABLES = [
   'PRIVATELINK_PROBE_SUBNET_IDS',
 ] as const;
 
-const idPattern = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]+$`);
-
 const isSet = (value: string | undefined) => (value ?? '').trim().length > 0;
 
 /** Problems of one id list of one entry; `where` names the entry for the message. */
 function idsProblems(value: unknown, field: string, prefix: string, where: string, required: boolean) {
-  const pattern = idPattern(prefix);
   if (value === undefined && !required) return [];
   if (!Array.isArray(value) || (required && value.length === 0)) {
     return [`${where} needs "${field}": a ${required ? 'non-empty ' : ''}list of id strings`];
   }
   const problems = value
-    .filter((id) => typeof id !== 'string' || !pattern.test(id))
+    .filter((id) => !isId(prefix, id))
     .map((id) => `${where} "${field}" lists ${JSON.stringify(id)}, not a ${prefix}-… id`);
   const repeated = value.filter((id, index) => value.indexOf(id) !== index);
   if (repeated.length > 0)
@@ -53,7 +52,7 @@ function idsProblems(value: unknown, field: string, prefix: string, where: strin
  */
 const ENTRY_FIELDS: Record<string, (value: unknown, where: string) => string[]> = {
   vpcId: (value, where) =>
-    typeof value === 'string' && idPattern('vpc').test(value)
+    isId('vpc', value)
       ? []
       : [`${where} needs "vpcId": a VPC id (vpc-…), not ${JSON.stringify(value ?? null)}`],
   subnetIds: (value, where) => idsProblems(value, 'subnetIds', 'subnet', where, true),
