@@ -1,36 +1,20 @@
 /**
  * The stack's VPCs at package time: `PRIVATELINK_VPCS` (a JSON list) or the single-VPC short form
  * (`PRIVATELINK_VPC_ID`, `PRIVATELINK_SUBNET_IDS`, `PRIVATELINK_SECURITY_GROUP_IDS`). Read by the very code
- * the functions use (functions/config-vpcs.ts, compiled here with esbuild), so the template and the code can
- * never disagree on what the setting means. Each export is resolved as `${file(./resources/vpcs.cjs):name}`;
+ * the functions use (functions/settings/vpcs.ts, bundled by settings-module.cjs), so the template and the code
+ * can never disagree on what the setting means. Each export is resolved as `${file(./resources/vpcs.cjs):name}`;
  * resources/plugins/data-plane-per-vpc.cjs adds a data plane per extra VPC from `validVpcs`.
  */
 'use strict';
 
-const { readFileSync } = require('node:fs');
-const { join } = require('node:path');
+const { settingsModule } = require('./settings-module.cjs');
 
 // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub placeholders, not JavaScript.
 const EC2_ARN = 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}';
 
-let reader;
-/** functions/config-vpcs.ts has no imports: one esbuild transform makes it loadable here. */
-function readVpcsOf(env) {
-  if (!reader) {
-    const file = join(__dirname, '..', 'functions', 'config-vpcs.ts');
-    const { code } = require('esbuild').transformSync(readFileSync(file, 'utf8'), {
-      loader: 'ts',
-      format: 'cjs',
-    });
-    const compiled = { exports: {} };
-    new Function('module', 'exports', code)(compiled, compiled.exports);
-    reader = compiled.exports;
-  }
-  return reader.readVpcs(env);
-}
-
 /** Whether the list form is in use: then the functions read PRIVATELINK_VPCS, not the short form. */
-const listForm = (env = process.env) => String(env.PRIVATELINK_VPCS ?? '').trim().length > 0;
+const listForm = (env = process.env) =>
+  settingsModule().setValue(env, settingsModule().VPCS_VARIABLE) !== undefined;
 
 /** A data plane's network interfaces: only in its own subnets, with its own security group. */
 function interfaceResources(groupId, subnetIds) {
@@ -43,12 +27,11 @@ function interfaceResources(groupId, subnetIds) {
 
 /** The list when it is valid, else nothing: settings.cjs refuses bad settings, once, in one message. */
 function validVpcs() {
-  const { vpcs, problems } = readVpcsOf(process.env);
+  const { vpcs, problems } = settingsModule().readVpcs(process.env);
   return problems.length > 0 ? [] : vpcs;
 }
 
 module.exports = {
-  readVpcsOf,
   validVpcs,
   listForm,
   interfaceResources,

@@ -1,12 +1,12 @@
+import { cliHelpConfiguration } from '../settings/index.ts';
 import type { CommandName } from './args.ts';
 
+// The variable list comes from the settings catalogue, so a new setting the CLI reads is listed here too.
 const GLOBAL = `Every command takes --json (machine-readable output on stdout) and --help.
 Exit codes: 0 healthy / Ready / Progressing, 1 a check failed or a cluster is Blocked,
 2 usage, configuration, authentication or API error.
 
-Configuration (environment): TIDB_CLOUD_PUBLIC_KEY, TIDB_CLOUD_PRIVATE_KEY, TIDB_CLOUD_API_URL,
-TIDB_CLOUD_PROJECT_ID, AWS_REGION, AWS_ENDPOINT_URL, PRIVATELINK_VPC_ID, PRIVATELINK_SUBNET_IDS,
-PRIVATELINK_SECURITY_GROUP_IDS, PRIVATELINK_EVENT_BUS.`;
+${cliHelpConfiguration()}`;
 
 export const HELP: Record<CommandName | 'main', string> = {
   main: `tidb-privatelink: AWS PrivateLink for TiDB Cloud Dedicated clusters, provisioned and diagnosed.

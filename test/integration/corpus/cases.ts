@@ -56,6 +56,33 @@ export type CorpusCase = (EventCase | CliCase | EnvCase | ResponseCase) & {
   description: string;
 };
 
+/** A complete, valid environment for the CLI; each case changes it. */
+export const BASE_ENV: Readonly<Record<string, string>> = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDCORPUS',
+  AWS_SECRET_ACCESS_KEY: 'corpus-secret',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  TIDB_CLOUD_PUBLIC_KEY: 'CORPUSPUBLIC',
+  TIDB_CLOUD_PRIVATE_KEY: 'corpus-private-key',
+  TIDB_CLOUD_REQUESTS_PER_MINUTE: '100000',
+  PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
+  PRIVATELINK_SUBNET_IDS: 'subnet-0aaa1111,subnet-0bbb2222',
+  PRIVATELINK_SECURITY_GROUP_IDS: 'sg-0ccc3333',
+};
+
+/** The case's overrides on `base`; `null` removes a variable. */
+export function withOverrides(
+  base: Readonly<Record<string, string>>,
+  overrides: Record<string, string | null>,
+): Record<string, string> {
+  const env: Record<string, string> = { ...base };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === null) delete env[name];
+    else env[name] = value;
+  }
+  return env;
+}
+
 export const KINDS = ['event', 'cli', 'env', 'response'] as const;
 
 function expand(value: unknown): unknown {

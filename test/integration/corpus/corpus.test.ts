@@ -15,6 +15,7 @@ import { type CliRun, runCliWith, spawnCli } from '../../../testing/run-cli.ts';
 import { type Simulator, startSimulator } from '../../../testing/tidbcloud-simulator/index.ts';
 import { RecordingEvents } from '../../../testing/world.ts';
 import {
+  BASE_ENV,
   type CliCase,
   type CorpusCase,
   type EnvCase,
@@ -22,6 +23,7 @@ import {
   KINDS,
   loadCorpus,
   type ResponseCase,
+  withOverrides,
 } from './cases.ts';
 
 /**
@@ -33,19 +35,6 @@ import {
 const corpus = loadCorpus();
 const ofKind = <K extends CorpusCase['kind']>(kind: K) =>
   corpus.filter((c): c is Extract<CorpusCase, { kind: K }> => c.kind === kind);
-
-const BASE_ENV: Record<string, string> = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIDCORPUS',
-  AWS_SECRET_ACCESS_KEY: 'corpus-secret',
-  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-  TIDB_CLOUD_PUBLIC_KEY: 'CORPUSPUBLIC',
-  TIDB_CLOUD_PRIVATE_KEY: 'corpus-private-key',
-  TIDB_CLOUD_REQUESTS_PER_MINUTE: '100000',
-  PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
-  PRIVATELINK_SUBNET_IDS: 'subnet-0aaa1111,subnet-0bbb2222',
-  PRIVATELINK_SECURITY_GROUP_IDS: 'sg-0ccc3333',
-};
 
 const MUTATING_EC2 = /Action=(CreateVpcEndpoint|ModifyVpcEndpoint|CreateTags|DeleteVpcEndpoints)/;
 
@@ -149,12 +138,7 @@ describe.concurrent('CLI flags and values: exit 2 before any request', { timeout
 });
 
 function envOf(testCase: EnvCase, apiUrl: string): Record<string, string> {
-  const env: Record<string, string> = { ...BASE_ENV, TIDB_CLOUD_API_URL: apiUrl, AWS_ENDPOINT_URL: apiUrl };
-  for (const [name, value] of Object.entries(testCase.env)) {
-    if (value === null) delete env[name];
-    else env[name] = value;
-  }
-  return env;
+  return withOverrides({ ...BASE_ENV, TIDB_CLOUD_API_URL: apiUrl, AWS_ENDPOINT_URL: apiUrl }, testCase.env);
 }
 
 describe.concurrent('environment values: one ConfigError naming the problem', { timeout: 60_000 }, () => {

@@ -33,7 +33,7 @@ describe('serverless package without its settings', () => {
     const lines = problemLines(output);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /deploy settings missing TIDB_CLOUD_API_KEY_SECRET_ARN \(.*\), PRIVATELINK_VPC_ID \(.*\), PRIVATELINK_SUBNET_IDS \(.*\)\. Export them/,
+      /deploy settings: TIDB_CLOUD_API_KEY_SECRET_ARN is not set \(.*\); PRIVATELINK_VPC_ID is not set \(.*\); PRIVATELINK_SUBNET_IDS is not set \(.*\)\. Export them/,
     );
     expect(output).not.toMatch(/Value not found|^\s+at /m);
   }, 60_000);
@@ -46,8 +46,8 @@ describe('serverless package without its settings', () => {
     expect(code).not.toBe(0);
     const lines = problemLines(output);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('missing TIDB_CLOUD_API_KEY_SECRET_ARN (');
-    expect(lines[0]).toContain('invalid PRIVATELINK_SUBNET_IDS="subnet-0aaa,sn-2" (expected subnet-…');
+    expect(lines[0]).toContain('TIDB_CLOUD_API_KEY_SECRET_ARN is not set (');
+    expect(lines[0]).toContain('"sn-2" in PRIVATELINK_SUBNET_IDS is not a subnet id (subnet-…)');
     expect(lines[0]).not.toContain('PRIVATELINK_VPC_ID');
   }, 60_000);
 });

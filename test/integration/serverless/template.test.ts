@@ -345,12 +345,13 @@ describe('serverless package (offline, no AWS credentials)', () => {
     });
   });
 
-  it('tags endpoints with the DESIGN default stack name; the pending timeout is left to the functions', () => {
+  it("tags endpoints with the DESIGN default stack name; the pending timeout is the catalogue's default", () => {
     for (const name of ['Reconcile', 'Provision']) {
       const env = environmentOf(name);
       // DESIGN.md "Tags": default `tidb-privatelink`; a second stack in the same VPC sets its own name.
       expect(env.PRIVATELINK_STACK_NAME).toBe('tidb-privatelink');
-      expect(env.PRIVATELINK_PENDING_TIMEOUT_MIN).toBe('');
+      // The template passes the resolved default (functions/settings/catalogue.ts), the one loadConfig applies.
+      expect(env.PRIVATELINK_PENDING_TIMEOUT_MIN).toBe('30');
       expect(
         loadConfig({ ...PACKAGE_ENV, ...env }, { apiKeys: 'secret', vpc: true }).privateLink,
       ).toMatchObject({

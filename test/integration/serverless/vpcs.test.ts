@@ -220,7 +220,7 @@ describe('bad VPC settings fail the package, every problem in one message', () =
   it('a list with problems', async () => {
     const bad = JSON.stringify([FIRST, { vpcId: SECOND.vpcId, subnetIds: [] }, { subnetIds: ['subnet-0f'] }]);
     await expect(packageStack({ ...LIST_FORM, PRIVATELINK_VPCS: bad })).rejects.toThrow(
-      /deploy settings invalid PRIVATELINK_VPCS\[1\] needs "subnetIds": a non-empty list of id strings, PRIVATELINK_VPCS\[2\] needs "vpcId"/,
+      /deploy settings: PRIVATELINK_VPCS\[1\] needs "subnetIds": a non-empty list of id strings; PRIVATELINK_VPCS\[2\] needs "vpcId"/,
     );
   }, 120_000);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../functions/config.ts';
-import { readVpcs } from '../../../functions/config-vpcs.ts';
 import { ConfigError } from '../../../functions/core/errors.ts';
+import { readVpcs } from '../../../functions/settings/vpcs.ts';
 
 const BASE = { AWS_REGION: 'us-east-1', TIDB_CLOUD_PUBLIC_KEY: 'pub', TIDB_CLOUD_PRIVATE_KEY: 'priv' };
 const A = { vpcId: 'vpc-0aaa', subnetIds: ['subnet-0a1', 'subnet-0a2'], securityGroupIds: ['sg-0a'] };

@@ -1,7 +1,7 @@
 /**
- * resources/variables.cjs: the values serverless.yml computes from the settings (lists, alarm periods), and
- * the one-sentence refusals of settings the alarms or rules cannot follow. Called as the framework calls
- * them, with a `resolveVariable` answering from a table.
+ * resources/variables.cjs: the values serverless.yml computes from the settings (lists, alarm periods).
+ * Called as the framework calls them, with a `resolveVariable` answering from a table. The refusals of
+ * settings the alarms or rules cannot follow are settings.cjs's (test/unit/config/package-settings.test.ts).
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -46,15 +46,6 @@ describe('alarm periods follow the schedules', () => {
     expect(await resolve('reconcilePeriodSeconds', { 'self:custom.reconcileRate': rate })).toBe(seconds);
     expect(await resolve('blockedEvaluationPeriods', { 'self:custom.reconcileRate': rate })).toBe(periods);
   });
-
-  it.each(['cron(0/5 * * * ? *)', 'rate(1 day)', 'rate(13 hours)', 'rate(0 minutes)', 'every 5 minutes'])(
-    'refuses %s in one sentence naming the setting',
-    async (rate) => {
-      await expect(resolve('checkSettings', { 'self:custom.probeRate': rate })).rejects.toThrow(
-        /^PROBE_RATE is ".*": the alarms follow its period, so it must be rate\(N minutes\) or rate\(N hours\), from 1 minute to 12 hours\.$/,
-      );
-    },
-  );
 });
 
 describe('scheduled ticks do not pile up', () => {
@@ -80,26 +71,6 @@ describe('scheduled ticks do not pile up', () => {
   });
 });
 
-describe('checkSettings', () => {
-  it('accepts the defaults', async () => {
-    expect(await resolve('checkSettings')).toBe('ok');
-  });
-
-  it('lists every problem in one message, and its error carries no stack to print', async () => {
-    const error = await resolve('checkSettings', {
-      'self:custom.reconcileRate': 'cron(0 * * * ? *)',
-      'self:custom.troubleshootSources': 'aws.events',
-      'self:custom.alarmEmail': 'oncall',
-    }).catch((caught: Error) => caught);
-    expect(error).toBeInstanceOf(Error);
-    const { message, stack } = error as Error;
-    expect(message.match(/RECONCILE_RATE|PRIVATELINK_TROUBLESHOOT_SOURCES|PRIVATELINK_ALARM_EMAIL/g)).toEqual(
-      ['RECONCILE_RATE', 'PRIVATELINK_TROUBLESHOOT_SOURCES', 'PRIVATELINK_ALARM_EMAIL'],
-    );
-    expect(stack).toBe(message);
-  });
-});
-
 describe('troubleshoot sources', () => {
   it('are the app itself by default', async () => {
     expect(await resolve('troubleshootSources')).toEqual(['tidb-privatelink']);
@@ -112,12 +83,6 @@ describe('troubleshoot sources', () => {
     });
     expect(sources).toEqual(['tidb-privatelink', 'my-platform.oncall', 'ops/runbook']);
   });
-
-  it.each(['aws.events', 'has space', 'x'.repeat(257)])('refuse %s', async (source) => {
-    await expect(resolve('checkSettings', { 'self:custom.troubleshootSources': source })).rejects.toThrow(
-      /^PRIVATELINK_TROUBLESHOOT_SOURCES lists ".*": a source is up to 256 letters/,
-    );
-  });
 });
 
 describe('alarm notifications', () => {
@@ -128,19 +93,6 @@ describe('alarm notifications', () => {
     expect(await resolve('alarmActions', { 'self:custom.alarmEmail': 'a@example.com' })).toEqual([
       { Ref: 'AlarmEmailTopic' },
     ]);
-  });
-
-  it.each([
-    [
-      'self:custom.alarmTopicArn',
-      'arn:aws:sqs:us-east-1:123456789012:queue',
-      /^PRIVATELINK_ALARM_TOPIC_ARN is/,
-    ],
-    ['self:custom.alarmTopicArn', 'oncall', /not an SNS topic ARN/],
-    ['self:custom.alarmEmail', 'oncall', /^PRIVATELINK_ALARM_EMAIL is "oncall", not one e-mail address\.$/],
-    ['self:custom.alarmEmail', 'a@example.com,b@example.com', /not one e-mail address/],
-  ])('refuse %s = %s', async (address, value, message) => {
-    await expect(resolve('checkSettings', { [address]: value })).rejects.toThrow(message);
   });
 });
 

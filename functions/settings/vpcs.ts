@@ -1,9 +1,11 @@
 /**
  * The VPCs one stack serves: `PRIVATELINK_VPCS` (a JSON list) or the single-VPC short form
- * (`PRIVATELINK_VPC_ID`, `PRIVATELINK_SUBNET_IDS`, `PRIVATELINK_SECURITY_GROUP_IDS`). No imports: the
- * packaging plugin (resources/plugins/vpcs.cjs) loads this very file, so the template and the functions read
- * the setting the same way.
+ * (`PRIVATELINK_VPC_ID`, `PRIVATELINK_SUBNET_IDS`, `PRIVATELINK_SECURITY_GROUP_IDS`). Part of the settings
+ * module, which the package-time resolver (resources/settings-module.cjs) bundles too, so the template and the
+ * functions read the setting the same way.
  */
+
+import { isId } from './rules.ts';
 
 /** One VPC of the stack: where its endpoints are created and where its data plane runs. */
 export interface VpcTarget {
@@ -27,20 +29,16 @@ export const SINGLE_VPC_VARIABLES = [
   'PRIVATELINK_PROBE_SUBNET_IDS',
 ] as const;
 
-const FIELDS = ['vpcId', 'subnetIds', 'securityGroupIds'];
-const idPattern = (prefix: string) => new RegExp(`^${prefix}-[0-9a-f]+$`);
-
 const isSet = (value: string | undefined) => (value ?? '').trim().length > 0;
 
 /** Problems of one id list of one entry; `where` names the entry for the message. */
 function idsProblems(value: unknown, field: string, prefix: string, where: string, required: boolean) {
-  const pattern = idPattern(prefix);
   if (value === undefined && !required) return [];
   if (!Array.isArray(value) || (required && value.length === 0)) {
     return [`${where} needs "${field}": a ${required ? 'non-empty ' : ''}list of id strings`];
   }
   const problems = value
-    .filter((id) => typeof id !== 'string' || !pattern.test(id))
+    .filter((id) => !isId(prefix, id))
     .map((id) => `${where} "${field}" lists ${JSON.stringify(id)}, not a ${prefix}-… id`);
   const repeated = value.filter((id, index) => value.indexOf(id) !== index);
   if (repeated.length > 0)
@@ -48,24 +46,38 @@ function idsProblems(value: unknown, field: string, prefix: string, where: strin
   return problems;
 }
 
+/**
+ * The fields of one entry and their checks, in the order messages name them. A new (optional) field is one
+ * more line here plus its place in VpcTarget and `targetOf`.
+ */
+const ENTRY_FIELDS: Record<string, (value: unknown, where: string) => string[]> = {
+  vpcId: (value, where) =>
+    isId('vpc', value)
+      ? []
+      : [`${where} needs "vpcId": a VPC id (vpc-…), not ${JSON.stringify(value ?? null)}`],
+  subnetIds: (value, where) => idsProblems(value, 'subnetIds', 'subnet', where, true),
+  securityGroupIds: (value, where) => idsProblems(value, 'securityGroupIds', 'sg', where, false),
+};
+const FIELDS = Object.keys(ENTRY_FIELDS);
+
 function entryProblems(entry: unknown, index: number): string[] {
   const where = `${VPCS_VARIABLE}[${index}]`;
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    return [`${where} is not an object {"vpcId","subnetIds","securityGroupIds"}`];
+    return [`${where} is not an object {${FIELDS.map((field) => `"${field}"`).join(',')}}`];
   }
   const record = entry as Record<string, unknown>;
-  const problems = Object.keys(record)
+  const unknown = Object.keys(record)
     .filter((key) => !FIELDS.includes(key))
     .map((key) => `${where} has an unknown field "${key}" (fields: ${FIELDS.join(', ')})`);
-  const { vpcId } = record;
-  if (typeof vpcId !== 'string' || !idPattern('vpc').test(vpcId)) {
-    problems.push(`${where} needs "vpcId": a VPC id (vpc-…), not ${JSON.stringify(vpcId ?? null)}`);
-  }
   return [
-    ...problems,
-    ...idsProblems(record.subnetIds, 'subnetIds', 'subnet', where, true),
-    ...idsProblems(record.securityGroupIds, 'securityGroupIds', 'sg', where, false),
+    ...unknown,
+    ...Object.entries(ENTRY_FIELDS).flatMap(([field, check]) => check(record[field], where)),
   ];
+}
+
+/** A checked entry as the functions use it: optional lists present (empty when absent). */
+function targetOf(entry: VpcTarget): VpcTarget {
+  return { vpcId: entry.vpcId, subnetIds: entry.subnetIds, securityGroupIds: entry.securityGroupIds ?? [] };
 }
 
 /** Across entries: a VPC listed twice, or a subnet in two entries (a subnet belongs to one VPC). */
@@ -102,11 +114,7 @@ function readList(text: string): VpcsReading {
   }
   const problems = parsed.flatMap(entryProblems);
   if (problems.length > 0) return { vpcs: [], problems };
-  const vpcs = (parsed as VpcTarget[]).map(({ vpcId, subnetIds, securityGroupIds }) => ({
-    vpcId,
-    subnetIds,
-    securityGroupIds: securityGroupIds ?? [],
-  }));
+  const vpcs = (parsed as VpcTarget[]).map(targetOf);
   const cross = crossProblems(vpcs);
   return cross.length > 0 ? { vpcs: [], problems: cross } : { vpcs, problems: [] };
 }
