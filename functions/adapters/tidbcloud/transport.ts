@@ -178,20 +178,25 @@ export class TidbTransport {
    * to MAX_STALE_ANSWERS times in a row (a busy server may expire nonces faster than we use them).
    */
   private async exchange(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
-    const usedNonce = this.digest.nonce;
-    let result = await this.attempt(spec, url, signal);
-    for (let answered = 0; result.status === 401 && answered <= MAX_STALE_ANSWERS; answered += 1) {
-      const challenge = parseChallenge(result.headers.get('www-authenticate'));
-      if (!challenge) return result;
-      // Not stale after we answered (or the same nonce again): the server checked our answer and the key is
-      // wrong; asking again won't help.
-      const refused = answered > 0 || (usedNonce !== undefined && challenge.nonce === usedNonce);
-      if (refused && !challenge.stale) return result;
-      this.digest.learn(challenge);
-      this.counters.challenges += 1;
-      result = await this.attempt(spec, url, signal);
+    const release = await this.digest.turn(signal);
+    try {
+      const usedNonce = this.digest.nonce;
+      let result = await this.attempt(spec, url, signal);
+      for (let answered = 0; result.status === 401 && answered <= MAX_STALE_ANSWERS; answered += 1) {
+        const challenge = parseChallenge(result.headers.get('www-authenticate'));
+        if (!challenge) return result;
+        // Not stale after we answered (or the same nonce again): the server checked our answer and the key
+        // is wrong; asking again won't help.
+        const refused = answered > 0 || (usedNonce !== undefined && challenge.nonce === usedNonce);
+        if (refused && !challenge.stale) return result;
+        this.digest.learn(challenge);
+        this.counters.challenges += 1;
+        result = await this.attempt(spec, url, signal);
+      }
+      return result;
+    } finally {
+      release();
     }
-    return result;
   }
 
   private async attempt(spec: RequestSpec, url: URL, signal?: AbortSignal): Promise<HttpResult> {
