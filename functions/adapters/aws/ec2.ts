@@ -8,8 +8,6 @@ import type { NetworkReadsPort, ProvisioningEc2Port } from '../../core/ports.ts'
 import { Ec2Endpoints } from './ec2-endpoints.ts';
 import { Ec2NetworkReads } from './ec2-network.ts';
 
-export { ABSENT_ENDPOINT_STATE, toVpcEndpoint, toVpcEndpointState } from './ec2-mapping.ts';
-
 /**
  * @example const ec2 = new Ec2Adapter(createAwsClients({ region }).ec2);
  */
