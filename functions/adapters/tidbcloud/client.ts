@@ -1,7 +1,7 @@
 /**
  * TiDB Cloud Dedicated API v1beta1 client (the `TidbCloudPort` adapter): the API's resources and paging, and
  * the shape check of every answer. HTTP, digest auth, the rate limiter and retries are `transport.ts`; the
- * errors are built in `errors.ts`. One instance per API key, built once per cold start.
+ * errors are built in `error-mapping.ts`. One instance per API key, built once per cold start.
  */
 import { TidbCloudBadRequestError, TidbCloudConflictError } from '../../core/errors.ts';
 import type { Cluster, NodeGroup, PrivateEndpointConnection, PrivateLinkService } from '../../core/model.ts';
