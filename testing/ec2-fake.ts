@@ -34,8 +34,12 @@ import { DEFAULT_TIDB_PORT, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../function
 import type {
   CallOptions,
   CreateEndpointInput,
+  EndpointChangesPort,
+  EndpointLifecyclePort,
+  EndpointReadsPort,
   EndpointServiceDetails,
-  ProvisioningEc2Port,
+  EndpointServicesPort,
+  NetworkReadsPort,
 } from '../functions/core/ports.ts';
 
 /** EC2 API operations, named as AWS names them: one `Ec2Port` method may make several (as the adapter does). */
@@ -174,7 +178,15 @@ function defaultZones(region: string): AvailabilityZone[] {
   ];
 }
 
-export class Ec2Fake implements ProvisioningEc2Port {
+/** One fake for every EC2 sub-port (together, `ProvisioningEc2Port`), over one consistent world. */
+export class Ec2Fake
+  implements
+    EndpointReadsPort,
+    EndpointChangesPort,
+    EndpointServicesPort,
+    EndpointLifecyclePort,
+    NetworkReadsPort
+{
   readonly region: string;
   /** Calls per EC2 operation since construction or `resetCalls()`, for benchmarks and call-budget tests. */
   readonly calls: Record<Ec2Operation, number> = {

@@ -11,10 +11,13 @@ export function dnsPathDeps(aws: AwsClientOptions): { hostedZones: HostedZonesPo
   const route53 = createRoute53Client(aws);
   return {
     hostedZones: new Route53Adapter(route53),
-    // The Resolver client signs with the Route 53 client's credential chain: one provider, one cache.
+    // The Resolver client signs with the Route 53 client's credential chain (one provider, one cache) and
+    // reads FIPS and dual-stack through its providers, so both honour the environment and config file alike.
     resolver: new Route53ResolverAdapter({
       region: aws.region,
       credentials: route53.config.credentials,
+      useFipsEndpoint: route53.config.useFipsEndpoint,
+      useDualstackEndpoint: route53.config.useDualstackEndpoint,
       ...(aws.endpointUrl ? { endpointUrl: aws.endpointUrl } : {}),
     }),
   };

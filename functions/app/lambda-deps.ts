@@ -20,7 +20,7 @@ import type { Config } from '../config.ts';
 import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
-import type { ClusterRegistry, LeaseStore } from '../core/ports.ts';
+import type { ClusterRegistry, Ec2Port, LeaseStore } from '../core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
@@ -121,6 +121,8 @@ async function readSqlCredentials(secrets: SecretsProvider, arn: string): Promis
 }
 
 export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
+  /** The probe's EC2 calls and the doctor's network reads: one port serving both. */
+  ec2: Ec2Port;
   settings: ProbeSettings;
 }
 

@@ -82,8 +82,14 @@ export interface CreateEndpointInput {
   tags: Record<string, string>;
 }
 
-/** The EC2 calls of both cores. Describe calls return every page. */
-export interface Ec2Port {
+/*
+ * The EC2 calls, in ports as small as their users: a fake or a decorator implements only what its test or
+ * its core needs. They follow the adapter's split (`adapters/aws/ec2-endpoints.ts`, `ec2-network.ts`).
+ * Describe calls return every page.
+ */
+
+/** The interface endpoints the cores look at. */
+export interface EndpointReadsPort {
   /** Endpoints carrying the managed-by tag, optionally narrowed by more tag filters. */
   listManagedEndpoints(tags?: Record<string, string>, options?: CallOptions): Promise<VpcEndpoint[]>;
   /** Interface endpoints in a VPC to a service, whoever created them. */
@@ -91,13 +97,25 @@ export interface Ec2Port {
     filter: { vpcId?: string; serviceName?: string; vpcEndpointIds?: string[] },
     options?: CallOptions,
   ): Promise<VpcEndpoint[]>;
+}
+
+/** What provisioning (and the probe's health tag) changes on an endpoint. */
+export interface EndpointChangesPort {
   createInterfaceEndpoint(input: CreateEndpointInput, options?: CallOptions): Promise<VpcEndpoint>;
   enablePrivateDns(vpcEndpointId: string, options?: CallOptions): Promise<void>;
   tagResource(resourceId: string, tags: Record<string, string>, options?: CallOptions): Promise<void>;
-  describeSubnets(subnetIds: string[], options?: CallOptions): Promise<Subnet[]>;
-  describeAvailabilityZones(options?: CallOptions): Promise<AvailabilityZone[]>;
+}
+
+/** An endpoint service as this account sees it. */
+export interface EndpointServicesPort {
   /** The AZ *names* (in this account's naming) where the endpoint service is offered. */
   describeServiceZones(serviceName: string, options?: CallOptions): Promise<string[]>;
+}
+
+/** The VPC's network as a packet and a DNS query meet it: placement, filters, routes, resolver settings. */
+export interface NetworkReadsPort {
+  describeSubnets(subnetIds: string[], options?: CallOptions): Promise<Subnet[]>;
+  describeAvailabilityZones(options?: CallOptions): Promise<AvailabilityZone[]>;
   describeVpc(vpcId: string, options?: CallOptions): Promise<Vpc>;
   describeVpcDnsAttributes(vpcId: string, options?: CallOptions): Promise<VpcDnsAttributes>;
   describeSecurityGroupRules(groupIds: string[], options?: CallOptions): Promise<SecurityGroupRule[]>;
@@ -109,6 +127,13 @@ export interface Ec2Port {
   /** Every route table of the VPC, the main one included. */
   describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]>;
 }
+
+/** The EC2 calls of both cores, for callers that need them all. */
+export interface Ec2Port
+  extends EndpointReadsPort,
+    EndpointChangesPort,
+    EndpointServicesPort,
+    NetworkReadsPort {}
 
 /** Route 53, read only: the private hosted zones a VPC's resolver answers from. */
 export interface HostedZonesPort {
@@ -138,8 +163,8 @@ export interface EndpointServiceDetails {
   privateDnsVerificationState?: string;
 }
 
-/** What provisioning needs from EC2 beyond the reads both cores share. */
-export interface ProvisioningEc2Port extends Ec2Port {
+/** What only provisioning does to endpoints: resize, clean up, delete; and the service's DNS facts. */
+export interface EndpointLifecyclePort {
   describeEndpointService(serviceName: string, options?: CallOptions): Promise<EndpointServiceDetails>;
   /** ModifyVpcEndpoint AddSubnetIds / RemoveSubnetIds on one endpoint. */
   modifyEndpointSubnets(
@@ -152,6 +177,9 @@ export interface ProvisioningEc2Port extends Ec2Port {
   /** DeleteTags of these keys (whatever their values) from one resource. */
   deleteTags(resourceId: string, keys: string[], options?: CallOptions): Promise<void>;
 }
+
+/** What provisioning needs from EC2: the reads both cores share and the endpoint lifecycle. */
+export interface ProvisioningEc2Port extends Ec2Port, EndpointLifecyclePort {}
 
 export const DETAIL_TYPES = {
   clusterDetected: 'TiDB Cluster Detected',

@@ -2,13 +2,15 @@
  * `ResolverPort` over Route 53 Resolver's JSON 1.1 API, signed with the SDK's own SigV4 signer. The only
  * SDK client for this service the registry offers here is years old and brings a second copy of the whole
  * smithy stack into every bundle; the doctor needs six read-only list calls, so this small client makes
- * them with `fetch` (README "Choices"). It honours `AWS_ENDPOINT_URL` (passed in as `endpointUrl`),
- * follows `NextToken`, and retries throttling and 5xx like the SDK's `standard` mode.
+ * them with `fetch` (README "Choices"). It honours `AWS_ENDPOINT_URL` (passed in as `endpointUrl`), picks
+ * its endpoint as the SDK would (partition, FIPS, dual-stack), follows `NextToken`, and retries throttling and
+ * 5xx like the SDK's `standard` mode.
  */
+import { partition } from '@aws-sdk/core/client';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { AwsError } from '../../core/errors.ts';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import { AwsError, ConfigError } from '../../core/errors.ts';
 import type {
   FirewallRule,
   FirewallRuleGroupAssociation,
@@ -23,8 +25,16 @@ export interface ResolverClientOptions {
   region: string;
   /** The SDK's credential provider, e.g. an SDK client's `config.credentials`: one cache for all clients. */
   credentials: AwsCredentialIdentityProvider | AwsCredentialIdentity;
-  /** A local sandbox (moto); default `https://route53resolver.<region>.amazonaws.com`. */
+  /** A local sandbox (moto); default: the region's endpoint in its partition (see `resolverEndpoint`). */
   endpointUrl?: string;
+  /**
+   * `AWS_USE_FIPS_ENDPOINT` / `use_fips_endpoint` as an SDK client resolved it: pass that client's
+   * `config.useFipsEndpoint`, so both read the environment and the shared config file alike.
+   */
+  useFipsEndpoint?: boolean | Provider<boolean>;
+  /** `AWS_USE_DUALSTACK_ENDPOINT` / `use_dualstack_endpoint`, likewise (`config.useDualstackEndpoint`). */
+  useDualstackEndpoint?: boolean | Provider<boolean>;
+  fetch?: typeof fetch;
   /** Attempts per call, first one included. */
   maxAttempts?: number;
   /** Backoff base in ms (tests make it small). */
@@ -67,17 +77,55 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+export interface EndpointChoice {
+  region: string;
+  useFips: boolean;
+  useDualStack: boolean;
+  endpointUrl?: string;
+}
+
+/**
+ * The Route 53 Resolver endpoint, by the service's own endpoint rule set (the SDKs generate theirs from it):
+ * `route53resolver[-fips].<region>.<suffix>`, the suffix being the partition's DNS suffix, or its dual-stack
+ * one. The partition data is the SDK's (`@aws-sdk/core`), so a new partition or region needs no edit here.
+ * @example resolverEndpoint({ region: 'cn-north-1', useFips: false, useDualStack: false }).host
+ *   // 'route53resolver.cn-north-1.amazonaws.com.cn'
+ */
+export function resolverEndpoint(choice: EndpointChoice): URL {
+  const { region, useFips, useDualStack, endpointUrl } = choice;
+  const wanted = [useFips ? 'FIPS' : '', useDualStack ? 'dual-stack' : ''].filter(Boolean).join(' and ');
+  if (endpointUrl !== undefined) {
+    // As the SDK: an explicit endpoint is taken as it is, so asking for a variant of it is a contradiction.
+    if (wanted) throw new ConfigError([`a ${wanted} endpoint cannot be combined with AWS_ENDPOINT_URL`]);
+    return new URL(endpointUrl);
+  }
+  const found = partition(region);
+  if ((useFips && !found.supportsFIPS) || (useDualStack && !found.supportsDualStack)) {
+    throw new ConfigError([`the AWS partition ${found.name} of ${region} offers no ${wanted} endpoints`]);
+  }
+  const host = useFips ? 'route53resolver-fips' : 'route53resolver';
+  const suffix = useDualStack ? found.dualStackDnsSuffix : found.dnsSuffix;
+  return new URL(`https://${host}.${region}.${suffix}`);
+}
+
+const resolved = async (value: boolean | Provider<boolean> | undefined): Promise<boolean> =>
+  typeof value === 'function' ? value() : (value ?? false);
+
 /**
  * @example const resolver = new Route53ResolverAdapter({ region, credentials: clients.ec2.config.credentials });
  */
 export class Route53ResolverAdapter implements ResolverPort {
-  readonly #url: URL;
+  readonly #options: ResolverClientOptions;
+  /** Resolved at the first call: the FIPS and dual-stack settings may be providers (the SDK's are). */
+  #url: Promise<URL> | undefined;
   readonly #signer: SignatureV4;
   readonly #maxAttempts: number;
   readonly #retryBaseMs: number;
+  readonly #fetch: typeof fetch;
 
   constructor(options: ResolverClientOptions) {
-    this.#url = new URL(options.endpointUrl ?? `https://route53resolver.${options.region}.amazonaws.com`);
+    this.#options = options;
+    this.#fetch = options.fetch ?? globalThis.fetch;
     this.#signer = new SignatureV4({
       service: 'route53resolver',
       region: options.region,
@@ -209,9 +257,18 @@ export class Route53ResolverAdapter implements ResolverPort {
     }
   }
 
+  #endpoint(): Promise<URL> {
+    const { region, endpointUrl, useFipsEndpoint, useDualstackEndpoint } = this.#options;
+    this.#url ??= Promise.all([resolved(useFipsEndpoint), resolved(useDualstackEndpoint)]).then(
+      ([useFips, useDualStack]) =>
+        resolverEndpoint({ region, useFips, useDualStack, ...(endpointUrl ? { endpointUrl } : {}) }),
+    );
+    return this.#url;
+  }
+
   async #send(operation: string, input: Json, options?: CallOptions): Promise<Json> {
     const body = JSON.stringify(input);
-    const url = this.#url;
+    const url = await this.#endpoint();
     const signed = await this.#signer.sign({
       method: 'POST',
       protocol: url.protocol,
@@ -228,7 +285,7 @@ export class Route53ResolverAdapter implements ResolverPort {
     });
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await this.#fetch(url, {
         method: 'POST',
         headers: signed.headers,
         body,

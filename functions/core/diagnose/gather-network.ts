@@ -11,7 +11,7 @@ import type {
   ResolverEndpoint,
   RouteTable,
 } from '../model.ts';
-import type { Ec2Port, HostedZonesPort, ResolverPort } from '../ports.ts';
+import type { HostedZonesPort, NetworkReadsPort, ResolverPort } from '../ports.ts';
 import {
   type FirewallView,
   type GatherRequest,
@@ -22,7 +22,8 @@ import {
 } from './observation.ts';
 
 export interface NetworkPathDeps {
-  ec2: Ec2Port;
+  /** DHCP options, route tables and the prefix lists they name: reads only. */
+  ec2: NetworkReadsPort;
   /** Route 53; without it the hosted zones are not read (their part of the cause is unknown). */
   hostedZones?: HostedZonesPort;
   /** Route 53 Resolver and DNS Firewall; without it those parts are not read. */
@@ -48,7 +49,7 @@ export interface RouteTablesView {
 }
 
 async function readRouteTables(
-  ec2: Ec2Port,
+  ec2: Pick<NetworkReadsPort, 'describeRouteTables' | 'describePrefixLists'>,
   observe: Observe,
   vpcId: string,
 ): Promise<Observed<RouteTablesView>> {

@@ -4,11 +4,8 @@
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import {
-  ABSENT_ENDPOINT_STATE,
-  Ec2Adapter,
-  toVpcEndpointState,
-} from '../../../../functions/adapters/aws/ec2.ts';
+import { Ec2Adapter } from '../../../../functions/adapters/aws/ec2.ts';
+import { ABSENT_ENDPOINT_STATE, toVpcEndpointState } from '../../../../functions/adapters/aws/ec2-mapping.ts';
 import { AwsError, failureKind } from '../../../../functions/core/errors.ts';
 import { serviceError, stubClient } from './sdk-stub.ts';
 
