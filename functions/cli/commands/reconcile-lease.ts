@@ -3,7 +3,7 @@
  * work at once; without a table it runs as before. The lease lasts a fixed time, and the run is stopped when
  * it runs out (nothing else would stop a CLI there): a run killed outright holds the lease until then.
  */
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { LeaseExpiredError, type LeaseRun, RECONCILE_LEASE, withLease } from '../../core/lease.ts';
 import type { CliContext } from '../context.ts';
 
@@ -13,9 +13,17 @@ import type { CliContext } from '../context.ts';
  */
 export const CLI_LEASE_MS = 10 * 60_000;
 
+/** The operating system's name for whoever runs the CLI (not an environment variable: the OS knows it). */
+function currentUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown user'; // no passwd entry for this uid (some containers)
+  }
+}
+
 /** Who a refused Lambda or CLI run reports as the holder: the person and machine to ask. */
-export function cliHolder(env: NodeJS.ProcessEnv): string {
-  const user = env.USER ?? env.USERNAME ?? 'unknown user';
+export function cliHolder(user: string = currentUser()): string {
   return `tidb-privatelink reconcile (CLI) by ${user}@${hostname()}, pid ${process.pid}`;
 }
 
@@ -33,7 +41,7 @@ export async function underReconcileLease<T>(
     const run = await withLease(
       lease,
       clock,
-      { name: RECONCILE_LEASE, holder: cliHolder(ctx.env), until },
+      { name: RECONCILE_LEASE, holder: cliHolder(), until },
       () => pass(AbortSignal.any([ctx.signal, expiry.signal])),
       ctx.signal,
     );
