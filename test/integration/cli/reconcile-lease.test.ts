@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 const cli = (args: string[]) =>
-  runCliWith(args, cliEnvOf(world, { USER: 'ops' }), { ...world.cliDeps, lease });
+  runCliWith(args, cliEnvOf(world), { ...world.cliDeps, lease });
 
 const SCHEDULED = 'tidb-privatelink-dev-reconcile request 7f3a';
 
@@ -91,7 +91,7 @@ describe('underReconcileLease', () => {
     config: loadConfig(cliEnvOf(world), { apiKeys: 'env', vpc: true }),
     deps: { ...world.cliDeps, ...(withLease ? { lease } : {}) },
     flags: {},
-    env: { USER: 'ops' },
+    env: {},
     signal: new AbortController().signal,
     progress: () => undefined,
   });
