@@ -1,18 +1,16 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
 import { DEPLOYED_BUDGETS } from '../app/budgets.ts';
+import { keptWhileWarm, lambdaTelemetry } from '../app/cold-start.ts';
 import { createProbeHandler } from '../app/diagnostics.ts';
 import { createDiagnosticsDeps, createIdempotency } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
+// Cold start: a missing variable fails here, not in a request.
 const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
-let deps: ReturnType<typeof createDiagnosticsDeps> | undefined;
-const metrics = new Metrics({ namespace: METRIC_NAMESPACE });
+const { logger, metrics } = lambdaTelemetry();
 
 export const handler = createProbeHandler(
-  () => (deps ??= createDiagnosticsDeps(config, metrics)),
-  new Logger({ serviceName: 'tidb-privatelink' }),
+  keptWhileWarm(() => createDiagnosticsDeps(config, metrics)),
+  logger,
   metrics,
   DEPLOYED_BUDGETS,
   createIdempotency(config),

@@ -1,6 +1,4 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { METRIC_NAMESPACE } from '../adapters/powertools-metrics.ts';
+import { keptWhileWarm, lambdaTelemetry } from '../app/cold-start.ts';
 import { createLambdaDeps } from '../app/lambda-deps.ts';
 import { createReconcileHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
@@ -8,10 +6,10 @@ import { loadConfig } from '../config.ts';
 
 // Cold start: a missing variable fails here, not in a request.
 const config = loadConfig(process.env, { apiKeys: 'secret', vpc: true });
-let deps: ReturnType<typeof createLambdaDeps> | undefined;
+const { logger, metrics } = lambdaTelemetry();
 
 export const handler = createReconcileHandler(
-  () => (deps ??= createLambdaDeps(config, POLL_INTERVAL_MS)),
-  new Logger({ serviceName: 'tidb-privatelink' }),
-  new Metrics({ namespace: METRIC_NAMESPACE }),
+  keptWhileWarm(() => createLambdaDeps(config, POLL_INTERVAL_MS)),
+  logger,
+  metrics,
 );

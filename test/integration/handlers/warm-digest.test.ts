@@ -1,11 +1,12 @@
 /**
  * B.12: a warm probe function keeps its digest nonce across invocations. The TiDB client is built by the
- * production factory and the dependencies are memoised as the handler modules do (`deps ??= …`); every
+ * production factory and the dependencies are memoised as the handler modules do (`keptWhileWarm`); every
  * request to the simulator is seen through the fetch the client was built with, Authorization header and all.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { keptWhileWarm } from '../../../functions/app/cold-start.ts';
 import { createProbeHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createTidbClient } from '../../../functions/app/tidb-client.ts';
@@ -74,10 +75,9 @@ function coldStartDeps(): DiagnosticsDeps {
 }
 
 function warmProbeHandler() {
-  let deps: Promise<DiagnosticsDeps> | undefined;
-  const build = vi.fn(async () => coldStartDeps());
+  const build = vi.fn(async (): Promise<DiagnosticsDeps> => coldStartDeps());
   const handler = createProbeHandler(
-    () => (deps ??= build()),
+    keptWhileWarm(build),
     new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' }),
     new Metrics({ namespace: 'Test', serviceName: 'tidb-privatelink' }),
   );
