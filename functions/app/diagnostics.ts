@@ -13,7 +13,13 @@ import { DETAIL_TYPES } from '../core/ports.ts';
 import { probeAll } from '../core/probe/probe.ts';
 import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
-import { clusterKeyOf, dataPlaneRequestOf, PROBE_TRIGGERS, TROUBLESHOOT_TRIGGERS } from './inbound-events.ts';
+import {
+  clusterKeyOf,
+  dataPlaneRequestOf,
+  isDelivery,
+  PROBE_TRIGGERS,
+  TROUBLESHOOT_TRIGGERS,
+} from './inbound-events.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
@@ -117,13 +123,7 @@ function troubleshoot(getDeps: DepsSource, logger: Logger, metrics: Metrics | un
 }
 
 /** `PrivateLink Endpoint Ready` names the cluster to prove now; anything else (the schedule) means all. */
-function isReadyEvent(event: unknown): boolean {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.endpointReady
-  );
-}
+const isReadyEvent = (event: unknown): boolean => isDelivery(event, DETAIL_TYPES.endpointReady);
 
 /**
  * The scheduled probe of every managed endpoint, and the immediate probe of one cluster on

@@ -63,6 +63,15 @@ export function clusterKeyOf(
   return { ...payload, clusterId, tidbNodeGroupId };
 }
 
+/** Whether `event` is an EventBridge delivery of `detailType`, as opposed to a direct invoke or another event. */
+export function isDelivery(event: unknown, detailType: string): boolean {
+  return (
+    typeof event === 'object' &&
+    event !== null &&
+    (event as Record<string, unknown>)['detail-type'] === detailType
+  );
+}
+
 export const PROVISION_TRIGGERS = [DETAIL_TYPES.clusterDetected];
 export const TROUBLESHOOT_TRIGGERS = [DETAIL_TYPES.troubleshootRequested];
 export const PROBE_TRIGGERS = [DETAIL_TYPES.endpointReady];

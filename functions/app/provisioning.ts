@@ -11,7 +11,7 @@ import { describeHeld, RECONCILE_LEASE, withLease } from '../core/lease.ts';
 import { type ClusterRegistry, DETAIL_TYPES, type LeaseStore } from '../core/ports.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
-import { clusterKeyOf, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { clusterKeyOf, isDelivery, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
@@ -147,13 +147,7 @@ async function alreadyInHand(deps: Awaited<ReturnType<DepsSource>>, event: unkno
 }
 
 /** A `TiDB Cluster Detected` delivery, as opposed to a direct `{ clusterId }` invoke. */
-function isEvent(event: unknown): boolean {
-  return (
-    typeof event === 'object' &&
-    event !== null &&
-    (event as Record<string, unknown>)['detail-type'] === DETAIL_TYPES.clusterDetected
-  );
-}
+const isEvent = (event: unknown): boolean => isDelivery(event, DETAIL_TYPES.clusterDetected);
 
 /** The event-driven path: `TiDB Cluster Detected` (or a direct `{ clusterId }`) → one cluster to Ready in every VPC. */
 export function createProvisionHandler(

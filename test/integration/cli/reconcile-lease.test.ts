@@ -30,8 +30,7 @@ afterEach(async () => {
   await world.close();
 });
 
-const cli = (args: string[]) =>
-  runCliWith(args, cliEnvOf(world), { ...world.cliDeps, lease });
+const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), { ...world.cliDeps, lease });
 
 const SCHEDULED = 'tidb-privatelink-dev-reconcile request 7f3a';
 
