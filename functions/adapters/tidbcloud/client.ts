@@ -2,6 +2,8 @@
  * TiDB Cloud Dedicated API v1beta1 client (the `TidbCloudPort` adapter): HTTP Digest auth, a client-side
  * rate limiter, bounded retries and typed errors. One instance per API key, built once per cold start.
  */
+
+import { linkSignal } from '../../core/abort.ts';
 import {
   TidbCloudAuthError,
   TidbCloudBadRequestError,
@@ -452,17 +454,21 @@ export class TidbCloudClient implements TidbCloudPort {
     await this.options.budget?.take(signal);
     this.counters.requests += 1;
     this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
-    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const response = await this.fetchFn(url, {
-      method: spec.method,
-      headers: this.headers(spec, url),
-      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
-      signal: attemptSignal,
-    });
-    // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
-    const text = await readCapped(response, spec);
-    return { status: response.status, headers: response.headers, text };
+    // Linked, not AbortSignal.any: the caller's signal may serve a whole warm Lambda (see core/abort.ts).
+    const linked = linkSignal(signal, { timeoutMs: this.options.timeoutMs ?? 30_000 });
+    try {
+      const response = await this.fetchFn(url, {
+        method: spec.method,
+        headers: this.headers(spec, url),
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+        signal: linked.signal,
+      });
+      // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
+      const text = await readCapped(response, spec);
+      return { status: response.status, headers: response.headers, text };
+    } finally {
+      linked.dispose();
+    }
   }
 
   private headers(spec: RequestSpec, url: URL): Record<string, string> {
