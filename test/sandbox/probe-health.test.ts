@@ -3,7 +3,9 @@
  * Ready` starts and the schedule's), exactly one reports each flip; an unchanged health writes nothing.
  */
 import { Agent } from 'node:http';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import {
   DynamoDbClusterRegistry,
@@ -11,6 +13,8 @@ import {
   KEY_ATTRIBUTE,
   TTL_ATTRIBUTE,
 } from '../../functions/adapters/aws/dynamodb-registry.ts';
+import { createDiagnosticsDeps } from '../../functions/app/lambda-deps.ts';
+import { loadConfig } from '../../functions/config.ts';
 import { DETAIL_TYPES, type HealthRecordPort } from '../../functions/core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeAll } from '../../functions/core/probe/probe.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
@@ -149,5 +153,49 @@ describe('two overlapping probe runs with the health record on moto', () => {
     for (const clusterId of clusterIds)
       expect(flipsOf(clusterId)).toEqual(['null→healthy', 'healthy→unhealthy']);
     expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(9);
+  });
+});
+
+describe('the probe function with and without the state table', () => {
+  it('records health in the table when PRIVATELINK_STATE_TABLE is set, and has no record without it', async () => {
+    const endpointUrl = inject('awsEndpointUrl');
+    const secrets = new SecretsManagerClient({
+      region: inject('awsRegion'),
+      endpoint: endpointUrl,
+      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    });
+    const { ARN } = await secrets.send(
+      new CreateSecretCommand({
+        Name: `probe-health-key-${Date.now()}`,
+        SecretString: JSON.stringify({ publicKey: 'pub', privateKey: 'priv' }),
+      }),
+    );
+    secrets.destroy();
+    const env = {
+      AWS_REGION: inject('awsRegion'),
+      AWS_ENDPOINT_URL: endpointUrl,
+      TIDB_CLOUD_API_KEY_SECRET_ARN: ARN ?? '',
+      PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
+      PRIVATELINK_SUBNET_IDS: 'subnet-0123456789abcdef0',
+      PRIVATELINK_DATA_PLANE_FUNCTION: 'data-plane',
+    };
+    const options = { apiKeys: 'secret', probe: true } as const;
+    const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'probe-health' });
+    const withTable = await createDiagnosticsDeps(
+      loadConfig({ ...env, PRIVATELINK_STATE_TABLE: table.tableName }, options),
+      metrics,
+    );
+    const key = {
+      vpcEndpointId: 'vpce-0health0003',
+      clusterId: '1379661944646413103',
+      tidbNodeGroupId: 'ng',
+    };
+    expect(await withTable.healthRecord?.recordHealth(key, 'unhealthy', T0)).toEqual({
+      changed: true,
+      previous: null,
+    });
+    expect(await registry.recordHealth(key, 'unhealthy', T0 + 1)).toEqual({ changed: false });
+    const withoutTable = await createDiagnosticsDeps(loadConfig(env, options), metrics);
+    expect(withoutTable.healthRecord).toBeUndefined();
   });
 });
