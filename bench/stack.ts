@@ -278,6 +278,8 @@ async function runStack(size: number): Promise<Figures> {
       dataPlane,
       metrics: new PowertoolsProbeMetrics(metrics),
       caches,
+      // As deployed: with the state table, overlapping probe runs report each health flip once.
+      healthRecord: registry,
       settings: {
         region: 'us-east-1',
         vpcId: world.settings.vpcId,

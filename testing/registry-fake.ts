@@ -1,13 +1,34 @@
 /**
  * The cluster registry in memory, with the DynamoDB adapter's semantics: a first sighting wins exactly once,
- * `phaseSince` moves only with the phase. `writes` counts calls, for tests that assert "no write".
+ * `phaseSince` moves only with the phase, a health flip is recorded by exactly one of racing callers.
+ * `writes` counts calls, for tests that assert "no write".
  */
-import type { ClusterRecord, ClusterRegistry, ServiceFacts } from '../functions/core/ports.ts';
+import type {
+  ClusterRecord,
+  ClusterRegistry,
+  HealthKey,
+  HealthRecordPort,
+  ServiceFacts,
+} from '../functions/core/ports.ts';
 
-export class MemoryClusterRegistry implements ClusterRegistry {
+export class MemoryClusterRegistry implements ClusterRegistry, HealthRecordPort {
   readonly rows = new Map<string, ClusterRecord & { expiresAt?: number }>();
+  /** Health rows by endpoint id, as the table's `health#<vpce-id>` items. */
+  readonly health = new Map<string, HealthKey & { health: string; healthSince: string }>();
   writes = 0;
   reads = 0;
+
+  async recordHealth(
+    key: HealthKey,
+    health: string,
+    at: number,
+  ): Promise<{ changed: true; previous: string | null } | { changed: false }> {
+    this.writes += 1;
+    const previous = this.health.get(key.vpcEndpointId)?.health ?? null;
+    if (previous === health) return { changed: false };
+    this.health.set(key.vpcEndpointId, { ...key, health, healthSince: new Date(at).toISOString() });
+    return { changed: true, previous };
+  }
 
   async recordSighting(clusterId: string, tidbNodeGroupId: string, at: number): Promise<{ first: boolean }> {
     this.writes += 1;

@@ -20,6 +20,7 @@ import {
   PROBE_TRIGGERS,
   TROUBLESHOOT_TRIGGERS,
 } from './inbound-events.ts';
+import { perInvocation } from './invocation-signal.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
@@ -48,8 +49,10 @@ export function createDataPlaneHandler(
       ...input,
       timeoutMs: Math.max(1, Math.min(input.timeoutMs, left)),
     });
-    if ('one' in request) return dataPlane.probe(cut(request.one), { signal });
-    return { results: await dataPlane.probeMany(request.many.map(cut), { signal }) };
+    return perInvocation(signal, async (own) => {
+      if ('one' in request) return dataPlane.probe(cut(request.one), { signal: own });
+      return { results: await dataPlane.probeMany(request.many.map(cut), { signal: own }) };
+    });
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
@@ -72,7 +75,7 @@ export function createTroubleshootHandler(
   const handler = middy(async (event: unknown, context: Context, { signal }: Signal) => {
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, TROUBLESHOOT_TRIGGERS);
-    return run(event, context, signal);
+    return perInvocation(signal, (own) => run(event, context, own));
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
@@ -145,9 +148,9 @@ export function createProbeHandler(
     logger,
   );
   return middy(async (event: unknown, context: Context, { signal }: Signal) => {
-    if (!isReadyEvent(event)) return run(context, signal);
+    if (!isReadyEvent(event)) return perInvocation(signal, (own) => run(context, own));
     clusterKeyOf(event, PROBE_TRIGGERS);
-    return probeReady(event, context, signal);
+    return perInvocation(signal, (own) => probeReady(event, context, own));
   })
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))

@@ -131,7 +131,8 @@ export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
 export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { secrets, tidb, ec2, events, clock } = await commonDeps(config);
+  const { secrets, tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+  const table = config.privateLink.stateTable;
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;
   const lambda = createLambdaClient(awsOptions(config));
@@ -145,6 +146,8 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
     // Troubleshoot reads the whole DNS path; the scheduled probe ignores these (it passes only EC2).
     ...dnsPathDeps(awsOptions(config)),
     caches: probeCaches(clock.now),
+    // With the state table, a health flip is reported once however many probe runs overlap.
+    ...(table && dynamodb ? { healthRecord: new DynamoDbClusterRegistry(dynamodb, table) } : {}),
     sites: config.probe.dataPlanes.map((site) => ({
       vpcId: site.vpcId,
       dataPlane: new LambdaDataPlane(lambda, site.functionName),

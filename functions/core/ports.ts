@@ -251,6 +251,27 @@ export interface ClusterRegistry {
   markDeleted(clusterId: string, at: number, retainSeconds: number, options?: CallOptions): Promise<void>;
 }
 
+/** The endpoint whose last health is recorded, and the ids its events carry. */
+export interface HealthKey {
+  vpcEndpointId: string;
+  clusterId: string;
+  tidbNodeGroupId: string;
+}
+
+/**
+ * Each endpoint's last health, where overlapping probe runs agree on who saw a flip first (the state table).
+ * `recordHealth` writes `health` unless it is already the recorded value: `changed` is true for exactly one
+ * caller per flip, however many race, with `previous` the value it replaced (`null`: nothing recorded).
+ */
+export interface HealthRecordPort {
+  recordHealth(
+    key: HealthKey,
+    health: string,
+    at: number,
+    options?: CallOptions,
+  ): Promise<{ changed: true; previous: string | null } | { changed: false }>;
+}
+
 /**
  * The stack's one TiDB Cloud quota, counted per wall-clock minute as the API gateway counts it, shared by
  * every function and every instance that uses the key. `tryTake` counts one request in `window` (minutes

@@ -1,12 +1,26 @@
 /**
- * The cluster registry in the stack's DynamoDB table. One table holds two kinds of items, told apart by their
- * key: cluster rows (`cluster#<id>`) and Powertools idempotency records (`<function>#<hash>`). `expiresAt`
- * is the table's TTL attribute: set on idempotency records and on rows of deleted clusters, never on a live
- * cluster's row, which lives as long as the cluster.
+ * The cluster registry in the stack's DynamoDB table. One table holds several kinds of items, told apart by
+ * their key: cluster rows (`cluster#<id>`), the probe's health rows (`health#<vpce-id>`) and Powertools
+ * idempotency records (`<function>#<hash>`). `expiresAt` is the table's TTL attribute: set on idempotency
+ * records, on rows of deleted clusters and on health rows, never on a live cluster's row, which lives as long
+ * as the cluster.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, paginateScan, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { CallOptions, ClusterRecord, ClusterRegistry, ServiceFacts } from '../../core/ports.ts';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  paginateScan,
+  UpdateCommand,
+  type UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
+import type {
+  CallOptions,
+  ClusterRecord,
+  ClusterRegistry,
+  HealthKey,
+  HealthRecordPort,
+  ServiceFacts,
+} from '../../core/ports.ts';
 import { toAwsError } from './clients.ts';
 
 /** The partition key of every item; Powertools' idempotency layer is configured with the same name. */
@@ -17,6 +31,12 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 const PREFIX = 'cluster#';
 const keyOf = (clusterId: string) => ({ [KEY_ATTRIBUTE]: `${PREFIX}${clusterId}` });
 const iso = (ms: number) => new Date(ms).toISOString();
+const healthKeyOf = (vpcEndpointId: string) => ({ [KEY_ATTRIBUTE]: `health#${vpcEndpointId}` });
+/**
+ * A health row lives this long after its last flip. It only arbitrates between overlapping probe runs: once
+ * it has expired the endpoint's health tag is the record again, and a deleted endpoint leaves nothing behind.
+ */
+export const HEALTH_ROW_RETAIN_S = 30 * 86_400;
 
 function recordOf(item: Record<string, unknown>): ClusterRecord {
   const text = (name: string) => (typeof item[name] === 'string' ? (item[name] as string) : undefined);
@@ -31,7 +51,7 @@ function recordOf(item: Record<string, unknown>): ClusterRecord {
   };
 }
 
-export class DynamoDbClusterRegistry implements ClusterRegistry {
+export class DynamoDbClusterRegistry implements ClusterRegistry, HealthRecordPort {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -41,17 +61,16 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
     this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   }
 
-  /** Runs a conditional write; false when the condition did not hold (the expected "someone was first"). */
+  /** Runs a conditional write; undefined when the condition did not hold (the expected "someone was first"). */
   private async conditional(
     operation: string,
     command: UpdateCommand,
     options: CallOptions,
-  ): Promise<boolean> {
+  ): Promise<UpdateCommandOutput | undefined> {
     try {
-      await this.doc.send(command, { abortSignal: options.signal });
-      return true;
+      return await this.doc.send(command, { abortSignal: options.signal });
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (error instanceof ConditionalCheckFailedException) return undefined;
       throw toAwsError(error, operation);
     }
   }
@@ -63,7 +82,7 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
     options: CallOptions = {},
   ): Promise<{ first: boolean }> {
     // An update, not a put: the row may already hold a phase or service written before the first sighting.
-    const first = await this.conditional(
+    const written = await this.conditional(
       'dynamodb:UpdateItem',
       new UpdateCommand({
         TableName: this.tableName,
@@ -74,7 +93,44 @@ export class DynamoDbClusterRegistry implements ClusterRegistry {
       }),
       options,
     );
-    return { first };
+    return { first: written !== undefined };
+  }
+
+  /**
+   * One conditional UpdateItem: the probe calls it only when an endpoint's health differs from its tag, so an
+   * unchanged fleet costs no write. Of overlapping runs that saw the same flip, exactly one passes the
+   * condition; the old value comes back with the write, so no read is needed to name the previous health.
+   */
+  async recordHealth(
+    key: HealthKey,
+    health: string,
+    at: number,
+    options: CallOptions = {},
+  ): Promise<{ changed: true; previous: string | null } | { changed: false }> {
+    const written = await this.conditional(
+      'dynamodb:UpdateItem',
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: healthKeyOf(key.vpcEndpointId),
+        UpdateExpression:
+          'SET #health = :health, healthSince = :at, vpcEndpointId = :vpce, clusterId = :id, tidbNodeGroupId = :group, #ttl = :ttl',
+        ConditionExpression: 'attribute_not_exists(#health) OR #health <> :health',
+        ExpressionAttributeNames: { '#health': 'health', '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: {
+          ':health': health,
+          ':at': iso(at),
+          ':vpce': key.vpcEndpointId,
+          ':id': key.clusterId,
+          ':group': key.tidbNodeGroupId,
+          ':ttl': Math.floor(at / 1000) + HEALTH_ROW_RETAIN_S,
+        },
+        ReturnValues: 'UPDATED_OLD',
+      }),
+      options,
+    );
+    if (!written) return { changed: false };
+    const previous = written.Attributes?.health;
+    return { changed: true, previous: typeof previous === 'string' ? previous : null };
   }
 
   async setPhase(clusterId: string, phase: string, since: number, options: CallOptions = {}): Promise<void> {

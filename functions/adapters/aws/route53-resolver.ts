@@ -6,10 +6,12 @@
  * its endpoint as the SDK would (partition, FIPS, dual-stack), follows `NextToken`, and retries throttling and
  * 5xx like the SDK's `standard` mode.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { partition } from '@aws-sdk/core/client';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Provider } from '@smithy/types';
+import { linkSignal } from '../../core/abort.ts';
 import { AwsError, ConfigError } from '../../core/errors.ts';
 import type {
   FirewallRule,
@@ -60,21 +62,6 @@ const list = (value: unknown): Json[] =>
 /** `aws.protocols#AccessDeniedException:http://…` → `AccessDeniedException`. */
 function errorCode(type: string): string {
   return type.split('#').pop()?.split(':')[0] ?? type;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
 }
 
 export interface EndpointChoice {
@@ -252,7 +239,10 @@ export class Route53ResolverAdapter implements ResolverPort {
           error instanceof AwsError &&
           (RETRYABLE_CODES.has(error.awsCode) || error.awsCode.startsWith('HTTP 5'));
         if (!retryable || attempt >= this.#maxAttempts || options?.signal?.aborted) throw error;
-        await sleep(Math.random() * Math.min(20_000, this.#retryBaseMs * 2 ** attempt), options?.signal);
+        // node:timers' own sleep takes its abort listener off when the time is up (a hand-rolled one here kept
+        // it on the caller's signal for good).
+        const backoffMs = Math.random() * Math.min(20_000, this.#retryBaseMs * 2 ** attempt);
+        await delay(backoffMs, undefined, options?.signal ? { signal: options.signal } : {});
       }
     }
   }
@@ -283,14 +273,19 @@ export class Route53ResolverAdapter implements ResolverPort {
       },
       body,
     });
+    // fetch keeps its abort listener until the request is garbage: give it a signal of its own, unlinked from
+    // the caller's (which may serve a whole warm Lambda) as soon as the answer is read.
+    const linked = linkSignal(options?.signal);
     let response: Response;
+    let text: string;
     try {
       response = await this.#fetch(url, {
         method: 'POST',
         headers: signed.headers,
         body,
-        ...(options?.signal ? { signal: options.signal } : {}),
+        signal: linked.signal,
       });
+      text = await response.text();
     } catch (error) {
       if (error instanceof Error && error.name === 'AbortError') throw error;
       throw new AwsError(
@@ -300,8 +295,9 @@ export class Route53ResolverAdapter implements ResolverPort {
           cause: error,
         },
       );
+    } finally {
+      linked.dispose();
     }
-    const text = await response.text();
     const parsed = parseJson(text);
     if (response.ok) return parsed;
     const type = response.headers.get('x-amzn-errortype') ?? str(parsed.__type);

@@ -3,6 +3,7 @@
  * exchange, bounded retries with backoff (5xx, network, stale nonces) and the waits a 429's rate headers ask
  * for. It knows nothing of the API's resources; `client.ts` does.
  */
+import { linkSignal } from '../../core/abort.ts';
 import { TidbCloudError } from '../../core/errors.ts';
 import type { CallOptions, RequestBudget } from '../../core/ports.ts';
 import { parseChallenge } from './digest.ts';
@@ -204,17 +205,21 @@ export class TidbTransport {
     await this.options.budget?.take(signal);
     this.counters.requests += 1;
     this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
-    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 30_000);
-    const attemptSignal = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const response = await this.fetchFn(url, {
-      method: spec.method,
-      headers: this.headers(spec, url),
-      ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
-      signal: attemptSignal,
-    });
-    // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
-    const text = await this.readCapped(response, spec);
-    return { status: response.status, headers: response.headers, text };
+    // Linked, not AbortSignal.any: the caller's signal may serve a whole warm Lambda (see core/abort.ts).
+    const linked = linkSignal(signal, { timeoutMs: this.options.timeoutMs ?? 30_000 });
+    try {
+      const response = await this.fetchFn(url, {
+        method: spec.method,
+        headers: this.headers(spec, url),
+        ...(spec.body === undefined ? {} : { body: JSON.stringify(spec.body) }),
+        signal: linked.signal,
+      });
+      // Read inside the same timeout: a server that sends headers and then stalls is as dead as a silent one.
+      const text = await this.readCapped(response, spec);
+      return { status: response.status, headers: response.headers, text };
+    } finally {
+      linked.dispose();
+    }
   }
 
   private headers(spec: RequestSpec, url: URL): Record<string, string> {

@@ -21,6 +21,7 @@ import {
   DETAIL_TYPES,
   type Ec2Port,
   type EventsPort,
+  type HealthRecordPort,
   type TidbCloudPort,
 } from '../ports.ts';
 import { figuresOf, type ProbeFigures } from './figures.ts';
@@ -46,6 +47,11 @@ export interface ProbeDeps {
   caches?: ProbeCaches;
   /** One data plane per VPC (`PRIVATELINK_VPCS`): each endpoint is probed by its own VPC's; absent: `dataPlane`. */
   sites?: ProbeSite[];
+  /**
+   * Where a flip is recorded so that overlapping runs report it once (the state table). Absent (no table): the
+   * endpoint's health tag is the only record, and runs that overlap may each report the same flip.
+   */
+  healthRecord?: HealthRecordPort;
 }
 
 export interface ProbeCaches {
@@ -102,12 +108,45 @@ export interface EndpointProbe {
 
 const LIVE = (endpoint: VpcEndpoint) => !['deleting', 'deleted'].includes(endpoint.state);
 
-function previousHealthOf(endpoint: VpcEndpoint): Health | null {
-  const value = endpoint.tags[HEALTH_TAG];
-  return value === 'healthy' || value === 'unhealthy' ? value : null;
+const asHealth = (value: string | null | undefined): Health | null =>
+  value === 'healthy' || value === 'unhealthy' ? value : null;
+
+const previousHealthOf = (endpoint: VpcEndpoint): Health | null => asHealth(endpoint.tags[HEALTH_TAG]);
+
+/** A flip this run reports, from the health it replaced. */
+interface Flip {
+  previous: Health | null;
 }
 
-function eventsOf(probe: EndpointProbe, report: DiagnosticReport): AppEvent[] {
+/**
+ * Whether this run reports a flip. The tag read with the endpoint is the cheap first test: the same health
+ * costs no write. A different one goes through the health record when the stack has one (one conditional
+ * write), so of overlapping runs that saw the same flip exactly one reports it; the record also names what
+ * the health was, should the tag lag behind it. A record that cannot be written leaves the flip (and the tag)
+ * to the next run rather than risk a second report.
+ */
+async function flipOf(
+  deps: ProbeDeps,
+  probe: EndpointProbe & { health: Health },
+  tagged: Health | null,
+  options: CallOptions,
+): Promise<Flip | { error: string } | undefined> {
+  if (probe.health === tagged) return undefined;
+  if (!deps.healthRecord) return { previous: tagged };
+  const key = {
+    vpcEndpointId: probe.vpcEndpointId,
+    clusterId: probe.clusterId,
+    tidbNodeGroupId: probe.tidbNodeGroupId,
+  };
+  try {
+    const recorded = await deps.healthRecord.recordHealth(key, probe.health, deps.clock.now(), options);
+    return recorded.changed ? { previous: asHealth(recorded.previous) ?? tagged } : undefined;
+  } catch (error) {
+    return { error: `health not recorded: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
+
+function eventsOf(probe: EndpointProbe, report: DiagnosticReport, flip: Flip | undefined): AppEvent[] {
   const ids = {
     clusterId: probe.clusterId,
     tidbNodeGroupId: probe.tidbNodeGroupId,
@@ -117,10 +156,10 @@ function eventsOf(probe: EndpointProbe, report: DiagnosticReport): AppEvent[] {
     detailType: DETAIL_TYPES.probeCompleted,
     detail: { ...ids, ...report, tidbNodeGroupId: probe.tidbNodeGroupId },
   };
-  if (probe.health === probe.previousHealth) return [completed];
+  if (!flip) return [completed];
   const changed: AppEvent = {
     detailType: DETAIL_TYPES.healthChanged,
-    detail: { ...ids, previous: probe.previousHealth, current: probe.health, failing: probe.failing ?? [] },
+    detail: { ...ids, previous: flip.previous, current: probe.health, failing: probe.failing ?? [] },
   };
   return [completed, changed];
 }
@@ -167,19 +206,27 @@ async function probeEndpoint(
     // The others of this chunk wait for this run to ask for its data-plane probe or to be done.
     seat.leave();
   }
-  const probe: EndpointProbe = {
+  const probe: EndpointProbe & { health: Health } = {
     ...base,
     health: report.healthy ? 'healthy' : 'unhealthy',
     figures: figuresOf(report),
     failing: report.checks.filter((check) => check.status === 'fail').map((check) => check.id),
   };
   deps.metrics.record(clusterId, probe.figures ?? { healthy: 0 });
-  await deps.events.publish(eventsOf(probe, report), options);
-  if (probe.health !== probe.previousHealth && isManaged(endpoint)) {
-    // The last health lives with the endpoint itself: no table to deploy, and it goes when the endpoint goes.
+  const flip = await flipOf(deps, probe, base.previousHealth, options);
+  if (flip && 'error' in flip) {
+    await deps.events.publish(eventsOf(probe, report, undefined), options);
+    return { ...probe, error: flip.error };
+  }
+  await deps.events.publish(eventsOf(probe, report, flip), options);
+  if (probe.health !== base.previousHealth && isManaged(endpoint)) {
+    // The tag shows the health on the endpoint (`status`, the console) and is the next run's cheap test. It
+    // is written also when another run reported the flip: the same value twice is harmless, a lagging tag
+    // would cost a conditional write on every run.
     await deps.ec2.tagResource(endpoint.vpcEndpointId, { [HEALTH_TAG]: probe.health }, options);
   }
-  return probe;
+  // What the record held before this run: the flip's origin, or (no flip to report) this same health.
+  return { ...probe, previousHealth: flip ? flip.previous : probe.health };
 }
 
 /** Paused on purpose (Idle): nothing to prove, nothing to alarm on. */

@@ -2,6 +2,7 @@
  * The Route 53 Resolver JSON client over real HTTP against a local server playing the service: what it signs
  * and sends, how it reads pages and errors, and its retries. (Behaviour against moto: test/sandbox/dns-path.)
  */
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -182,6 +183,16 @@ describe('Route53ResolverAdapter', () => {
       awsCode: 'ThrottlingException',
     });
     expect(seen).toHaveLength(2);
+  });
+
+  it("leaves no listener on the caller's signal: its calls and retry waits take theirs off when they end", async () => {
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 20; i += 1) {
+      replies.push(() => ({ status: 400, body: { __type: 'ThrottlingException' } }));
+      expect(await adapter().listResolverEndpoints('vpc-1', { signal })).toEqual([]);
+    }
+    expect(seen).toHaveLength(40);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
   it('stops when the signal fires', async () => {

@@ -9,6 +9,7 @@ import {
   probeCaches,
 } from '../../../functions/core/probe/probe.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -204,5 +205,71 @@ describe('probeAll', () => {
     await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
     const probes = await probeAll(deps, settings, {}, { clusterId: other.clusterId });
     expect(probes.map((p) => [p.clusterId, p.health])).toEqual([[other.clusterId, 'healthy']]);
+  });
+});
+
+describe('probeAll, two runs at once (Endpoint Ready and the schedule)', () => {
+  const flips = () =>
+    healthChanges().map((change) => `${change.clusterId}:${change.previous}→${change.current}`);
+  const overlapping = (runDeps: ProbeDeps) =>
+    Promise.all([probeAll(runDeps, settings, {}, { clusterId }), probeAll(runDeps, settings)]);
+
+  it('without a health record both runs read the empty tag and both report the flip (the overlap is real)', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const [ready, scheduled] = await overlapping(deps);
+    expect([ready[0]?.health, scheduled[0]?.health]).toEqual(['healthy', 'healthy']);
+    expect(flips()).toEqual([`${clusterId}:null→healthy`, `${clusterId}:null→healthy`]);
+  });
+
+  it('with the health record exactly one of them reports each flip, and an unchanged health writes nothing', async () => {
+    const registry = new MemoryClusterRegistry();
+    const recorded: ProbeDeps = { ...deps, healthRecord: registry };
+    const group = world.ec2.world.securityGroupId;
+    vpc.admit(group);
+    await overlapping(recorded);
+    expect(flips()).toEqual([`${clusterId}:null→healthy`]);
+    expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(2);
+
+    const writes = registry.writes;
+    await overlapping(recorded);
+    expect(registry.writes).toBe(writes);
+
+    vpc.revoke(group);
+    await overlapping(recorded);
+    vpc.admit(group);
+    await overlapping(recorded);
+    expect(flips()).toEqual([
+      `${clusterId}:null→healthy`,
+      `${clusterId}:healthy→unhealthy`,
+      `${clusterId}:unhealthy→healthy`,
+    ]);
+    const [endpoint] = await world.ec2.listManagedEndpoints();
+    expect(endpoint?.tags[HEALTH_TAG]).toBe('healthy');
+  });
+
+  it('a tag that lags the record (a run died between the two writes) costs no second report', async () => {
+    const registry = new MemoryClusterRegistry();
+    vpc.admit(world.ec2.world.securityGroupId);
+    await probeAll({ ...deps, healthRecord: registry }, settings);
+    const [endpoint] = world.ec2.peekEndpoints();
+    await world.ec2.tagResource(endpoint?.vpcEndpointId ?? '', { [HEALTH_TAG]: '' });
+    const [probe] = await probeAll({ ...deps, healthRecord: registry }, settings);
+    expect(probe).toMatchObject({ health: 'healthy', previousHealth: 'healthy' });
+    expect(flips()).toEqual([`${clusterId}:null→healthy`]);
+    expect((await world.ec2.listManagedEndpoints())[0]?.tags[HEALTH_TAG]).toBe('healthy');
+  });
+
+  it('a record that cannot be written leaves the flip and the tag to the next run', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const failing: ProbeDeps = {
+      ...deps,
+      healthRecord: { recordHealth: () => Promise.reject(new Error('ProvisionedThroughputExceeded')) },
+    };
+    const [probe] = await probeAll(failing, settings);
+    expect(probe).toMatchObject({ health: 'healthy', error: expect.stringContaining('health not recorded') });
+    expect(flips()).toEqual([]);
+    expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(1);
+    await probeAll({ ...deps, healthRecord: new MemoryClusterRegistry() }, settings);
+    expect(flips()).toEqual([`${clusterId}:null→healthy`]);
   });
 });

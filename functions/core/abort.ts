@@ -1,0 +1,64 @@
+/**
+ * Abort signals that leave nothing behind on a long-lived one. middy hands every invocation of a warm Lambda
+ * the same AbortSignal (it renews it only once aborted), and a CLI run has one for its whole life: whatever a
+ * call leaves on such a signal stays. `AbortSignal.any` is no way out on Node 20: every composite it makes
+ * leaves an entry on its sources that is never cleared, so heap grows with every call.
+ */
+import { setMaxListeners } from 'node:events';
+
+export interface LinkedSignal {
+  /** Aborts when the parent does (with its reason) or when the timeout passes. */
+  readonly signal: AbortSignal;
+  /** Unlinks from the parent and stops the timer: call it when the work the signal guards is over. */
+  dispose(): void;
+}
+
+export interface LinkOptions {
+  /** Abort with a `TimeoutError` after this long. */
+  timeoutMs?: number;
+  /**
+   * The listener count above which Node warns of a leak, for a signal many concurrent calls share (each
+   * holds one listener while it runs). The parent keeps its own: one listener per link.
+   */
+  maxListeners?: number;
+}
+
+/** A child of `parent` (absent: a signal only the timeout aborts) that holds one listener on it until disposed. */
+export function linkSignal(parent: AbortSignal | undefined, options: LinkOptions = {}): LinkedSignal {
+  const controller = new AbortController();
+  if (options.maxListeners !== undefined) setMaxListeners(options.maxListeners, controller.signal);
+  const forward = () => controller.abort(parent?.reason);
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(
+          () =>
+            controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+          Math.max(0, options.timeoutMs),
+        );
+  // Like AbortSignal.timeout: a pending timeout alone does not keep the process alive.
+  timer?.unref();
+  if (parent?.aborted) forward();
+  else parent?.addEventListener('abort', forward, { once: true });
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      parent?.removeEventListener('abort', forward);
+    },
+  };
+}
+
+/** Runs `work` on a child of `parent`, unlinked when the work ends however it ends. */
+export async function withLinkedSignal<T>(
+  parent: AbortSignal | undefined,
+  options: LinkOptions,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const linked = linkSignal(parent, options);
+  try {
+    return await work(linked.signal);
+  } finally {
+    linked.dispose();
+  }
+}
