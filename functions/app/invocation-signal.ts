@@ -3,7 +3,7 @@
  * AbortSignal, renewed only once aborted: on it, the listeners of calls running at once add up to Node's
  * MaxListenersExceededWarning, and any a call failed to remove would stay for the life of the environment.
  */
-import { withLinkedSignal } from '../core/abort.ts';
+import { withLinkedSignal } from '../adapters/abort.ts';
 import { MAX_BATCH_TARGETS } from '../core/diagnose/ports.ts';
 
 /**

@@ -11,7 +11,6 @@ import { partition } from '@aws-sdk/core/client';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, Provider } from '@smithy/types';
-import { linkSignal } from '../../core/abort.ts';
 import { AwsError, ConfigError } from '../../core/errors.ts';
 import type {
   FirewallRule,
@@ -21,6 +20,7 @@ import type {
   ResolverRuleAssociation,
 } from '../../core/model.ts';
 import type { CallOptions, ResolverPort } from '../../core/ports.ts';
+import { linkSignal } from '../abort.ts';
 import { DEFAULT_MAX_ATTEMPTS } from './clients.ts';
 
 export interface ResolverClientOptions {

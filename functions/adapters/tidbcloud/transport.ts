@@ -3,9 +3,10 @@
  * exchange, bounded retries with backoff (5xx, network, stale nonces) and the waits a 429's rate headers ask
  * for. It knows nothing of the API's resources; `client.ts` does.
  */
-import { linkSignal } from '../../core/abort.ts';
+
 import { TidbCloudError } from '../../core/errors.ts';
 import type { CallOptions, RequestBudget } from '../../core/ports.ts';
+import { linkSignal } from '../abort.ts';
 import { parseChallenge } from './digest.ts';
 import { DigestSession } from './digest-session.ts';
 import {
@@ -205,7 +206,7 @@ export class TidbTransport {
     await this.options.budget?.take(signal);
     this.counters.requests += 1;
     this.counters.byOperation[spec.operation] = (this.counters.byOperation[spec.operation] ?? 0) + 1;
-    // Linked, not AbortSignal.any: the caller's signal may serve a whole warm Lambda (see core/abort.ts).
+    // Linked, not AbortSignal.any: the caller's signal may serve a whole warm Lambda (see adapters/abort.ts).
     const linked = linkSignal(signal, { timeoutMs: this.options.timeoutMs ?? 30_000 });
     try {
       const response = await this.fetchFn(url, {

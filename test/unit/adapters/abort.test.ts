@@ -1,6 +1,6 @@
 import { getEventListeners, getMaxListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { linkSignal, withLinkedSignal } from '../../../functions/core/abort.ts';
+import { linkSignal, withLinkedSignal } from '../../../functions/adapters/abort.ts';
 
 describe('linkSignal', () => {
   it('aborts with its parent, with the parent reason, and holds one listener on it until disposed', () => {
