@@ -10,6 +10,7 @@ import type {
   HandshakeOutcome,
   LoginOutcome,
 } from '../../core/diagnose/ports.ts';
+import { elapsedMs, settleOnSocket } from './socket-deadline.ts';
 
 /** A greeting is ~80 bytes; anything claiming to be far larger is not a MySQL server talking. */
 const MAX_GREETING = 64 * 1024;
@@ -42,38 +43,31 @@ export function parseGreeting(packet: Buffer): Greeting | undefined {
   return { status: 'greeting', serverVersion: payload.subarray(1, end).toString('utf8') };
 }
 
-const elapsed = (started: number) => Math.round((performance.now() - started) * 10) / 10;
-
 /** Connects to `address` (an IP) and reads the greeting, within `timeoutMs`. */
-export function readGreeting(
+export async function readGreeting(
   address: string,
   port: number,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<HandshakeOutcome> {
   const started = performance.now();
-  return new Promise((resolve) => {
-    const socket = connect({ host: address, port });
-    let received = Buffer.alloc(0);
-    const finish = (greeting: Greeting) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve({ address, latencyMs: elapsed(started), ...greeting });
-    };
-    const onAbort = () => finish({ status: 'timeout' });
-    const timer = setTimeout(onAbort, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      const greeting = parseGreeting(received);
-      if (greeting) finish(greeting);
-    });
-    socket.once('end', () => finish({ status: 'closed' }));
-    socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish({ status: 'error', message: error.code ?? error.message }),
-    );
-  });
+  const greeting = await settleOnSocket<Greeting>(
+    { address, port, timeoutMs, signal },
+    { status: 'timeout' },
+    (socket, settle) => {
+      let received = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        received = Buffer.concat([received, chunk]);
+        const parsed = parseGreeting(received);
+        if (parsed) settle(parsed);
+      });
+      socket.once('end', () => settle({ status: 'closed' }));
+      socket.once('error', (error: NodeJS.ErrnoException) =>
+        settle({ status: 'error', message: error.code ?? error.message }),
+      );
+    },
+  );
+  return { address, latencyMs: elapsedMs(started), ...greeting };
 }
 
 export interface LoginInput {
@@ -134,7 +128,7 @@ async function connectAndQuery(input: LoginInput, socket: Socket): Promise<numbe
   try {
     const started = performance.now();
     await connection.query('SELECT 1');
-    return elapsed(started);
+    return elapsedMs(started);
   } finally {
     connection.destroy();
   }
