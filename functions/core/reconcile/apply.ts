@@ -152,23 +152,27 @@ async function registerConnection(
   const { clusterId } = observed.cluster;
   const { tidbNodeGroupId } = observed;
   let connection: PrivateEndpointConnection | undefined;
+  let adopted = false;
   try {
     connection = await deps.tidb.createConnection(clusterId, tidbNodeGroupId, vpcEndpointId, options);
   } catch (error) {
     // grpc-gateway maps ALREADY_EXISTS to 409; other paths of the API answer a duplicate with 400.
     if (!(error instanceof TidbCloudBadRequestError || error instanceof TidbCloudConflictError)) throw error;
-    // Another run registered it first: the connections, re-read, are the truth.
+    // Another run (or TiDB itself, for a DISCOVERED endpoint) registered it first: the connections, re-read,
+    // are the truth, adopted whatever their state; `registered` keeps the plan from registering it again.
     const connections = await deps.tidb.listConnections({ clusterId, tidbNodeGroupId }, options);
     connection = findConnection(connections, vpcEndpointId);
     if (!connection) throw error;
+    adopted = true;
   }
   const applied: AppliedAction = {
     type: 'register-connection',
     vpcEndpointId,
     privateEndpointConnectionId: connection.privateEndpointConnectionId,
+    ...(adopted ? { adopted } : {}),
     at: now(deps),
   };
-  return { kind: 'applied', applied, observed: { ...observed, connection } };
+  return { kind: 'applied', applied, observed: { ...observed, connection, registered: true } };
 }
 
 async function enablePrivateDns(

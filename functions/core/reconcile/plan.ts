@@ -257,6 +257,13 @@ function planEndpoint(observed: Observation, settings: ReconcileSettings, now: n
     return unknownValue(`TiDB's connection for ${endpoint.vpcEndpointId}`, connection.endpointState);
   }
   if (!connection || connection.endpointState === 'DISCOVERED') {
+    if (observed.registered) {
+      const shown = connection ? `it shows ${connection.endpointState}` : 'it does not list it yet';
+      return {
+        kind: 'wait',
+        waitingFor: `TiDB Cloud to take up the registration of ${endpoint.vpcEndpointId} (${shown})`,
+      };
+    }
     return { kind: 'act', action: { type: 'register-connection', vpcEndpointId: endpoint.vpcEndpointId } };
   }
   switch (connection.endpointState) {

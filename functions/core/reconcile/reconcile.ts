@@ -8,11 +8,12 @@ import { apply } from './apply.ts';
 import { PlanRecorder, type Step } from './dry-run.ts';
 import { eventsFor } from './events.ts';
 import {
-  type ActiveServices,
   DetailReader,
+  newRunMemory,
   observationOf,
   observeAll,
   observeOne,
+  type RunMemory,
   resolveNodeGroup,
   type Snapshot,
 } from './observe.ts';
@@ -97,6 +98,7 @@ async function converge(
     if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
     actions.push(result.applied);
     observed = result.observed;
+    reader.remember(observed);
   }
   return outcomeOf(
     observed,
@@ -190,9 +192,9 @@ async function pass(
   keys: ReconcileKey[],
   act: Step,
   options: CallOptions,
-  services: ActiveServices,
+  memory: RunMemory,
 ): Promise<KeyResult[]> {
-  const reader = new DetailReader(deps, options, services);
+  const reader = new DetailReader(deps, options, memory);
   return mapLimited(keys, CONCURRENCY, (key) =>
     reconcileKey(deps, snapshot, key, reader, act, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, snapshot, error, options),
@@ -253,15 +255,16 @@ async function runPasses(
   const merged = new Map<string, ProvisionOutcome>();
   // A dry run records instead of acting, publishes nothing and makes one pass: nothing it waits for can change.
   const recorder = options.dryRun ? new PlanRecorder() : undefined;
-  // A service once ACTIVE is read once per run, not once per pass while its cluster waits.
-  const services: ActiveServices = new Map();
+  // A service once ACTIVE is read once per run, not once per pass while its cluster waits; an endpoint is
+  // registered once per run.
+  const memory = newRunMemory();
   let pending: ReconcileKey[] | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
   do {
     const snapshot = await observe();
     intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, recorder?.step ?? apply, options, services);
+    const results = await pass(deps, snapshot, keys, recorder?.step ?? apply, options, memory);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start } = result;

@@ -94,6 +94,34 @@ describe('duplicate registration answered with 409', () => {
   });
 });
 
+describe('a connection TiDB Cloud lists as DISCOVERED', () => {
+  it('is registered once; the duplicate answer is resolved by adopting what TiDB shows', async () => {
+    const cluster = world.addCluster();
+    // TiDB discovers the endpoint the moment it exists, and answers a registration of it as a duplicate.
+    world.ec2.onEndpointCreated((endpoint) => {
+      world.sim.seedConnection({
+        clusterId: cluster.clusterId,
+        endpointId: endpoint.vpcEndpointId,
+        endpointState: 'DISCOVERED',
+      });
+    });
+
+    const outcome = await provision(
+      world.deps,
+      { clusterId: cluster.clusterId },
+      { deadline: world.clock.now() + 60_000 },
+    );
+
+    const registrations = world.sim.requests.filter((r) => r.operation === 'createConnection');
+    expect(registrations).toHaveLength(1);
+    expect(outcome.phase).toBe('Progressing');
+    expect(outcome.waitingFor).toContain('DISCOVERED');
+    expect(outcome.actions.map((a) => a.type)).toEqual(['create-endpoint', 'register-connection']);
+    expect(outcome.actions[1]).toMatchObject({ adopted: true, vpcEndpointId: outcome.vpcEndpointId });
+    expect(await world.sim.connections()).toHaveLength(1);
+  });
+});
+
 describe('endpoint identity', () => {
   it('Ready → endpoint deleted in AWS → provision → a new endpoint, registered, Ready', async () => {
     const cluster = world.addCluster();

@@ -257,6 +257,14 @@ describe('plan: the five steps in order', () => {
     });
   });
 
+  it('never registers again an endpoint this run registered or adopted: it waits for TiDB', () => {
+    const fresh = endpoint({ state: 'pendingAcceptance', privateDnsEnabled: false });
+    for (const shown of [undefined, connection('DISCOVERED')]) {
+      const decision = plan(observation({ endpoint: fresh, connection: shown, registered: true }), settings);
+      expect(decision).toMatchObject({ kind: 'wait', waitingFor: expect.stringContaining('vpce-0123') });
+    }
+  });
+
   it('waits while TiDB is System Checking (PENDING)', () => {
     const decision = plan(
       observation({
