@@ -112,7 +112,10 @@ async function createEndpoint(
   }
 }
 
-/** A changed subnet list changes the live endpoint in place (never a second endpoint), then is remembered. */
+/**
+ * A changed subnet list changes the live endpoint in place (never a second endpoint). Remembering the new
+ * configuration in its tag is bookkeeping (bookkeeping.ts), done once the plan finds the subnets as asked.
+ */
 async function modifySubnets(
   deps: ReconcileDeps,
   observed: Observation,
@@ -121,13 +124,9 @@ async function modifySubnets(
 ): Promise<ApplyResult> {
   const endpoint = ownedEndpoint(deps, observed, action.vpcEndpointId);
   const { addSubnetIds, removeSubnetIds } = action;
-  if (addSubnetIds.length + removeSubnetIds.length > 0) {
-    await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
-  }
-  const remembered = { [SUBNET_CONFIG_TAG]: subnetConfigOf(deps.settings.subnetIds) };
-  await deps.ec2.tagResource(endpoint.vpcEndpointId, remembered, options);
+  await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
   const subnetIds = [...endpoint.subnetIds.filter((id) => !removeSubnetIds.includes(id)), ...addSubnetIds];
-  const changed = { ...endpoint, subnetIds, tags: { ...endpoint.tags, ...remembered } };
+  const changed = { ...endpoint, subnetIds };
   const applied: AppliedAction = { ...action, at: now(deps) };
   return { kind: 'applied', applied, observed: { ...observed, endpoint: changed } };
 }

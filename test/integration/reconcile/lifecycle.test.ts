@@ -4,8 +4,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
-import { CLUSTER_ID_TAG, MANAGED_BY_TAG, STACK_TAG } from '../../../functions/core/model.ts';
+import {
+  CLUSTER_ID_TAG,
+  MANAGED_BY_TAG,
+  STACK_TAG,
+  SUBNET_CONFIG_TAG,
+} from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
@@ -228,6 +234,71 @@ describe('endpoint identity', () => {
     const endpoints = await liveEndpoints();
     expect(endpoints.map((e) => e.vpcEndpointId)).toEqual([first.vpcEndpointId]);
     expect(endpoints[0]?.subnetIds).not.toContain(az4);
+  });
+});
+
+describe('the subnet-config tag is bookkeeping', () => {
+  const readyAndQuiet = async (clusterId: string) => {
+    const published = world.events.published.length;
+    const outcomes = await reconcileAll(world.deps);
+    const outcome = outcomes.find((o) => o.clusterId === clusterId);
+    expect(outcome).toMatchObject({ phase: 'Ready', actions: [] });
+    expect(world.events.published.slice(published)).toEqual([]);
+    return outcome;
+  };
+
+  it('a configuration change that leaves the subnets as they are: Ready, no action, no event, one CreateTags', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(first.phase).toBe('Ready');
+    // A second subnet in use1-az1, which the endpoint already covers: nothing to change on the endpoint.
+    const twin = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az1',
+      cidrBlock: '10.0.96.0/20',
+    });
+    world.settings.subnetIds = [...world.settings.subnetIds, twin];
+    world.ec2.resetCalls();
+
+    await readyAndQuiet(cluster.clusterId);
+
+    expect(world.ec2.calls.ModifyVpcEndpoint).toBe(0);
+    expect(world.ec2.calls.CreateTags).toBe(1);
+    const [endpoint] = await liveEndpoints();
+    expect(endpoint?.tags[SUBNET_CONFIG_TAG]).toBe(subnetConfigOf(world.settings.subnetIds));
+    // Remembered: the next pass writes and reads nothing more.
+    world.ec2.resetCalls();
+    await readyAndQuiet(cluster.clusterId);
+    expect(world.ec2.calls.CreateTags + world.ec2.calls.DescribeSubnets).toBe(0);
+  });
+
+  it('an endpoint from before the tag is tagged once, silently', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    world.ec2.resetCalls();
+
+    await readyAndQuiet(cluster.clusterId);
+    await readyAndQuiet(cluster.clusterId);
+
+    expect(world.ec2.calls.CreateTags).toBe(1);
+    expect(world.ec2.calls.ModifyVpcEndpoint).toBe(0);
+  });
+
+  it('a refused tag write is a note, never Blocked, and is tried again next pass', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    const text = 'You are not authorized to perform this operation.';
+    world.ec2.failNext('CreateTags', new AwsError('UnauthorizedOperation', text, { fault: 'client' }));
+
+    const refused = await readyAndQuiet(cluster.clusterId);
+
+    expect(refused?.notes).toEqual([expect.stringContaining(text)]);
+    world.ec2.resetCalls();
+    const retried = await readyAndQuiet(cluster.clusterId);
+    expect(retried?.notes).toBeUndefined();
+    expect(world.ec2.calls.CreateTags).toBe(1);
   });
 
   it("new endpoints carry the stack tag; another stack's endpoint for the cluster is never touched", async () => {
