@@ -87,7 +87,17 @@ export interface Ec2FakeOptions {
   endpointLimitPerVpc?: number;
   /** Milliseconds for endpoints' `CreationTimestamp`, e.g. a virtual clock's `now`. Default `Date.now`. */
   now?: () => number;
+  /** What CreateVpcEndpoint answers for the token of a deleted endpoint (AWS does not say). Default `current`. */
+  tokenReplay?: TokenReplay;
 }
+
+/**
+ * The plausible answers to a ClientToken whose endpoint is gone (deleted, or no longer listed):
+ * `current` replays the endpoint as it is now (`deleted`); `original` replays the first response (e.g.
+ * `pendingAcceptance`), whatever became of the endpoint; `error` refuses with `errorCode` (default
+ * `InvalidVpcEndpointId.NotFound`, naming the endpoint the token is bound to).
+ */
+export type TokenReplay = { mode: 'current' } | { mode: 'original' } | { mode: 'error'; errorCode?: string };
 
 export interface RegisterServiceOptions {
   /** Does the provider accept endpoints by hand (TiDB does)? Default true: endpoints wait in pendingAcceptance. */
@@ -133,6 +143,8 @@ interface FakeService {
 interface FakeEndpoint extends VpcEndpoint {
   clientToken: string;
   fingerprint: string;
+  /** The response the create gave, for `tokenReplay: original`. */
+  original: VpcEndpoint;
 }
 
 interface Bucket {
@@ -220,6 +232,9 @@ export class Ec2Fake implements ProvisioningEc2Port {
   readonly #buckets = new Map<'mutating' | 'describe', Bucket>();
   readonly #endpointLimit: number;
   readonly #now: () => number;
+  readonly #tokenReplay: TokenReplay;
+  /** Deleted endpoints EC2 no longer lists (it lists them as `deleted` only for a while). */
+  readonly #forgotten = new Set<string>();
   #sequence = 0;
   #nextLoopbackHost = 10;
 
@@ -229,6 +244,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
     this.#throttle = options.throttle;
     this.#endpointLimit = options.endpointLimitPerVpc ?? VPC_ENDPOINT_LIMIT_PER_VPC;
     this.#now = options.now ?? Date.now;
+    this.#tokenReplay = options.tokenReplay ?? { mode: 'current' };
   }
 
   /**
@@ -534,6 +550,14 @@ export class Ec2Fake implements ProvisioningEc2Port {
     endpoint.privateDnsEnabled = false;
   }
 
+  /** A deleted endpoint EC2 has stopped listing; its ClientToken stays bound to it. */
+  forgetEndpoint(vpcEndpointId: string): void {
+    if (this.#endpoint(vpcEndpointId).state !== 'deleted') {
+      throw new Error(`Ec2Fake: only a deleted endpoint can be forgotten (${vpcEndpointId})`);
+    }
+    this.#forgotten.add(vpcEndpointId);
+  }
+
   /** Called synchronously after each successful creation: lets a TiDB simulator see endpoints appear. */
   onEndpointCreated(listener: (endpoint: VpcEndpoint) => void): void {
     this.#createdListeners.push(listener);
@@ -577,7 +601,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
   /** Every endpoint as it is now, without counting a call: for stand-ins that play the VPC's network. */
   peekEndpoints(): VpcEndpoint[] {
-    return [...this.#endpoints.values()].map(publicEndpoint);
+    return this.#listed().map(publicEndpoint);
   }
 
   /** Security-group rules as they are now, without counting a call (see `peekEndpoints`). */
@@ -608,7 +632,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
   ): Promise<VpcEndpoint[]> {
     return this.#call('DescribeVpcEndpoints', options, () => {
       const wanted: Record<string, string> = { ...tags, [MANAGED_BY_TAG]: MANAGED_BY_VALUE };
-      return [...this.#endpoints.values()]
+      return this.#listed()
         .filter((endpoint) => Object.entries(wanted).every(([key, value]) => endpoint.tags[key] === value))
         .map(publicEndpoint);
     });
@@ -620,7 +644,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
   ): Promise<VpcEndpoint[]> {
     if (filter.vpcEndpointIds?.length === 0) return [];
     return this.#call('DescribeVpcEndpoints', options, () =>
-      [...this.#endpoints.values()]
+      this.#listed()
         .filter(
           (endpoint) =>
             (!filter.vpcId || endpoint.vpcId === filter.vpcId) &&
@@ -645,7 +669,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
           );
         }
         // Same token, same request: EC2 answers with the endpoint the first request created.
-        return publicEndpoint(existing);
+        return this.#replay(existing);
       }
       const vpc = this.#vpcs.get(input.vpcId);
       if (!vpc) throw new AwsError('InvalidVpcID.NotFound', `The vpc ID '${input.vpcId}' does not exist`);
@@ -680,7 +704,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
       const vpcEndpointId = this.#id('vpce');
       const networkInterfaceIds = subnets.map((subnet) => this.#newEni(subnet.subnetId));
-      const endpoint: FakeEndpoint = {
+      const created: VpcEndpoint = {
         vpcEndpointId,
         vpcId: input.vpcId,
         serviceName: input.serviceName,
@@ -692,14 +716,17 @@ export class Ec2Fake implements ProvisioningEc2Port {
         privateDnsEnabled: false,
         tags: { ...input.tags },
         createdAt: new Date(this.#now()).toISOString(),
+      };
+      const endpoint: FakeEndpoint = {
+        ...created,
         clientToken: input.clientToken,
         fingerprint,
+        original: publicEndpoint(created),
       };
       this.#endpoints.set(vpcEndpointId, endpoint);
       this.#tokens.set(input.clientToken, vpcEndpointId);
-      const created = publicEndpoint(endpoint);
       for (const listener of this.#createdListeners) listener(publicEndpoint(endpoint));
-      return created;
+      return publicEndpoint(endpoint);
     });
   }
 
@@ -947,6 +974,28 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
   // ---------------------------------------------------------------- internals
 
+  /** Endpoints DescribeVpcEndpoints still lists. */
+  #listed(): FakeEndpoint[] {
+    return [...this.#endpoints.values()].filter((endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId));
+  }
+
+  /** The answer to a ClientToken used before (see `TokenReplay`). */
+  #replay(endpoint: FakeEndpoint): VpcEndpoint {
+    const gone = endpoint.state === 'deleted' || this.#forgotten.has(endpoint.vpcEndpointId);
+    switch (this.#tokenReplay.mode) {
+      case 'original':
+        return structuredClone(endpoint.original);
+      case 'error':
+        if (!gone) return publicEndpoint(endpoint);
+        throw new AwsError(
+          this.#tokenReplay.errorCode ?? 'InvalidVpcEndpointId.NotFound',
+          `The VpcEndPoint ID '${endpoint.vpcEndpointId}' does not exist`,
+        );
+      default:
+        return publicEndpoint(endpoint);
+    }
+  }
+
   /**
    * Every API call: count it, honour the abort signal, throttle, apply injected faults, and yield to the event
    * loop first so concurrent callers interleave the way concurrent HTTP requests would.
@@ -1116,7 +1165,7 @@ function fingerprintOf(input: CreateEndpointInput): string {
 }
 
 /** A detached copy without the fake's bookkeeping, so callers cannot mutate the fake's state. */
-function publicEndpoint(endpoint: FakeEndpoint): VpcEndpoint {
+function publicEndpoint(endpoint: VpcEndpoint): VpcEndpoint {
   return {
     vpcEndpointId: endpoint.vpcEndpointId,
     vpcId: endpoint.vpcId,

@@ -19,7 +19,7 @@ import {
 } from '../model.ts';
 import type { CallOptions, CreateEndpointInput } from '../ports.ts';
 import * as fix from '../remediation.ts';
-import { clientTokenFor, subnetConfigOf } from './identity.ts';
+import { clientTokenFor, retiredGeneration, subnetConfigOf } from './identity.ts';
 import { findConnection, GONE_STATES } from './observe.ts';
 import type {
   Action,
@@ -52,24 +52,77 @@ export function endpointTags(observed: Observation, settings: ReconcileSettings)
   };
 }
 
-/** Creates, following the token chain past endpoints that were deleted since their token was first used. */
+/**
+ * An AWS answer to a create that can only be about the endpoint the token is bound to, never about the
+ * request: the token's endpoint is gone, or the token was used (by an earlier version) with another order.
+ */
+const TOKEN_CODES = /^(InvalidVpcEndpointId\.NotFound|IdempotentParameterMismatch)$|ClientToken/;
+
+/**
+ * A replay older than this, of an endpoint DescribeVpcEndpoints no longer lists, is of a long-deleted one
+ * (EC2 lists deleted endpoints for a while); a new endpoint not listed yet is only eventual consistency.
+ */
+const REPLAY_AGE_MS = 10 * 60_000;
+
+/**
+ * Is the endpoint a create answered with one that is gone? AWS does not document its answer to the token of
+ * a deleted endpoint: the endpoint as it is now (`deleted`), or the original response (e.g.
+ * `pendingAcceptance`) of an endpoint DescribeVpcEndpoints shows deleted or no longer lists.
+ */
+async function isGone(
+  deps: ReconcileDeps,
+  endpoint: VpcEndpoint,
+  askedAt: number,
+  options: CallOptions,
+): Promise<boolean> {
+  if (GONE_STATES.has(endpoint.state)) return true;
+  const [listed] = await deps.ec2.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] }, options);
+  if (listed) return GONE_STATES.has(listed.state);
+  const createdAt = endpoint.createdAt ? Date.parse(endpoint.createdAt) : Number.NaN;
+  return askedAt - createdAt > REPLAY_AGE_MS;
+}
+
+/**
+ * Should a refused create move to the next generation? Always for an answer about the token; for any other
+ * refusal once, because AWS may answer a dead token with an error of its own: a request refused twice in a
+ * row (the retired token too) is refused for itself.
+ */
+function retiresToken(error: unknown, refusedBefore: boolean): boolean {
+  if (!(error instanceof AwsError) || failureKind(error) !== 'refused') return false;
+  return TOKEN_CODES.test(error.awsCode) || !refusedBefore;
+}
+
+/**
+ * Creates, following the token chain past endpoints deleted since their token was first used. The next
+ * generation is the gone endpoint's id when EC2 names it, else derived from the dead token itself: every
+ * concurrent run follows the same chain and still makes exactly one endpoint.
+ */
 async function createFresh(
   deps: ReconcileDeps,
   request: Omit<CreateEndpointInput, 'clientToken'>,
   options: CallOptions,
 ): Promise<VpcEndpoint> {
   let generation = '';
+  let refusedBefore = false;
   for (let hop = 0; hop < MAX_GENERATIONS; hop++) {
-    const endpoint = await deps.ec2.createInterfaceEndpoint(
-      { ...request, clientToken: clientTokenFor(request, generation) },
-      options,
-    );
-    if (!GONE_STATES.has(endpoint.state)) return endpoint;
+    const clientToken = clientTokenFor(request, generation);
+    const askedAt = deps.clock.now();
+    let endpoint: VpcEndpoint;
+    try {
+      endpoint = await deps.ec2.createInterfaceEndpoint({ ...request, clientToken }, options);
+    } catch (error) {
+      if (!retiresToken(error, refusedBefore)) throw error;
+      refusedBefore = true;
+      generation = retiredGeneration(clientToken);
+      continue;
+    }
+    refusedBefore = false;
+    if (!(await isGone(deps, endpoint, askedAt, options))) return endpoint;
     generation = endpoint.vpcEndpointId;
   }
   throw new AppError(
     'ENDPOINT_GENERATIONS',
-    `EC2 replayed ${MAX_GENERATIONS} deleted endpoints for one request without creating a new one.`,
+    `EC2 answered ${MAX_GENERATIONS} creates in a row with a deleted endpoint or a refused token.`,
   );
 }
 

@@ -13,6 +13,7 @@ import {
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
+import type { TokenReplay } from '../../../testing/ec2-fake.ts';
 import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
@@ -234,6 +235,88 @@ describe('endpoint identity', () => {
     const endpoints = await liveEndpoints();
     expect(endpoints.map((e) => e.vpcEndpointId)).toEqual([first.vpcEndpointId]);
     expect(endpoints[0]?.subnetIds).not.toContain(az4);
+  });
+});
+
+describe("endpoint identity when EC2 replays a deleted endpoint's token", () => {
+  const modes: Array<[string, TokenReplay, { forget?: boolean }]> = [
+    ['the endpoint as it is now (deleted)', { mode: 'current' }, {}],
+    ['the original response, the endpoint listed as deleted', { mode: 'original' }, {}],
+    ['the original response, the endpoint no longer listed', { mode: 'original' }, { forget: true }],
+    ['an error naming the endpoint', { mode: 'error' }, {}],
+    ['an error naming the endpoint, the endpoint no longer listed', { mode: 'error' }, { forget: true }],
+  ];
+
+  /** Provisions to Ready, then deletes the endpoint in AWS as a user would; TiDB drops its registration. */
+  async function readyThenDeleted(clusterId: string, forget = false): Promise<string> {
+    const outcome = await provision(world.deps, { clusterId }, waitUntil());
+    expect(outcome.phase).toBe('Ready');
+    const id = outcome.vpcEndpointId ?? '';
+    world.ec2.deleteEndpoint(id);
+    if (forget) {
+      // EC2 lists a deleted endpoint for a while before it forgets it.
+      await world.clock.sleep(HOUR);
+      world.ec2.forgetEndpoint(id);
+    }
+    for (const connection of await world.sim.connections()) {
+      if (connection.endpointId === id)
+        world.sim.setConnectionState(connection.privateEndpointConnectionId, 'DELETING');
+    }
+    return id;
+  }
+
+  it.each(modes)(
+    '%s: a new endpoint after each of two deletions, Ready',
+    async (_, tokenReplay, { forget }) => {
+      await restart({ ec2: { tokenReplay } });
+      const cluster = world.addCluster();
+      const gone = [
+        await readyThenDeleted(cluster.clusterId, forget),
+        await readyThenDeleted(cluster.clusterId, forget),
+      ];
+      const third = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+      expect(third.phase).toBe('Ready');
+      expect(new Set([...gone, third.vpcEndpointId]).size).toBe(3);
+      expect((await liveEndpoints()).map((e) => e.vpcEndpointId)).toEqual([third.vpcEndpointId]);
+    },
+  );
+
+  it.each(modes)(
+    '%s: concurrent re-creates agree on one new endpoint',
+    async (_, tokenReplay, { forget }) => {
+      await restart({ ec2: { tokenReplay } });
+      const cluster = world.addCluster();
+      await readyThenDeleted(cluster.clusterId, forget);
+      const [a, b] = await Promise.all([
+        provision(world.deps, { clusterId: cluster.clusterId }),
+        provision(world.deps, { clusterId: cluster.clusterId }),
+      ]);
+      expect(a.vpcEndpointId).toBe(b.vpcEndpointId);
+      expect(await liveEndpoints()).toHaveLength(1);
+    },
+  );
+
+  it('an error EC2 does not tie to the token: the dead token is retired once, the same way in every run', async () => {
+    await restart({ ec2: { tokenReplay: { mode: 'error', errorCode: 'InvalidParameter' } } });
+    const cluster = world.addCluster();
+    const gone = await readyThenDeleted(cluster.clusterId);
+    const [a, b] = await Promise.all([
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+    ]);
+    expect([a.phase, b.phase]).toEqual(['Ready', 'Ready']);
+    expect(a.vpcEndpointId).toBe(b.vpcEndpointId);
+    expect(a.vpcEndpointId).not.toBe(gone);
+  });
+
+  it('a request AWS refuses for itself is Blocked after at most one retired token, not a chain', async () => {
+    const cluster = world.addCluster();
+    const text = 'The VPC endpoint service does not support the availability zone of the subnet: subnet-0x.';
+    world.ec2.failNext('CreateVpcEndpoint', new AwsError('InvalidParameter', text, { fault: 'client' }));
+    world.ec2.failNext('CreateVpcEndpoint', new AwsError('InvalidParameter', text, { fault: 'client' }));
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'ENDPOINT_CREATE_FAILED' });
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(2);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../functions/core/model.ts';
 import type { CreateEndpointInput } from '../../../functions/core/ports.ts';
-import { Ec2Fake, type Ec2FakeWithWorld, zoneIdPrefix } from '../../../testing/ec2-fake.ts';
+import { Ec2Fake, type Ec2FakeWithWorld, type TokenReplay, zoneIdPrefix } from '../../../testing/ec2-fake.ts';
 
 const SERVICE = 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718';
 
@@ -145,6 +145,37 @@ describe('Ec2Fake world', () => {
     expect((await rejection(fake.describePrefixLists(['pl-missing']))).awsCode).toBe(
       'InvalidPrefixListID.NotFound',
     );
+  });
+});
+
+describe('Ec2Fake: the token of a deleted endpoint (tokenReplay)', () => {
+  async function deletedThenAgain(tokenReplay: TokenReplay, forget = false) {
+    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', tokenReplay });
+    fake.registerService(SERVICE, ['use1-az1', 'use1-az2']);
+    const first = await fake.createInterfaceEndpoint(input(fake));
+    fake.deleteEndpoint(first.vpcEndpointId);
+    if (forget) fake.forgetEndpoint(first.vpcEndpointId);
+    return { fake, first, again: fake.createInterfaceEndpoint(input(fake)) };
+  }
+
+  it('current: replays the endpoint as it is now', async () => {
+    const { first, again } = await deletedThenAgain({ mode: 'current' });
+    expect(await again).toMatchObject({ vpcEndpointId: first.vpcEndpointId, state: 'deleted' });
+  });
+
+  it('original: replays the first response; a forgotten endpoint is no longer listed', async () => {
+    const { fake, first, again } = await deletedThenAgain({ mode: 'original' }, true);
+    expect(await again).toEqual(first);
+    expect(await fake.findEndpoints({ vpcEndpointIds: [first.vpcEndpointId] })).toEqual([]);
+    expect(await fake.listManagedEndpoints()).toEqual([]);
+  });
+
+  it('error: refuses with the code given, InvalidVpcEndpointId.NotFound by default', async () => {
+    expect((await rejection((await deletedThenAgain({ mode: 'error' })).again)).awsCode).toBe(
+      'InvalidVpcEndpointId.NotFound',
+    );
+    const custom = await deletedThenAgain({ mode: 'error', errorCode: 'InvalidParameter' });
+    expect((await rejection(custom.again)).awsCode).toBe('InvalidParameter');
   });
 });
 
