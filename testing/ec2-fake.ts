@@ -37,6 +37,7 @@ import type {
   EndpointServiceDetails,
   ProvisioningEc2Port,
 } from '../functions/core/ports.ts';
+import { ListingOrder } from './listing-order.ts';
 
 /** EC2 API operations, named as AWS names them: one `Ec2Port` method may make several (as the adapter does). */
 export type Ec2Operation =
@@ -89,6 +90,8 @@ export interface Ec2FakeOptions {
   now?: () => number;
   /** What CreateVpcEndpoint answers for the token of a deleted endpoint (AWS does not say). Default `current`. */
   tokenReplay?: TokenReplay;
+  /** Seeds the order of subnets, endpoints, route tables and zones in answers (EC2 promises none). */
+  listingSeed?: number;
 }
 
 /**
@@ -233,6 +236,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
   readonly #endpointLimit: number;
   readonly #now: () => number;
   readonly #tokenReplay: TokenReplay;
+  readonly #order: ListingOrder;
   /** Deleted endpoints EC2 no longer lists (it lists them as `deleted` only for a while). */
   readonly #forgotten = new Set<string>();
   #sequence = 0;
@@ -245,6 +249,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
     this.#endpointLimit = options.endpointLimitPerVpc ?? VPC_ENDPOINT_LIMIT_PER_VPC;
     this.#now = options.now ?? Date.now;
     this.#tokenReplay = options.tokenReplay ?? { mode: 'current' };
+    this.#order = new ListingOrder(options.listingSeed);
   }
 
   /**
@@ -849,11 +854,21 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
   async describeSubnets(subnetIds: string[], options?: CallOptions): Promise<Subnet[]> {
     if (subnetIds.length === 0) return [];
-    return this.#call('DescribeSubnets', options, () => subnetIds.map((id) => ({ ...this.#subnet(id) })));
+    return this.#call('DescribeSubnets', options, () =>
+      this.#order.arrange(
+        subnetIds.map((id) => ({ ...this.#subnet(id) })),
+        (subnet) => subnet.subnetId,
+      ),
+    );
   }
 
   async describeAvailabilityZones(options?: CallOptions): Promise<AvailabilityZone[]> {
-    return this.#call('DescribeAvailabilityZones', options, () => this.#zones.map((zone) => ({ ...zone })));
+    return this.#call('DescribeAvailabilityZones', options, () =>
+      this.#order.arrange(
+        this.#zones.map((zone) => ({ ...zone })),
+        (zone) => zone.zoneId,
+      ),
+    );
   }
 
   async describeServiceZones(serviceName: string, options?: CallOptions): Promise<string[]> {
@@ -950,9 +965,12 @@ export class Ec2Fake implements ProvisioningEc2Port {
   async describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]> {
     // A `vpc-id` filter: an unknown VPC matches nothing.
     return this.#call('DescribeRouteTables', options, () =>
-      [...this.#routeTables.values()]
-        .filter((table) => table.vpcId === vpcId)
-        .map((table) => structuredClone(table)),
+      this.#order.arrange(
+        [...this.#routeTables.values()]
+          .filter((table) => table.vpcId === vpcId)
+          .map((table) => structuredClone(table)),
+        (table) => table.routeTableId,
+      ),
     );
   }
 
@@ -974,9 +992,12 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
   // ---------------------------------------------------------------- internals
 
-  /** Endpoints DescribeVpcEndpoints still lists. */
+  /** Endpoints DescribeVpcEndpoints still lists, in this listing's order. */
   #listed(): FakeEndpoint[] {
-    return [...this.#endpoints.values()].filter((endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId));
+    const listed = [...this.#endpoints.values()].filter(
+      (endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId),
+    );
+    return this.#order.arrange(listed, (endpoint) => endpoint.vpcEndpointId);
   }
 
   /** The answer to a ClientToken used before (see `TokenReplay`). */
@@ -1153,13 +1174,16 @@ function allowAllEntries(): NetworkAclEntry[] {
   ];
 }
 
-/** What makes two CreateVpcEndpoint requests "the same" for ClientToken purposes (order-insensitive lists). */
+/**
+ * What makes two CreateVpcEndpoint requests "the same" for ClientToken purposes. AWS does not say whether
+ * the order of the lists counts, so here it does: the same set in another order is `IdempotentParameterMismatch`.
+ */
 function fingerprintOf(input: CreateEndpointInput): string {
   return JSON.stringify([
     input.vpcId,
     input.serviceName,
-    [...input.subnetIds].sort(),
-    [...input.securityGroupIds].sort(),
+    input.subnetIds,
+    input.securityGroupIds,
     Object.entries(input.tags).sort(([a], [b]) => a.localeCompare(b)),
   ]);
 }

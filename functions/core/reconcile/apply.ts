@@ -139,8 +139,9 @@ async function createEndpoint(
       {
         vpcId: settings.vpcId,
         serviceName: observed.service?.serviceName ?? '',
-        subnetIds: action.subnetIds,
-        securityGroupIds: settings.securityGroupIds,
+        // Sorted: AWS may hold a token to its parameters in the order first sent (selectSubnets sorts too).
+        subnetIds: [...action.subnetIds].sort(),
+        securityGroupIds: [...settings.securityGroupIds].sort(),
         tags: endpointTags(observed, settings),
       },
       options,

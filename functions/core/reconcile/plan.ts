@@ -6,7 +6,6 @@ import {
   isDocumented,
   SERVICE_STATES,
   SUBNET_CONFIG_TAG,
-  type Subnet,
 } from '../model.ts';
 import * as fix from '../remediation.ts';
 import { subnetConfigChanged, subnetConfigOf } from './identity.ts';
@@ -134,13 +133,16 @@ function noSupportedSubnet(
   settings: ReconcileSettings,
   supported: string[],
 ): Decision {
+  // Sorted: the message, like the choice, never depends on the order EC2 listed things in.
   const have = (observed.vpc?.subnets ?? [])
     .map((subnet) => `${subnet.subnetId} (${subnet.availabilityZoneId})`)
+    .sort()
     .join(', ');
+  const zones = [...supported].sort();
   return blocked(
     'NO_SUPPORTED_SUBNET',
-    `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${supported.join(', ')}); AWS would reject the endpoint.`,
-    fix.addSupportedSubnet(settings.vpcId, supported),
+    `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${zones.join(', ')}); AWS would reject the endpoint.`,
+    fix.addSupportedSubnet(settings.vpcId, zones),
   );
 }
 
@@ -207,14 +209,12 @@ function planSubnets(observed: Observation, settings: ReconcileSettings): Decisi
   if (!endpoint || !subnetConfigChanged(endpoint, settings.subnetIds)) return undefined;
   if (!vpc || !observed.serviceZoneNames) return { kind: 'wait', waitingFor: 'VPC facts' };
   const current = new Set(endpoint.subnetIds);
-  const preferCurrent = (a: Subnet, b: Subnet) =>
-    Number(current.has(b.subnetId)) - Number(current.has(a.subnetId));
   const supported = supportedZoneIds(observed);
-  const { chosen, skipped } = selectSubnets([...vpc.subnets].sort(preferCurrent), supported);
+  const { chosen, skipped } = selectSubnets(vpc.subnets, supported, (subnet) => current.has(subnet.subnetId));
   if (chosen.length === 0) return noSupportedSubnet(observed, settings, supported);
   const wanted = new Set(chosen.map((subnet) => subnet.subnetId));
   const addSubnetIds = [...wanted].filter((id) => !current.has(id));
-  const removeSubnetIds = endpoint.subnetIds.filter((id) => !wanted.has(id));
+  const removeSubnetIds = endpoint.subnetIds.filter((id) => !wanted.has(id)).sort();
   if (addSubnetIds.length + removeSubnetIds.length === 0) return undefined;
   return {
     kind: 'act',

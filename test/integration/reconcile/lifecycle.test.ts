@@ -320,6 +320,28 @@ describe("endpoint identity when EC2 replays a deleted endpoint's token", () => 
   });
 });
 
+describe('order AWS does not promise', () => {
+  it('two configured subnets in one AZ: every run chooses and sends the same, so one endpoint', async () => {
+    const cluster = world.addCluster();
+    // A second subnet in use1-az1; the fake lists subnets in a new order on every call.
+    const twin = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az1',
+      cidrBlock: '10.0.96.0/20',
+    });
+    world.settings.subnetIds = [...world.settings.subnetIds, twin];
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => provision(world.deps, { clusterId: cluster.clusterId })),
+    );
+    expect(new Set(runs.map((run) => run.vpcEndpointId)).size).toBe(1);
+    expect(runs.map((run) => run.phase)).not.toContain('Blocked');
+    const [endpoint, ...others] = await liveEndpoints();
+    expect(others).toEqual([]);
+    const az1 = [world.ec2.world.subnetIdByZoneId['use1-az1'] ?? '', twin].sort()[0];
+    expect(endpoint?.subnetIds).toContain(az1);
+  });
+});
+
 describe('the subnet-config tag is bookkeeping', () => {
   const readyAndQuiet = async (clusterId: string) => {
     const published = world.events.published.length;

@@ -44,15 +44,29 @@ describe('Ec2Fake world', () => {
     const zones = await fake.describeAvailabilityZones();
     const subnets = await fake.describeSubnets(fake.world.subnetIds);
 
-    expect(subnets.map((subnet) => subnet.availabilityZoneId)).toEqual(['use1-az1', 'use1-az2', 'use1-az4']);
-    expect(subnets.map((subnet) => subnet.availabilityZone)).toEqual([
-      'us-east-1c',
-      'us-east-1d',
-      'us-east-1a',
-    ]);
+    // EC2 lists in no promised order: compared as a set of (ID, name) pairs.
+    const pairs = subnets.map((subnet) => `${subnet.availabilityZoneId}=${subnet.availabilityZone}`).sort();
+    expect(pairs).toEqual(['use1-az1=us-east-1c', 'use1-az2=us-east-1d', 'use1-az4=us-east-1a']);
     expect(zones).toContainEqual({ zoneName: 'us-east-1a', zoneId: 'use1-az4' });
     // The service is registered by AZ ID (as TiDB lists it); EC2 answers in this account's names.
     expect(await fake.describeServiceZones(SERVICE)).toEqual(['us-east-1c', 'us-east-1d']);
+  });
+
+  it('lists in a seeded order of its own, new for every listing and every seed', async () => {
+    const orders = async (listingSeed: number) => {
+      const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', listingSeed });
+      const seen: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const subnets = await fake.describeSubnets(fake.world.subnetIds);
+        expect(subnets.map((subnet) => subnet.subnetId).sort()).toEqual([...fake.world.subnetIds].sort());
+        seen.push(subnets.map((subnet) => subnet.subnetId).join());
+      }
+      return seen;
+    };
+    const first = await orders(1);
+    expect(new Set(first).size).toBeGreaterThan(1);
+    expect(await orders(1)).toEqual(first);
+    expect(await orders(2)).not.toEqual(first);
   });
 
   it('derives AZ ID prefixes for other regions', () => {
@@ -184,14 +198,20 @@ describe('Ec2Fake CreateVpcEndpoint', () => {
     const fake = world();
 
     const first = await fake.createInterfaceEndpoint(input(fake));
-    // Same parameters, lists in another order: still the same request.
-    const again = await fake.createInterfaceEndpoint(
-      input(fake, { subnetIds: [...input(fake).subnetIds].reverse() }),
-    );
+    const again = await fake.createInterfaceEndpoint(input(fake));
 
     expect(again.vpcEndpointId).toBe(first.vpcEndpointId);
     expect(await fake.findEndpoints({ vpcId: fake.world.vpcId, serviceName: SERVICE })).toHaveLength(1);
     expect(fake.calls.CreateVpcEndpoint).toBe(2);
+  });
+
+  it('holds the token to the order first sent: the same subnets in another order are a mismatch', async () => {
+    const fake = world();
+    await fake.createInterfaceEndpoint(input(fake));
+    const reordered = input(fake, { subnetIds: [...input(fake).subnetIds].reverse() });
+    expect((await rejection(fake.createInterfaceEndpoint(reordered))).awsCode).toBe(
+      'IdempotentParameterMismatch',
+    );
   });
 
   it('creates one endpoint for concurrent requests with the same token', async () => {
