@@ -637,9 +637,9 @@ export class Ec2Fake implements ProvisioningEc2Port {
   ): Promise<VpcEndpoint[]> {
     return this.#call('DescribeVpcEndpoints', options, () => {
       const wanted: Record<string, string> = { ...tags, [MANAGED_BY_TAG]: MANAGED_BY_VALUE };
-      return this.#listed()
-        .filter((endpoint) => Object.entries(wanted).every(([key, value]) => endpoint.tags[key] === value))
-        .map(publicEndpoint);
+      return this.#listed((endpoint) =>
+        Object.entries(wanted).every(([key, value]) => endpoint.tags[key] === value),
+      ).map(publicEndpoint);
     });
   }
 
@@ -649,15 +649,13 @@ export class Ec2Fake implements ProvisioningEc2Port {
   ): Promise<VpcEndpoint[]> {
     if (filter.vpcEndpointIds?.length === 0) return [];
     return this.#call('DescribeVpcEndpoints', options, () =>
-      this.#listed()
-        .filter(
-          (endpoint) =>
-            (!filter.vpcId || endpoint.vpcId === filter.vpcId) &&
-            (!filter.serviceName || endpoint.serviceName === filter.serviceName) &&
-            // Unknown IDs are dropped, as Ec2Adapter does.
-            (!filter.vpcEndpointIds || filter.vpcEndpointIds.includes(endpoint.vpcEndpointId)),
-        )
-        .map(publicEndpoint),
+      this.#listed(
+        (endpoint) =>
+          (!filter.vpcId || endpoint.vpcId === filter.vpcId) &&
+          (!filter.serviceName || endpoint.serviceName === filter.serviceName) &&
+          // Unknown IDs are dropped, as Ec2Adapter does.
+          (!filter.vpcEndpointIds || filter.vpcEndpointIds.includes(endpoint.vpcEndpointId)),
+      ).map(publicEndpoint),
     );
   }
 
@@ -992,10 +990,10 @@ export class Ec2Fake implements ProvisioningEc2Port {
 
   // ---------------------------------------------------------------- internals
 
-  /** Endpoints DescribeVpcEndpoints still lists, in this listing's order. */
-  #listed(): FakeEndpoint[] {
+  /** Endpoints DescribeVpcEndpoints still lists (those matching, filtered first), in this listing's order. */
+  #listed(matches: (endpoint: FakeEndpoint) => boolean = () => true): FakeEndpoint[] {
     const listed = [...this.#endpoints.values()].filter(
-      (endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId),
+      (endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId) && matches(endpoint),
     );
     return this.#order.arrange(listed, (endpoint) => endpoint.vpcEndpointId);
   }
