@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
 import {
   CLUSTER_ID_TAG,
+  type ConnectionState,
   MANAGED_BY_TAG,
   STACK_TAG,
   SUBNET_CONFIG_TAG,
@@ -388,6 +389,24 @@ describe('the subnet-config tag is bookkeeping', () => {
 
     expect(world.ec2.calls.CreateTags).toBe(1);
     expect(world.ec2.calls.ModifyVpcEndpoint).toBe(0);
+  });
+
+  it('is not written while a state outside the enums is seen', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    const [connection] = await world.sim.connections();
+    world.sim.setConnectionState(
+      connection?.privateEndpointConnectionId ?? '',
+      'SUSPENDED' as ConnectionState,
+    );
+    world.ec2.resetCalls();
+
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+
+    expect(outcome).toMatchObject({ phase: 'Progressing', actions: [] });
+    expect(outcome.waitingFor).toContain('"SUSPENDED"');
+    expect(world.ec2.mutatingCalls).toBe(0);
   });
 
   it('a refused tag write is a note, never Blocked, and is tried again next pass', async () => {
