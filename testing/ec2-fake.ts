@@ -41,6 +41,7 @@ import type {
   EndpointServicesPort,
   NetworkReadsPort,
 } from '../functions/core/ports.ts';
+import { ListingOrder } from './listing-order.ts';
 
 /** EC2 API operations, named as AWS names them: one `Ec2Port` method may make several (as the adapter does). */
 export type Ec2Operation =
@@ -91,7 +92,19 @@ export interface Ec2FakeOptions {
   endpointLimitPerVpc?: number;
   /** Milliseconds for endpoints' `CreationTimestamp`, e.g. a virtual clock's `now`. Default `Date.now`. */
   now?: () => number;
+  /** What CreateVpcEndpoint answers for the token of a deleted endpoint (AWS does not say). Default `current`. */
+  tokenReplay?: TokenReplay;
+  /** Seeds the order of subnets, endpoints, route tables and zones in answers (EC2 promises none). */
+  listingSeed?: number;
 }
+
+/**
+ * The plausible answers to a ClientToken whose endpoint is gone (deleted, or no longer listed):
+ * `current` replays the endpoint as it is now (`deleted`); `original` replays the first response (e.g.
+ * `pendingAcceptance`), whatever became of the endpoint; `error` refuses with `errorCode` (default
+ * `InvalidVpcEndpointId.NotFound`, naming the endpoint the token is bound to).
+ */
+export type TokenReplay = { mode: 'current' } | { mode: 'original' } | { mode: 'error'; errorCode?: string };
 
 export interface RegisterServiceOptions {
   /** Does the provider accept endpoints by hand (TiDB does)? Default true: endpoints wait in pendingAcceptance. */
@@ -137,6 +150,8 @@ interface FakeService {
 interface FakeEndpoint extends VpcEndpoint {
   clientToken: string;
   fingerprint: string;
+  /** The response the create gave, for `tokenReplay: original`. */
+  original: VpcEndpoint;
 }
 
 interface Bucket {
@@ -232,6 +247,10 @@ export class Ec2Fake
   readonly #buckets = new Map<'mutating' | 'describe', Bucket>();
   readonly #endpointLimit: number;
   readonly #now: () => number;
+  readonly #tokenReplay: TokenReplay;
+  readonly #order: ListingOrder;
+  /** Deleted endpoints EC2 no longer lists (it lists them as `deleted` only for a while). */
+  readonly #forgotten = new Set<string>();
   #sequence = 0;
   #nextLoopbackHost = 10;
 
@@ -241,6 +260,8 @@ export class Ec2Fake
     this.#throttle = options.throttle;
     this.#endpointLimit = options.endpointLimitPerVpc ?? VPC_ENDPOINT_LIMIT_PER_VPC;
     this.#now = options.now ?? Date.now;
+    this.#tokenReplay = options.tokenReplay ?? { mode: 'current' };
+    this.#order = new ListingOrder(options.listingSeed);
   }
 
   /**
@@ -546,6 +567,14 @@ export class Ec2Fake
     endpoint.privateDnsEnabled = false;
   }
 
+  /** A deleted endpoint EC2 has stopped listing; its ClientToken stays bound to it. */
+  forgetEndpoint(vpcEndpointId: string): void {
+    if (this.#endpoint(vpcEndpointId).state !== 'deleted') {
+      throw new Error(`Ec2Fake: only a deleted endpoint can be forgotten (${vpcEndpointId})`);
+    }
+    this.#forgotten.add(vpcEndpointId);
+  }
+
   /** Called synchronously after each successful creation: lets a TiDB simulator see endpoints appear. */
   onEndpointCreated(listener: (endpoint: VpcEndpoint) => void): void {
     this.#createdListeners.push(listener);
@@ -589,7 +618,7 @@ export class Ec2Fake
 
   /** Every endpoint as it is now, without counting a call: for stand-ins that play the VPC's network. */
   peekEndpoints(): VpcEndpoint[] {
-    return [...this.#endpoints.values()].map(publicEndpoint);
+    return this.#listed().map(publicEndpoint);
   }
 
   /** Security-group rules as they are now, without counting a call (see `peekEndpoints`). */
@@ -620,9 +649,9 @@ export class Ec2Fake
   ): Promise<VpcEndpoint[]> {
     return this.#call('DescribeVpcEndpoints', options, () => {
       const wanted: Record<string, string> = { ...tags, [MANAGED_BY_TAG]: MANAGED_BY_VALUE };
-      return [...this.#endpoints.values()]
-        .filter((endpoint) => Object.entries(wanted).every(([key, value]) => endpoint.tags[key] === value))
-        .map(publicEndpoint);
+      return this.#listed((endpoint) =>
+        Object.entries(wanted).every(([key, value]) => endpoint.tags[key] === value),
+      ).map(publicEndpoint);
     });
   }
 
@@ -632,15 +661,13 @@ export class Ec2Fake
   ): Promise<VpcEndpoint[]> {
     if (filter.vpcEndpointIds?.length === 0) return [];
     return this.#call('DescribeVpcEndpoints', options, () =>
-      [...this.#endpoints.values()]
-        .filter(
-          (endpoint) =>
-            (!filter.vpcId || endpoint.vpcId === filter.vpcId) &&
-            (!filter.serviceName || endpoint.serviceName === filter.serviceName) &&
-            // Unknown IDs are dropped, as Ec2Adapter does.
-            (!filter.vpcEndpointIds || filter.vpcEndpointIds.includes(endpoint.vpcEndpointId)),
-        )
-        .map(publicEndpoint),
+      this.#listed(
+        (endpoint) =>
+          (!filter.vpcId || endpoint.vpcId === filter.vpcId) &&
+          (!filter.serviceName || endpoint.serviceName === filter.serviceName) &&
+          // Unknown IDs are dropped, as Ec2Adapter does.
+          (!filter.vpcEndpointIds || filter.vpcEndpointIds.includes(endpoint.vpcEndpointId)),
+      ).map(publicEndpoint),
     );
   }
 
@@ -657,7 +684,7 @@ export class Ec2Fake
           );
         }
         // Same token, same request: EC2 answers with the endpoint the first request created.
-        return publicEndpoint(existing);
+        return this.#replay(existing);
       }
       const vpc = this.#vpcs.get(input.vpcId);
       if (!vpc) throw new AwsError('InvalidVpcID.NotFound', `The vpc ID '${input.vpcId}' does not exist`);
@@ -692,7 +719,7 @@ export class Ec2Fake
 
       const vpcEndpointId = this.#id('vpce');
       const networkInterfaceIds = subnets.map((subnet) => this.#newEni(subnet.subnetId));
-      const endpoint: FakeEndpoint = {
+      const created: VpcEndpoint = {
         vpcEndpointId,
         vpcId: input.vpcId,
         serviceName: input.serviceName,
@@ -704,14 +731,17 @@ export class Ec2Fake
         privateDnsEnabled: false,
         tags: { ...input.tags },
         createdAt: new Date(this.#now()).toISOString(),
+      };
+      const endpoint: FakeEndpoint = {
+        ...created,
         clientToken: input.clientToken,
         fingerprint,
+        original: publicEndpoint(created),
       };
       this.#endpoints.set(vpcEndpointId, endpoint);
       this.#tokens.set(input.clientToken, vpcEndpointId);
-      const created = publicEndpoint(endpoint);
       for (const listener of this.#createdListeners) listener(publicEndpoint(endpoint));
-      return created;
+      return publicEndpoint(endpoint);
     });
   }
 
@@ -834,11 +864,21 @@ export class Ec2Fake
 
   async describeSubnets(subnetIds: string[], options?: CallOptions): Promise<Subnet[]> {
     if (subnetIds.length === 0) return [];
-    return this.#call('DescribeSubnets', options, () => subnetIds.map((id) => ({ ...this.#subnet(id) })));
+    return this.#call('DescribeSubnets', options, () =>
+      this.#order.arrange(
+        subnetIds.map((id) => ({ ...this.#subnet(id) })),
+        (subnet) => subnet.subnetId,
+      ),
+    );
   }
 
   async describeAvailabilityZones(options?: CallOptions): Promise<AvailabilityZone[]> {
-    return this.#call('DescribeAvailabilityZones', options, () => this.#zones.map((zone) => ({ ...zone })));
+    return this.#call('DescribeAvailabilityZones', options, () =>
+      this.#order.arrange(
+        this.#zones.map((zone) => ({ ...zone })),
+        (zone) => zone.zoneId,
+      ),
+    );
   }
 
   async describeServiceZones(serviceName: string, options?: CallOptions): Promise<string[]> {
@@ -935,9 +975,12 @@ export class Ec2Fake
   async describeRouteTables(vpcId: string, options?: CallOptions): Promise<RouteTable[]> {
     // A `vpc-id` filter: an unknown VPC matches nothing.
     return this.#call('DescribeRouteTables', options, () =>
-      [...this.#routeTables.values()]
-        .filter((table) => table.vpcId === vpcId)
-        .map((table) => structuredClone(table)),
+      this.#order.arrange(
+        [...this.#routeTables.values()]
+          .filter((table) => table.vpcId === vpcId)
+          .map((table) => structuredClone(table)),
+        (table) => table.routeTableId,
+      ),
     );
   }
 
@@ -958,6 +1001,31 @@ export class Ec2Fake
   }
 
   // ---------------------------------------------------------------- internals
+
+  /** Endpoints DescribeVpcEndpoints still lists (those matching, filtered first), in this listing's order. */
+  #listed(matches: (endpoint: FakeEndpoint) => boolean = () => true): FakeEndpoint[] {
+    const listed = [...this.#endpoints.values()].filter(
+      (endpoint) => !this.#forgotten.has(endpoint.vpcEndpointId) && matches(endpoint),
+    );
+    return this.#order.arrange(listed, (endpoint) => endpoint.vpcEndpointId);
+  }
+
+  /** The answer to a ClientToken used before (see `TokenReplay`). */
+  #replay(endpoint: FakeEndpoint): VpcEndpoint {
+    const gone = endpoint.state === 'deleted' || this.#forgotten.has(endpoint.vpcEndpointId);
+    switch (this.#tokenReplay.mode) {
+      case 'original':
+        return structuredClone(endpoint.original);
+      case 'error':
+        if (!gone) return publicEndpoint(endpoint);
+        throw new AwsError(
+          this.#tokenReplay.errorCode ?? 'InvalidVpcEndpointId.NotFound',
+          `The VpcEndPoint ID '${endpoint.vpcEndpointId}' does not exist`,
+        );
+      default:
+        return publicEndpoint(endpoint);
+    }
+  }
 
   /**
    * Every API call: count it, honour the abort signal, throttle, apply injected faults, and yield to the event
@@ -1116,19 +1184,22 @@ function allowAllEntries(): NetworkAclEntry[] {
   ];
 }
 
-/** What makes two CreateVpcEndpoint requests "the same" for ClientToken purposes (order-insensitive lists). */
+/**
+ * What makes two CreateVpcEndpoint requests "the same" for ClientToken purposes. AWS does not say whether
+ * the order of the lists counts, so here it does: the same set in another order is `IdempotentParameterMismatch`.
+ */
 function fingerprintOf(input: CreateEndpointInput): string {
   return JSON.stringify([
     input.vpcId,
     input.serviceName,
-    [...input.subnetIds].sort(),
-    [...input.securityGroupIds].sort(),
+    input.subnetIds,
+    input.securityGroupIds,
     Object.entries(input.tags).sort(([a], [b]) => a.localeCompare(b)),
   ]);
 }
 
 /** A detached copy without the fake's bookkeeping, so callers cannot mutate the fake's state. */
-function publicEndpoint(endpoint: FakeEndpoint): VpcEndpoint {
+function publicEndpoint(endpoint: VpcEndpoint): VpcEndpoint {
   return {
     vpcEndpointId: endpoint.vpcEndpointId,
     vpcId: endpoint.vpcId,

@@ -4,6 +4,8 @@
  * on the last page.
  */
 
+import type { ListingOrder } from '../listing-order.ts';
+
 export interface Page<T> {
   items: T[];
   totalSize: number;
@@ -31,12 +33,19 @@ function fingerprint(query: URLSearchParams): string {
     .join('&');
 }
 
-function decodeToken(token: string, expected: string): number {
+/** Where a token resumes: the offset, and the listing whose order the pages share (when shuffled). */
+interface Resume {
+  offset: number;
+  listing?: number;
+}
+
+function decodeToken(token: string, expected: string): Resume {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
     if (typeof decoded === 'object' && decoded !== null && 'o' in decoded && 'f' in decoded) {
       if (decoded.f !== expected) throw new PageError('pageToken does not match the other parameters');
-      if (typeof decoded.o === 'number') return decoded.o;
+      const listing = 'k' in decoded && typeof decoded.k === 'number' ? decoded.k : undefined;
+      if (typeof decoded.o === 'number') return { offset: decoded.o, listing };
     }
   } catch (error) {
     if (error instanceof PageError) throw error;
@@ -44,15 +53,28 @@ function decodeToken(token: string, expected: string): number {
   throw new PageError(`invalid pageToken "${token}"`);
 }
 
+/** A listing the API keeps in no documented order: shuffled per listing, the same across its pages. */
+export interface Shuffle<T> {
+  order: ListingOrder;
+  idOf: (item: T) => string;
+}
+
 /** Throws PageError (→ 400) for malformed paging parameters. */
-export function paginate<T>(all: T[], query: URLSearchParams): Page<T> {
+export function paginate<T>(all: T[], query: URLSearchParams, shuffle?: Shuffle<T>): Page<T> {
   const requested = nonNegativeInt(query, 'pageSize') ?? 0;
   const size = requested === 0 ? DEFAULT_PAGE_SIZE : Math.min(requested, MAX_PAGE_SIZE);
   const bound = fingerprint(query);
   const token = query.get('pageToken');
-  const start = token ? decodeToken(token, bound) : (nonNegativeInt(query, 'skip') ?? 0);
+  const resume = token ? decodeToken(token, bound) : { offset: nonNegativeInt(query, 'skip') ?? 0 };
+  const listing = shuffle ? (resume.listing ?? shuffle.order.nextListing()) : undefined;
+  const ordered = shuffle ? shuffle.order.arrange(all, shuffle.idOf, listing) : all;
+  const start = resume.offset;
   const end = start + size;
   const nextPageToken =
-    end < all.length ? Buffer.from(JSON.stringify({ o: end, f: bound })).toString('base64url') : '';
-  return { items: all.slice(start, end), totalSize: all.length, nextPageToken };
+    end < all.length
+      ? Buffer.from(JSON.stringify({ o: end, f: bound, ...(listing ? { k: listing } : {}) })).toString(
+          'base64url',
+        )
+      : '';
+  return { items: ordered.slice(start, end), totalSize: all.length, nextPageToken };
 }

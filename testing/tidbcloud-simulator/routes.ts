@@ -88,7 +88,10 @@ function connectionsInScope(state: SimState, clusterId: string, groupId: string,
 function listConnections(state: SimState, { segments, query }: RouteRequest): unknown {
   const clusterId = id(segments[1], 'clusterId', true);
   const groupId = id(segments[3], 'tidbNodeGroupId', true);
-  const page = paginate(connectionsInScope(state, clusterId, groupId, query), query);
+  const page = paginate(connectionsInScope(state, clusterId, groupId, query), query, {
+    order: state.listingOrder,
+    idOf: (item) => item.privateEndpointConnectionId,
+  });
   return {
     privateEndpointConnections: page.items.map((item) => renderConnection(state, item)),
     totalSize: page.totalSize,

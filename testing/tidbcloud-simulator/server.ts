@@ -3,6 +3,7 @@
  * per-key rate limits, pagination, lifecycle clocks, fault injection and a request log. Used by the
  * client's integration tests, other adapters' tests, the demo and the benchmarks.
  */
+
 import { randomBytes } from 'node:crypto';
 import {
   createServer,
@@ -13,6 +14,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ClusterState, ConnectionState, PrivateLinkServiceState } from '../../functions/core/model.ts';
+import { ListingOrder } from '../listing-order.ts';
 import { DigestAuthority, type SimDigestAlgorithm } from './auth.ts';
 import { type Fault, Faults } from './faults.ts';
 import { PageError } from './pagination.ts';
@@ -66,6 +68,8 @@ export interface SimulatorOptions extends SimHooks {
    * the default) or 409 (ALREADY_EXISTS, as grpc-gateway maps it).
    */
   duplicateConnectionStatus?: 400 | 409;
+  /** Seeds the order of connection listings: shuffled per listing, stable across its pages. */
+  listingSeed?: number;
   /**
    * Called after a request was carried out, before it is answered (e.g. to kill the client process right
    * after a side effect). Returning `'drop'` destroys the socket: the answer is lost.
@@ -151,6 +155,7 @@ export class Simulator {
       `apikey-${this.publicKey}`,
     );
     this.state.duplicateStatus = options.duplicateConnectionStatus ?? 400;
+    this.state.listingOrder = new ListingOrder(options.listingSeed);
     this.authority = new DigestAuthority({
       realm: options.digest?.realm ?? 'tidb.cloud',
       algorithm: options.digest?.algorithm ?? 'MD5',

@@ -3,8 +3,10 @@
  * endpoint connections. Lifecycle states are computed lazily from `now()` when something reads them, so a
  * test compresses minutes of TiDB Cloud time by passing small timings or by advancing a manual clock.
  */
+
 import { randomBytes, randomInt } from 'node:crypto';
 import type { ClusterState, ConnectionState, PrivateLinkServiceState } from '../../functions/core/model.ts';
+import { ListingOrder } from '../listing-order.ts';
 
 export interface LifecycleTimings {
   clusterCreateMs: number;
@@ -157,6 +159,8 @@ export class SimState {
   private readonly decisions = new Map<string, Promise<void>>();
   /** The answer to a duplicate registration (see `SimulatorOptions.duplicateConnectionStatus`). */
   duplicateStatus: 400 | 409 = 400;
+  /** The order of connection listings, which the API does not document (see `SimulatorOptions.listingSeed`). */
+  listingOrder = new ListingOrder();
 
   constructor(
     readonly timings: LifecycleTimings,

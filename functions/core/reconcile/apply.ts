@@ -19,7 +19,7 @@ import {
 } from '../model.ts';
 import type { CallOptions, CreateEndpointInput } from '../ports.ts';
 import * as fix from '../remediation.ts';
-import { clientTokenFor, subnetConfigOf } from './identity.ts';
+import { clientTokenFor, retiredGeneration, subnetConfigOf } from './identity.ts';
 import { findConnection, GONE_STATES } from './observe.ts';
 import type {
   Action,
@@ -52,24 +52,77 @@ export function endpointTags(observed: Observation, settings: ReconcileSettings)
   };
 }
 
-/** Creates, following the token chain past endpoints that were deleted since their token was first used. */
+/**
+ * An AWS answer to a create that can only be about the endpoint the token is bound to, never about the
+ * request: the token's endpoint is gone, or the token was used (by an earlier version) with another order.
+ */
+const TOKEN_CODES = /^(InvalidVpcEndpointId\.NotFound|IdempotentParameterMismatch)$|ClientToken/;
+
+/**
+ * A replay older than this, of an endpoint DescribeVpcEndpoints no longer lists, is of a long-deleted one
+ * (EC2 lists deleted endpoints for a while); a new endpoint not listed yet is only eventual consistency.
+ */
+const REPLAY_AGE_MS = 10 * 60_000;
+
+/**
+ * Is the endpoint a create answered with one that is gone? AWS does not document its answer to the token of
+ * a deleted endpoint: the endpoint as it is now (`deleted`), or the original response (e.g.
+ * `pendingAcceptance`) of an endpoint DescribeVpcEndpoints shows deleted or no longer lists.
+ */
+async function isGone(
+  deps: ReconcileDeps,
+  endpoint: VpcEndpoint,
+  askedAt: number,
+  options: CallOptions,
+): Promise<boolean> {
+  if (GONE_STATES.has(endpoint.state)) return true;
+  const [listed] = await deps.ec2.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] }, options);
+  if (listed) return GONE_STATES.has(listed.state);
+  const createdAt = endpoint.createdAt ? Date.parse(endpoint.createdAt) : Number.NaN;
+  return askedAt - createdAt > REPLAY_AGE_MS;
+}
+
+/**
+ * Should a refused create move to the next generation? Always for an answer about the token; for any other
+ * refusal once, because AWS may answer a dead token with an error of its own: a request refused twice in a
+ * row (the retired token too) is refused for itself.
+ */
+function retiresToken(error: unknown, refusedBefore: boolean): boolean {
+  if (!(error instanceof AwsError) || failureKind(error) !== 'refused') return false;
+  return TOKEN_CODES.test(error.awsCode) || !refusedBefore;
+}
+
+/**
+ * Creates, following the token chain past endpoints deleted since their token was first used. The next
+ * generation is the gone endpoint's id when EC2 names it, else derived from the dead token itself: every
+ * concurrent run follows the same chain and still makes exactly one endpoint.
+ */
 async function createFresh(
   deps: ReconcileDeps,
   request: Omit<CreateEndpointInput, 'clientToken'>,
   options: CallOptions,
 ): Promise<VpcEndpoint> {
   let generation = '';
+  let refusedBefore = false;
   for (let hop = 0; hop < MAX_GENERATIONS; hop++) {
-    const endpoint = await deps.ec2.createInterfaceEndpoint(
-      { ...request, clientToken: clientTokenFor(request, generation) },
-      options,
-    );
-    if (!GONE_STATES.has(endpoint.state)) return endpoint;
+    const clientToken = clientTokenFor(request, generation);
+    const askedAt = deps.clock.now();
+    let endpoint: VpcEndpoint;
+    try {
+      endpoint = await deps.ec2.createInterfaceEndpoint({ ...request, clientToken }, options);
+    } catch (error) {
+      if (!retiresToken(error, refusedBefore)) throw error;
+      refusedBefore = true;
+      generation = retiredGeneration(clientToken);
+      continue;
+    }
+    refusedBefore = false;
+    if (!(await isGone(deps, endpoint, askedAt, options))) return endpoint;
     generation = endpoint.vpcEndpointId;
   }
   throw new AppError(
     'ENDPOINT_GENERATIONS',
-    `EC2 replayed ${MAX_GENERATIONS} deleted endpoints for one request without creating a new one.`,
+    `EC2 answered ${MAX_GENERATIONS} creates in a row with a deleted endpoint or a refused token.`,
   );
 }
 
@@ -86,8 +139,9 @@ async function createEndpoint(
       {
         vpcId: settings.vpcId,
         serviceName: observed.service?.serviceName ?? '',
-        subnetIds: action.subnetIds,
-        securityGroupIds: settings.securityGroupIds,
+        // Sorted: AWS may hold a token to its parameters in the order first sent (selectSubnets sorts too).
+        subnetIds: [...action.subnetIds].sort(),
+        securityGroupIds: [...settings.securityGroupIds].sort(),
         tags: endpointTags(observed, settings),
       },
       options,
@@ -112,7 +166,10 @@ async function createEndpoint(
   }
 }
 
-/** A changed subnet list changes the live endpoint in place (never a second endpoint), then is remembered. */
+/**
+ * A changed subnet list changes the live endpoint in place (never a second endpoint). Remembering the new
+ * configuration in its tag is bookkeeping (bookkeeping.ts), done once the plan finds the subnets as asked.
+ */
 async function modifySubnets(
   deps: ReconcileDeps,
   observed: Observation,
@@ -121,13 +178,9 @@ async function modifySubnets(
 ): Promise<ApplyResult> {
   const endpoint = ownedEndpoint(deps, observed, action.vpcEndpointId);
   const { addSubnetIds, removeSubnetIds } = action;
-  if (addSubnetIds.length + removeSubnetIds.length > 0) {
-    await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
-  }
-  const remembered = { [SUBNET_CONFIG_TAG]: subnetConfigOf(deps.settings.subnetIds) };
-  await deps.ec2.tagResource(endpoint.vpcEndpointId, remembered, options);
+  await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
   const subnetIds = [...endpoint.subnetIds.filter((id) => !removeSubnetIds.includes(id)), ...addSubnetIds];
-  const changed = { ...endpoint, subnetIds, tags: { ...endpoint.tags, ...remembered } };
+  const changed = { ...endpoint, subnetIds };
   const applied: AppliedAction = { ...action, at: now(deps) };
   return { kind: 'applied', applied, observed: { ...observed, endpoint: changed } };
 }
@@ -152,23 +205,27 @@ async function registerConnection(
   const { clusterId } = observed.cluster;
   const { tidbNodeGroupId } = observed;
   let connection: PrivateEndpointConnection | undefined;
+  let adopted = false;
   try {
     connection = await deps.tidb.createConnection(clusterId, tidbNodeGroupId, vpcEndpointId, options);
   } catch (error) {
     // grpc-gateway maps ALREADY_EXISTS to 409; other paths of the API answer a duplicate with 400.
     if (!(error instanceof TidbCloudBadRequestError || error instanceof TidbCloudConflictError)) throw error;
-    // Another run registered it first: the connections, re-read, are the truth.
+    // Another run (or TiDB itself, for a DISCOVERED endpoint) registered it first: the connections, re-read,
+    // are the truth, adopted whatever their state; `registered` keeps the plan from registering it again.
     const connections = await deps.tidb.listConnections({ clusterId, tidbNodeGroupId }, options);
     connection = findConnection(connections, vpcEndpointId);
     if (!connection) throw error;
+    adopted = true;
   }
   const applied: AppliedAction = {
     type: 'register-connection',
     vpcEndpointId,
     privateEndpointConnectionId: connection.privateEndpointConnectionId,
+    ...(adopted ? { adopted } : {}),
     at: now(deps),
   };
-  return { kind: 'applied', applied, observed: { ...observed, connection } };
+  return { kind: 'applied', applied, observed: { ...observed, connection, registered: true } };
 }
 
 async function enablePrivateDns(

@@ -11,8 +11,9 @@ const digest = (text: string, length: number) =>
 
 /**
  * The request's parameters and a generation. AWS keeps a token bound to the endpoint it first created, even
- * once deleted, so the generation after a deleted endpoint is that endpoint's id: every concurrent run
- * derives the same chain and still makes exactly one endpoint.
+ * once deleted, so the generation after a deleted endpoint is that endpoint's id (or, when EC2 does not name
+ * it, `retiredGeneration` of the dead token): every concurrent run derives the same chain and still makes
+ * exactly one endpoint.
  */
 export function clientTokenFor(input: Omit<CreateEndpointInput, 'clientToken'>, generation: string): string {
   const sorted = (items: string[]) => [...items].sort();
@@ -25,6 +26,14 @@ export function clientTokenFor(input: Omit<CreateEndpointInput, 'clientToken'>, 
     generation,
   ]);
   return digest(`tidb-privatelink/${request}`, 64);
+}
+
+/**
+ * The generation after a token EC2 refuses without naming its endpoint (AWS may answer the token of a
+ * deleted endpoint so): a fixed derivation of the dead token, the same in every run.
+ */
+export function retiredGeneration(clientToken: string): string {
+  return `retired:${digest(`${clientToken}/retired`, 32)}`;
 }
 
 /** A short, stable digest of the configured subnet list (order and duplicates do not matter). */

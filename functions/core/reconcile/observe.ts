@@ -158,13 +158,20 @@ export function observationOf(
   };
 }
 
+/** What one run (all its passes) remembers: what no later pass needs to read or do again. */
+export interface RunMemory {
+  /** Private link services read ACTIVE, by `clusterId/tidbNodeGroupId`. */
+  services: Map<string, PrivateLinkService>;
+  /** Endpoints this run registered with TiDB Cloud (or adopted TiDB's registration of): never again. */
+  registered: Set<string>;
+}
+
+export const newRunMemory = (): RunMemory => ({ services: new Map(), registered: new Set() });
+
 /**
  * Reads the details plan() needs, once per reconcile pass: VPC facts are shared by every cluster, service
  * zones by every cluster of the same service.
  */
-/** Private link services read ACTIVE during one run, by `clusterId/tidbNodeGroupId`. */
-export type ActiveServices = Map<string, PrivateLinkService>;
-
 export class DetailReader {
   private vpcFacts?: Promise<VpcFacts>;
   private readonly services = new Map<string, Promise<EndpointServiceDetails>>();
@@ -172,12 +179,20 @@ export class DetailReader {
   constructor(
     private readonly deps: ReconcileDeps,
     private readonly options: CallOptions,
-    private readonly activeServices: ActiveServices = new Map(),
+    private readonly memory: RunMemory = newRunMemory(),
   ) {}
+
+  /** Keeps what an applied step taught for the rest of the run. */
+  remember(observed: Observation): void {
+    if (observed.registered && observed.endpoint) this.memory.registered.add(observed.endpoint.vpcEndpointId);
+  }
 
   async complete(observed: Observation): Promise<Observation> {
     const needs = detailsNeeded(observed, this.deps.settings);
     let result = await this.refreshIfAccepted(observed);
+    if (result.endpoint && this.memory.registered.has(result.endpoint.vpcEndpointId)) {
+      result = { ...result, registered: true };
+    }
     if (needs.service) {
       result = { ...result, service: await this.readService(result) };
     }
@@ -231,7 +246,7 @@ export class DetailReader {
     const group = observed.cluster.nodeGroups.find((g) => g.tidbNodeGroupId === observed.tidbNodeGroupId);
     if (group?.privateEndpointPending) return undefined;
     const key = `${observed.cluster.clusterId}/${observed.tidbNodeGroupId}`;
-    const known = this.activeServices.get(key);
+    const known = this.memory.services.get(key);
     if (known) return known;
     const service = await tidb
       .getPrivateLinkService(observed.cluster.clusterId, observed.tidbNodeGroupId, this.options)
@@ -242,7 +257,7 @@ export class DetailReader {
           throw error;
         },
       );
-    if (service?.state === 'ACTIVE') this.activeServices.set(key, service);
+    if (service?.state === 'ACTIVE') this.memory.services.set(key, service);
     return service;
   }
 

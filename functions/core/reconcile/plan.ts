@@ -5,10 +5,10 @@ import {
   ENDPOINT_STATES,
   isDocumented,
   SERVICE_STATES,
-  type Subnet,
+  SUBNET_CONFIG_TAG,
 } from '../model.ts';
 import * as fix from '../remediation.ts';
-import { subnetConfigChanged } from './identity.ts';
+import { subnetConfigChanged, subnetConfigOf } from './identity.ts';
 import { AZ_ID, selectSubnets, toZoneIds } from './select-subnets.ts';
 import type { Decision, Observation, ReconcileSettings } from './types.ts';
 
@@ -70,14 +70,17 @@ function planCluster(observed: Observation, settings: ReconcileSettings): Decisi
   );
 }
 
-/** The gates, explicitly: AWS `available`, TiDB `ACTIVE`, private DNS on (and, if asked, subnets as configured). */
+/**
+ * The gates, explicitly: AWS `available`, TiDB `ACTIVE`, private DNS on (and, if asked, the endpoint's subnets
+ * as configured: a stale tag alone is bookkeeping, never a reason to leave Ready).
+ */
 function isConverged(observed: Observation, settings: ReconcileSettings, checkSubnets = true): boolean {
   const { endpoint, connection } = observed;
   return (
     endpoint?.state === 'available' &&
     endpoint.privateDnsEnabled &&
     connection?.endpointState === 'ACTIVE' &&
-    !(checkSubnets && subnetConfigChanged(endpoint, settings.subnetIds))
+    !(checkSubnets && planSubnets(observed, settings))
   );
 }
 
@@ -130,13 +133,16 @@ function noSupportedSubnet(
   settings: ReconcileSettings,
   supported: string[],
 ): Decision {
+  // Sorted: the message, like the choice, never depends on the order EC2 listed things in.
   const have = (observed.vpc?.subnets ?? [])
     .map((subnet) => `${subnet.subnetId} (${subnet.availabilityZoneId})`)
+    .sort()
     .join(', ');
+  const zones = [...supported].sort();
   return blocked(
     'NO_SUPPORTED_SUBNET',
-    `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${supported.join(', ')}); AWS would reject the endpoint.`,
-    fix.addSupportedSubnet(settings.vpcId, supported),
+    `None of the configured subnets (${have}) is in an AZ the endpoint service supports (${zones.join(', ')}); AWS would reject the endpoint.`,
+    fix.addSupportedSubnet(settings.vpcId, zones),
   );
 }
 
@@ -193,27 +199,57 @@ function planCreate(observed: Observation, settings: ReconcileSettings): Decisio
   };
 }
 
-/** A changed subnet list: the live endpoint gains and loses subnets in place, keeping the ones it has. */
-function planSubnets(observed: Observation, settings: ReconcileSettings): Decision {
+/**
+ * What a possibly changed subnet list asks of the live endpoint: nothing (undefined) when its tag matches the
+ * configuration or its subnets already are the ones the configuration picks; else the VPC facts first, then
+ * a modify that gains and loses subnets in place, keeping the ones it has.
+ */
+function planSubnets(observed: Observation, settings: ReconcileSettings): Decision | undefined {
   const { endpoint, vpc } = observed;
-  if (!endpoint || !vpc || !observed.serviceZoneNames) return { kind: 'wait', waitingFor: 'VPC facts' };
+  if (!endpoint || !subnetConfigChanged(endpoint, settings.subnetIds)) return undefined;
+  if (!vpc || !observed.serviceZoneNames) return { kind: 'wait', waitingFor: 'VPC facts' };
   const current = new Set(endpoint.subnetIds);
-  const preferCurrent = (a: Subnet, b: Subnet) =>
-    Number(current.has(b.subnetId)) - Number(current.has(a.subnetId));
   const supported = supportedZoneIds(observed);
-  const { chosen, skipped } = selectSubnets([...vpc.subnets].sort(preferCurrent), supported);
+  const { chosen, skipped } = selectSubnets(vpc.subnets, supported, (subnet) => current.has(subnet.subnetId));
   if (chosen.length === 0) return noSupportedSubnet(observed, settings, supported);
   const wanted = new Set(chosen.map((subnet) => subnet.subnetId));
+  const addSubnetIds = [...wanted].filter((id) => !current.has(id));
+  const removeSubnetIds = endpoint.subnetIds.filter((id) => !wanted.has(id)).sort();
+  if (addSubnetIds.length + removeSubnetIds.length === 0) return undefined;
   return {
     kind: 'act',
     action: {
       type: 'modify-endpoint-subnets',
       vpcEndpointId: endpoint.vpcEndpointId,
-      addSubnetIds: [...wanted].filter((id) => !current.has(id)),
-      removeSubnetIds: endpoint.subnetIds.filter((id) => !wanted.has(id)),
+      addSubnetIds,
+      removeSubnetIds,
       skippedSubnets: skipped,
     },
   };
+}
+
+/**
+ * Bookkeeping, not a step: the subnet-config tag to write on our endpoint when it is stale but the endpoint's
+ * subnets already are what the configuration asks (an endpoint from an earlier version, an adopted one, or
+ * one just modified). Only once the VPC facts prove it, and never while any state outside the enums is seen.
+ */
+export function staleSubnetConfig(
+  observed: Observation,
+  settings: ReconcileSettings,
+): { vpcEndpointId: string; tags: Record<string, string> } | undefined {
+  const { endpoint, connection, service, cluster } = observed;
+  if (!endpoint || !observed.vpc || !observed.serviceZoneNames) return undefined;
+  const configured = subnetConfigOf(settings.subnetIds);
+  const known =
+    isDocumented(CLUSTER_STATES, cluster.state) &&
+    isDocumented(ENDPOINT_STATES, endpoint.state) &&
+    (!connection || isDocumented(CONNECTION_STATES, connection.endpointState)) &&
+    (!service || isDocumented(SERVICE_STATES, service.state));
+  if (!known || !LIVE_ENDPOINT.has(endpoint.state) || endpoint.tags[SUBNET_CONFIG_TAG] === configured) {
+    return undefined;
+  }
+  if (planSubnets(observed, settings) !== undefined) return undefined;
+  return { vpcEndpointId: endpoint.vpcEndpointId, tags: { [SUBNET_CONFIG_TAG]: configured } };
 }
 
 function planPending(observed: Observation, settings: ReconcileSettings, now: number | undefined): Decision {
@@ -252,11 +288,19 @@ function planEndpoint(observed: Observation, settings: ReconcileSettings, now: n
       fix.replaceEndpoint(endpoint.vpcEndpointId, endpoint.state, cluster.clusterId, tidbNodeGroupId),
     );
   }
-  if (subnetConfigChanged(endpoint, settings.subnetIds)) return planSubnets(observed, settings);
+  const subnets = planSubnets(observed, settings);
+  if (subnets) return subnets;
   if (connection && !isDocumented(CONNECTION_STATES, connection.endpointState)) {
     return unknownValue(`TiDB's connection for ${endpoint.vpcEndpointId}`, connection.endpointState);
   }
   if (!connection || connection.endpointState === 'DISCOVERED') {
+    if (observed.registered) {
+      const shown = connection ? `it shows ${connection.endpointState}` : 'it does not list it yet';
+      return {
+        kind: 'wait',
+        waitingFor: `TiDB Cloud to take up the registration of ${endpoint.vpcEndpointId} (${shown})`,
+      };
+    }
     return { kind: 'act', action: { type: 'register-connection', vpcEndpointId: endpoint.vpcEndpointId } };
   }
   switch (connection.endpointState) {

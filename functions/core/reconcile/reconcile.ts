@@ -5,14 +5,16 @@ import type { AppEvent, CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
 import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
+import { type Bookkeeper, keepBooks } from './bookkeeping.ts';
 import { PlanRecorder, type Step } from './dry-run.ts';
 import { eventsFor } from './events.ts';
 import {
-  type ActiveServices,
   DetailReader,
+  newRunMemory,
   observationOf,
   observeAll,
   observeOne,
+  type RunMemory,
   resolveNodeGroup,
   type Snapshot,
 } from './observe.ts';
@@ -40,8 +42,13 @@ export interface RunOptions extends CallOptions {
   dryRun?: boolean;
 }
 
-function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAction[]): ProvisionOutcome {
-  const notes = zoneNotes(observed);
+function outcomeOf(
+  observed: Observation,
+  decision: Decision,
+  actions: AppliedAction[],
+  moreNotes: string[] = [],
+): ProvisionOutcome {
+  const notes = [...zoneNotes(observed), ...moreNotes];
   const base = {
     clusterId: observed.cluster.clusterId,
     tidbNodeGroupId: observed.tidbNodeGroupId,
@@ -79,12 +86,21 @@ function outcomeOf(observed: Observation, decision: Decision, actions: AppliedAc
   }
 }
 
-/** observe details → plan → act (apply, or the dry run's recorder), until the plan says wait, ready or blocked. */
+/** How a run acts: `apply` and bookkeeping, or the dry run's recorder and none. */
+interface Executor {
+  act: Step;
+  keepBooks?: Bookkeeper;
+}
+
+/**
+ * observe details → plan → act, until the plan says wait, ready or blocked; then the bookkeeping, which
+ * changes neither the verdict nor the actions.
+ */
 async function converge(
   deps: ReconcileDeps,
   start: Observation,
   reader: DetailReader,
-  act: Step,
+  { act, keepBooks }: Executor,
   options: CallOptions,
 ): Promise<ProvisionOutcome> {
   const actions: AppliedAction[] = [];
@@ -92,11 +108,15 @@ async function converge(
   for (let step = 0; step < MAX_STEPS; step++) {
     observed = await reader.complete(observed);
     const decision = plan(observed, deps.settings, deps.clock.now());
-    if (decision.kind !== 'act') return outcomeOf(observed, decision, actions);
+    if (decision.kind !== 'act') {
+      const notes = keepBooks ? await keepBooks(deps, observed, options) : [];
+      return outcomeOf(observed, decision, actions, notes);
+    }
     const result = await act(deps, observed, decision.action, options);
     if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
     actions.push(result.applied);
     observed = result.observed;
+    reader.remember(observed);
   }
   return outcomeOf(
     observed,
@@ -128,7 +148,7 @@ async function reconcileKey(
   snapshot: Snapshot,
   key: ReconcileKey,
   reader: DetailReader,
-  act: Step,
+  executor: Executor,
   options: CallOptions,
 ): Promise<KeyResult> {
   const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
@@ -149,7 +169,7 @@ async function reconcileKey(
     return { outcome: outcomeOf(observed, waiting, []) };
   }
   const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
-  return { outcome: await converge(deps, start, reader, act, options), start };
+  return { outcome: await converge(deps, start, reader, executor, options), start };
 }
 
 /**
@@ -188,13 +208,13 @@ async function pass(
   deps: ReconcileDeps,
   snapshot: Snapshot,
   keys: ReconcileKey[],
-  act: Step,
+  executor: Executor,
   options: CallOptions,
-  services: ActiveServices,
+  memory: RunMemory,
 ): Promise<KeyResult[]> {
-  const reader = new DetailReader(deps, options, services);
+  const reader = new DetailReader(deps, options, memory);
   return mapLimited(keys, CONCURRENCY, (key) =>
-    reconcileKey(deps, snapshot, key, reader, act, options).catch((error: unknown) => ({
+    reconcileKey(deps, snapshot, key, reader, executor, options).catch((error: unknown) => ({
       outcome: failedOutcome(key, snapshot, error, options),
     })),
   );
@@ -253,15 +273,17 @@ async function runPasses(
   const merged = new Map<string, ProvisionOutcome>();
   // A dry run records instead of acting, publishes nothing and makes one pass: nothing it waits for can change.
   const recorder = options.dryRun ? new PlanRecorder() : undefined;
-  // A service once ACTIVE is read once per run, not once per pass while its cluster waits.
-  const services: ActiveServices = new Map();
+  const executor: Executor = recorder ? { act: recorder.step } : { act: apply, keepBooks };
+  // A service once ACTIVE is read once per run, not once per pass while its cluster waits; an endpoint is
+  // registered once per run.
+  const memory = newRunMemory();
   let pending: ReconcileKey[] | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
   do {
     const snapshot = await observe();
     intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, recorder?.step ?? apply, options, services);
+    const results = await pass(deps, snapshot, keys, executor, options, memory);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start } = result;

@@ -19,16 +19,27 @@ export interface SubnetChoice {
   skipped: SkippedSubnet[];
 }
 
+const byId = (a: { subnetId: string }, b: { subnetId: string }) =>
+  a.subnetId < b.subnetId ? -1 : a.subnetId > b.subnetId ? 1 : 0;
+
 /**
  * Keeps the configured subnets whose AZ **ID** the service supports, one per AZ (AWS allows one endpoint
- * subnet per AZ), and says why each other subnet was skipped.
+ * subnet per AZ), and says why each other subnet was skipped. EC2 lists subnets in no promised order, so
+ * the choice never depends on it: within an AZ the `preferred` subnet wins (one the endpoint already has),
+ * else the lowest id; both lists come back sorted by id, as the create request sends them (its ClientToken
+ * must mean the same request in every run).
  */
-export function selectSubnets(subnets: Subnet[], supportedZoneIds: string[]): SubnetChoice {
+export function selectSubnets(
+  subnets: Subnet[],
+  supportedZoneIds: string[],
+  preferred: (subnet: Subnet) => boolean = () => false,
+): SubnetChoice {
   const supported = new Set(supportedZoneIds);
   const usedZones = new Set<string>();
   const chosen: Subnet[] = [];
   const skipped: SkippedSubnet[] = [];
-  for (const subnet of subnets) {
+  const ordered = [...subnets].sort((a, b) => Number(preferred(b)) - Number(preferred(a)) || byId(a, b));
+  for (const subnet of ordered) {
     const reason = !supported.has(subnet.availabilityZoneId)
       ? `the endpoint service is not offered in ${subnet.availabilityZoneId}`
       : usedZones.has(subnet.availabilityZoneId)
@@ -46,5 +57,5 @@ export function selectSubnets(subnets: Subnet[], supportedZoneIds: string[]): Su
     usedZones.add(subnet.availabilityZoneId);
     chosen.push(subnet);
   }
-  return { chosen, skipped };
+  return { chosen: chosen.sort(byId), skipped: skipped.sort(byId) };
 }

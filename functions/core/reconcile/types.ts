@@ -83,6 +83,11 @@ export interface Observation {
   foreignEndpoints?: VpcEndpoint[];
   /** EC2's private DNS name of the service and its verification state, read with its zones. */
   servicePrivateDns?: { name?: string; verificationState?: string };
+  /**
+   * This run already registered `endpoint` with TiDB Cloud, or adopted TiDB's registration of it: a connection
+   * still missing or `DISCOVERED` is waited for, never registered again.
+   */
+  registered?: boolean;
 }
 
 export type Action =
@@ -108,6 +113,8 @@ export type OrphanAction =
 export type AppliedAction = (Action | OrphanAction) & {
   vpcEndpointId?: string;
   privateEndpointConnectionId?: string;
+  /** `register-connection`: TiDB Cloud already had the endpoint registered, and its connection was adopted. */
+  adopted?: boolean;
   at: string;
 };
 

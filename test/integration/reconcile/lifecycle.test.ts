@@ -4,9 +4,17 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
-import { CLUSTER_ID_TAG, MANAGED_BY_TAG, STACK_TAG } from '../../../functions/core/model.ts';
+import {
+  CLUSTER_ID_TAG,
+  type ConnectionState,
+  MANAGED_BY_TAG,
+  STACK_TAG,
+  SUBNET_CONFIG_TAG,
+} from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
+import type { TokenReplay } from '../../../testing/ec2-fake.ts';
 import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
@@ -90,6 +98,34 @@ describe('duplicate registration answered with 409', () => {
     ]);
     expect([a.phase, b.phase]).toEqual(['Ready', 'Ready']);
     expect(world.sim.requests.some((r) => r.operation === 'createConnection' && r.status === 409)).toBe(true);
+    expect(await world.sim.connections()).toHaveLength(1);
+  });
+});
+
+describe('a connection TiDB Cloud lists as DISCOVERED', () => {
+  it('is registered once; the duplicate answer is resolved by adopting what TiDB shows', async () => {
+    const cluster = world.addCluster();
+    // TiDB discovers the endpoint the moment it exists, and answers a registration of it as a duplicate.
+    world.ec2.onEndpointCreated((endpoint) => {
+      world.sim.seedConnection({
+        clusterId: cluster.clusterId,
+        endpointId: endpoint.vpcEndpointId,
+        endpointState: 'DISCOVERED',
+      });
+    });
+
+    const outcome = await provision(
+      world.deps,
+      { clusterId: cluster.clusterId },
+      { deadline: world.clock.now() + 60_000 },
+    );
+
+    const registrations = world.sim.requests.filter((r) => r.operation === 'createConnection');
+    expect(registrations).toHaveLength(1);
+    expect(outcome.phase).toBe('Progressing');
+    expect(outcome.waitingFor).toContain('DISCOVERED');
+    expect(outcome.actions.map((a) => a.type)).toEqual(['create-endpoint', 'register-connection']);
+    expect(outcome.actions[1]).toMatchObject({ adopted: true, vpcEndpointId: outcome.vpcEndpointId });
     expect(await world.sim.connections()).toHaveLength(1);
   });
 });
@@ -200,6 +236,193 @@ describe('endpoint identity', () => {
     const endpoints = await liveEndpoints();
     expect(endpoints.map((e) => e.vpcEndpointId)).toEqual([first.vpcEndpointId]);
     expect(endpoints[0]?.subnetIds).not.toContain(az4);
+  });
+});
+
+describe("endpoint identity when EC2 replays a deleted endpoint's token", () => {
+  const modes: Array<[string, TokenReplay, { forget?: boolean }]> = [
+    ['the endpoint as it is now (deleted)', { mode: 'current' }, {}],
+    ['the original response, the endpoint listed as deleted', { mode: 'original' }, {}],
+    ['the original response, the endpoint no longer listed', { mode: 'original' }, { forget: true }],
+    ['an error naming the endpoint', { mode: 'error' }, {}],
+    ['an error naming the endpoint, the endpoint no longer listed', { mode: 'error' }, { forget: true }],
+  ];
+
+  /** Provisions to Ready, then deletes the endpoint in AWS as a user would; TiDB drops its registration. */
+  async function readyThenDeleted(clusterId: string, forget = false): Promise<string> {
+    const outcome = await provision(world.deps, { clusterId }, waitUntil());
+    expect(outcome.phase).toBe('Ready');
+    const id = outcome.vpcEndpointId ?? '';
+    world.ec2.deleteEndpoint(id);
+    if (forget) {
+      // EC2 lists a deleted endpoint for a while before it forgets it.
+      await world.clock.sleep(HOUR);
+      world.ec2.forgetEndpoint(id);
+    }
+    for (const connection of await world.sim.connections()) {
+      if (connection.endpointId === id)
+        world.sim.setConnectionState(connection.privateEndpointConnectionId, 'DELETING');
+    }
+    return id;
+  }
+
+  it.each(modes)(
+    '%s: a new endpoint after each of two deletions, Ready',
+    async (_, tokenReplay, { forget }) => {
+      await restart({ ec2: { tokenReplay } });
+      const cluster = world.addCluster();
+      const gone = [
+        await readyThenDeleted(cluster.clusterId, forget),
+        await readyThenDeleted(cluster.clusterId, forget),
+      ];
+      const third = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+      expect(third.phase).toBe('Ready');
+      expect(new Set([...gone, third.vpcEndpointId]).size).toBe(3);
+      expect((await liveEndpoints()).map((e) => e.vpcEndpointId)).toEqual([third.vpcEndpointId]);
+    },
+  );
+
+  it.each(modes)(
+    '%s: concurrent re-creates agree on one new endpoint',
+    async (_, tokenReplay, { forget }) => {
+      await restart({ ec2: { tokenReplay } });
+      const cluster = world.addCluster();
+      await readyThenDeleted(cluster.clusterId, forget);
+      const [a, b] = await Promise.all([
+        provision(world.deps, { clusterId: cluster.clusterId }),
+        provision(world.deps, { clusterId: cluster.clusterId }),
+      ]);
+      expect(a.vpcEndpointId).toBe(b.vpcEndpointId);
+      expect(await liveEndpoints()).toHaveLength(1);
+    },
+  );
+
+  it('an error EC2 does not tie to the token: the dead token is retired once, the same way in every run', async () => {
+    await restart({ ec2: { tokenReplay: { mode: 'error', errorCode: 'InvalidParameter' } } });
+    const cluster = world.addCluster();
+    const gone = await readyThenDeleted(cluster.clusterId);
+    const [a, b] = await Promise.all([
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+      provision(world.deps, { clusterId: cluster.clusterId }, waitUntil()),
+    ]);
+    expect([a.phase, b.phase]).toEqual(['Ready', 'Ready']);
+    expect(a.vpcEndpointId).toBe(b.vpcEndpointId);
+    expect(a.vpcEndpointId).not.toBe(gone);
+  });
+
+  it('a request AWS refuses for itself is Blocked after at most one retired token, not a chain', async () => {
+    const cluster = world.addCluster();
+    const text = 'The VPC endpoint service does not support the availability zone of the subnet: subnet-0x.';
+    world.ec2.failNext('CreateVpcEndpoint', new AwsError('InvalidParameter', text, { fault: 'client' }));
+    world.ec2.failNext('CreateVpcEndpoint', new AwsError('InvalidParameter', text, { fault: 'client' }));
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'ENDPOINT_CREATE_FAILED' });
+    expect(world.ec2.calls.CreateVpcEndpoint).toBe(2);
+  });
+});
+
+describe('order AWS does not promise', () => {
+  it('two configured subnets in one AZ: every run chooses and sends the same, so one endpoint', async () => {
+    const cluster = world.addCluster();
+    // A second subnet in use1-az1; the fake lists subnets in a new order on every call.
+    const twin = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az1',
+      cidrBlock: '10.0.96.0/20',
+    });
+    world.settings.subnetIds = [...world.settings.subnetIds, twin];
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5, 6].map(() => provision(world.deps, { clusterId: cluster.clusterId })),
+    );
+    expect(new Set(runs.map((run) => run.vpcEndpointId)).size).toBe(1);
+    expect(runs.map((run) => run.phase)).not.toContain('Blocked');
+    const [endpoint, ...others] = await liveEndpoints();
+    expect(others).toEqual([]);
+    const az1 = [world.ec2.world.subnetIdByZoneId['use1-az1'] ?? '', twin].sort()[0];
+    expect(endpoint?.subnetIds).toContain(az1);
+  });
+});
+
+describe('the subnet-config tag is bookkeeping', () => {
+  const readyAndQuiet = async (clusterId: string) => {
+    const published = world.events.published.length;
+    const outcomes = await reconcileAll(world.deps);
+    const outcome = outcomes.find((o) => o.clusterId === clusterId);
+    expect(outcome).toMatchObject({ phase: 'Ready', actions: [] });
+    expect(world.events.published.slice(published)).toEqual([]);
+    return outcome;
+  };
+
+  it('a configuration change that leaves the subnets as they are: Ready, no action, no event, one CreateTags', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(first.phase).toBe('Ready');
+    // A second subnet in use1-az1, which the endpoint already covers: nothing to change on the endpoint.
+    const twin = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az1',
+      cidrBlock: '10.0.96.0/20',
+    });
+    world.settings.subnetIds = [...world.settings.subnetIds, twin];
+    world.ec2.resetCalls();
+
+    await readyAndQuiet(cluster.clusterId);
+
+    expect(world.ec2.calls.ModifyVpcEndpoint).toBe(0);
+    expect(world.ec2.calls.CreateTags).toBe(1);
+    const [endpoint] = await liveEndpoints();
+    expect(endpoint?.tags[SUBNET_CONFIG_TAG]).toBe(subnetConfigOf(world.settings.subnetIds));
+    // Remembered: the next pass writes and reads nothing more.
+    world.ec2.resetCalls();
+    await readyAndQuiet(cluster.clusterId);
+    expect(world.ec2.calls.CreateTags + world.ec2.calls.DescribeSubnets).toBe(0);
+  });
+
+  it('an endpoint from before the tag is tagged once, silently', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    world.ec2.resetCalls();
+
+    await readyAndQuiet(cluster.clusterId);
+    await readyAndQuiet(cluster.clusterId);
+
+    expect(world.ec2.calls.CreateTags).toBe(1);
+    expect(world.ec2.calls.ModifyVpcEndpoint).toBe(0);
+  });
+
+  it('is not written while a state outside the enums is seen', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    const [connection] = await world.sim.connections();
+    world.sim.setConnectionState(
+      connection?.privateEndpointConnectionId ?? '',
+      'SUSPENDED' as ConnectionState,
+    );
+    world.ec2.resetCalls();
+
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+
+    expect(outcome).toMatchObject({ phase: 'Progressing', actions: [] });
+    expect(outcome.waitingFor).toContain('"SUSPENDED"');
+    expect(world.ec2.mutatingCalls).toBe(0);
+  });
+
+  it('a refused tag write is a note, never Blocked, and is tried again next pass', async () => {
+    const cluster = world.addCluster();
+    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+    await world.ec2.deleteTags(first.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    const text = 'You are not authorized to perform this operation.';
+    world.ec2.failNext('CreateTags', new AwsError('UnauthorizedOperation', text, { fault: 'client' }));
+
+    const refused = await readyAndQuiet(cluster.clusterId);
+
+    expect(refused?.notes).toEqual([expect.stringContaining(text)]);
+    world.ec2.resetCalls();
+    const retried = await readyAndQuiet(cluster.clusterId);
+    expect(retried?.notes).toBeUndefined();
+    expect(world.ec2.calls.CreateTags).toBe(1);
   });
 
   it("new endpoints carry the stack tag; another stack's endpoint for the cluster is never touched", async () => {

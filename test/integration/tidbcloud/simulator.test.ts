@@ -160,6 +160,33 @@ describe('simulator semantics', () => {
     expect(field(second.json, 'nextPageToken')).toBe('');
   });
 
+  it('lists connections in an order of its own, the same across the pages of one listing', async () => {
+    const clusterId = ids[2] ?? '';
+    for (let i = 0; i < 25; i += 1) {
+      sim.seedConnection({ clusterId, endpointId: `vpce-0${i.toString(16).padStart(16, '0')}` });
+    }
+    const listAll = async () => {
+      const seen: string[] = [];
+      let token = '';
+      do {
+        const page = await call(
+          sim,
+          'GET',
+          `/v1beta1/clusters/${clusterId}/tidbNodeGroups/-/privateEndpointConnections?pageSize=10&pageToken=${token}`,
+        );
+        const items = field(page.json, 'privateEndpointConnections') as Array<{ endpointId: string }>;
+        seen.push(...items.map((item) => item.endpointId));
+        token = String(field(page.json, 'nextPageToken'));
+      } while (token !== '');
+      return seen;
+    };
+    const [first, second] = [await listAll(), await listAll()];
+    // Every connection exactly once per listing (one order across its pages), another order next listing.
+    expect(new Set(first).size).toBe(25);
+    expect([...second].sort()).toEqual([...first].sort());
+    expect(second).not.toEqual(first);
+  });
+
   it('caps pageSize at 100, honours skip, and rejects malformed paging', async () => {
     const big = await call(sim, 'GET', '/v1beta1/clusters?pageSize=500');
     expect((field(big.json, 'clusters') as unknown[]).length).toBe(25);

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../../functions/core/errors.ts';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../../../functions/core/model.ts';
 import type { CreateEndpointInput } from '../../../functions/core/ports.ts';
-import { Ec2Fake, type Ec2FakeWithWorld, zoneIdPrefix } from '../../../testing/ec2-fake.ts';
+import { Ec2Fake, type Ec2FakeWithWorld, type TokenReplay, zoneIdPrefix } from '../../../testing/ec2-fake.ts';
 
 const SERVICE = 'com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60718';
 
@@ -44,15 +44,29 @@ describe('Ec2Fake world', () => {
     const zones = await fake.describeAvailabilityZones();
     const subnets = await fake.describeSubnets(fake.world.subnetIds);
 
-    expect(subnets.map((subnet) => subnet.availabilityZoneId)).toEqual(['use1-az1', 'use1-az2', 'use1-az4']);
-    expect(subnets.map((subnet) => subnet.availabilityZone)).toEqual([
-      'us-east-1c',
-      'us-east-1d',
-      'us-east-1a',
-    ]);
+    // EC2 lists in no promised order: compared as a set of (ID, name) pairs.
+    const pairs = subnets.map((subnet) => `${subnet.availabilityZoneId}=${subnet.availabilityZone}`).sort();
+    expect(pairs).toEqual(['use1-az1=us-east-1c', 'use1-az2=us-east-1d', 'use1-az4=us-east-1a']);
     expect(zones).toContainEqual({ zoneName: 'us-east-1a', zoneId: 'use1-az4' });
     // The service is registered by AZ ID (as TiDB lists it); EC2 answers in this account's names.
     expect(await fake.describeServiceZones(SERVICE)).toEqual(['us-east-1c', 'us-east-1d']);
+  });
+
+  it('lists in a seeded order of its own, new for every listing and every seed', async () => {
+    const orders = async (listingSeed: number) => {
+      const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', listingSeed });
+      const seen: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        const subnets = await fake.describeSubnets(fake.world.subnetIds);
+        expect(subnets.map((subnet) => subnet.subnetId).sort()).toEqual([...fake.world.subnetIds].sort());
+        seen.push(subnets.map((subnet) => subnet.subnetId).join());
+      }
+      return seen;
+    };
+    const first = await orders(1);
+    expect(new Set(first).size).toBeGreaterThan(1);
+    expect(await orders(1)).toEqual(first);
+    expect(await orders(2)).not.toEqual(first);
   });
 
   it('derives AZ ID prefixes for other regions', () => {
@@ -148,19 +162,56 @@ describe('Ec2Fake world', () => {
   });
 });
 
+describe('Ec2Fake: the token of a deleted endpoint (tokenReplay)', () => {
+  async function deletedThenAgain(tokenReplay: TokenReplay, forget = false) {
+    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', tokenReplay });
+    fake.registerService(SERVICE, ['use1-az1', 'use1-az2']);
+    const first = await fake.createInterfaceEndpoint(input(fake));
+    fake.deleteEndpoint(first.vpcEndpointId);
+    if (forget) fake.forgetEndpoint(first.vpcEndpointId);
+    return { fake, first, again: fake.createInterfaceEndpoint(input(fake)) };
+  }
+
+  it('current: replays the endpoint as it is now', async () => {
+    const { first, again } = await deletedThenAgain({ mode: 'current' });
+    expect(await again).toMatchObject({ vpcEndpointId: first.vpcEndpointId, state: 'deleted' });
+  });
+
+  it('original: replays the first response; a forgotten endpoint is no longer listed', async () => {
+    const { fake, first, again } = await deletedThenAgain({ mode: 'original' }, true);
+    expect(await again).toEqual(first);
+    expect(await fake.findEndpoints({ vpcEndpointIds: [first.vpcEndpointId] })).toEqual([]);
+    expect(await fake.listManagedEndpoints()).toEqual([]);
+  });
+
+  it('error: refuses with the code given, InvalidVpcEndpointId.NotFound by default', async () => {
+    expect((await rejection((await deletedThenAgain({ mode: 'error' })).again)).awsCode).toBe(
+      'InvalidVpcEndpointId.NotFound',
+    );
+    const custom = await deletedThenAgain({ mode: 'error', errorCode: 'InvalidParameter' });
+    expect((await rejection(custom.again)).awsCode).toBe('InvalidParameter');
+  });
+});
+
 describe('Ec2Fake CreateVpcEndpoint', () => {
   it('is idempotent on ClientToken: the same request returns the same endpoint', async () => {
     const fake = world();
 
     const first = await fake.createInterfaceEndpoint(input(fake));
-    // Same parameters, lists in another order: still the same request.
-    const again = await fake.createInterfaceEndpoint(
-      input(fake, { subnetIds: [...input(fake).subnetIds].reverse() }),
-    );
+    const again = await fake.createInterfaceEndpoint(input(fake));
 
     expect(again.vpcEndpointId).toBe(first.vpcEndpointId);
     expect(await fake.findEndpoints({ vpcId: fake.world.vpcId, serviceName: SERVICE })).toHaveLength(1);
     expect(fake.calls.CreateVpcEndpoint).toBe(2);
+  });
+
+  it('holds the token to the order first sent: the same subnets in another order are a mismatch', async () => {
+    const fake = world();
+    await fake.createInterfaceEndpoint(input(fake));
+    const reordered = input(fake, { subnetIds: [...input(fake).subnetIds].reverse() });
+    expect((await rejection(fake.createInterfaceEndpoint(reordered))).awsCode).toBe(
+      'IdempotentParameterMismatch',
+    );
   });
 
   it('creates one endpoint for concurrent requests with the same token', async () => {

@@ -28,7 +28,11 @@ export const awsSubnets: PreflightCheck = {
   async run(context) {
     const { vpcId, region, subnetIds } = context.settings;
     const subnets = await readSubnets(context);
-    const inVpc = subnets.filter((subnet) => subnet.vpcId === vpcId);
+    // In the configured order: EC2 answers in an order it does not promise.
+    const position = (subnet: Subnet) => subnetIds.indexOf(subnet.subnetId);
+    const inVpc = subnets
+      .filter((subnet) => subnet.vpcId === vpcId)
+      .sort((a, b) => position(a) - position(b));
     const wrong = subnetIds.filter((id) => !inVpc.some((subnet) => subnet.subnetId === id));
     const zones = Object.fromEntries(inVpc.map((subnet) => [subnet.subnetId, subnet.availabilityZoneId]));
     const evidence = { vpcId, zoneIdBySubnet: zones, notInVpc: wrong };

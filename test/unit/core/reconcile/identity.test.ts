@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SUBNET_CONFIG_TAG, type VpcEndpoint } from '../../../../functions/core/model.ts';
 import {
   clientTokenFor,
+  retiredGeneration,
   subnetConfigChanged,
   subnetConfigOf,
 } from '../../../../functions/core/reconcile/identity.ts';
@@ -30,6 +31,17 @@ describe('clientTokenFor', () => {
     );
     expect(clientTokenFor(request, 'vpce-0dead')).not.toBe(token);
     expect(clientTokenFor(request, 'vpce-0dead')).toBe(clientTokenFor(request, 'vpce-0dead'));
+  });
+});
+
+describe('retiredGeneration', () => {
+  it('derives one fixed successor from a dead token: the same in every run, a new token every hop', () => {
+    const dead = clientTokenFor(request, '');
+    const next = clientTokenFor(request, retiredGeneration(dead));
+    expect(retiredGeneration(dead)).toBe(retiredGeneration(dead));
+    expect(next).not.toBe(dead);
+    expect(clientTokenFor(request, retiredGeneration(next))).not.toBe(next);
+    expect(next.length).toBeLessThanOrEqual(64);
   });
 });
 

@@ -24,7 +24,7 @@ import {
 } from '../../../../functions/core/model.ts';
 import { subnetConfigOf } from '../../../../functions/core/reconcile/identity.ts';
 import { GONE_STATES, observationOf } from '../../../../functions/core/reconcile/observe.ts';
-import { plan } from '../../../../functions/core/reconcile/plan.ts';
+import { plan, staleSubnetConfig } from '../../../../functions/core/reconcile/plan.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
   DEFAULT_STACK_NAME,
@@ -276,6 +276,30 @@ describe('plan() properties over every enum value and unknown ones', () => {
         });
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('keeps no books (the subnet-config tag) while any state outside the enums is seen', () => {
+    fc.assert(
+      fc.property(worldArb, (w) => {
+        const { observed } = scenario(w);
+        fc.pre(observed.endpoint !== undefined);
+        // The subnets as configured, the tag stale: the tag is due, unless a state this code does not know is seen.
+        const endpoint = observed.endpoint && {
+          ...observed.endpoint,
+          subnetIds: [...settings.subnetIds].reverse(),
+          tags: { ...observed.endpoint.tags, [SUBNET_CONFIG_TAG]: 'stale' },
+        };
+        const write = staleSubnetConfig({ ...observed, endpoint }, settings);
+        const documented =
+          isDocumented(CLUSTER_STATES, observed.cluster.state) &&
+          isDocumented(ENDPOINT_STATES, endpoint?.state ?? '') &&
+          isDocumented(CONNECTION_STATES, observed.connection?.endpointState ?? 'ACTIVE') &&
+          isDocumented(SERVICE_STATES, observed.service?.state ?? 'ACTIVE');
+        const live = ['pendingAcceptance', 'pending', 'available'].includes(endpoint?.state ?? '');
+        expect(write !== undefined).toBe(documented && live);
+      }),
+      { numRuns: 2000 },
     );
   });
 

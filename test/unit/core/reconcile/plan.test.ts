@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ClusterState, SUBNET_CONFIG_TAG, type VpcEndpoint } from '../../../../functions/core/model.ts';
 import { subnetConfigOf } from '../../../../functions/core/reconcile/identity.ts';
-import { detailsNeeded, plan } from '../../../../functions/core/reconcile/plan.ts';
+import { detailsNeeded, plan, staleSubnetConfig } from '../../../../functions/core/reconcile/plan.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
   DEFAULT_STACK_NAME,
@@ -221,7 +221,11 @@ describe('plan: the five steps in order', () => {
     const decision = plan(observed, settings);
     expect(decision).toMatchObject({ kind: 'blocked', reason: 'NO_SUPPORTED_SUBNET' });
     expect(decision.kind === 'blocked' && decision.message).toContain('subnet-0a (use1-az4)');
-    expect(decision.kind === 'blocked' && decision.remediation).toContain('--availability-zone-id use1-az6');
+    // EC2 lists the service's zones in no promised order: either supported AZ ID makes a good example.
+    expect(decision.kind === 'blocked' && decision.remediation).toContain('(use1-az1, use1-az6)');
+    expect(decision.kind === 'blocked' && decision.remediation).toMatch(
+      /--availability-zone-id use1-az[16] /,
+    );
   });
 
   it('blocks with the exact commands when VPC DNS attributes are off', () => {
@@ -255,6 +259,14 @@ describe('plan: the five steps in order', () => {
       kind: 'act',
       action: { type: 'register-connection' },
     });
+  });
+
+  it('never registers again an endpoint this run registered or adopted: it waits for TiDB', () => {
+    const fresh = endpoint({ state: 'pendingAcceptance', privateDnsEnabled: false });
+    for (const shown of [undefined, connection('DISCOVERED')]) {
+      const decision = plan(observation({ endpoint: fresh, connection: shown, registered: true }), settings);
+      expect(decision).toMatchObject({ kind: 'wait', waitingFor: expect.stringContaining('vpce-0123') });
+    }
   });
 
   it('waits while TiDB is System Checking (PENDING)', () => {
@@ -314,6 +326,38 @@ describe('plan: the five steps in order', () => {
     ).toEqual({
       kind: 'ready',
     });
+  });
+});
+
+describe('plan: a changed subnet configuration', () => {
+  const stale = { ...MANAGED, [SUBNET_CONFIG_TAG]: subnetConfigOf(['subnet-0a']) };
+
+  it('modifies the endpoint only when its subnets differ from those the configuration picks', () => {
+    const lacking = observation({ endpoint: endpoint({ tags: stale }), connection: connection('ACTIVE') });
+    expect(plan(lacking, settings)).toMatchObject({
+      kind: 'act',
+      action: { type: 'modify-endpoint-subnets', addSubnetIds: ['subnet-0c'], removeSubnetIds: [] },
+    });
+  });
+
+  it('is Ready, with only the tag to write, when the subnets already are the ones picked', () => {
+    const matching = endpoint({ tags: stale, subnetIds: ['subnet-0c', 'subnet-0a'] });
+    const observed = observation({ endpoint: matching, connection: connection('ACTIVE') });
+    expect(plan(observed, settings)).toEqual({ kind: 'ready' });
+    expect(staleSubnetConfig(observed, settings)).toEqual({
+      vpcEndpointId: 'vpce-0123',
+      tags: { [SUBNET_CONFIG_TAG]: subnetConfigOf(settings.subnetIds) },
+    });
+  });
+
+  it('reads the VPC facts before judging a stale tag, and writes nothing without them', () => {
+    const observed = observation({
+      vpc: undefined,
+      endpoint: endpoint({ tags: stale, subnetIds: ['subnet-0c', 'subnet-0a'] }),
+      connection: connection('ACTIVE'),
+    });
+    expect(detailsNeeded(observed, settings)).toEqual({ service: false, createFacts: true });
+    expect(staleSubnetConfig(observed, settings)).toBeUndefined();
   });
 });
 

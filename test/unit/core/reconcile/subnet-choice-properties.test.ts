@@ -127,3 +127,26 @@ describe('the subnets the plan gives a new endpoint', () => {
     expect(created).toBeGreaterThan(100);
   });
 });
+
+describe('the choice does not depend on the order EC2 lists subnets in', () => {
+  it('any order of the same subnets: the same action, subnets sorted as they are sent', () => {
+    fc.assert(
+      fc.property(
+        world.chain((input) =>
+          fc.tuple(
+            fc.constant(input),
+            fc.shuffledSubarray(input.subnets, { minLength: input.subnets.length }),
+          ),
+        ),
+        ([input, reordered]) => {
+          const decision = plan(observation(input), settings);
+          expect(plan(observation({ ...input, subnets: reordered }), settings)).toEqual(decision);
+          if (decision.kind === 'act' && decision.action.type === 'create-endpoint') {
+            expect(decision.action.subnetIds).toEqual([...decision.action.subnetIds].sort());
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
