@@ -31,6 +31,8 @@ function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
     ...(outcome.vpcId ? { vpcId: outcome.vpcId } : {}),
     phase: outcome.phase,
     actions: outcome.actions.map((a) => a.type),
+    // Bookkeeping that failed (retried next pass) and other facts that change nothing: logged, never alarmed.
+    ...(outcome.notes?.length ? { notes: outcome.notes } : {}),
   };
   switch (outcome.phase) {
     case 'Blocked':

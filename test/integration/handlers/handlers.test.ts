@@ -11,7 +11,10 @@ import {
 import { createProbeHandler, createTroubleshootHandler } from '../../../functions/app/diagnostics.ts';
 import type { DiagnosticsDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
+import { AwsError } from '../../../functions/core/errors.ts';
+import { SUBNET_CONFIG_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, VirtualClock, type World } from '../../../testing/world.ts';
@@ -215,6 +218,31 @@ describe('provisioning handlers', () => {
     }
     expect(emf.filter((record) => METRIC_NAMES.clustersByPhase in record)).toHaveLength(PHASES.length);
     expect(emf.some((record) => Object.keys(record).some((key) => /^Clusters./.test(key)))).toBe(false);
+  });
+
+  it('provision: a refused bookkeeping write is logged with the outcome, and the cluster stays Ready', async () => {
+    const cluster = world.addCluster();
+    const ready = await provision(
+      world.deps,
+      { clusterId: cluster.clusterId },
+      { deadline: world.clock.now() + 3_600_000 },
+    );
+    await world.ec2.deleteTags(ready.vpcEndpointId ?? '', [SUBNET_CONFIG_TAG]);
+    const text = 'You are not authorized to perform this operation.';
+    world.ec2.failNext('CreateTags', new AwsError('UnauthorizedOperation', text, { fault: 'client' }));
+    const infos: unknown[][] = [];
+    const spying = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
+    vi.spyOn(spying, 'info').mockImplementation((...args: unknown[]) => {
+      infos.push(args);
+    });
+
+    const handler = createProvisionHandler(async () => world.deps, spying);
+    await handler({ clusterId: cluster.clusterId }, lambdaContext(60_000));
+
+    expect(infos).toContainEqual([
+      'cluster reconciled',
+      expect.objectContaining({ phase: 'Ready', notes: [expect.stringContaining(text)] }),
+    ]);
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
