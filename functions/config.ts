@@ -14,7 +14,7 @@ import {
   type VpcTarget,
 } from './settings/index.ts';
 
-/** Typed configuration, read once at cold start (or CLI start). Names are a public contract (DESIGN.md). */
+/** Typed configuration, read once at cold start (or CLI start). Names are a public contract (docs/contracts.md). */
 export interface Config {
   tidbCloud: {
     apiUrl: string;

@@ -39,7 +39,7 @@ function logOutcome(logger: Logger, outcome: ProvisionOutcome): void {
       logger.warn('cluster blocked', { ...fields, reason: outcome.reason, message: outcome.message });
       break;
     case 'Error':
-      // This cluster only, retried next tick: reported, never thrown (DESIGN "Transient errors").
+      // This cluster only, retried next tick: reported, never thrown (docs/contracts.md "Transient errors").
       logger.error('cluster reconcile failed', { ...fields, error: outcome.error });
       break;
     case 'Orphaned':

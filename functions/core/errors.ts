@@ -149,7 +149,7 @@ const TRANSIENT_AWS =
   /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|ServiceUnavailable|Unavailable|InternalError|InternalFailure|ServerError|ServiceFailure|Timeout|TimedOut|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|NetworkingError|socket/i;
 
 /**
- * What a failure means for one cluster (DESIGN "Transient errors"): `refused` is a validation or permission
+ * What a failure means for one cluster (docs/contracts.md "Transient errors"): `refused` is a validation or permission
  * answer a person must act on (Blocked, with the API's text); `transient` is everything else that outlived the
  * retries (Error for this pass, retried next pass); `pass` means the pass itself cannot run.
  */

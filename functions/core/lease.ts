@@ -9,7 +9,7 @@
 import { AppError } from './errors.ts';
 import type { Clock, LeaseHeld, LeaseStore } from './ports.ts';
 
-/** The scheduled reconcile's lease (`lease#reconcile` in the state table, DESIGN "One poller"). */
+/** The scheduled reconcile's lease (`lease#reconcile` in the state table, docs/architecture.md "One reconcile at a time"). */
 export const RECONCILE_LEASE = 'reconcile';
 
 /**

@@ -7,7 +7,7 @@
 /*
  * The enums the cores read, exactly as the swagger (TiDB) and the EC2 API document them: the one list of each
  * that the plan, the doctor's checks and the tests share. A value outside them is passed through verbatim
- * and is never a reason to act (DESIGN "Lifecycle and failure semantics").
+ * and is never a reason to act (docs/contracts.md "Lifecycle and failure semantics").
  */
 
 /** The swagger's `commonv1beta1ClusterState`. */
@@ -215,7 +215,7 @@ export const ORPHANED_SINCE_TAG = 'tidb-privatelink:orphaned-since';
 
 export const DEFAULT_TIDB_PORT = 4000;
 
-/** DESIGN "Port": the connection's, else the cluster's, else 4000. */
+/** docs/contracts.md "Port": the connection's, else the cluster's, else 4000. */
 export function tidbPortOf(
   connection: Pick<PrivateEndpointConnection, 'port'> | undefined,
   cluster: Pick<Cluster, 'port'> | undefined,

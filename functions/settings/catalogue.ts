@@ -60,7 +60,7 @@ const ALL: readonly FunctionName[] = ['reconcile', 'provision', 'probe', 'troubl
 const PROBING: readonly FunctionName[] = ['probe', 'troubleshoot'];
 const STATEFUL: readonly FunctionName[] = ['reconcile', 'provision', 'probe', 'troubleshoot'];
 
-/** The stack tag's value when `PRIVATELINK_STACK_NAME` is not set (DESIGN.md, Tags). */
+/** The stack tag's value when `PRIVATELINK_STACK_NAME` is not set (docs/contracts.md "Tags"). */
 export const DEFAULT_STACK_NAME = 'tidb-privatelink';
 export const DEFAULT_API_URL = 'https://dedicated.tidbapi.com/v1beta1';
 /** Under the API's 100 requests/minute per key, leaving room for a person's curl with the same key. */

@@ -43,7 +43,7 @@ function planLines(outcome: ProvisionOutcome): string[] {
   ]);
 }
 
-/** A dry run changes nothing, so only an API error is a failure (DESIGN CLI contract). */
+/** A dry run changes nothing, so only an API error is a failure (docs/contracts.md "CLI contract"). */
 function dryRunExitCode(outcomes: ProvisionOutcome[]): ExitCode {
   return outcomes.some((o) => o.phase === 'Error') ? 2 : 0;
 }
@@ -65,7 +65,7 @@ function detailOf(outcome: ProvisionOutcome): string[] {
   }
 }
 
-/** DESIGN: 2 if any cluster is Error, else 1 if any is Blocked, else 0 (Idle and Orphaned included). */
+/** docs/contracts.md: 2 if any cluster is Error, else 1 if any is Blocked, else 0 (Idle and Orphaned included). */
 export function reconcileExitCode(outcomes: ProvisionOutcome[]): ExitCode {
   if (outcomes.some((o) => o.phase === 'Error')) return 2;
   return outcomes.some((o) => o.phase === 'Blocked') ? 1 : 0;
@@ -104,7 +104,7 @@ export async function provision(ctx: CliContext): Promise<CommandResult> {
     const json = outcomes.length === 1 ? outcomes[0] : { clusters: outcomes };
     return { exitCode: dryRunExitCode(outcomes), json, lines: [DRY_RUN, ...lines] };
   }
-  // --wait promises Ready (in every VPC): anything short of it after the wait is a failure (DESIGN.md).
+  // --wait promises Ready (in every VPC): anything short of it after the wait is a failure (docs/contracts.md).
   const exitCode: ExitCode = outcomes.some((o) => o.phase === 'Error')
     ? 2
     : outcomes.some((o) => o.phase === 'Blocked' || (wait && o.phase !== 'Ready'))

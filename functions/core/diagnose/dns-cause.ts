@@ -1,5 +1,5 @@
 /**
- * Adds the DNS path's cause to a failing `dns.resolution` outcome: `evidence.cause` (DESIGN.md "Why DNS
+ * Adds the DNS path's cause to a failing `dns.resolution` outcome: `evidence.cause` (docs/contracts.md "Why DNS
  * fails"), the resource ids behind it, the steps that could not be read, and the fix for that cause.
  */
 import {

@@ -1,5 +1,5 @@
 /**
- * Why a private name does not resolve to the endpoint (DESIGN.md "Why DNS fails"): a pure function from what
+ * Why a private name does not resolve to the endpoint (docs/contracts.md "Why DNS fails"): a pure function from what
  * the doctor read of the VPC's DNS path to the first thing on that path that sends the query elsewhere.
  *
  * The order follows a query from a client in the VPC: the VPC must run its resolver at all (DNS attributes),

@@ -1,5 +1,5 @@
 /**
- * The diagnostic report: a public contract (DESIGN.md "Diagnostic report"). `doctor --json`, the troubleshoot
+ * The diagnostic report: a public contract (docs/contracts.md "Diagnostic report"). `doctor --json`, the troubleshoot
  * function's result and the probe's event detail all carry exactly this shape; the JSON Schema in
  * `schema/diagnostic-report.schema.json` describes it for other tools.
  */

@@ -1,5 +1,5 @@
 /**
- * Endpoint identity (DESIGN "Endpoint identity"): the EC2 ClientToken of a create, and the digest of the
+ * Endpoint identity (docs/contracts.md "Endpoint identity"): the EC2 ClientToken of a create, and the digest of the
  * configured subnets an endpoint remembers in a tag, so a changed subnet list is noticed without a read.
  */
 import { createHash } from 'node:crypto';

@@ -100,7 +100,7 @@ const byRank =
   (a: T, b: T) =>
     rank(a) - rank(b);
 
-/** States in which an endpoint is gone or going: it counts as no endpoint (DESIGN "Endpoint identity"). */
+/** States in which an endpoint is gone or going: it counts as no endpoint (docs/contracts.md "Endpoint identity"). */
 export const GONE_STATES: ReadonlySet<string> = new Set(['deleted', 'deleting', 'expired']);
 
 /**

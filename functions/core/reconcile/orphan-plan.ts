@@ -1,5 +1,5 @@
 /**
- * The pure part of orphan handling (DESIGN "Orphaned", issue 11): from what is known about one of this stack's
+ * The pure part of orphan handling (docs/contracts.md "Orphaned", issue 11): from what is known about one of this stack's
  * endpoints, the steps to take. Marking is how the grace period survives between passes without a table: the
  * first time an endpoint is proven orphaned it gets `tidb-privatelink:orphaned-since`, deletion (only when
  * configured) counts from that tag, and a cluster that comes back takes the mark off.

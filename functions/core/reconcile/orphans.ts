@@ -233,7 +233,7 @@ function orphanOutcome(
   return outcome;
 }
 
-/** A step that failed: this endpoint's outcome, as for a cluster (DESIGN "Transient errors"). */
+/** A step that failed: this endpoint's outcome, as for a cluster (docs/contracts.md "Transient errors"). */
 function failed(endpoint: VpcEndpoint, error: unknown, options: CallOptions): ProvisionOutcome {
   const kind = failureKind(error);
   if (kind === 'pass' || options.signal?.aborted) throw error;

@@ -173,7 +173,7 @@ async function reconcileKey(
 }
 
 /**
- * One cluster's failure is that cluster's outcome, never the pass's (DESIGN): a refusal is Blocked with the
+ * One cluster's failure is that cluster's outcome, never the pass's (docs/contracts.md): a refusal is Blocked with the
  * API's text, anything else Error for this pass. Only what stops every cluster alike is rethrown.
  */
 function failedOutcome(
@@ -220,7 +220,7 @@ async function pass(
   );
 }
 
-/** `provision --cluster` of a paused cluster: Blocked with the resume command (DESIGN). */
+/** `provision --cluster` of a paused cluster: Blocked with the resume command (docs/contracts.md). */
 function pausedAsBlocked({ outcome, start }: KeyResult): ProvisionOutcome {
   if (outcome.phase !== 'Idle' || !start) return outcome;
   const { clusterId, state } = start.cluster;

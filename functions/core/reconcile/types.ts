@@ -152,7 +152,7 @@ export type Decision =
   | { kind: 'blocked'; reason: BlockedReason; message: string; remediation: string };
 
 /**
- * The one list of phases (DESIGN "Lifecycle and failure semantics"): the CLI's output and exit codes, the
+ * The one list of phases (docs/contracts.md "Lifecycle and failure semantics"): the CLI's output and exit codes, the
  * events and the logs all read this type.
  */
 export const PHASES = ['Ready', 'Progressing', 'Blocked', 'Idle', 'Orphaned', 'Error'] as const;
@@ -172,7 +172,7 @@ export interface OutcomeError {
   message: string;
 }
 
-/** The `provision --json` contract (DESIGN.md). */
+/** The `provision --json` contract (docs/contracts.md). */
 export interface ProvisionOutcome {
   clusterId: string;
   tidbNodeGroupId: string;

@@ -170,7 +170,7 @@ describe('schema/events', () => {
     for (const event of envelopes) expect(eventSchemaErrors(event)).toEqual([]);
   });
 
-  it('accept new Blocked reasons and every DESIGN phase, but not a detail without its ids', () => {
+  it('accept new Blocked reasons and every documented phase, but not a detail without its ids', () => {
     const blocked = events.find((event) => event['detail-type'] === DETAIL_TYPES.provisioningBlocked);
     const progressed = events.find((event) => event['detail-type'] === DETAIL_TYPES.provisioningProgressed);
     if (!blocked || !progressed) throw new Error('the runs emitted no Blocked or Progressed event');

@@ -59,7 +59,7 @@ describe('fault matrix, 4 clusters from scratch', () => {
     ROW_TIMEOUT_MS,
   );
 
-  // A fault in the pass's own EC2 reads (the managed-endpoint listing) aborts that whole pass, as DESIGN
+  // A fault in the pass's own EC2 reads (the managed-endpoint listing) aborts that whole pass, as docs/contracts.md
   // allows; with no SDK retries in front, how soon a pass gets through is luck, so convergence here is a
   // bench figure. What must hold is that nothing is duplicated.
   it.each(bypass.map((row) => [row.name, row] as const))(

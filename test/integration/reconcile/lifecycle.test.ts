@@ -1,5 +1,5 @@
 /**
- * DESIGN "Lifecycle and failure semantics" end to end: the TiDB Cloud simulator over HTTP and the EC2 fake,
+ * docs/contracts.md "Lifecycle and failure semantics" end to end: the TiDB Cloud simulator over HTTP and the EC2 fake,
  * driven through the real reconcile core.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * Cluster states as users live them, orphans, and nothing waiting forever: the TiDB Cloud simulator over
- * HTTP and the EC2 fake, through the real reconcile core (DESIGN "Lifecycle and failure semantics").
+ * HTTP and the EC2 fake, through the real reconcile core (docs/contracts.md "Lifecycle and failure semantics").
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterState, ConnectionState, VpcEndpointState } from '../../../functions/core/model.ts';

@@ -345,10 +345,10 @@ describe('serverless package (offline, no AWS credentials)', () => {
     });
   });
 
-  it("tags endpoints with the DESIGN default stack name; the pending timeout is the catalogue's default", () => {
+  it("tags endpoints with the documented default stack name; the pending timeout is the catalogue's default", () => {
     for (const name of ['Reconcile', 'Provision']) {
       const env = environmentOf(name);
-      // DESIGN.md "Tags": default `tidb-privatelink`; a second stack in the same VPC sets its own name.
+      // docs/contracts.md "Tags": default `tidb-privatelink`; a second stack in the same VPC sets its own name.
       expect(env.PRIVATELINK_STACK_NAME).toBe('tidb-privatelink');
       // The template passes the resolved default (functions/settings/catalogue.ts), the one loadConfig applies.
       expect(env.PRIVATELINK_PENDING_TIMEOUT_MIN).toBe('30');

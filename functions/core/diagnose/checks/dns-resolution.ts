@@ -98,7 +98,7 @@ export const dnsResolution: Check<DiagnoseContext> = {
   ...resolution,
   async run(context, signal): Promise<CheckOutcome> {
     const outcome = await resolution.run(context, signal);
-    // Every failure names its cause on the VPC's DNS path (DESIGN.md "Why DNS fails").
+    // Every failure names its cause on the VPC's DNS path (docs/contracts.md "Why DNS fails").
     const { host } = context.target;
     return outcome.status === 'fail' && host ? withDnsCause(context, host, outcome) : outcome;
   },

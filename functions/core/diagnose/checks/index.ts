@@ -1,5 +1,5 @@
 /**
- * The check suite in contract order (DESIGN.md). Prerequisites come before the checks that need them, which
+ * The check suite in contract order (docs/contracts.md). Prerequisites come before the checks that need them, which
  * the runner relies on.
  */
 import type { DiagnoseContext } from '../context.ts';

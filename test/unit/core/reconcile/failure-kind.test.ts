@@ -11,7 +11,7 @@ import {
   TidbCloudUnavailableError,
 } from '../../../../functions/core/errors.ts';
 
-describe('failureKind: transient is not Blocked (DESIGN "Transient errors")', () => {
+describe('failureKind: transient is not Blocked (docs/contracts.md "Transient errors")', () => {
   it.each([
     [new TidbCloudUnavailableError('HTTP 503 five times'), 'transient'],
     [new TidbCloudRateLimitError('429 after retries'), 'transient'],
