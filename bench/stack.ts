@@ -1,8 +1,8 @@
 /**
  * Section 8: the whole stack as deployed, N clusters created at the same moment. The handlers' own code
  * (the app/ factories the Lambda entry points use) runs on a discrete-event clock: the reconcile on its
- * 5-minute schedule with reserved concurrency 1 and its 240 s timeout, one provision per `TiDB Cluster
- * Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
+ * 5-minute schedule, one at a time (the lease, modelled by a guard here) and its 285 s timeout, one
+ * provision per `TiDB Cluster Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
  * every few minutes. Each function has its own TiDB Cloud client (own limiter, own digest nonce); all of
  * them share the one API key of the simulator, with its real 100/minute limit, and the stack's budget and
  * registry (the state table, in memory here). TiDB's waits are scaled down (service 1 min, System Checking
