@@ -12,6 +12,7 @@ import { type ClusterRegistry, DETAIL_TYPES, type LeaseStore } from '../core/por
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, isDelivery, PROVISION_TRIGGERS } from './inbound-events.ts';
+import { perInvocation } from './invocation-signal.ts';
 import { oncePerEvent } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
@@ -69,33 +70,44 @@ function phaseCounts(outcomes: ProvisionOutcome[]): Record<Phase, number> {
  * one that finds it held logs who holds it until when and returns without doing anything (not an error).
  */
 export function createReconcileHandler(getDeps: DepsSource, logger: Logger, metrics?: Metrics) {
-  const handler = middy(async (_event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
-    const deps = await getDeps();
-    if (!deps.lease) return reconcilePass(deps, context, signal, logger, metrics);
-    const now = deps.clock.now();
-    const run = await withLease(
-      deps.lease,
-      deps.clock,
-      {
-        name: RECONCILE_LEASE,
-        holder: `${context.functionName} request ${context.awsRequestId}`,
-        // Lambda stops the invocation here whatever it is doing: the lease can end no later.
-        until: now + context.getRemainingTimeInMillis(),
-      },
-      () => reconcilePass(deps, context, signal, logger, metrics),
-      signal,
-    );
-    if (!run.ran) {
-      logger.info(`reconcile lease held by ${describeHeld(run.heldBy, now)}: this tick does nothing`, {
-        leaseHolder: run.heldBy.holder,
-        leaseUntil: new Date(run.heldBy.until).toISOString(),
-      });
-      return { clusters: [], leaseHeldBy: run.heldBy };
-    }
-    if (!run.released) logger.warn('the reconcile lease had been taken over before this pass released it');
-    return run.result;
-  }).use(injectLambdaContext(logger));
+  const handler = middy((_event: unknown, context: Context, { signal }: { signal: AbortSignal }) =>
+    perInvocation(signal, (own) => leasedPass(getDeps, context, own, logger, metrics)),
+  ).use(injectLambdaContext(logger));
   return metrics ? handler.use(logMetrics(metrics)) : handler;
+}
+
+/** One reconcile pass, under the lease when the stack has the state table. */
+async function leasedPass(
+  getDeps: DepsSource,
+  context: Context,
+  signal: AbortSignal,
+  logger: Logger,
+  metrics: Metrics | undefined,
+) {
+  const deps = await getDeps();
+  if (!deps.lease) return reconcilePass(deps, context, signal, logger, metrics);
+  const now = deps.clock.now();
+  const run = await withLease(
+    deps.lease,
+    deps.clock,
+    {
+      name: RECONCILE_LEASE,
+      holder: `${context.functionName} request ${context.awsRequestId}`,
+      // Lambda stops the invocation here whatever it is doing: the lease can end no later.
+      until: now + context.getRemainingTimeInMillis(),
+    },
+    () => reconcilePass(deps, context, signal, logger, metrics),
+    signal,
+  );
+  if (!run.ran) {
+    logger.info(`reconcile lease held by ${describeHeld(run.heldBy, now)}: this tick does nothing`, {
+      leaseHolder: run.heldBy.holder,
+      leaseUntil: new Date(run.heldBy.until).toISOString(),
+    });
+    return { clusters: [], leaseHeldBy: run.heldBy };
+  }
+  if (!run.released) logger.warn('the reconcile lease had been taken over before this pass released it');
+  return run.result;
 }
 
 /** One pass over every cluster, logged, counted and recorded in the registry. */
@@ -189,7 +201,7 @@ export function createProvisionHandler(
   const handler = middy(async (event: unknown, context: Context, { signal }: { signal: AbortSignal }) => {
     // Validated before the idempotency record: a malformed event leaves nothing behind.
     clusterKeyOf(event, PROVISION_TRIGGERS);
-    return run(event, context, signal);
+    return perInvocation(signal, (own) => run(event, context, own));
   })
     .use(injectLambdaContext(logger))
     .use(rejectInvalidEvents(logger));
