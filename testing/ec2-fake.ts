@@ -87,6 +87,11 @@ export interface Ec2FakeOptions {
   endpointLimitPerVpc?: number;
   /** Milliseconds for endpoints' `CreationTimestamp`, e.g. a virtual clock's `now`. Default `Date.now`. */
   now?: () => number;
+  /**
+   * Asked before every API call reaches the fake, as IAM is before EC2 acts (testing/iam: the calling
+   * function's role); it throws AWS's refusal to deny. Calls made outside a function's view pass.
+   */
+  authorize?: (operation: Ec2Operation) => Promise<void>;
 }
 
 export interface RegisterServiceOptions {
@@ -220,6 +225,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
   readonly #buckets = new Map<'mutating' | 'describe', Bucket>();
   readonly #endpointLimit: number;
   readonly #now: () => number;
+  readonly #authorize: Ec2FakeOptions['authorize'];
   #sequence = 0;
   #nextLoopbackHost = 10;
 
@@ -229,6 +235,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
     this.#throttle = options.throttle;
     this.#endpointLimit = options.endpointLimitPerVpc ?? VPC_ENDPOINT_LIMIT_PER_VPC;
     this.#now = options.now ?? Date.now;
+    this.#authorize = options.authorize;
   }
 
   /**
@@ -585,6 +592,14 @@ export class Ec2Fake implements ProvisioningEc2Port {
     return groupIds.flatMap((groupId) =>
       (this.#securityGroups.get(groupId)?.rules ?? []).map((rule) => ({ ...rule })),
     );
+  }
+
+  /** Subnets as they are now, without counting a call (see `peekEndpoints`); unknown ids are left out. */
+  peekSubnets(subnetIds: string[]): Subnet[] {
+    return subnetIds.flatMap((id) => {
+      const subnet = this.#subnets.get(id);
+      return subnet ? [{ ...subnet }] : [];
+    });
   }
 
   resetCalls(): void {
@@ -955,6 +970,7 @@ export class Ec2Fake implements ProvisioningEc2Port {
     this.calls[operation] += 1;
     await Promise.resolve();
     options?.signal?.throwIfAborted();
+    await this.#authorize?.(operation);
     this.#consumeToken(operation);
     const injected = this.#injected.get(operation)?.shift();
     if (injected && !injected.afterSideEffect) throw injected.error;
