@@ -9,6 +9,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Roles, rolesFor } from '../../../testing/iam/roles.ts';
 import {
   ACCOUNT,
   type AwsRequest,
@@ -254,6 +255,59 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
     expect(await allowed(fn, associate(VPC))).toBe(true);
     expect(await allowed(fn, associate(OTHER_VPC))).toBe(false);
     expect(await allowed(fn, associate(VPC, 'eu-west-1'))).toBe(false);
+  });
+});
+
+describe.each(['reconcile', 'provision'] as const)("%s: remembering a live endpoint's subnets", (fn) => {
+  const SUBNET_CONFIG = 'tidb-privatelink:subnet-config';
+  const ours = { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'tidb-privatelink' };
+  const remember = { [SUBNET_CONFIG]: 'subnet-0aaa,subnet-0bbb' };
+
+  it("writes the subnet-config tag on this stack's managed endpoints, one made before the stack tag included", async () => {
+    expect(await allowed(fn, tagEndpoint(remember, ours))).toBe(true);
+    expect(await allowed(fn, tagEndpoint(remember, { [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
+  });
+
+  it("never on an unmanaged endpoint or another stack's, and no other key with it", async () => {
+    expect(await allowed(fn, tagEndpoint(remember, {}))).toBe(false);
+    expect(
+      await allowed(fn, tagEndpoint(remember, { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'other-stack' })),
+    ).toBe(false);
+    expect(await allowed(fn, tagEndpoint({ ...remember, [MANAGED_BY]: 'tidb-privatelink' }, ours))).toBe(
+      false,
+    );
+    expect(await allowed(fn, tagEndpoint({ ...remember, [HEALTH]: 'healthy' }, ours))).toBe(false);
+  });
+});
+
+describe.each(['reconcile', 'provision'] as const)('%s of a stack of two VPCs', (fn) => {
+  const SECOND_VPC = 'vpc-0fedcba9876543210';
+  const THIRD_VPC = 'vpc-0333333333333333a';
+  let twoVpcs: Roles;
+
+  beforeAll(async () => {
+    // The list form, packaged (or found in the cache) by the enforcement kit, ids put in.
+    twoVpcs = await rolesFor([
+      { vpcId: VPC, subnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'], securityGroupIds: ['sg-0ccc'] },
+      {
+        vpcId: SECOND_VPC,
+        subnetIds: ['subnet-0ddd', 'subnet-0eee', 'subnet-0fff'],
+        securityGroupIds: ['sg-0ddd'],
+      },
+    ]);
+  }, 120_000);
+
+  it("moves a managed endpoint's subnets in either VPC, never in a third", async () => {
+    const managed = { [MANAGED_BY]: 'tidb-privatelink' };
+    const move = async (vpcId: string) =>
+      Promise.all(
+        moveSubnets(managed, [{ id: 'subnet-0ddd', vpcId }]).map((request) =>
+          decide(twoVpcs[fn] as Role, request),
+        ),
+      );
+    expect(await move(VPC)).toEqual(['Allowed', 'Allowed']);
+    expect(await move(SECOND_VPC)).toEqual(['Allowed', 'Allowed']);
+    expect(await move(THIRD_VPC)).toEqual(['Allowed', 'ImplicitlyDenied']);
   });
 });
 
