@@ -151,6 +151,22 @@ export function roleOf(template: Template, functionName: string): Role {
   };
 }
 
+/**
+ * A person holding the stack's managed policies (`resources/operator-policies.yml`), by logical id: the
+ * principal an operator policy is evaluated for.
+ */
+export function managedPoliciesRole(template: Template, name: string, logicalIds: string[]): Role {
+  return {
+    principal: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    policies: logicalIds.map((logicalId) => {
+      const resource = template.Resources[logicalId];
+      if (resource?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`no managed policy ${logicalId}`);
+      return { name: logicalId, policy: resolveIntrinsics(template, resource.Properties.PolicyDocument) };
+    }),
+    managedPolicyArns: [],
+  };
+}
+
 export interface AwsRequest {
   action: string;
   resource: string;

@@ -17,7 +17,7 @@ import {
 } from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
 import { Authorizer, authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
-import { rolesFor } from './iam/roles.ts';
+import { type OPERATOR_PROVISION, type OPERATOR_READ_ONLY, rolesFor } from './iam/roles.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
@@ -81,6 +81,9 @@ export interface WorldOptions {
   ec2?: Ec2FakeOptions;
 }
 
+/** Who may run the CLI: the holder of the read-only operator policy, or of both (testing/iam/roles.ts). */
+export type OperatorPolicies = typeof OPERATOR_READ_ONLY | typeof OPERATOR_PROVISION;
+
 /** The functions whose packaged role can act on the world (testing/iam). */
 export type FunctionName = 'reconcile' | 'provision' | 'probe' | 'troubleshoot';
 
@@ -101,6 +104,11 @@ export interface World {
   depsFor(fn: FunctionName, settings?: ReconcileSettings): Promise<ReconcileDeps>;
   /** The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake). */
   cliDeps: CliDeps;
+  /**
+   * The CLI's parts as a person holding the stack's operator policies sees them (resources/operator-policies.yml):
+   * every EC2 call decided against them first.
+   */
+  cliDepsAs(holder: OperatorPolicies): Promise<CliDeps>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -155,6 +163,27 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       settings: stack,
     };
   };
+  const cliDeps: CliDeps = {
+    tidb,
+    ec2,
+    events,
+    clock,
+    dataPlane: new LocalDataPlane(),
+    preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
+  };
+  const cliDepsAs = async (holder: OperatorPolicies): Promise<CliDeps> => {
+    const role = (await rolesFor([settings]))[holder];
+    if (!role) throw new Error(`the packaged stack has no ${holder} policy`);
+    const authorizer = new Authorizer(holder, role);
+    const enforced = enforcedEc2(ec2, authorizer);
+    return {
+      ...cliDeps,
+      // Events stay the recorder's: the CLI sends to EventBridge only with PRIVATELINK_EVENT_BUS, which the
+      // world's CLI environment (cliEnvOf) leaves unset, so it prints them instead.
+      ec2: enforced,
+      preflight: () => fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }),
+    };
+  };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
     // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.
     const cluster = sim.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'], ...input });
@@ -170,14 +199,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     settings,
     deps: await depsFor('reconcile'),
     depsFor,
-    cliDeps: {
-      tidb,
-      ec2,
-      events,
-      clock,
-      dataPlane: new LocalDataPlane(),
-      preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
-    },
+    cliDeps,
+    cliDepsAs,
     addCluster,
     close: () => sim.close(),
   };

@@ -11,8 +11,8 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VpcTarget } from '../../functions/config-vpcs.ts';
-import { type Role, roleOf } from '../iam-engine.ts';
-import { packagedFunctions, packageStack } from '../serverless-package.ts';
+import { managedPoliciesRole, type Role, roleOf } from '../iam-engine.ts';
+import { type PackagedStack, packagedFunctions, packageStack } from '../serverless-package.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(ROOT, '.tmp', 'iam-roles');
@@ -79,6 +79,20 @@ function cacheKey(env: Record<string, string>): string {
   return hash.digest('hex').slice(0, 24);
 }
 
+/** The operator policies' holders (resources/operator-policies.yml): read-only, and provision (with read-only). */
+export const OPERATOR_READ_ONLY = 'operator-read-only';
+export const OPERATOR_PROVISION = 'operator-provision';
+
+function operatorRoles(template: PackagedStack['template']): Roles {
+  return {
+    [OPERATOR_READ_ONLY]: managedPoliciesRole(template, OPERATOR_READ_ONLY, ['OperatorReadOnlyPolicy']),
+    [OPERATOR_PROVISION]: managedPoliciesRole(template, OPERATOR_PROVISION, [
+      'OperatorReadOnlyPolicy',
+      'OperatorProvisionPolicy',
+    ]),
+  };
+}
+
 const inFlight = new Map<string, Promise<Roles>>();
 
 /** Every function's role of a stack packaged with `env`, from the disk cache or a fresh package. */
@@ -91,9 +105,10 @@ async function packagedRoles(env: Record<string, string>): Promise<Roles> {
     (async () => {
       const stack = await packageStack(env);
       try {
-        const roles = Object.fromEntries(
-          packagedFunctions(stack).map((fn) => [fn, roleOf(stack.template, fn)]),
-        );
+        const roles: Roles = {
+          ...Object.fromEntries(packagedFunctions(stack).map((fn) => [fn, roleOf(stack.template, fn)])),
+          ...operatorRoles(stack.template),
+        };
         await mkdir(CACHE, { recursive: true });
         // Written aside and renamed: another worker reading the cache never sees half a file.
         const partial = `${file}.${process.pid}.tmp`;

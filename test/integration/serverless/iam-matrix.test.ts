@@ -15,6 +15,7 @@ import {
   type AwsRequest,
   type Decision,
   decide,
+  managedPoliciesRole,
   NO_IDENTITY,
   PROBE_SECURITY_GROUP_ID,
   REGION,
@@ -308,6 +309,63 @@ describe.each(['reconcile', 'provision'] as const)('%s of a stack of two VPCs', 
     expect(await move(VPC)).toEqual(['Allowed', 'Allowed']);
     expect(await move(SECOND_VPC)).toEqual(['Allowed', 'Allowed']);
     expect(await move(THIRD_VPC)).toEqual(['Allowed', 'ImplicitlyDenied']);
+  });
+});
+
+describe('the operator policies (resources/operator-policies.yml)', () => {
+  const TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`;
+  const item = (action: string, key: string): AwsRequest => ({
+    action,
+    resource: TABLE,
+    context: { 'dynamodb:LeadingKeys': [key] },
+  });
+  const readOnly = () => managedPoliciesRole(stack.template, 'reader', ['OperatorReadOnlyPolicy']);
+  const provisioner = () =>
+    managedPoliciesRole(stack.template, 'provisioner', ['OperatorReadOnlyPolicy', 'OperatorProvisionPolicy']);
+  const may = async (role: Role, request: AwsRequest) => (await decide(role, request)) === 'Allowed';
+
+  it('read-only: reads, the quota counter and the reconcile lease, nothing else of the table', async () => {
+    const role = readOnly();
+    for (const action of ['ec2:DescribeVpcEndpoints', 'route53:ListHostedZonesByVPC']) {
+      expect(await may(role, { action, resource: '*' }), action).toBe(true);
+    }
+    const quota = `arn:aws:servicequotas:${REGION}:${ACCOUNT}:vpc/L-29B6F2EB`;
+    expect(await may(role, { action: 'servicequotas:GetServiceQuota', resource: quota })).toBe(true);
+    expect(await may(role, { action: 'dynamodb:Scan', resource: TABLE })).toBe(true);
+    expect(await may(role, item('dynamodb:UpdateItem', 'quota#29000000'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      expect(await may(role, item(action, 'lease#reconcile')), action).toBe(true);
+      expect(await may(role, item(action, 'cluster#1')), action).toBe(false);
+    }
+    expect(await may(role, item('dynamodb:PutItem', 'quota#29000000'))).toBe(false);
+  });
+
+  it('read-only: creates, changes, tags and deletes no endpoint, publishes no event', async () => {
+    const role = readOnly();
+    expect(
+      (await Promise.all(createEndpoint().map((r) => decide(role, r)))).every((d) => d === 'Allowed'),
+    ).toBe(false);
+    expect(await may(role, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(false);
+    expect(await may(role, deleteEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(false);
+    expect(
+      await may(role, tagEndpoint({ [ORPHANED_SINCE]: 'x' }, { [MANAGED_BY]: 'tidb-privatelink' })),
+    ).toBe(false);
+    expect(
+      await may(role, {
+        action: 'events:PutEvents',
+        resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      }),
+    ).toBe(false);
+  });
+
+  it('provision: what the reconcile may do to endpoints, and records clusters', async () => {
+    const role = provisioner();
+    expect(
+      (await Promise.all(createEndpoint().map((r) => decide(role, r)))).every((d) => d === 'Allowed'),
+    ).toBe(true);
+    expect(await may(role, item('dynamodb:UpdateItem', 'cluster#1'))).toBe(true);
+    expect(await may(role, deleteEndpoint({}))).toBe(false);
+    expect(await may(role, item('dynamodb:DeleteItem', 'cluster#1'))).toBe(false);
   });
 });
 
