@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VpcTarget } from '../../functions/config-vpcs.ts';
@@ -94,31 +94,59 @@ function operatorRoles(template: PackagedStack['template']): Roles {
 }
 
 const inFlight = new Map<string, Promise<Roles>>();
+const LOCK = join(CACHE, '.packaging.lock');
+/** A lock older than a package can take was left by a killed process. */
+const STALE_LOCK_MS = 300_000;
+
+/**
+ * One `serverless package` at a time across the test workers: two at once share the service folder's build
+ * directory. A directory is the lock (mkdir is atomic).
+ */
+async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+  await mkdir(CACHE, { recursive: true });
+  for (;;) {
+    try {
+      await mkdir(LOCK);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const age = Date.now() - (await stat(LOCK).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+      if (age > STALE_LOCK_MS) await rm(LOCK, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(LOCK, { recursive: true, force: true });
+  }
+}
+
+async function packageRoles(env: Record<string, string>, file: string): Promise<Roles> {
+  // Another worker may have packaged it while this one waited for the lock.
+  if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Roles;
+  const stack = await packageStack(env);
+  try {
+    const roles: Roles = {
+      ...Object.fromEntries(packagedFunctions(stack).map((fn) => [fn, roleOf(stack.template, fn)])),
+      ...operatorRoles(stack.template),
+    };
+    // Written aside and renamed: another worker reading the cache never sees half a file.
+    const partial = `${file}.${process.pid}.tmp`;
+    await writeFile(partial, JSON.stringify(roles));
+    await rename(partial, file);
+    return roles;
+  } finally {
+    await rm(stack.dir, { recursive: true, force: true });
+  }
+}
 
 /** Every function's role of a stack packaged with `env`, from the disk cache or a fresh package. */
 async function packagedRoles(env: Record<string, string>): Promise<Roles> {
   const key = cacheKey(env);
   const file = join(CACHE, `${key}.json`);
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Roles;
-  const pending =
-    inFlight.get(key) ??
-    (async () => {
-      const stack = await packageStack(env);
-      try {
-        const roles: Roles = {
-          ...Object.fromEntries(packagedFunctions(stack).map((fn) => [fn, roleOf(stack.template, fn)])),
-          ...operatorRoles(stack.template),
-        };
-        await mkdir(CACHE, { recursive: true });
-        // Written aside and renamed: another worker reading the cache never sees half a file.
-        const partial = `${file}.${process.pid}.tmp`;
-        await writeFile(partial, JSON.stringify(roles));
-        await rename(partial, file);
-        return roles;
-      } finally {
-        await rm(stack.dir, { recursive: true, force: true });
-      }
-    })();
+  const pending = inFlight.get(key) ?? oneAtATime(() => packageRoles(env, file));
   inFlight.set(key, pending);
   return pending;
 }
@@ -148,8 +176,7 @@ export async function rolesFor(vpcs: VpcTarget[], extraEnv: Record<string, strin
 }
 
 /**
- * Packages (or finds cached) the shapes the suites use, before they start: a cold package takes ~20 s. One
- * after the other: two packages at once share the service folder's build directory.
+ * Packages (or finds cached) the shapes the suites use, before they start: a cold package takes ~20 s.
  */
 export async function warmRoles(shapes: VpcTarget[][]): Promise<void> {
   for (const vpcs of shapes) await rolesFor(vpcs);
