@@ -110,7 +110,7 @@ describe('provisioning handlers', () => {
   it('provision: a TiDB Cluster Detected event takes the immediate steps in one pass and never polls', async () => {
     const cluster = world.addCluster();
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
-    const handler = createProvisionHandler(async () => world.deps, logger);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger);
     const started = world.clock.now();
     const outcome = (await handler(event, lambdaContext(900_000))) as ProvisionOutcome;
     expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Progressing' });
@@ -125,7 +125,7 @@ describe('provisioning handlers', () => {
     const cluster = world.addCluster();
     // A direct invoke converges until its deadline (a Detected event takes one pass), so both runs reach Ready.
     const event = { clusterId: cluster.clusterId };
-    const handler = createProvisionHandler(async () => world.deps, logger, stackMetrics());
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger, stackMetrics());
     world.sim.faults.rateLimitBurst(2, 1);
     const first = await captureEmf(() => handler(event, lambdaContext(900_000)));
     expect(first.result).toMatchObject({ phase: 'Ready' });
@@ -158,7 +158,7 @@ describe('provisioning handlers', () => {
   });
 
   it('provision: an unknown cluster id fails with a sentence naming it', async () => {
-    const handler = createProvisionHandler(async () => world.deps, logger);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger);
     await expect(handler({ clusterId: '1379661944646413143' }, lambdaContext(60_000))).rejects.toThrow(
       /1379661944646413143/,
     );
