@@ -244,9 +244,13 @@ describe('diagnostics handlers', () => {
     return cluster;
   }
 
-  function diagnosticsDeps(metrics: Metrics): DiagnosticsDeps {
+  /** The diagnostics function's dependencies: EC2 and events under its own packaged role. */
+  async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics): Promise<DiagnosticsDeps> {
+    const { ec2, events } = await world.depsFor(fn);
     return {
       ...world.cliDeps,
+      ec2,
+      events,
       dataPlane: vpc.dataPlane,
       metrics: new PowertoolsProbeMetrics(metrics),
       settings: {
@@ -262,7 +266,11 @@ describe('diagnostics handlers', () => {
   it('troubleshoot: serverless invoke -d {"clusterId"} returns the report; the event path also publishes it', async () => {
     const cluster = await readyCluster();
     const metrics = stackMetrics();
-    const handler = createTroubleshootHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const handler = createTroubleshootHandler(
+      () => diagnosticsDeps('troubleshoot', metrics),
+      logger,
+      metrics,
+    );
     const sentBefore = world.sim.requests.length;
     const { emf, result: direct } = await captureEmf(() =>
       handler({ clusterId: cluster.clusterId }, lambdaContext(10_000)),
@@ -285,7 +293,7 @@ describe('diagnostics handlers', () => {
   /** Runs the probe handler once and returns the EMF records it wrote to stdout, and its summary. */
   async function probeRun(): Promise<{ emf: EmfRecord[]; summary: unknown }> {
     const metrics = stackMetrics();
-    const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const handler = createProbeHandler(() => diagnosticsDeps('probe', metrics), logger, metrics);
     const { emf, result } = await captureEmf(() => handler({}, lambdaContext(300_000)));
     return { emf, summary: result };
   }
