@@ -17,13 +17,18 @@ import { type PackagedStack, packagedFunctions, packageStack } from '../serverle
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(ROOT, '.tmp', 'iam-roles');
 
-/** What the template's IAM is made from: the stack file, its includes, the settings and VPC readers, the plugins' versions. */
+/**
+ * What the cached roles are made from: the stack file, its includes, the settings and VPC readers, the
+ * plugins' versions, and the code that turns a template into roles (a change there invalidates the cache).
+ */
 const PACKAGING_INPUTS = [
   'serverless.yml',
   'iam.yml',
   'settings.cjs',
   'functions/config-vpcs.ts',
   'package-lock.json',
+  'testing/iam-engine.ts',
+  'testing/iam/roles.ts',
 ];
 const PACKAGING_DIRS = ['resources'];
 
