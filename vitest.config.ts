@@ -6,7 +6,16 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], testTimeout: 30_000 } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 30_000,
+          // The packaged roles the worlds enforce (testing/iam), made before any test waits for them.
+          globalSetup: ['test/integration/global-setup.ts'],
+          hookTimeout: 120_000,
+        },
+      },
       {
         test: {
           name: 'sandbox',

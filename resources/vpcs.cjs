@@ -41,6 +41,8 @@ module.exports = {
     { 'Fn::Sub': `${EC2_ARN}:subnet/*` },
     { 'Fn::Sub': `${EC2_ARN}:security-group/*` },
   ],
+  /** `ec2:Vpc` values: every VPC of the stack (a list matches any of them). */
+  vpcArns: async () => validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
   /** `route53:VPCs` values: one string for one VPC (as before), a list (any of them) for several. */
   route53Vpcs: async () => {
     const values = validVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));

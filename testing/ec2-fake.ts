@@ -96,6 +96,11 @@ export interface Ec2FakeOptions {
   tokenReplay?: TokenReplay;
   /** Seeds the order of subnets, endpoints, route tables and zones in answers (EC2 promises none). */
   listingSeed?: number;
+  /**
+   * Asked before every API call reaches the fake, as IAM is before EC2 acts (testing/iam: the calling
+   * function's role); it throws AWS's refusal to deny. Calls made outside a function's view pass.
+   */
+  authorize?: (operation: Ec2Operation) => Promise<void>;
 }
 
 /**
@@ -251,6 +256,7 @@ export class Ec2Fake
   readonly #order: ListingOrder;
   /** Deleted endpoints EC2 no longer lists (it lists them as `deleted` only for a while). */
   readonly #forgotten = new Set<string>();
+  readonly #authorize: Ec2FakeOptions['authorize'];
   #sequence = 0;
   #nextLoopbackHost = 10;
 
@@ -262,6 +268,7 @@ export class Ec2Fake
     this.#now = options.now ?? Date.now;
     this.#tokenReplay = options.tokenReplay ?? { mode: 'current' };
     this.#order = new ListingOrder(options.listingSeed);
+    this.#authorize = options.authorize;
   }
 
   /**
@@ -626,6 +633,14 @@ export class Ec2Fake
     return groupIds.flatMap((groupId) =>
       (this.#securityGroups.get(groupId)?.rules ?? []).map((rule) => ({ ...rule })),
     );
+  }
+
+  /** Subnets as they are now, without counting a call (see `peekEndpoints`); unknown ids are left out. */
+  peekSubnets(subnetIds: string[]): Subnet[] {
+    return subnetIds.flatMap((id) => {
+      const subnet = this.#subnets.get(id);
+      return subnet ? [{ ...subnet }] : [];
+    });
   }
 
   resetCalls(): void {
@@ -1035,6 +1050,7 @@ export class Ec2Fake
     this.calls[operation] += 1;
     await Promise.resolve();
     options?.signal?.throwIfAborted();
+    await this.#authorize?.(operation);
     this.#consumeToken(operation);
     const injected = this.#injected.get(operation)?.shift();
     if (injected && !injected.afterSideEffect) throw injected.error;

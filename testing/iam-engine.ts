@@ -151,6 +151,22 @@ export function roleOf(template: Template, functionName: string): Role {
   };
 }
 
+/**
+ * A person holding the stack's managed policies (`resources/operator-policies.yml`), by logical id: the
+ * principal an operator policy is evaluated for.
+ */
+export function managedPoliciesRole(template: Template, name: string, logicalIds: string[]): Role {
+  return {
+    principal: `arn:aws:iam::${ACCOUNT}:role/${name}`,
+    policies: logicalIds.map((logicalId) => {
+      const resource = template.Resources[logicalId];
+      if (resource?.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`no managed policy ${logicalId}`);
+      return { name: logicalId, policy: resolveIntrinsics(template, resource.Properties.PolicyDocument) };
+    }),
+    managedPolicyArns: [],
+  };
+}
+
 export interface AwsRequest {
   action: string;
   resource: string;
@@ -159,16 +175,19 @@ export interface AwsRequest {
 
 export type Decision = 'Allowed' | 'ImplicitlyDenied' | 'ExplicitlyDenied';
 
-/**
- * IAM's answer for one request by one role. Throws when the engine rejects the input, or when a context key
- * does not apply to the action and resource (it would be silently dropped, making a denial meaningless).
- */
-export async function decide(
+/** The engine's answer, and the context keys it left out because they do not apply to the action and resource. */
+export interface Simulation {
+  decision: Decision;
+  ignoredContextKeys: string[];
+}
+
+/** IAM's answer for one request by one role. Throws when the engine rejects the input. */
+export async function simulate(
   role: Role,
   request: AwsRequest,
   resourcePolicy?: Json,
   principal = role.principal,
-): Promise<Decision> {
+): Promise<Simulation> {
   if (role.managedPolicyArns.length > 0) {
     throw new Error(`managed policies cannot be evaluated here: ${JSON.stringify(role.managedPolicyArns)}`);
   }
@@ -191,11 +210,29 @@ export async function decide(
     throw new Error(`the policy engine refused the input: ${JSON.stringify(result.errors)}`);
   }
   if (result.resultType !== 'single') throw new Error(`expected one resource, got ${result.resultType}`);
-  const ignored = result.result.ignoredContextKeys ?? [];
-  if (ignored.length > 0) {
-    throw new Error(`${request.action} on ${request.resource} ignores context keys ${ignored.join(', ')}`);
+  return {
+    decision: result.overallResult as Decision,
+    ignoredContextKeys: result.result.ignoredContextKeys ?? [],
+  };
+}
+
+/**
+ * IAM's answer for one request by one role. Throws when the engine rejects the input, or when a context key
+ * does not apply to the action and resource (it would be silently dropped, making a denial meaningless).
+ */
+export async function decide(
+  role: Role,
+  request: AwsRequest,
+  resourcePolicy?: Json,
+  principal = role.principal,
+): Promise<Decision> {
+  const { decision, ignoredContextKeys } = await simulate(role, request, resourcePolicy, principal);
+  if (ignoredContextKeys.length > 0) {
+    throw new Error(
+      `${request.action} on ${request.resource} ignores context keys ${ignoredContextKeys.join(', ')}`,
+    );
   }
-  return result.overallResult as Decision;
+  return decision;
 }
 
 /** A role with no policies: for resource-policy-only decisions (a service principal sending to a queue). */

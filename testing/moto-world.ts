@@ -32,6 +32,8 @@ import {
 import { EventBridgeAdapter } from '../functions/adapters/aws/eventbridge.ts';
 import { DEFAULT_TIDB_PORT } from '../functions/core/model.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
+import type { Authorizer } from './iam/enforce.ts';
+import { enforceEc2Client, enforceEventBridgeClient } from './iam/sdk-middleware.ts';
 
 export interface SandboxConfig {
   /** `http://127.0.0.1:<port>` of the moto server. */
@@ -49,7 +51,18 @@ export interface SandboxClients {
 /** Dummy credentials: moto accepts any, and tests must never pick up real ones from the environment. */
 const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
-export function createSandboxClients(config: SandboxConfig): SandboxClients {
+export interface SandboxClientOptions {
+  /**
+   * The function whose clients these are: each command is first decided against its role (testing/iam), and
+   * a denied one fails as AWS refuses it, before moto sees it. Without it, moto's allow-everything.
+   */
+  as?: Authorizer;
+}
+
+export function createSandboxClients(
+  config: SandboxConfig,
+  options: SandboxClientOptions = {},
+): SandboxClients {
   const common = {
     region: config.region,
     endpoint: config.endpointUrl,
@@ -57,12 +70,24 @@ export function createSandboxClients(config: SandboxConfig): SandboxClients {
     // No retries: a sandbox failure should surface at once, not after backoff.
     maxAttempts: 1,
   };
-  return {
+  const clients = {
     config,
     ec2: new EC2Client(common),
     eventBridge: new EventBridgeClient(common),
     sqs: new SQSClient(common),
   };
+  if (options.as) {
+    // The state IAM decides on (tags, a subnet's VPC) is read with a client of its own, which no role limits.
+    const lookup = new EC2Client(common);
+    enforceEc2Client(clients.ec2, options.as, lookup, config.region);
+    enforceEventBridgeClient(clients.eventBridge, options.as, config.region);
+    const destroy = clients.ec2.destroy.bind(clients.ec2);
+    clients.ec2.destroy = () => {
+      lookup.destroy();
+      destroy();
+    };
+  }
+  return clients;
 }
 
 export function destroySandboxClients(clients: SandboxClients): void {

@@ -16,6 +16,8 @@ import {
   type ReconcileSettings,
 } from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
+import { Authorizer, authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
+import { type OPERATOR_PROVISION, type OPERATOR_READ_ONLY, rolesFor } from './iam/roles.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
@@ -79,16 +81,34 @@ export interface WorldOptions {
   ec2?: Ec2FakeOptions;
 }
 
+/** Who may run the CLI: the holder of the read-only operator policy, or of both (testing/iam/roles.ts). */
+export type OperatorPolicies = typeof OPERATOR_READ_ONLY | typeof OPERATOR_PROVISION;
+
+/** The functions whose packaged role can act on the world (testing/iam). */
+export type FunctionName = 'reconcile' | 'provision' | 'probe' | 'troubleshoot';
+
 export interface World {
   sim: Simulator;
+  /** The shared EC2 fake itself: for building the world and looking at it; no IAM in front. */
   ec2: Ec2FakeWithWorld;
   tidb: TidbCloudClient;
   events: RecordingEvents;
   clock: Clock;
   settings: ReconcileSettings;
+  /** The reconcile function's dependencies: its own view of the fake, under its packaged role. */
   deps: ReconcileDeps;
+  /**
+   * `fn`'s dependencies under its packaged role, for a stack with `settings` (default the world's): a stack
+   * of other VPCs is packaged (once per shape) with them, as it would be deployed.
+   */
+  depsFor(fn: FunctionName, settings?: ReconcileSettings): Promise<ReconcileDeps>;
   /** The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake). */
   cliDeps: CliDeps;
+  /**
+   * The CLI's parts as a person holding the stack's operator policies sees them (resources/operator-policies.yml):
+   * every EC2 call decided against them first.
+   */
+  cliDepsAs(holder: OperatorPolicies): Promise<CliDeps>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -96,7 +116,12 @@ export interface World {
 
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const clock = options.clock ?? new VirtualClock();
-  const ec2 = Ec2Fake.withDefaultWorld({ region: 'us-east-1', now: clock.now, ...options.ec2 });
+  const ec2: Ec2FakeWithWorld = Ec2Fake.withDefaultWorld({
+    region: 'us-east-1',
+    now: clock.now,
+    authorize: authorizeEc2Call(() => ec2),
+    ...options.ec2,
+  });
   const sim = await startSimulator({
     now: clock.now,
     serviceReadyMs: 0,
@@ -125,6 +150,40 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     stackName: DEFAULT_STACK_NAME,
     pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
+  const depsFor = async (fn: FunctionName, stack = settings): Promise<ReconcileDeps> => {
+    const roles = await rolesFor(stack.vpcs ?? [stack]);
+    const role = roles[fn];
+    if (!role) throw new Error(`the packaged stack has no function ${fn}`);
+    const authorizer = new Authorizer(fn, role);
+    return {
+      tidb,
+      ec2: enforcedEc2(ec2, authorizer),
+      events: enforcedEvents(events, authorizer, 'default'),
+      clock,
+      settings: stack,
+    };
+  };
+  const cliDeps: CliDeps = {
+    tidb,
+    ec2,
+    events,
+    clock,
+    dataPlane: new LocalDataPlane(),
+    preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
+  };
+  const cliDepsAs = async (holder: OperatorPolicies): Promise<CliDeps> => {
+    const role = (await rolesFor([settings]))[holder];
+    if (!role) throw new Error(`the packaged stack has no ${holder} policy`);
+    const authorizer = new Authorizer(holder, role);
+    const enforced = enforcedEc2(ec2, authorizer);
+    return {
+      ...cliDeps,
+      // Events stay the recorder's: the CLI sends to EventBridge only with PRIVATELINK_EVENT_BUS, which the
+      // world's CLI environment (cliEnvOf) leaves unset, so it prints them instead.
+      ec2: enforced,
+      preflight: () => fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }),
+    };
+  };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
     // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.
     const cluster = sim.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'], ...input });
@@ -138,15 +197,10 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     events,
     clock,
     settings,
-    deps: { tidb, ec2, events, clock, settings },
-    cliDeps: {
-      tidb,
-      ec2,
-      events,
-      clock,
-      dataPlane: new LocalDataPlane(),
-      preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
-    },
+    deps: await depsFor('reconcile'),
+    depsFor,
+    cliDeps,
+    cliDepsAs,
     addCluster,
     close: () => sim.close(),
   };

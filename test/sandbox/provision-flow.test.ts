@@ -18,6 +18,9 @@ import {
   DEFAULT_STACK_NAME,
   type ReconcileDeps,
 } from '../../functions/core/reconcile/types.ts';
+import { Authorizer } from '../../testing/iam/enforce.ts';
+import { rolesFor } from '../../testing/iam/roles.ts';
+import type { Role } from '../../testing/iam-engine.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
@@ -28,30 +31,40 @@ import {
 import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 let clients: SandboxClients;
+let reconcile: SandboxClients;
 let moto: MotoWorld;
 let sim: Simulator;
 let deps: ReconcileDeps;
 
+/** The stack's bus: the reconcile's role may publish only to the bus it was packaged with. */
+const BUS = 'tidb-privatelink-flow';
+
 beforeAll(async () => {
-  clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  clients = createSandboxClients(config);
   moto = await buildMotoWorld(clients);
   sim = await startSimulator({ serviceReadyMs: 0, connectionAcceptMs: 300 });
-  const bus = `tidb-privatelink-flow-${Date.now()}`;
-  await clients.eventBridge.send(new CreateEventBusCommand({ Name: bus }));
+  await clients.eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
+  const placement = {
+    vpcId: moto.vpcId,
+    subnetIds: Object.values(moto.subnetIdByZoneId),
+    securityGroupIds: [moto.securityGroupId],
+  };
+  // The reconcile's own clients: every call decided against its packaged role before moto sees it.
+  const roles = await rolesFor([placement], { PRIVATELINK_EVENT_BUS: BUS });
+  reconcile = createSandboxClients(config, { as: new Authorizer('reconcile', roles.reconcile as Role) });
   deps = {
     tidb: new TidbCloudClient({ baseUrl: sim.url, publicKey: sim.publicKey, privateKey: sim.privateKey }),
-    ec2: new Ec2Adapter(clients.ec2),
+    ec2: new Ec2Adapter(reconcile.ec2),
     events: new EventBridgeAdapter({
-      client: clients.eventBridge,
-      eventBusName: bus,
+      client: reconcile.eventBridge,
+      eventBusName: BUS,
       source: 'tidb-privatelink',
     }),
     clock: systemClock,
     settings: {
       region: 'us-east-1',
-      vpcId: moto.vpcId,
-      subnetIds: Object.values(moto.subnetIdByZoneId),
-      securityGroupIds: [moto.securityGroupId],
+      ...placement,
       pollIntervalMs: 100,
       stackName: DEFAULT_STACK_NAME,
       pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
@@ -62,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim.close();
   destroySandboxClients(clients);
+  destroySandboxClients(reconcile);
 });
 
 describe('provisioning against moto', () => {

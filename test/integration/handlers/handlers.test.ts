@@ -113,7 +113,7 @@ describe('provisioning handlers', () => {
   it('provision: a TiDB Cluster Detected event takes the immediate steps in one pass and never polls', async () => {
     const cluster = world.addCluster();
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
-    const handler = createProvisionHandler(async () => world.deps, logger);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger);
     const started = world.clock.now();
     const outcome = (await handler(event, lambdaContext(900_000))) as ProvisionOutcome;
     expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Progressing' });
@@ -128,7 +128,7 @@ describe('provisioning handlers', () => {
     const cluster = world.addCluster();
     // A direct invoke converges until its deadline (a Detected event takes one pass), so both runs reach Ready.
     const event = { clusterId: cluster.clusterId };
-    const handler = createProvisionHandler(async () => world.deps, logger, stackMetrics());
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger, stackMetrics());
     world.sim.faults.rateLimitBurst(2, 1);
     const first = await captureEmf(() => handler(event, lambdaContext(900_000)));
     expect(first.result).toMatchObject({ phase: 'Ready' });
@@ -161,7 +161,7 @@ describe('provisioning handlers', () => {
   });
 
   it('provision: an unknown cluster id fails with a sentence naming it', async () => {
-    const handler = createProvisionHandler(async () => world.deps, logger);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger);
     await expect(handler({ clusterId: '1379661944646413143' }, lambdaContext(60_000))).rejects.toThrow(
       /1379661944646413143/,
     );
@@ -272,9 +272,13 @@ describe('diagnostics handlers', () => {
     return cluster;
   }
 
-  function diagnosticsDeps(metrics: Metrics): DiagnosticsDeps {
+  /** The diagnostics function's dependencies: EC2 and events under its own packaged role. */
+  async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics): Promise<DiagnosticsDeps> {
+    const { ec2, events } = await world.depsFor(fn);
     return {
       ...world.cliDeps,
+      ec2,
+      events,
       dataPlane: vpc.dataPlane,
       metrics: new PowertoolsProbeMetrics(metrics),
       settings: {
@@ -290,7 +294,11 @@ describe('diagnostics handlers', () => {
   it('troubleshoot: serverless invoke -d {"clusterId"} returns the report; the event path also publishes it', async () => {
     const cluster = await readyCluster();
     const metrics = stackMetrics();
-    const handler = createTroubleshootHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const handler = createTroubleshootHandler(
+      () => diagnosticsDeps('troubleshoot', metrics),
+      logger,
+      metrics,
+    );
     const sentBefore = world.sim.requests.length;
     const { emf, result: direct } = await captureEmf(() =>
       handler({ clusterId: cluster.clusterId }, lambdaContext(10_000)),
@@ -313,7 +321,7 @@ describe('diagnostics handlers', () => {
   /** Runs the probe handler once and returns the EMF records it wrote to stdout, and its summary. */
   async function probeRun(): Promise<{ emf: EmfRecord[]; summary: unknown }> {
     const metrics = stackMetrics();
-    const handler = createProbeHandler(async () => diagnosticsDeps(metrics), logger, metrics);
+    const handler = createProbeHandler(() => diagnosticsDeps('probe', metrics), logger, metrics);
     const { emf, result } = await captureEmf(() => handler({}, lambdaContext(300_000)));
     return { emf, summary: result };
   }

@@ -50,7 +50,7 @@ describe('provision once per event', () => {
   it('a redelivered TiDB Cluster Detected provisions once; a new event id runs again', async () => {
     const cluster = world.addCluster();
     const store = new MemoryIdempotencyStore();
-    const handler = createProvisionHandler(async () => world.deps, logger, undefined, store);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
 
     const first = await handler(event, lambdaContext(900_000));
@@ -70,7 +70,7 @@ describe('provision once per event', () => {
 
   it('a malformed event is rejected before any record is written', async () => {
     const store = new MemoryIdempotencyStore();
-    const handler = createProvisionHandler(async () => world.deps, logger, undefined, store);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: 'not-a-number' } };
     await expect(handler(event, lambdaContext(900_000))).resolves.toEqual({
       rejected: true,
@@ -84,7 +84,10 @@ describe('provision once per event', () => {
     const cluster = world.addCluster();
     const registry = new MemoryClusterRegistry();
     await registry.recordSighting(cluster.clusterId, '', world.clock.now());
-    const handler = createProvisionHandler(async () => ({ ...world.deps, registry }), logger);
+    const handler = createProvisionHandler(
+      async () => ({ ...(await world.depsFor('provision')), registry }),
+      logger,
+    );
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
     expect(await handler(event, lambdaContext(900_000))).toEqual({
       clusterId: cluster.clusterId,
@@ -99,7 +102,7 @@ describe('provision once per event', () => {
 
   it('without a table every delivery runs (the CLI and local invokes)', async () => {
     const cluster = world.addCluster();
-    const handler = createProvisionHandler(async () => world.deps, logger);
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
     await handler(event, lambdaContext(900_000));
     const before = world.sim.requests.length;

@@ -36,10 +36,11 @@ beforeEach(async () => {
     subnetIds: settings.subnetIds,
     securityGroupIds: settings.securityGroupIds,
   };
-  deps = {
-    ...world.deps,
-    settings: { ...settings, vpcs: [first, { vpcId, subnetIds: [subnetId], securityGroupIds: [] }] },
-  };
+  // A stack packaged with both VPCs, under the reconcile's role (the provision's grants the same here).
+  deps = await world.depsFor('reconcile', {
+    ...settings,
+    vpcs: [first, { vpcId, subnetIds: [subnetId], securityGroupIds: [] }],
+  });
   vpcIds = [settings.vpcId, vpcId];
 });
 

@@ -33,8 +33,12 @@ beforeEach(async () => {
   const outcome = await provision(world.deps, { clusterId }, { deadline: world.clock.now() + 3_600_000 });
   expect(outcome.phase).toBe('Ready');
   recorded = [];
+  // The probe function's own view: EC2 and events under its packaged role.
+  const probe = await world.depsFor('probe');
   deps = {
     ...world.cliDeps,
+    ec2: probe.ec2,
+    events: probe.events,
     dataPlane: vpc.dataPlane,
     metrics: { record: (id, figures) => recorded.push({ clusterId: id, figures }) },
   };

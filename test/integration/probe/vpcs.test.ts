@@ -86,10 +86,10 @@ beforeEach(async () => {
   }));
   world.addCluster();
   world.addCluster();
-  const outcomes = await reconcileStack(
-    { ...world.deps, settings: { ...world.settings, vpcs } },
-    { deadline: world.clock.now() + 3_600_000 },
-  );
+  // The reconcile of a stack packaged with both VPCs, under its role.
+  const outcomes = await reconcileStack(await world.depsFor('reconcile', { ...world.settings, vpcs }), {
+    deadline: world.clock.now() + 3_600_000,
+  });
   expect(outcomes.map((o) => o.phase)).toEqual(['Ready', 'Ready', 'Ready', 'Ready']);
 });
 

@@ -29,10 +29,11 @@ beforeEach(async () => {
   world = await startWorld();
   second = addVpc();
   const { vpcId, subnetIds, securityGroupIds } = world.settings;
-  deps = {
-    ...world.deps,
-    settings: { ...world.settings, vpcs: [{ vpcId, subnetIds, securityGroupIds }, second] },
-  };
+  // The stack is packaged with both VPCs, as it would be deployed: its roles name both.
+  deps = await world.depsFor('reconcile', {
+    ...world.settings,
+    vpcs: [{ vpcId, subnetIds, securityGroupIds }, second],
+  });
 });
 
 afterEach(async () => {
@@ -149,6 +150,25 @@ describe('two VPCs in one stack', () => {
     const orphaned = outcomes.filter((o) => o.phase === 'Orphaned');
     expect(orphaned.map((o) => o.vpcId).sort()).toEqual([world.settings.vpcId, second.vpcId].sort());
     expect(new Set(orphaned.map((o) => o.vpcEndpointId)).size).toBe(2);
+  });
+  it("a subnet dropped from the second VPC's list moves its live endpoint, under the two-VPC role", async () => {
+    const cluster = world.addCluster();
+    await provisionStack(deps, { clusterId: cluster.clusterId }, waitUntil());
+    const dropped = second.subnetIds.find((id) =>
+      world.ec2.peekEndpoints().some((e) => e.vpcId === second.vpcId && e.subnetIds.includes(id)),
+    );
+    // The configuration of the second VPC changes; its endpoint must follow (ModifyVpcEndpoint in that VPC).
+    second.subnetIds = second.subnetIds.filter((id) => id !== dropped);
+    const outcomes = await provisionStack(deps, { clusterId: cluster.clusterId }, waitUntil());
+    expect(outcomes.map((o) => [o.vpcId, o.phase])).toEqual([
+      [world.settings.vpcId, 'Ready'],
+      [second.vpcId, 'Ready'],
+    ]);
+    expect(outcomes[1]?.actions).toEqual([
+      expect.objectContaining({ type: 'modify-endpoint-subnets', removeSubnetIds: [dropped] }),
+    ]);
+    const moved = (await liveEndpoints()).find((e) => e.vpcId === second.vpcId);
+    expect(moved?.subnetIds).not.toContain(dropped);
   });
 });
 

@@ -9,11 +9,13 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Roles, rolesFor } from '../../../testing/iam/roles.ts';
 import {
   ACCOUNT,
   type AwsRequest,
   type Decision,
   decide,
+  managedPoliciesRole,
   NO_IDENTITY,
   PROBE_SECURITY_GROUP_ID,
   REGION,
@@ -254,6 +256,116 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
     expect(await allowed(fn, associate(VPC))).toBe(true);
     expect(await allowed(fn, associate(OTHER_VPC))).toBe(false);
     expect(await allowed(fn, associate(VPC, 'eu-west-1'))).toBe(false);
+  });
+});
+
+describe.each(['reconcile', 'provision'] as const)("%s: remembering a live endpoint's subnets", (fn) => {
+  const SUBNET_CONFIG = 'tidb-privatelink:subnet-config';
+  const ours = { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'tidb-privatelink' };
+  const remember = { [SUBNET_CONFIG]: 'subnet-0aaa,subnet-0bbb' };
+
+  it("writes the subnet-config tag on this stack's managed endpoints, one made before the stack tag included", async () => {
+    expect(await allowed(fn, tagEndpoint(remember, ours))).toBe(true);
+    expect(await allowed(fn, tagEndpoint(remember, { [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
+  });
+
+  it("never on an unmanaged endpoint or another stack's, and no other key with it", async () => {
+    expect(await allowed(fn, tagEndpoint(remember, {}))).toBe(false);
+    expect(
+      await allowed(fn, tagEndpoint(remember, { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'other-stack' })),
+    ).toBe(false);
+    expect(await allowed(fn, tagEndpoint({ ...remember, [MANAGED_BY]: 'tidb-privatelink' }, ours))).toBe(
+      false,
+    );
+    expect(await allowed(fn, tagEndpoint({ ...remember, [HEALTH]: 'healthy' }, ours))).toBe(false);
+  });
+});
+
+describe.each(['reconcile', 'provision'] as const)('%s of a stack of two VPCs', (fn) => {
+  const SECOND_VPC = 'vpc-0fedcba9876543210';
+  const THIRD_VPC = 'vpc-0333333333333333a';
+  let twoVpcs: Roles;
+
+  beforeAll(async () => {
+    // The list form, packaged (or found in the cache) by the enforcement kit, ids put in.
+    twoVpcs = await rolesFor([
+      { vpcId: VPC, subnetIds: ['subnet-0aaa', 'subnet-0bbb', 'subnet-0ccc'], securityGroupIds: ['sg-0ccc'] },
+      {
+        vpcId: SECOND_VPC,
+        subnetIds: ['subnet-0ddd', 'subnet-0eee', 'subnet-0fff'],
+        securityGroupIds: ['sg-0ddd'],
+      },
+    ]);
+  }, 120_000);
+
+  it("moves a managed endpoint's subnets in either VPC, never in a third", async () => {
+    const managed = { [MANAGED_BY]: 'tidb-privatelink' };
+    const move = async (vpcId: string) =>
+      Promise.all(
+        moveSubnets(managed, [{ id: 'subnet-0ddd', vpcId }]).map((request) =>
+          decide(twoVpcs[fn] as Role, request),
+        ),
+      );
+    expect(await move(VPC)).toEqual(['Allowed', 'Allowed']);
+    expect(await move(SECOND_VPC)).toEqual(['Allowed', 'Allowed']);
+    expect(await move(THIRD_VPC)).toEqual(['Allowed', 'ImplicitlyDenied']);
+  });
+});
+
+describe('the operator policies (resources/operator-policies.yml)', () => {
+  const TABLE = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/StateTable`;
+  const item = (action: string, key: string): AwsRequest => ({
+    action,
+    resource: TABLE,
+    context: { 'dynamodb:LeadingKeys': [key] },
+  });
+  const readOnly = () => managedPoliciesRole(stack.template, 'reader', ['OperatorReadOnlyPolicy']);
+  const provisioner = () =>
+    managedPoliciesRole(stack.template, 'provisioner', ['OperatorReadOnlyPolicy', 'OperatorProvisionPolicy']);
+  const may = async (role: Role, request: AwsRequest) => (await decide(role, request)) === 'Allowed';
+
+  it('read-only: reads, the quota counter and the reconcile lease, nothing else of the table', async () => {
+    const role = readOnly();
+    for (const action of ['ec2:DescribeVpcEndpoints', 'route53:ListHostedZonesByVPC']) {
+      expect(await may(role, { action, resource: '*' }), action).toBe(true);
+    }
+    const quota = `arn:aws:servicequotas:${REGION}:${ACCOUNT}:vpc/L-29B6F2EB`;
+    expect(await may(role, { action: 'servicequotas:GetServiceQuota', resource: quota })).toBe(true);
+    expect(await may(role, { action: 'dynamodb:Scan', resource: TABLE })).toBe(true);
+    expect(await may(role, item('dynamodb:UpdateItem', 'quota#29000000'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
+      expect(await may(role, item(action, 'lease#reconcile')), action).toBe(true);
+      expect(await may(role, item(action, 'cluster#1')), action).toBe(false);
+    }
+    expect(await may(role, item('dynamodb:PutItem', 'quota#29000000'))).toBe(false);
+  });
+
+  it('read-only: creates, changes, tags and deletes no endpoint, publishes no event', async () => {
+    const role = readOnly();
+    expect(
+      (await Promise.all(createEndpoint().map((r) => decide(role, r)))).every((d) => d === 'Allowed'),
+    ).toBe(false);
+    expect(await may(role, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(false);
+    expect(await may(role, deleteEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(false);
+    expect(
+      await may(role, tagEndpoint({ [ORPHANED_SINCE]: 'x' }, { [MANAGED_BY]: 'tidb-privatelink' })),
+    ).toBe(false);
+    expect(
+      await may(role, {
+        action: 'events:PutEvents',
+        resource: `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/default`,
+      }),
+    ).toBe(false);
+  });
+
+  it('provision: what the reconcile may do to endpoints, and records clusters', async () => {
+    const role = provisioner();
+    expect(
+      (await Promise.all(createEndpoint().map((r) => decide(role, r)))).every((d) => d === 'Allowed'),
+    ).toBe(true);
+    expect(await may(role, item('dynamodb:UpdateItem', 'cluster#1'))).toBe(true);
+    expect(await may(role, deleteEndpoint({}))).toBe(false);
+    expect(await may(role, item('dynamodb:DeleteItem', 'cluster#1'))).toBe(false);
   });
 });
 

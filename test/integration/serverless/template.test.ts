@@ -102,13 +102,14 @@ describe('serverless package (offline, no AWS credentials)', () => {
           'ec2:VpceServiceName': { 'Fn::Sub': 'com.amazonaws.vpce.${AWS::Region}.vpce-svc-*' },
         },
       });
-      // On the endpoint, the managed-by tag; on the subnets it moves to or from, the configured VPC (iam-matrix).
+      // On the endpoint, the managed-by tag; on the subnets it moves to or from, the stack's VPCs (iam-matrix).
       const modify = statements.filter((s) => s.Action.includes('ec2:ModifyVpcEndpoint'));
       expect(modify.map((s) => s.Condition)).toEqual([
         { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
         {
           StringEquals: {
-            'ec2:Vpc': { 'Fn::Sub': expect.stringContaining(`:vpc/${PACKAGE_ENV.PRIVATELINK_VPC_ID}`) },
+            // A list: every VPC of the stack (one here).
+            'ec2:Vpc': [{ 'Fn::Sub': expect.stringContaining(`:vpc/${PACKAGE_ENV.PRIVATELINK_VPC_ID}`) }],
           },
         },
       ]);

@@ -84,7 +84,7 @@ describe('layerOf', () => {
   it.each([
     ['core/diagnose/gather.ts', 'core'],
     ['config.ts', 'settings'],
-    ['config-vpcs.ts', 'settings'],
+    ['settings/vpcs.ts', 'settings'],
     ['settings/variables.ts', 'settings'],
     ['adapters/aws/ec2.ts', 'adapters'],
     ['app/live-deps.ts', 'app'],

@@ -14,7 +14,7 @@ export type Layer = 'core' | 'settings' | 'adapters' | 'app' | 'cli' | 'handlers
 
 /**
  * The layers, lowest first, and what each may import (besides itself). `settings` is the configuration the
- * rest reads: `config.ts`, `config-vpcs.ts` and `settings/`; it builds on core's types and nothing else.
+ * rest reads: `config.ts` and `settings/` (which imports nothing outside its folder); it builds on core's types and nothing else.
  *
  * | layer    | folder                         | may import                           |
  * |----------|--------------------------------|--------------------------------------|

@@ -1,0 +1,62 @@
+/**
+ * The CLI under the stack's operator policies (resources/operator-policies.yml), in-process against the
+ * simulator and the EC2 fake, every EC2 call decided against the policy first: the read-only policy
+ * is enough for `status` and the dry runs and refuses a real provision; with the provision policy too, the
+ * provision reaches Ready.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCliWith } from '../../../testing/run-cli.ts';
+import { cliEnvOf, type OperatorPolicies, startWorld, type World } from '../../../testing/world.ts';
+
+let world: World;
+
+beforeEach(async () => {
+  world = await startWorld();
+});
+
+afterEach(async () => {
+  await world.close();
+});
+
+const cliAs = async (holder: OperatorPolicies, args: string[]) =>
+  runCliWith(args, cliEnvOf(world), await world.cliDepsAs(holder));
+
+describe('the read-only operator policy', () => {
+  it('runs status and both dry runs', async () => {
+    const cluster = world.addCluster();
+    for (const args of [
+      ['status'],
+      ['reconcile', '--dry-run'],
+      ['provision', '--cluster', cluster.clusterId, '--dry-run'],
+    ]) {
+      const run = await cliAs('operator-read-only', args);
+      expect(run.stderr, args.join(' ')).not.toMatch(/not authorized/);
+      expect(run.code, args.join(' ')).toBe(0);
+    }
+  });
+
+  it('refuses a real provision as EC2 does, and nothing is created', async () => {
+    const cluster = world.addCluster();
+    const run = await cliAs('operator-read-only', ['provision', '--cluster', cluster.clusterId, '--json']);
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      phase: 'Blocked',
+      reason: 'ENDPOINT_CREATE_FAILED',
+      message: expect.stringMatching(
+        /\(UnauthorizedOperation\): You are not authorized to perform this operation\. .* ec2:CreateVpcEndpoint on resource/,
+      ),
+    });
+    expect(world.ec2.peekEndpoints()).toEqual([]);
+  });
+});
+
+describe('the provision operator policy (with the read-only one)', () => {
+  it('provisions a cluster to Ready', async () => {
+    const cluster = world.addCluster();
+    const run = await cliAs('operator-provision', ['provision', '--cluster', cluster.clusterId, '--wait']);
+    expect(run.code).toBe(0);
+    expect(world.ec2.peekEndpoints().map((e) => [e.state, e.privateDnsEnabled])).toEqual([
+      ['available', true],
+    ]);
+  });
+});
