@@ -324,17 +324,18 @@ describe('the operator policies (resources/operator-policies.yml)', () => {
     managedPoliciesRole(stack.template, 'provisioner', ['OperatorReadOnlyPolicy', 'OperatorProvisionPolicy']);
   const may = async (role: Role, request: AwsRequest) => (await decide(role, request)) === 'Allowed';
 
-  it('read-only: reads, the quota counter and the reconcile lease, nothing else of the table', async () => {
+  it('read-only: reads and the quota counter, nothing else of the table (no lease: a dry run takes none)', async () => {
     const role = readOnly();
     for (const action of ['ec2:DescribeVpcEndpoints', 'route53:ListHostedZonesByVPC']) {
       expect(await may(role, { action, resource: '*' }), action).toBe(true);
     }
     const quota = `arn:aws:servicequotas:${REGION}:${ACCOUNT}:vpc/L-29B6F2EB`;
     expect(await may(role, { action: 'servicequotas:GetServiceQuota', resource: quota })).toBe(true);
+    expect(await may(role, { action: 'lambda:GetAccountSettings', resource: '*' })).toBe(true);
     expect(await may(role, { action: 'dynamodb:Scan', resource: TABLE })).toBe(true);
     expect(await may(role, item('dynamodb:UpdateItem', 'quota#29000000'))).toBe(true);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
-      expect(await may(role, item(action, 'lease#reconcile')), action).toBe(true);
+      expect(await may(role, item(action, 'lease#reconcile')), action).toBe(false);
       expect(await may(role, item(action, 'cluster#1')), action).toBe(false);
     }
     expect(await may(role, item('dynamodb:PutItem', 'quota#29000000'))).toBe(false);
@@ -364,6 +365,11 @@ describe('the operator policies (resources/operator-policies.yml)', () => {
       (await Promise.all(createEndpoint().map((r) => decide(role, r)))).every((d) => d === 'Allowed'),
     ).toBe(true);
     expect(await may(role, item('dynamodb:UpdateItem', 'cluster#1'))).toBe(true);
+    // The CLI reconcile's lease: one conditional UpdateItem to take it and one to release it, nothing else.
+    expect(await may(role, item('dynamodb:UpdateItem', 'lease#reconcile'))).toBe(true);
+    for (const action of ['dynamodb:PutItem', 'dynamodb:DeleteItem']) {
+      expect(await may(role, item(action, 'lease#reconcile')), action).toBe(false);
+    }
     expect(await may(role, deleteEndpoint({}))).toBe(false);
     expect(await may(role, item('dynamodb:DeleteItem', 'cluster#1'))).toBe(false);
   });
