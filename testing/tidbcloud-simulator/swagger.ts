@@ -1,6 +1,6 @@
 /**
- * Validates JSON against the definitions of the real Dedicated API swagger (a copy of
- * shared/tidbcloud-api/dedicated.swagger.json kept beside this file, so CI needs nothing outside the repo).
+ * Validates JSON against the definitions of the real Dedicated API swagger (TiDB Cloud's published
+ * `dedicated.swagger.json`, copied beside this file so the tests need nothing outside the repository).
  * Swagger 2.0 definitions are JSON Schema draft-4 with extras; ajv reads them once `x-nullable`, `example`
  * and friends are tolerated, int32/int64 are taught as formats, and, so that the simulator cannot invent
  * fields the real API lacks, every object that lists its properties is closed.
