@@ -22,8 +22,28 @@ export function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promi
   });
 }
 
-/** A signal that fires at `timeoutMs` or when the caller's signal does. */
+/**
+ * A signal that fires at `timeoutMs` or when the caller's signal does. Not `AbortSignal.any` over
+ * `AbortSignal.timeout`: on Node 20 a composite holds its sources only weakly, so once the timeout signal is
+ * garbage collected it never fires, and a call that ignores its signal would hold the report past its deadline.
+ * Here the timer holds the controller until it fires; unref'd, like `AbortSignal.timeout`, it keeps no process
+ * alive, and when it fires it takes its listener off the caller's signal (which may serve a warm Lambda).
+ */
 export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(Math.max(0, timeoutMs));
-  return parent ? AbortSignal.any([parent, timeout]) : timeout;
+  const controller = new AbortController();
+  const onParentAbort = () => {
+    clearTimeout(timer);
+    controller.abort(parent?.reason);
+  };
+  const timer = setTimeout(
+    () => {
+      parent?.removeEventListener('abort', onParentAbort);
+      controller.abort(new DOMException(`The deadline of ${timeoutMs} ms has passed.`, 'TimeoutError'));
+    },
+    Math.max(0, timeoutMs),
+  );
+  timer.unref();
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return controller.signal;
 }
