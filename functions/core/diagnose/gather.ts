@@ -24,13 +24,14 @@ import {
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
-import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathObservation } from './gather-network.ts';
+import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathReads } from './gather-network.ts';
 import {
   type GatherRequest,
   type Observe,
   type Observed,
   observer,
   ok,
+  optionalObserver,
   type TrafficSource,
 } from './observation.ts';
 
@@ -61,10 +62,11 @@ export interface Observation {
   networkAcls: Observed<NetworkAcl[]> | undefined;
   source: Observed<TrafficSource> | undefined;
   /**
-   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. Still settling
-   * when `gather` returns: only a failing check needs it, so a slow Route 53 never holds up the data plane.
+   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes, each its own
+   * promise, still settling when `gather` returns: a check awaits only the reads it uses (most use none), so
+   * a slow Route 53 or DNS Firewall holds up neither the data plane nor any other check.
    */
-  networkPath: Promise<NetworkPathObservation>;
+  networkPath: NetworkPathReads;
 }
 
 export interface GatherDeps extends NetworkPathDeps {
@@ -197,7 +199,10 @@ function resolveSource(
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
-/** Reads everything the checks need; returns when every call has settled or the signal fired. */
+/**
+ * Reads everything the checks need; returns when every call has settled or the signal fired, except the
+ * network path's reads, which settle on their own (`Observation.networkPath`).
+ */
 export async function gather(
   deps: GatherDeps,
   request: GatherRequest,
@@ -254,7 +259,8 @@ export async function gather(
       : ok<PrefixList[]>([]);
   });
 
-  const networkPath = gatherNetworkPath(deps, observe, vpcId, request);
+  // Their own, shorter deadline: a check that awaits one still has time to report without it.
+  const networkPath = gatherNetworkPath(deps, optionalObserver(signal, deadline), vpcId, request);
 
   // One Promise.all, not a chain of awaits: after a fatal rejection no sibling may reject unhandled.
   const [
