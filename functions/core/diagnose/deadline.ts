@@ -22,28 +22,44 @@ export function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promi
   });
 }
 
+export interface LinkedDeadline {
+  /** Aborts when the parent does (with its reason) or when the timeout passes (a `TimeoutError`). */
+  readonly signal: AbortSignal;
+  /** Unlinks from the parent and stops the timer: for when the work the signal guards is over. */
+  dispose(): void;
+}
+
 /**
- * A signal that fires at `timeoutMs` or when the caller's signal does. Not `AbortSignal.any` over
- * `AbortSignal.timeout`: on Node 20 a composite holds its sources only weakly, so once the timeout signal is
- * garbage collected it never fires, and a call that ignores its signal would hold the report past its deadline.
+ * A child of `parent` (absent: one only the timeout aborts; no `timeoutMs`: one only the parent aborts).
+ * Not `AbortSignal.any` over `AbortSignal.timeout`: on Node 20 a composite holds its sources only weakly, so
+ * once the timeout signal is garbage collected it never fires (a call that ignores its signal would then hold
+ * the report past its deadline), and each composite leaves an entry on its sources that is never cleared.
  * Here the timer holds the controller until it fires; unref'd, like `AbortSignal.timeout`, it keeps no process
- * alive, and when it fires it takes its listener off the caller's signal (which may serve a warm Lambda).
+ * alive; and whichever of timer and parent comes first takes the other's hook off, so nothing stays on a
+ * parent that may serve a warm Lambda or a whole CLI run.
  */
-export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
+export function linkDeadline(parent: AbortSignal | undefined, timeoutMs?: number): LinkedDeadline {
   const controller = new AbortController();
-  const onParentAbort = () => {
+  const dispose = () => {
     clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+  };
+  const onParentAbort = () => {
+    dispose();
     controller.abort(parent?.reason);
   };
-  const timer = setTimeout(
-    () => {
-      parent?.removeEventListener('abort', onParentAbort);
-      controller.abort(new DOMException(`The deadline of ${timeoutMs} ms has passed.`, 'TimeoutError'));
-    },
-    Math.max(0, timeoutMs),
-  );
-  timer.unref();
+  const onTimeout = () => {
+    dispose();
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  };
+  const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, Math.max(0, timeoutMs));
+  timer?.unref();
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
-  return controller.signal;
+  return { signal: controller.signal, dispose };
+}
+
+/** A signal that fires at `timeoutMs` or when the caller's signal does (see `linkDeadline`). */
+export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
+  return linkDeadline(parent, timeoutMs).signal;
 }
