@@ -21,6 +21,7 @@ import {
   healthyProbe,
   healthyWorld,
   REQUEST,
+  SG_ID,
   VPC_ID,
   type World,
 } from './fakes.ts';
@@ -85,11 +86,14 @@ const SOURCES: { name: string; source: TrafficSourceRequest | undefined }[] = [
   { name: 'a --source-cidr outside the VPC', source: { cidr: '192.168.10.0/24' } },
 ];
 
-/** The healthy world, with a DNS Firewall rule group (allowing another name) so every firewall read is made. */
+/**
+ * The healthy world, its security group admitting the outside source too, with a DNS Firewall rule group
+ * (allowing another name) so that every firewall read is made.
+ */
 function scenario() {
   const world = healthyWorld();
   world.securityGroupRules.push({
-    groupId: world.securityGroupRules[0]?.groupId ?? '',
+    groupId: SG_ID,
     isEgress: false,
     ipProtocol: 'tcp',
     fromPort: 4000,
@@ -177,16 +181,13 @@ describe('DNS Firewall answering HTTP 500 through the Resolver adapter and its r
       // Backoff long enough that waiting out every retry would take several budgets.
       retryBaseMs: 1_000,
     });
-  const deps = (world: World, probe: DataPlaneResult): DiagnoseDeps => {
-    const adapter = resolver();
-    return {
-      tidb: fakeTidb(world),
-      ec2: fakeEc2(world),
-      dataPlane: fakeDataPlane(probe),
-      hostedZones: new DnsPathFake(),
-      resolver: adapter,
-    };
-  };
+  const deps = (world: World, probe: DataPlaneResult): DiagnoseDeps => ({
+    tidb: fakeTidb(world),
+    ec2: fakeEc2(world),
+    dataPlane: fakeDataPlane(probe),
+    hostedZones: new DnsPathFake(),
+    resolver: resolver(),
+  });
 
   it('a --source-cidr inside the VPC: aws.return-route is skipped and the report stays healthy', async () => {
     const begin = performance.now();
