@@ -20,7 +20,8 @@ export async function readDnsPath({
   target,
 }: Pick<DiagnoseContext, 'observation' | 'target'>): Promise<DnsPath> {
   const { networkPath } = observation;
-  const [dhcp, firewall, resolverRules, hostedZones] = await Promise.all([
+  const [vpcDns, dhcp, firewall, resolverRules, hostedZones] = await Promise.all([
+    observation.vpcDns,
     networkPath.dhcp,
     networkPath.firewall,
     networkPath.resolverRules,
@@ -28,7 +29,7 @@ export async function readDnsPath({
   ]);
   return {
     vpcId: observation.vpcId,
-    vpcDns: observation.vpcDns,
+    vpcDns,
     endpoint: target.endpoint,
     dhcp,
     firewall,

@@ -163,6 +163,46 @@ describe.each(SOURCES)('an optional read failing, denied or hanging, for $name',
   }
 });
 
+/**
+ * A check's own EC2 reads: each is awaited only by the checks named, so one that fails, is denied or hangs
+ * (until the deadline: these have no shorter budget) changes those checks alone, never the data plane's.
+ */
+const CHECK_READS: OptionalRead[] = [
+  ec2Read('describeNetworkAcls', 'DescribeNetworkAcls', { usedBy: ['aws.network-acl'] }),
+  ec2Read('describeSecurityGroupRules', 'DescribeSecurityGroupRules', {
+    usedBy: ['aws.security-group-ingress'],
+  }),
+  ec2Read('describeAvailabilityZones', 'DescribeAvailabilityZones', { usedBy: ['aws.az-coverage'] }),
+  ec2Read('describeServiceZones', 'DescribeVpcEndpointServices', { usedBy: ['aws.az-coverage'] }),
+  // tcp.connect labels each address with its AZ when the subnets are known: the summary changes, not the status.
+  ec2Read('describeSubnets', 'DescribeSubnets', { usedBy: ['aws.az-coverage', 'tcp.connect'] }),
+  ec2Read('describeVpcDnsAttributes', 'DescribeVpcAttribute', { usedBy: ['aws.vpc-dns-attributes'] }),
+  ec2Read('describeVpc', 'DescribeVpcs', {
+    usedBy: ['aws.security-group-ingress', 'aws.network-acl'],
+  }),
+];
+
+describe.each(SOURCES)("a check's own read failing, denied or hanging, for $name", ({ source }) => {
+  for (const read of CHECK_READS) {
+    for (const fault of ['error', 'denied', 'hang'] as const) {
+      it(`${read.name} ${fault}: only the checks using it change, within the budget`, async () => {
+        const baseline = scenario();
+        const expected = (await run(baseline.world, baseline.dns, healthyProbe(), source)).report;
+        const faulty = scenario();
+        read.inject(fault, faulty.world, faulty.dns);
+        const { report, elapsedMs } = await run(faulty.world, faulty.dns, healthyProbe(), source);
+
+        expect(elapsedMs).toBeLessThan(TIMEOUT_MS + LATE_MS);
+        expect(schemaErrors(report)).toEqual([]);
+        expect(verdicts(report, read.usedBy)).toEqual(verdicts(expected, read.usedBy));
+        if (read.usedBy.includes('tcp.connect')) {
+          expect(report.checks.find((check) => check.id === 'tcp.connect')?.status).toBe('pass');
+        }
+      });
+    }
+  }
+});
+
 /** `fetch` for the Resolver adapter: DNS Firewall answers HTTP 500 (as moto, which lacks it), the rest empty. */
 const firewallDown: typeof fetch = async (_url, init) => {
   const headers = (init?.headers ?? {}) as Record<string, string>;
