@@ -47,7 +47,7 @@ export class DnsPathFake implements HostedZonesPort, ResolverPort {
   readonly #firewallAssociations: FirewallRuleGroupAssociation[] = [];
   readonly #firewallRules: FirewallRule[] = [];
   readonly #domainLists = new Map<string, string[]>();
-  readonly #failures = new Map<DnsPathOperation, Error>();
+  readonly #failures = new Map<DnsPathOperation, Error | 'hang'>();
   #sequence = 0;
 
   // ---------------------------------------------------------------- world building
@@ -138,6 +138,14 @@ export class DnsPathFake implements HostedZonesPort, ResolverPort {
     this.#failures.set(operation, error);
   }
 
+  /**
+   * Every later call of `operation` never answers, and ignores its signal too: an adapter that does not honour
+   * it, so only the doctor's own deadline can end the wait.
+   */
+  hangAlways(operation: DnsPathOperation): void {
+    this.#failures.set(operation, 'hang');
+  }
+
   // ---------------------------------------------------------------- ports
 
   listHostedZonesByVpc(vpcId: string, _region: string, options?: CallOptions): Promise<PrivateHostedZone[]> {
@@ -205,6 +213,7 @@ export class DnsPathFake implements HostedZonesPort, ResolverPort {
     await Promise.resolve();
     options?.signal?.throwIfAborted();
     const failure = this.#failures.get(operation);
+    if (failure === 'hang') return new Promise<never>(() => {});
     if (failure) throw failure;
     return work();
   }

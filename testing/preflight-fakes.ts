@@ -11,8 +11,11 @@ export interface PreflightFakeOptions {
   tidbUrl: string;
   /** Secret ARN → its string value; any other ARN is ResourceNotFoundException. */
   secrets?: Record<string, string>;
-  /** The applied quota, or an error as Service Quotas would throw it (e.g. AccessDeniedException). */
-  quota?: number | AwsError;
+  /**
+   * The applied quota, an error as Service Quotas would throw it (e.g. AccessDeniedException), or `hang`:
+   * never answering, its signal ignored.
+   */
+  quota?: number | AwsError | 'hang';
   buses?: string[];
   /** Lambda's account concurrency (moto has no GetAccountSettings), or an error as Lambda would throw it. */
   lambdaConcurrency?: LambdaConcurrency | AwsError;
@@ -34,6 +37,7 @@ export function fakePreflightPorts(options: PreflightFakeOptions): PreflightPort
     ec2: options.ec2,
     quotas: {
       async interfaceEndpointsPerVpc() {
+        if (quota === 'hang') return new Promise<never>(() => {});
         if (quota instanceof AwsError) throw quota;
         return quota;
       },

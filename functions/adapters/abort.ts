@@ -5,13 +5,10 @@
  * leaves an entry on its sources that is never cleared, so heap grows with every call.
  */
 import { setMaxListeners } from 'node:events';
+import { type LinkedDeadline, linkDeadline } from '../core/diagnose/deadline.ts';
 
-export interface LinkedSignal {
-  /** Aborts when the parent does (with its reason) or when the timeout passes. */
-  readonly signal: AbortSignal;
-  /** Unlinks from the parent and stops the timer: call it when the work the signal guards is over. */
-  dispose(): void;
-}
+/** The link itself is core's (`linkDeadline`); this adds the listener limit, which needs `node:events`. */
+export type LinkedSignal = LinkedDeadline;
 
 export interface LinkOptions {
   /** Abort with a `TimeoutError` after this long. */
@@ -25,28 +22,9 @@ export interface LinkOptions {
 
 /** A child of `parent` (absent: a signal only the timeout aborts) that holds one listener on it until disposed. */
 export function linkSignal(parent: AbortSignal | undefined, options: LinkOptions = {}): LinkedSignal {
-  const controller = new AbortController();
-  if (options.maxListeners !== undefined) setMaxListeners(options.maxListeners, controller.signal);
-  const forward = () => controller.abort(parent?.reason);
-  const timer =
-    options.timeoutMs === undefined
-      ? undefined
-      : setTimeout(
-          () =>
-            controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
-          Math.max(0, options.timeoutMs),
-        );
-  // Like AbortSignal.timeout: a pending timeout alone does not keep the process alive.
-  timer?.unref();
-  if (parent?.aborted) forward();
-  else parent?.addEventListener('abort', forward, { once: true });
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      clearTimeout(timer);
-      parent?.removeEventListener('abort', forward);
-    },
-  };
+  const linked = linkDeadline(parent, options.timeoutMs);
+  if (options.maxListeners !== undefined) setMaxListeners(options.maxListeners, linked.signal);
+  return linked;
 }
 
 /** Runs `work` on a child of `parent`, unlinked when the work ends however it ends. */

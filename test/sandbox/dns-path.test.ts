@@ -151,12 +151,18 @@ describe('Route53ResolverAdapter on moto', () => {
 describe('the DNS path gathered from moto', () => {
   it('finds the forwarding rule, with DNS Firewall unknown (moto lacks it) and nothing else lost', async () => {
     const observe = observer(new AbortController().signal);
-    const path = await gatherNetworkPath(
+    const reads = gatherNetworkPath(
       { ec2: new Ec2Adapter(clients.ec2), hostedZones: new Route53Adapter(route53), resolver },
       observe,
       Promise.resolve(world.vpcId),
       { region: 'us-east-1' },
     );
+    const path = {
+      dhcp: await reads.dhcp,
+      hostedZones: await reads.hostedZones,
+      firewall: await reads.firewall,
+      resolverRules: await reads.resolverRules,
+    };
     expect(path.dhcp).toEqual({ ok: true, value: undefined });
     expect(path.hostedZones).toMatchObject({ ok: true, value: [{ name: 'tidb-cloud.com.' }] });
     expect(path.firewall).toMatchObject({

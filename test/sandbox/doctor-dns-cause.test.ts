@@ -1,7 +1,9 @@
 /**
  * The real `tidb-privatelink doctor` (bin, child process) against moto and the TiDB Cloud simulator: a private
  * hosted zone associated with the VPC claims the cluster's domain, the VPC resolver (a local DNS server here)
- * answers from it, and the doctor names that zone as the cause with the command that removes it.
+ * answers from it, and the doctor names that zone as the cause with the command that removes it. And the
+ * issue's own scenario: moto answers DNS Firewall's list calls with HTTP 500, which must not hold up or flip
+ * a check that does not use them.
  */
 import { ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import {
@@ -138,5 +140,38 @@ describe('doctor names a shadowing private hosted zone (real bin, moto)', () => 
     const after = JSON.parse((await spawnCli([...args, '--json'], env)).stdout) as DiagnosticReport;
     const cause = after.checks.find((check) => check.id === 'dns.resolution')?.evidence?.cause;
     expect(cause).not.toBe('shadowing-private-hosted-zone');
+  });
+
+  it('--source-cidr inside the VPC: DNS Firewall answering 500 (moto) neither flips aws.return-route nor outlasts the budget', async () => {
+    const resolver = await startDns({ [host]: { a: ['10.0.99.99'] } });
+    const begin = performance.now();
+    const run = await spawnCli(
+      [
+        'doctor',
+        '--cluster',
+        clusterId,
+        '--dns-server',
+        resolver,
+        '--source-cidr',
+        moto.cidrBlock,
+        '--timeout-ms',
+        '2000',
+        '--json',
+      ],
+      env,
+    );
+    // The child process's own start-up is the only thing on top of the budget.
+    expect(performance.now() - begin).toBeLessThan(10_000);
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    expect(report.durationMs).toBeLessThan(2_000);
+    const check = (id: string) => report.checks.find((c) => c.id === id);
+    expect(check('aws.return-route')).toMatchObject({ status: 'skip' });
+    expect(check('aws.return-route')?.summary).toMatch(/inside the VPC/);
+    // DNS points elsewhere, so this check fails, but with its own verdict: the firewall only an unread part.
+    expect(check('dns.resolution')?.summary).toMatch(/resolves to 10\.0\.99\.99/);
+    expect(check('dns.resolution')?.evidence?.causeUnread).toEqual([
+      expect.stringMatching(/^DNS Firewall rules: /),
+    ]);
+    expect(report.checks.filter((c) => /did not finish/.test(c.summary))).toEqual([]);
   });
 });

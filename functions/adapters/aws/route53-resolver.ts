@@ -4,7 +4,7 @@
  * smithy stack into every bundle; the doctor needs six read-only list calls, so this small client makes
  * them with `fetch` (README "Choices"). It honours `AWS_ENDPOINT_URL` (passed in as `endpointUrl`), picks
  * its endpoint as the SDK would (partition, FIPS, dual-stack), follows `NextToken`, and retries throttling and
- * 5xx like the SDK's `standard` mode.
+ * 5xx like the SDK's `standard` mode, but never past the caller's deadline.
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { partition } from '@aws-sdk/core/client';
@@ -239,9 +239,11 @@ export class Route53ResolverAdapter implements ResolverPort {
           error instanceof AwsError &&
           (RETRYABLE_CODES.has(error.awsCode) || error.awsCode.startsWith('HTTP 5'));
         if (!retryable || attempt >= this.#maxAttempts || options?.signal?.aborted) throw error;
+        const backoffMs = Math.random() * Math.min(20_000, this.#retryBaseMs * 2 ** attempt);
+        // A retry the caller would not wait for helps nobody: its answer is this error, now, not a timeout.
+        if (options?.deadline !== undefined && Date.now() + backoffMs > options.deadline) throw error;
         // node:timers' own sleep takes its abort listener off when the time is up (a hand-rolled one here kept
         // it on the caller's signal for good).
-        const backoffMs = Math.random() * Math.min(20_000, this.#retryBaseMs * 2 ** attempt);
         await delay(backoffMs, undefined, options?.signal ? { signal: options.signal } : {});
       }
     }

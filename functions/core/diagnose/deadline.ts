@@ -22,8 +22,44 @@ export function settleBefore<T>(promise: Promise<T>, signal: AbortSignal): Promi
   });
 }
 
-/** A signal that fires at `timeoutMs` or when the caller's signal does. */
+export interface LinkedDeadline {
+  /** Aborts when the parent does (with its reason) or when the timeout passes (a `TimeoutError`). */
+  readonly signal: AbortSignal;
+  /** Unlinks from the parent and stops the timer: for when the work the signal guards is over. */
+  dispose(): void;
+}
+
+/**
+ * A child of `parent` (absent: one only the timeout aborts; no `timeoutMs`: one only the parent aborts).
+ * Not `AbortSignal.any` over `AbortSignal.timeout`: on Node 20 a composite holds its sources only weakly, so
+ * once the timeout signal is garbage collected it never fires (a call that ignores its signal would then hold
+ * the report past its deadline), and each composite leaves an entry on its sources that is never cleared.
+ * Here the timer holds the controller until it fires; unref'd, like `AbortSignal.timeout`, it keeps no process
+ * alive; and whichever of timer and parent comes first takes the other's hook off, so nothing stays on a
+ * parent that may serve a warm Lambda or a whole CLI run.
+ */
+export function linkDeadline(parent: AbortSignal | undefined, timeoutMs?: number): LinkedDeadline {
+  const controller = new AbortController();
+  const dispose = () => {
+    clearTimeout(timer);
+    parent?.removeEventListener('abort', onParentAbort);
+  };
+  const onParentAbort = () => {
+    dispose();
+    controller.abort(parent?.reason);
+  };
+  const onTimeout = () => {
+    dispose();
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  };
+  const timer = timeoutMs === undefined ? undefined : setTimeout(onTimeout, Math.max(0, timeoutMs));
+  timer?.unref();
+  if (parent?.aborted) onParentAbort();
+  else parent?.addEventListener('abort', onParentAbort, { once: true });
+  return { signal: controller.signal, dispose };
+}
+
+/** A signal that fires at `timeoutMs` or when the caller's signal does (see `linkDeadline`). */
 export function deadlineSignal(timeoutMs: number, parent?: AbortSignal): AbortSignal {
-  const timeout = AbortSignal.timeout(Math.max(0, timeoutMs));
-  return parent ? AbortSignal.any([parent, timeout]) : timeout;
+  return linkDeadline(parent, timeoutMs).signal;
 }

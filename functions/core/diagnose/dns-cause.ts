@@ -12,21 +12,29 @@ import {
 } from '../remediation.ts';
 import type { DiagnoseContext } from './context.ts';
 import { type DnsFinding, type DnsPath, diagnoseDnsPath } from './dns-path.ts';
-import type { NetworkPathObservation } from './gather-network.ts';
 import type { CheckOutcome } from './runner.ts';
 
-export function dnsPathOf(
-  { observation, target }: Pick<DiagnoseContext, 'observation' | 'target'>,
-  networkPath: NetworkPathObservation,
-): DnsPath {
+/** The DNS path's reads, and only those: the route reads of `aws.return-route` are no part of it. */
+export async function readDnsPath({
+  observation,
+  target,
+}: Pick<DiagnoseContext, 'observation' | 'target'>): Promise<DnsPath> {
+  const { networkPath } = observation;
+  const [vpcDns, dhcp, firewall, resolverRules, hostedZones] = await Promise.all([
+    observation.vpcDns,
+    networkPath.dhcp,
+    networkPath.firewall,
+    networkPath.resolverRules,
+    networkPath.hostedZones,
+  ]);
   return {
     vpcId: observation.vpcId,
-    vpcDns: observation.vpcDns,
+    vpcDns,
     endpoint: target.endpoint,
-    dhcp: networkPath.dhcp,
-    firewall: networkPath.firewall,
-    resolverRules: networkPath.resolverRules,
-    hostedZones: networkPath.hostedZones,
+    dhcp,
+    firewall,
+    resolverRules,
+    hostedZones,
   };
 }
 
@@ -126,8 +134,7 @@ export async function withDnsCause(
   host: string,
   outcome: CheckOutcome & { status: 'fail'; remediation: string },
 ): Promise<CheckOutcome> {
-  const networkPath = await context.observation.networkPath;
-  const { finding, unread } = diagnoseDnsPath(dnsPathOf(context, networkPath), host);
+  const { finding, unread } = diagnoseDnsPath(await readDnsPath(context), host);
   const { resources, detail } = describe(finding);
   const fix = fixOf(finding, {
     host,

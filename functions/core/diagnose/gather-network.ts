@@ -1,7 +1,9 @@
 /**
  * The VPC's DNS path and routes, read for `dns.resolution`'s cause and `aws.return-route`. Every read starts
- * as soon as the VPC is known, in parallel with the rest of `gather`; each is read-only, and one that fails or
- * is denied leaves only its own part unknown (an `Observed` error), never the whole doctor.
+ * as soon as the VPC is known, in parallel with the rest of `gather`, and settles on its own: a check awaits
+ * only the reads it uses, so a slow or failing one holds up nothing else. Each is read-only, and one that
+ * fails, is denied or outlasts its budget leaves only its own part unknown (an `Observed` error), never the
+ * whole doctor.
  */
 import type {
   DhcpOptions,
@@ -41,6 +43,9 @@ export interface NetworkPathObservation {
   /** Inbound Resolver endpoints: only for a `--source-cidr` source. */
   resolverEndpoints: Observed<ResolverEndpoint[]> | undefined;
 }
+
+/** Each read of the path as its own promise, which never rejects: what a check awaits. */
+export type NetworkPathReads = { [K in keyof NetworkPathObservation]: Promise<NetworkPathObservation[K]> };
 
 export interface RouteTablesView {
   tables: RouteTable[];
@@ -122,40 +127,60 @@ async function readFirewall(resolver: ResolverPort, observe: Observe, vpcId: str
   return ok<FirewallView>({ associations: associations.value, rules, domains, unreadLists });
 }
 
-/** Starts every read once the VPC is known; resolves when all have settled. */
-export async function gatherNetworkPath(
+/**
+ * A read that threw instead of answering (an adapter's bug, a bad local setting) is only that part unknown:
+ * nothing awaits some of these promises, so a rejection would otherwise go unhandled.
+ */
+function unreadable<T>(action: string, error: unknown): Observed<T> {
+  const message = error instanceof Error ? error.message : String(error);
+  return { ok: false, error: { action, message, timedOut: false, notFound: false } };
+}
+
+/** Starts every read once the VPC is known; each settles on its own. */
+export function gatherNetworkPath(
   deps: NetworkPathDeps,
   observe: Observe,
   vpcIdPromise: Promise<string | undefined>,
   request: Pick<GatherRequest, 'region' | 'source'>,
-): Promise<NetworkPathObservation> {
+): NetworkPathReads {
   // A rejected VPC id is a fatal error `gather` itself throws; here it only means "nothing to read".
-  const vpcId = await vpcIdPromise.catch(() => undefined);
-  if (!vpcId) {
-    return {
-      dhcp: undefined,
-      hostedZones: undefined,
-      resolverRules: undefined,
-      firewall: undefined,
-      routeTables: undefined,
-      resolverEndpoints: undefined,
-    };
-  }
+  const vpcId = vpcIdPromise.catch(() => undefined);
+  const read = <T>(action: string, start: ((vpc: string) => Promise<Observed<T>>) | undefined) =>
+    vpcId
+      .then((vpc) => (vpc && start ? start(vpc) : undefined))
+      .catch((error: unknown) => unreadable<T>(action, error));
   const { hostedZones, resolver } = deps;
   const outside = request.source !== undefined && 'cidr' in request.source;
-  const [dhcp, zones, rules, firewall, routeTables, resolverEndpoints] = await Promise.all([
-    observe('ec2:DescribeDhcpOptions', (o) => deps.ec2.describeDhcpOptions(vpcId, o)),
-    hostedZones
-      ? observe('route53:ListHostedZonesByVPC', (o) =>
-          hostedZones.listHostedZonesByVpc(vpcId, request.region, o),
-        )
-      : undefined,
-    resolver ? readResolverRules(resolver, observe, vpcId) : undefined,
-    resolver ? readFirewall(resolver, observe, vpcId) : undefined,
-    outside ? readRouteTables(deps.ec2, observe, vpcId) : undefined,
-    outside && resolver
-      ? observe('route53resolver:ListResolverEndpoints', (o) => resolver.listResolverEndpoints(vpcId, o))
-      : undefined,
-  ]);
-  return { dhcp, hostedZones: zones, resolverRules: rules, firewall, routeTables, resolverEndpoints };
+  return {
+    dhcp: read('ec2:DescribeDhcpOptions', (vpc) =>
+      observe('ec2:DescribeDhcpOptions', (o) => deps.ec2.describeDhcpOptions(vpc, o)),
+    ),
+    hostedZones: read(
+      'route53:ListHostedZonesByVPC',
+      hostedZones &&
+        ((vpc) =>
+          observe('route53:ListHostedZonesByVPC', (o) =>
+            hostedZones.listHostedZonesByVpc(vpc, request.region, o),
+          )),
+    ),
+    resolverRules: read(
+      'route53resolver:ListResolverRules',
+      resolver && ((vpc) => readResolverRules(resolver, observe, vpc)),
+    ),
+    firewall: read(
+      'route53resolver:ListFirewallRuleGroupAssociations',
+      resolver && ((vpc) => readFirewall(resolver, observe, vpc)),
+    ),
+    routeTables: read(
+      'ec2:DescribeRouteTables',
+      outside ? (vpc) => readRouteTables(deps.ec2, observe, vpc) : undefined,
+    ),
+    resolverEndpoints: read(
+      'route53resolver:ListResolverEndpoints',
+      outside && resolver
+        ? (vpc) =>
+            observe('route53resolver:ListResolverEndpoints', (o) => resolver.listResolverEndpoints(vpc, o))
+        : undefined,
+    ),
+  };
 }

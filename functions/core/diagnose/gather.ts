@@ -24,13 +24,14 @@ import {
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, Ec2Port, TidbCloudPort } from '../ports.ts';
-import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathObservation } from './gather-network.ts';
+import { gatherNetworkPath, type NetworkPathDeps, type NetworkPathReads } from './gather-network.ts';
 import {
   type GatherRequest,
   type Observe,
   type Observed,
   observer,
   ok,
+  optionalObserver,
   type TrafficSource,
 } from './observation.ts';
 
@@ -41,7 +42,15 @@ export interface EndpointFinding {
   candidates: string[];
 }
 
-/** `undefined` members were not looked up, because what they need is unknown. */
+/** A read still settling: what one check awaits. `undefined`: not looked up, as what it needs is unknown. */
+export type Pending<T> = Promise<Observed<T> | undefined>;
+
+/**
+ * `undefined` members were not looked up, because what they need is unknown. The target's reads (cluster,
+ * node group, service, connections, endpoint, its ENIs) have settled when `gather` returns: every check and
+ * the data plane need them. The rest are still settling, each awaited only by the checks that use it, so a
+ * slow network-ACL read holds up neither the data plane nor any other check.
+ */
 export interface Observation {
   clusterId: string;
   region: string;
@@ -50,21 +59,24 @@ export interface Observation {
   service: Observed<PrivateLinkService> | undefined;
   connections: Observed<PrivateEndpointConnection[]> | undefined;
   vpcId: string | undefined;
-  vpcDns: Observed<VpcDnsAttributes> | undefined;
   endpoint: Observed<EndpointFinding> | undefined;
-  zones: Observed<AvailabilityZone[]>;
-  serviceZones: Observed<string[]> | undefined;
-  subnets: Observed<Subnet[]> | undefined;
   networkInterfaces: Observed<NetworkInterface[]> | undefined;
-  securityGroupRules: Observed<SecurityGroupRule[]> | undefined;
-  prefixLists: Observed<PrefixList[]> | undefined;
-  networkAcls: Observed<NetworkAcl[]> | undefined;
-  source: Observed<TrafficSource> | undefined;
+  vpcDns: Pending<VpcDnsAttributes>;
+  zones: Promise<Observed<AvailabilityZone[]>>;
+  serviceZones: Pending<string[]>;
+  subnets: Pending<Subnet[]>;
+  securityGroupRules: Pending<SecurityGroupRule[]>;
+  prefixLists: Pending<PrefixList[]>;
+  networkAcls: Pending<NetworkAcl[]>;
+  source: Pending<TrafficSource>;
+  /** `--source-cidr` as given: which clients sit where is known without any read. */
+  sourceCidr: string | undefined;
   /**
-   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes. Still settling
-   * when `gather` returns: only a failing check needs it, so a slow Route 53 never holds up the data plane.
+   * DHCP options, hosted zones, Resolver rules, DNS Firewall, and (for --source-cidr) routes, each its own
+   * promise with a budget short of the deadline: a check awaits only the reads it uses (most use none), so
+   * a slow Route 53 or DNS Firewall holds up neither the data plane nor any other check.
    */
-  networkPath: Promise<NetworkPathObservation>;
+  networkPath: NetworkPathReads;
 }
 
 export interface GatherDeps extends NetworkPathDeps {
@@ -197,7 +209,10 @@ function resolveSource(
 
 const unique = (values: Iterable<string>): string[] => [...new Set(values)];
 
-/** Reads everything the checks need; returns when every call has settled or the signal fired. */
+/**
+ * Reads everything the checks need; returns when the target's reads have settled or the signal fired. The
+ * others keep settling on their own (see `Observation`).
+ */
 export async function gather(
   deps: GatherDeps,
   request: GatherRequest,
@@ -254,41 +269,30 @@ export async function gather(
       : ok<PrefixList[]>([]);
   });
 
-  const networkPath = gatherNetworkPath(deps, observe, vpcId, request);
+  // Their own, shorter deadline: a check that awaits one still has time to report without it.
+  const networkPath = gatherNetworkPath(deps, optionalObserver(signal, deadline), vpcId, request);
 
+  const pending = {
+    vpcDns,
+    zones,
+    serviceZones,
+    subnets,
+    securityGroupRules,
+    prefixLists,
+    networkAcls,
+    source,
+  };
+  // After a fatal error `gather` throws and no check awaits these: they must not reject unhandled.
+  for (const read of Object.values(pending)) read.catch(() => undefined);
   // One Promise.all, not a chain of awaits: after a fatal rejection no sibling may reject unhandled.
-  const [
-    observedCluster,
-    group,
-    observedService,
-    observedConnections,
-    vpc,
-    dns,
-    found,
-    observedZones,
-    zonesOfService,
-    endpointSubnets,
-    enis,
-    rules,
-    lists,
-    acls,
-    observedSource,
-  ] = await Promise.all([
+  const [observedCluster, group, observedService, observedConnections, vpc, found, enis] = await Promise.all([
     cluster,
     nodeGroupId,
     service,
     connections,
     vpcId,
-    vpcDns,
     endpointFinding,
-    zones,
-    serviceZones,
-    subnets,
     networkInterfaces,
-    securityGroupRules,
-    prefixLists,
-    networkAcls,
-    source,
   ]);
   return {
     clusterId,
@@ -298,16 +302,10 @@ export async function gather(
     service: observedService,
     connections: observedConnections,
     vpcId: vpc,
-    vpcDns: dns,
     endpoint: found,
-    zones: observedZones,
-    serviceZones: zonesOfService,
-    subnets: endpointSubnets,
     networkInterfaces: enis,
-    securityGroupRules: rules,
-    prefixLists: lists,
-    networkAcls: acls,
-    source: observedSource,
+    ...pending,
+    sourceCidr: request.source && 'cidr' in request.source ? request.source.cidr : undefined,
     networkPath,
   };
 }

@@ -17,7 +17,7 @@ import type {
   ResolverRuleAssociation,
 } from '../model.ts';
 import type { CallOptions } from '../ports.ts';
-import { settleBefore } from './deadline.ts';
+import { deadlineSignal, settleBefore } from './deadline.ts';
 
 export interface ObservationError {
   /** The API action, e.g. `ec2:DescribeNetworkAcls`: it names the IAM permission too. */
@@ -94,6 +94,19 @@ export function observer(signal: AbortSignal, deadline?: number) {
 }
 
 export type Observe = ReturnType<typeof observer>;
+
+/**
+ * The share of the remaining budget kept back from the optional reads (the DNS path and routes), so that a
+ * check awaiting one that hangs still reports its own verdict, with that part unknown, before the deadline.
+ */
+export const OPTIONAL_READ_MARGIN = 0.1;
+
+/** An observer whose reads give up a margin before the deadline (without one, the same as `observer`). */
+export function optionalObserver(signal: AbortSignal, deadline?: number): Observe {
+  if (deadline === undefined) return observer(signal);
+  const budgetMs = Math.max(0, Math.floor((deadline - Date.now()) * (1 - OPTIONAL_READ_MARGIN)));
+  return observer(deadlineSignal(budgetMs, signal), Date.now() + budgetMs);
+}
 
 export interface ResolverRulesView {
   rules: ResolverRule[];

@@ -11,6 +11,11 @@ export class PreflightContext {
     readonly ports: PreflightPorts,
     readonly settings: PreflightSettings,
     readonly signal: AbortSignal,
+    /**
+     * For reads a check can do without (Service Quotas: the default quota stands in): it fires a margin before
+     * `signal`, so the check still reports, with that part assumed, before the deadline.
+     */
+    readonly optionalSignal: AbortSignal = signal,
   ) {}
 
   once<T>(key: string, read: () => Promise<T>): Promise<T> {

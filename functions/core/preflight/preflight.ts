@@ -2,7 +2,9 @@
  * `preflight`: before a deploy, with the deployer's own credentials, every prerequisite of TiDB's guide and
  * of the stack, as one report shaped like the doctor's (✔ ! ✘ -, a fix under each failure).
  */
+import { deadlineSignal } from '../diagnose/deadline.ts';
 import { renderCheck, statusCounts } from '../diagnose/human.ts';
+import { OPTIONAL_READ_MARGIN } from '../diagnose/observation.ts';
 import { isHealthy } from '../diagnose/report.ts';
 import { runChecks } from '../diagnose/runner.ts';
 import { preflightCallFailed, timedOut } from '../remediation.ts';
@@ -23,9 +25,9 @@ export async function preflight(
 ): Promise<PreflightReport> {
   const now = options.now ?? Date.now;
   const startedAt = now();
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  const context = new PreflightContext(ports, settings, signal);
+  const signal = deadlineSignal(options.timeoutMs, options.signal);
+  const optionalSignal = deadlineSignal(options.timeoutMs * (1 - OPTIONAL_READ_MARGIN), signal);
+  const context = new PreflightContext(ports, settings, signal, optionalSignal);
   const checks = await runChecks(PREFLIGHT_CHECKS, context, {
     signal,
     onTimeout: (id) => ({

@@ -195,6 +195,25 @@ describe('Route53ResolverAdapter', () => {
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
   });
 
+  it("answers with the last error, at once, when a retry's backoff would end past the caller's deadline", async () => {
+    for (let i = 0; i < 5; i += 1) replies.push(() => ({ status: 500, body: {} }));
+    const slow = new Route53ResolverAdapter({
+      region: 'eu-west-1',
+      endpointUrl: url,
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 5,
+      // Backoffs of up to 20 s each: waiting them out would take far longer than the caller has.
+      retryBaseMs: 10_000,
+    });
+    const begin = performance.now();
+    await expect(
+      slow.listFirewallRuleGroupAssociations('vpc-1', { deadline: Date.now() + 300 }),
+    ).rejects.toMatchObject({ awsCode: 'HTTP 500' });
+    expect(performance.now() - begin).toBeLessThan(300);
+    // A backoff short enough may still be waited for; one that would end past the deadline is not begun.
+    expect(seen.length).toBeLessThan(5);
+  });
+
   it('stops when the signal fires', async () => {
     const controller = new AbortController();
     controller.abort();

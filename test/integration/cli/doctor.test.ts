@@ -1,8 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
+import { AwsError } from '../../../functions/core/errors.ts';
 import type { ConnectionState } from '../../../functions/core/model.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
+import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
 import { schemaErrors } from '../../../testing/report-schema.ts';
 import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
@@ -133,6 +135,38 @@ describe('tidb-privatelink doctor', () => {
     const resetsAt = Date.parse(String(check?.evidence?.rateLimitResetsAt));
     expect(resetsAt).toBeGreaterThan(Date.now() + 40_000);
     expect(run.code).toBe(1);
+  });
+
+  it('--source-cidr inside the VPC while DNS Firewall never answers and Resolver rules answer 500: exit 0', async () => {
+    const dns = new DnsPathFake();
+    dns.hangAlways('ListFirewallRuleGroupAssociations');
+    dns.failAlways('ListResolverRules', new AwsError('HTTP 500', 'ListResolverRules failed with HTTP 500'));
+    const begin = performance.now();
+    const run = await runCliWith(
+      [
+        'doctor',
+        '--cluster',
+        clusterId,
+        '--dns-server',
+        vpc.dnsServer,
+        '--timeout-ms',
+        '2000',
+        '--json',
+        '--source-cidr',
+        world.ec2.world.cidrBlock,
+      ],
+      env,
+      { ...world.cliDeps, dataPlane: vpc.dataPlane, resolver: dns, hostedZones: dns },
+    );
+    expect(performance.now() - begin).toBeLessThan(2_000);
+    const report = JSON.parse(run.stdout) as DiagnosticReport;
+    // The DNS path's reads are no part of the return route: the check is skipped, as for any source inside.
+    expect(report.checks.find((c) => c.id === 'aws.return-route')).toMatchObject({
+      status: 'skip',
+      summary: expect.stringContaining('is inside the VPC'),
+    });
+    expect(report.checks.filter((c) => c.status === 'fail')).toEqual([]);
+    expect(run.code).toBe(0);
   });
 
   it('--source-cidr outside the admitted range names that range in the fix', async () => {

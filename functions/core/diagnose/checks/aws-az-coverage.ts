@@ -1,6 +1,7 @@
 import type { AvailabilityZone } from '../../model.ts';
 import { coverMissingZones, moveToSupportedZones } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
+import type { Observed } from '../observation.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
@@ -17,12 +18,16 @@ function zoneIds(zones: readonly AvailabilityZone[]) {
 }
 
 /** The two views of where the service runs, as AZ IDs, and what to say when they differ. */
-function zoneViews(observation: DiagnoseContext['observation'], target: DiagnoseContext['target']) {
-  const { toId, label } = zoneIds(need(observation.zones, 'the availability zones'));
+function zoneViews(
+  zones: Observed<readonly AvailabilityZone[]>,
+  serviceZones: Observed<string[]> | undefined,
+  target: DiagnoseContext['target'],
+) {
+  const { toId, label } = zoneIds(need(zones, 'the availability zones'));
   // TiDB's availableZones are AZ IDs: never read them through this account's names.
   const fromTidb = [...(target.service?.availableZones ?? [])];
   // EC2 answers in this account's names; its view is the customer-side truth, TiDB's the cross-check.
-  const fromEc2 = observation.serviceZones?.ok ? observation.serviceZones.value.map(toId) : undefined;
+  const fromEc2 = serviceZones?.ok ? serviceZones.value.map(toId) : undefined;
   const disagree = fromEc2 !== undefined && !sameSet(fromEc2, fromTidb);
   const list = (ids: readonly string[]) => (ids.length > 0 ? ids.map(label).join(', ') : 'no AZ');
   return {
@@ -39,10 +44,15 @@ function zoneViews(observation: DiagnoseContext['observation'], target: Diagnose
 export const awsAzCoverage: Check<DiagnoseContext> = {
   id: 'aws.az-coverage',
   dependsOn: [ENDPOINT_EXISTS],
-  run({ observation, target }): CheckOutcome {
+  async run({ observation, target }): Promise<CheckOutcome> {
     const endpoint = endpointOf(target);
-    const subnets = need(observation.subnets, `the subnets of ${endpoint.vpcEndpointId}`);
-    const { label, supported, fromEc2, fromTidb, disagreement } = zoneViews(observation, target);
+    const [observedSubnets, zones, serviceZones] = await Promise.all([
+      observation.subnets,
+      observation.zones,
+      observation.serviceZones,
+    ]);
+    const subnets = need(observedSubnets, `the subnets of ${endpoint.vpcEndpointId}`);
+    const { label, supported, fromEc2, fromTidb, disagreement } = zoneViews(zones, serviceZones, target);
     const evidence = {
       endpointSubnets: Object.fromEntries(
         subnets.map((subnet) => [subnet.subnetId, subnet.availabilityZoneId]),
@@ -52,9 +62,7 @@ export const awsAzCoverage: Check<DiagnoseContext> = {
       tidbAvailableZones: fromTidb,
       ...(fromEc2 ? { ec2ServiceZones: fromEc2 } : {}),
       zoneListsDisagree: disagreement !== '',
-      ...(observation.serviceZones && !observation.serviceZones.ok
-        ? { ec2Error: observation.serviceZones.error.message }
-        : {}),
+      ...(serviceZones && !serviceZones.ok ? { ec2Error: serviceZones.error.message } : {}),
     };
     const supportedText = supported.map(label).join(', ');
     const unsupported = subnets.filter((subnet) => !supported.includes(subnet.availabilityZoneId));

@@ -140,12 +140,13 @@ function fix(acl: NetworkAcl, block: NaclBlock): string {
 export const awsNetworkAcl: Check<DiagnoseContext> = {
   id: 'aws.network-acl',
   dependsOn: [ENDPOINT_EXISTS],
-  run({ observation, target }): CheckOutcome {
+  async run({ observation, target }): Promise<CheckOutcome> {
     const endpoint = endpointOf(target);
-    const source = need(observation.source, 'the traffic source');
-    const acls = need(observation.networkAcls, `the network ACLs of ${endpoint.subnetIds.join(', ')}`).filter(
-      (acl) => acl.subnetIds.some((subnet) => endpoint.subnetIds.includes(subnet)),
-    );
+    const source = need(await observation.source, 'the traffic source');
+    const acls = need(
+      await observation.networkAcls,
+      `the network ACLs of ${endpoint.subnetIds.join(', ')}`,
+    ).filter((acl) => acl.subnetIds.some((subnet) => endpoint.subnetIds.includes(subnet)));
     if (acls.length === 0)
       return { status: 'skip', summary: 'Skipped: EC2 returned no network ACL for the endpoint subnets.' };
     const { port } = target;

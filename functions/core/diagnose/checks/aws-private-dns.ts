@@ -5,7 +5,7 @@ import type { Check, CheckOutcome } from '../runner.ts';
 export const awsPrivateDns: Check<DiagnoseContext> = {
   id: 'aws.private-dns',
   dependsOn: [ENDPOINT_EXISTS],
-  run({ observation, target }): CheckOutcome {
+  async run({ observation, target }): Promise<CheckOutcome> {
     const endpoint = endpointOf(target);
     const name = endpoint.vpcEndpointId;
     const evidence = { vpcEndpointId: name, privateDnsEnabled: endpoint.privateDnsEnabled };
@@ -21,7 +21,8 @@ export const awsPrivateDns: Check<DiagnoseContext> = {
         remediation: enablePrivateDns(name, undefined),
       };
     }
-    const dns = observation.vpcDns?.ok ? observation.vpcDns.value : undefined;
+    const vpcDns = await observation.vpcDns;
+    const dns = vpcDns?.ok ? vpcDns.value : undefined;
     const vpcFix =
       dns && observation.vpcId && !(dns.enableDnsSupport && dns.enableDnsHostnames)
         ? enableVpcDns(observation.vpcId, {

@@ -5,7 +5,6 @@ import {
   returnViaAppliance,
 } from '../../remediation.ts';
 import { type DiagnoseContext, ENDPOINT_EXISTS, endpointOf, need } from '../context.ts';
-import type { NetworkPathObservation } from '../gather-network.ts';
 import { knownReturnTarget, type ReturnLeg, returnPaths, type SubnetReturnPath } from '../return-route.ts';
 import type { Check, CheckOutcome } from '../runner.ts';
 
@@ -46,16 +45,17 @@ export const awsReturnRoute: Check<DiagnoseContext> = {
   dependsOn: [ENDPOINT_EXISTS],
   async run({ observation, target }): Promise<CheckOutcome> {
     const endpoint = endpointOf(target);
-    const source = need(observation.source, 'the traffic source');
-    const [sourceCidr] = source.cidrs;
-    if (source.kind !== 'cidr' || !sourceCidr) {
+    // From the request, not a read: the check needs nothing to know it has nothing to check.
+    const { sourceCidr } = observation;
+    if (!sourceCidr) {
       return {
         status: 'skip',
         summary: 'Skipped: the clients are inside the VPC (the local route returns their traffic).',
       };
     }
-    const network = await observation.networkPath;
-    const view = need(network.routeTables, `the route tables of ${observation.vpcId ?? 'the VPC'}`);
+    // The route tables only: the DNS path's reads are no concern of this check, however slow they are.
+    const routeTables = await observation.networkPath.routeTables;
+    const view = need(routeTables, `the route tables of ${observation.vpcId ?? 'the VPC'}`);
     const paths = returnPaths(view.tables, endpoint.subnetIds, sourceCidr, view.prefixLists);
     const legs = paths.flatMap((path) => path.legs.map((leg) => ({ path, leg })));
     if (legs.length > 0 && legs.every(({ leg }) => leg.kind === 'local')) {
@@ -93,30 +93,29 @@ export const awsReturnRoute: Check<DiagnoseContext> = {
         remediation: [...new Set(fixes)].join('\n'),
       };
     }
-    return advice({ observation, target, network, outside, evidence, sourceCidr });
+    return advice({ observation, target, outside, evidence, sourceCidr });
   },
 };
 
 /** Every reply goes back by a return hop; what is left to warn about is appliances and on-premises DNS. */
-function advice({
+async function advice({
   observation,
   target,
-  network,
   outside,
   evidence,
   sourceCidr,
 }: Pick<DiagnoseContext, 'observation' | 'target'> & {
-  network: NetworkPathObservation;
   outside: { path: SubnetReturnPath; leg: ReturnLeg }[];
   evidence: Record<string, unknown>;
   sourceCidr: string;
-}): CheckOutcome {
+}): Promise<CheckOutcome> {
   const hops = [...new Set(outside.flatMap(({ leg }) => leg.route?.target ?? []))];
   const appliances = outside
     .filter(({ leg }) => leg.kind === 'appliance')
     .map(({ leg }) => leg.route?.target ?? '');
   const onPremises = outside.some(({ leg }) => ON_PREMISES.has(leg.kind));
-  const endpoints = network.resolverEndpoints;
+  // Only on-premises clients need the inbound Resolver endpoints: nobody else waits for that read.
+  const endpoints = onPremises ? await observation.networkPath.resolverEndpoints : undefined;
   const inbound = endpoints?.ok
     ? endpoints.value.filter(
         (endpoint) =>

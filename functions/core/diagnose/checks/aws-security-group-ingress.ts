@@ -91,7 +91,7 @@ function fixes(groupId: string, port: number, source: TrafficSource, cidrs: read
 export const awsSecurityGroupIngress: Check<DiagnoseContext> = {
   id: 'aws.security-group-ingress',
   dependsOn: [ENDPOINT_EXISTS],
-  run({ observation, target }): CheckOutcome {
+  async run({ observation, target }): Promise<CheckOutcome> {
     const endpoint = endpointOf(target);
     const groups = endpoint.securityGroupIds;
     const { port } = target;
@@ -103,9 +103,9 @@ export const awsSecurityGroupIngress: Check<DiagnoseContext> = {
         remediation: attachSecurityGroup(endpoint.vpcEndpointId),
       };
     }
-    const source = need(observation.source, 'the traffic source');
-    const rules = need(observation.securityGroupRules, `the rules of ${groups.join(', ')}`);
-    const prefixLists = need(observation.prefixLists, 'the managed prefix lists');
+    const source = need(await observation.source, 'the traffic source');
+    const rules = need(await observation.securityGroupRules, `the rules of ${groups.join(', ')}`);
+    const prefixLists = need(await observation.prefixLists, 'the managed prefix lists');
     const verdict = evaluateIngress({ rules, prefixLists, port, source });
     const evidence = {
       securityGroupIds: groups,

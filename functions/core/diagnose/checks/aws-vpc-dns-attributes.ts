@@ -6,10 +6,10 @@ import type { Check, CheckOutcome } from '../runner.ts';
 export const awsVpcDnsAttributes: Check<DiagnoseContext> = {
   id: 'aws.vpc-dns-attributes',
   dependsOn: [],
-  run({ observation }) {
+  async run({ observation }): Promise<CheckOutcome> {
     const { vpcId } = observation;
     if (!vpcId) return { status: 'skip', summary: `Skipped: no VPC to inspect. ${noVpc()}` };
-    const attributes = need(observation.vpcDns, `the DNS attributes of ${vpcId}`);
+    const attributes = need(await observation.vpcDns, `the DNS attributes of ${vpcId}`);
     return vpcDnsOutcome(vpcId, attributes);
   },
 };

@@ -1,3 +1,4 @@
+import type { Subnet } from '../../model.ts';
 import { sameIp } from '../../network/cidr.ts';
 import { tcpRefused, tcpTimedOut } from '../../remediation.ts';
 import { type DiagnoseContext, need, type Target } from '../context.ts';
@@ -13,9 +14,8 @@ const MEANING: Record<Exclude<TcpStatus, 'connected'>, string> = {
 };
 
 /** The AZ ID of the ENI holding `address`, for latency per AZ. */
-function zoneOf(address: string, observation: Observation): string | undefined {
+function zoneOf(address: string, observation: Observation, subnets: readonly Subnet[]): string | undefined {
   const enis = observation.networkInterfaces?.ok ? observation.networkInterfaces.value : [];
-  const subnets = observation.subnets?.ok ? observation.subnets.value : [];
   const eni = enis.find((candidate) => sameIp(candidate.privateIpAddress, address));
   return subnets.find((subnet) => subnet.subnetId === eni?.subnetId)?.availabilityZoneId;
 }
@@ -42,7 +42,14 @@ export const tcpConnect: Check<DiagnoseContext> = {
   async run({ observation, target, dataPlane }): Promise<CheckOutcome> {
     const { tcp } = need(await dataPlane(), 'the data-plane probe');
     if (tcp.length === 0) return { status: 'skip', summary: 'Skipped: DNS does not point at the endpoint.' };
-    const results = tcp.map((result) => ({ ...result, zoneId: zoneOf(result.address, observation) ?? null }));
+    // Only AZ labels for the summary: taken if the subnets were read by now, never waited for (a hung read
+    // must not turn a connection that worked into a timed-out check).
+    const observedSubnets = await Promise.race([observation.subnets, Promise.resolve(undefined)]);
+    const subnets = observedSubnets?.ok ? observedSubnets.value : [];
+    const results = tcp.map((result) => ({
+      ...result,
+      zoneId: zoneOf(result.address, observation, subnets) ?? null,
+    }));
     const evidence = { port: target.port, results };
     const failed = tcp.filter((result) => result.status !== 'connected');
     if (failed.length > 0) return { ...failure(failed, target, observation.clusterId), evidence };

@@ -1,3 +1,4 @@
+import { settleBefore } from '../../diagnose/deadline.ts';
 import { DEFAULT_INTERFACE_ENDPOINT_QUOTA, endpointQuotaExhausted } from '../../remediation.ts';
 import { messageOf, type PreflightCheck } from './types.ts';
 
@@ -11,16 +12,19 @@ const GONE = new Set(['deleting', 'deleted', 'rejected', 'failed', 'expired']);
 export const awsEndpointQuota: PreflightCheck = {
   id: 'aws.endpoint-quota',
   dependsOn: [{ id: 'aws.vpc', reason: 'Skipped: the VPC could not be read.' }],
-  async run({ ports, settings, signal }) {
+  async run({ ports, settings, signal, optionalSignal }) {
     const { vpcId } = settings;
     const [quota, endpoints] = await Promise.all([
-      ports.quotas.interfaceEndpointsPerVpc({ signal }).then(
-        (value) => ({ value, known: true, problem: undefined }),
-        (error: unknown) => ({
-          value: DEFAULT_INTERFACE_ENDPOINT_QUOTA,
-          known: false,
-          problem: messageOf(error),
-        }),
+      // Raced against its own, earlier deadline: a Service Quotas that never answers costs only the figure.
+      settleBefore(ports.quotas.interfaceEndpointsPerVpc({ signal: optionalSignal }), optionalSignal).then(
+        (settled) =>
+          settled.ok
+            ? { value: settled.value, known: true, problem: undefined }
+            : {
+                value: DEFAULT_INTERFACE_ENDPOINT_QUOTA,
+                known: false,
+                problem: settled.aborted ? 'no answer before the deadline' : messageOf(settled.error),
+              },
       ),
       ports.ec2.findEndpoints({ vpcId }, { signal }),
     ]);

@@ -91,6 +91,19 @@ describe('preflight', () => {
     expect(report.ready).toBe(true);
   });
 
+  it('uses the default quota with a warning, by the deadline, when Service Quotas never answers', async () => {
+    const { ports, settings } = setup({ quota: 'hang' });
+    const begin = performance.now();
+    const report = await preflight(ports, settings, { timeoutMs: 1000 });
+    expect(performance.now() - begin).toBeLessThan(1000);
+    expect(byId(report)['aws.endpoint-quota']).toMatchObject({
+      status: 'warn',
+      summary: expect.stringContaining('Service Quotas did not answer (no answer before the deadline)'),
+      evidence: { quota: 50, quotaKnown: false },
+    });
+    expect(report.ready).toBe(true);
+  });
+
   it('fails the quota check when the VPC has no room left, with the quota-increase command', async () => {
     const { ec2, ports, settings } = setup({ quota: 2 });
     const serviceName = 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0';
