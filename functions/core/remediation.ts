@@ -129,8 +129,20 @@ export function adoptOrDeleteForeignEndpoint(vpceId: string, clusterId: string, 
   return `An endpoint to this service that tidb-privatelink did not create already exists (${vpceId}). Adopt it: aws ec2 create-tags --resources ${vpceId} --tags Key=tidb-privatelink:managed-by,Value=tidb-privatelink Key=tidb-privatelink:cluster-id,Value=${clusterId} Key=tidb-privatelink:node-group-id,Value=${nodeGroupId} — or delete it: aws ec2 delete-vpc-endpoints --vpc-endpoint-ids ${vpceId}`;
 }
 
-export function endpointCreateFailed(awsMessage: string, clusterId: string, nodeGroupId: string): string {
-  return `AWS refused to create the endpoint: ${awsMessage} Fix the cause (subnets, security groups, the quota of 50 interface endpoints per VPC), then: ${PROVISION(clusterId, nodeGroupId)}`;
+/** EC2's and IAM's codes for "the caller's policy does not allow this" (not a subnet, group or quota). */
+const PERMISSION_CODES = new Set(['UnauthorizedOperation', 'AccessDenied', 'AccessDeniedException']);
+
+export function endpointCreateFailed(
+  awsMessage: string,
+  clusterId: string,
+  nodeGroupId: string,
+  awsCode?: string,
+): string {
+  const cause =
+    awsCode !== undefined && PERMISSION_CODES.has(awsCode)
+      ? "Grant the permission: the stack's roles allow ec2:CreateVpcEndpoint only in the configured VPCs, with the tidb-privatelink:managed-by tag and a com.amazonaws.vpce.<region>.vpce-svc-* service (redeploy after changing PRIVATELINK_VPC_ID or PRIVATELINK_VPCS); a person running the CLI needs the stack's OperatorProvisionPolicy"
+      : 'Fix the cause (subnets, security groups, the quota of 50 interface endpoints per VPC)';
+  return `AWS refused to create the endpoint: ${awsMessage} ${cause}, then: ${PROVISION(clusterId, nodeGroupId)}`;
 }
 
 export function apiRefused(clusterId: string, nodeGroupId: string | undefined): string {

@@ -159,6 +159,7 @@ async function createEndpoint(
           error.message,
           observed.cluster.clusterId,
           observed.tidbNodeGroupId,
+          error.awsCode,
         ),
       };
     }

@@ -45,7 +45,10 @@ describe('the read-only operator policy', () => {
       message: expect.stringMatching(
         /\(UnauthorizedOperation\): You are not authorized to perform this operation\. .* ec2:CreateVpcEndpoint on resource/,
       ),
+      // The fix is the missing permission, not the subnets or the quota.
+      remediation: expect.stringContaining('OperatorProvisionPolicy'),
     });
+    expect(JSON.parse(run.stdout).remediation).not.toMatch(/subnets, security groups/);
     expect(world.ec2.peekEndpoints()).toEqual([]);
   });
 });

@@ -2,6 +2,17 @@ import { describe, expect, it } from 'vitest';
 import * as fix from '../../../../functions/core/remediation.ts';
 
 describe('remediation catalog', () => {
+  it('blames the permission, not the network, when EC2 refuses a create for IAM', () => {
+    const denied = fix.endpointCreateFailed('You are not authorized.', '1', '2', 'UnauthorizedOperation');
+    expect(denied).toContain('Grant the permission');
+    expect(denied).not.toContain('subnets, security groups');
+    for (const code of ['InvalidSubnetID.NotFound', undefined]) {
+      const other = fix.endpointCreateFailed('No such subnet.', '1', '2', code);
+      expect(other).toContain('subnets, security groups');
+      expect(other).not.toContain('Grant the permission');
+    }
+  });
+
   it('authorizes security-group ingress for IPv4, IPv6 and a source group', () => {
     expect(fix.authorizeIngressFromCidr('sg-0abc', 4000, '10.0.0.0/16')).toBe(
       'aws ec2 authorize-security-group-ingress --group-id sg-0abc --protocol tcp --port 4000 --cidr 10.0.0.0/16',
