@@ -2,7 +2,7 @@
  * `npm run bench`: figures, not assertions. Everything runs in this process against local stand-ins
  * (the TiDB Cloud simulator over HTTP, the in-memory EC2 fake, DNS / TCP / MySQL-protocol servers on
  * 127.0.0.0/8); nothing connects outside loopback. Sections run one after another so their timings do not
- * disturb each other on a small machine.
+ * disturb each other on a small machine. `npm run bench -- 8` (or `-- 1,8`) runs only those sections.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchColdStart } from './cold-start.ts';
@@ -17,6 +17,30 @@ import { benchTimeouts } from './timeouts.ts';
 const RECONCILE_SIZES = [10, 100, 1000];
 const STACK_SIZES = [10, 100];
 
+/** The sections by their printed number, in the order they run. */
+const SECTIONS: Record<number, () => Promise<void>> = {
+  1: () => benchReconcile(RECONCILE_SIZES),
+  2: benchOverhead,
+  3: benchDoctor,
+  4: benchTimeouts,
+  5: benchProbe,
+  6: benchColdStart,
+  7: benchFaults,
+  8: () => benchStack(STACK_SIZES),
+};
+
+/** `8` or `1,8` (the first argument); none means all. One sentence and exit 2 for anything else. */
+function chosenSections(argument: string | undefined): number[] {
+  const all = Object.keys(SECTIONS).map(Number);
+  if (argument === undefined) return all;
+  const chosen = argument.split(',').map((part) => Number(part.trim()));
+  if (chosen.some((n) => !all.includes(n))) {
+    console.error(`bench: sections are ${all.join(', ')} (e.g. npm run bench -- 1,8); got "${argument}".`);
+    process.exit(2);
+  }
+  return [...new Set(chosen)].sort((x, y) => x - y);
+}
+
 function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
@@ -29,16 +53,10 @@ function header(): void {
 }
 
 async function main(): Promise<void> {
+  const sections = chosenSections(process.argv[2]);
   const started = performance.now();
   header();
-  await benchReconcile(RECONCILE_SIZES);
-  await benchOverhead();
-  await benchDoctor();
-  await benchTimeouts();
-  await benchProbe();
-  await benchColdStart();
-  await benchFaults();
-  await benchStack(STACK_SIZES);
+  for (const n of sections) await SECTIONS[n]?.();
   console.log(`\nTotal bench time: ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
