@@ -2,21 +2,12 @@
  * What Ec2Adapter sends and how it reads EC2's answers, where moto would not notice a mistake (PrivateDnsEnabled
  * on create, ClientToken, pagination, state spelling, error codes).
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { Ec2Adapter } from '../../../../functions/adapters/aws/ec2.ts';
 import { ABSENT_ENDPOINT_STATE, toVpcEndpointState } from '../../../../functions/adapters/aws/ec2-mapping.ts';
 import { AwsError, failureKind } from '../../../../functions/core/errors.ts';
-import { serviceError, stubClient } from './sdk-stub.ts';
+import { serviceError, stubbedEc2Adapter } from './sdk-stub.ts';
 
-function adapter(respond: Parameters<typeof stubClient>[1]) {
-  const client = new EC2Client({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  const calls = stubClient(client, respond);
-  return { ec2: new Ec2Adapter(client), calls };
-}
+const adapter = stubbedEc2Adapter;
 
 describe('Ec2Adapter deletes', () => {
   it('reads per-endpoint refusals from Unsuccessful, and ignores an endpoint already gone', async () => {

@@ -2,21 +2,12 @@
  * DHCP options and route tables: how Ec2Adapter reads EC2's answers (moto's DescribeDhcpOptions reply is
  * unreadable to the JS SDK, so the mapping is pinned here) and how the EC2 fake models them.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { Ec2Adapter } from '../../../../functions/adapters/aws/ec2.ts';
 import { AwsError } from '../../../../functions/core/errors.ts';
 import { Ec2Fake } from '../../../../testing/ec2-fake.ts';
-import { stubClient } from './sdk-stub.ts';
+import { stubbedEc2Adapter } from './sdk-stub.ts';
 
-function adapter(respond: Parameters<typeof stubClient>[1]) {
-  const client = new EC2Client({
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-  });
-  const calls = stubClient(client, respond);
-  return { ec2: new Ec2Adapter(client), calls };
-}
+const adapter = stubbedEc2Adapter;
 
 describe('Ec2Adapter: DHCP options', () => {
   it("reads the VPC's set, then its domain-name-servers", async () => {

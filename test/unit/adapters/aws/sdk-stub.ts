@@ -6,6 +6,7 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { Ec2Adapter } from '../../../../functions/adapters/aws/ec2.ts';
 
 export interface RecordedCall {
   command: string;
@@ -46,4 +47,14 @@ export function serviceError(code: string, message: string): Error {
     $fault: 'client',
     $metadata: { httpStatusCode: 400 },
   });
+}
+
+/** The EC2 adapter over a client whose commands `respond` answers, and the commands it sent. */
+export function stubbedEc2Adapter(respond: Responder): { ec2: Ec2Adapter; calls: RecordedCall[] } {
+  const client = new EC2Client({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const calls = stubClient(client, respond);
+  return { ec2: new Ec2Adapter(client), calls };
 }
