@@ -33,7 +33,7 @@ import { EventBridgeAdapter } from '../functions/adapters/aws/eventbridge.ts';
 import { DEFAULT_TIDB_PORT } from '../functions/core/model.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
 import type { Authorizer } from './iam/enforce.ts';
-import { enforceEc2Client, enforceEventBridgeClient } from './iam/sdk-middleware.ts';
+import { motoProxy } from './iam/moto-proxy.ts';
 
 export interface SandboxConfig {
   /** `http://127.0.0.1:<port>` of the moto server. */
@@ -53,10 +53,23 @@ const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing'
 
 export interface SandboxClientOptions {
   /**
-   * The function whose clients these are: each command is first decided against its role (testing/iam), and
-   * a denied one fails as AWS refuses it, before moto sees it. Without it, moto's allow-everything.
+   * The function (or operator) whose clients these are: they reach moto through this worker's IAM proxy
+   * (testing/iam/moto-proxy.ts) with that principal's keys, so each call is first decided against its role
+   * and a denied one fails as AWS refuses it, before moto sees it. Without it, moto's allow-everything.
    */
   as?: Authorizer;
+}
+
+/** Where a principal's clients send their requests, and the keys they sign with. */
+function connectionOf(config: SandboxConfig, as: Authorizer | undefined) {
+  if (!as) return { endpoint: config.endpointUrl, credentials: SANDBOX_CREDENTIALS };
+  // The proxy starts on first use; the SDK accepts both as providers, so building clients stays synchronous.
+  const proxy = motoProxy(config);
+  const keys = proxy.then((started) => started.principal(as));
+  return {
+    endpoint: async () => ({ url: new URL((await proxy).url) }),
+    credentials: () => keys,
+  };
 }
 
 export function createSandboxClients(
@@ -65,29 +78,16 @@ export function createSandboxClients(
 ): SandboxClients {
   const common = {
     region: config.region,
-    endpoint: config.endpointUrl,
-    credentials: SANDBOX_CREDENTIALS,
+    ...connectionOf(config, options.as),
     // No retries: a sandbox failure should surface at once, not after backoff.
     maxAttempts: 1,
   };
-  const clients = {
+  return {
     config,
     ec2: new EC2Client(common),
     eventBridge: new EventBridgeClient(common),
     sqs: new SQSClient(common),
   };
-  if (options.as) {
-    // The state IAM decides on (tags, a subnet's VPC) is read with a client of its own, which no role limits.
-    const lookup = new EC2Client(common);
-    enforceEc2Client(clients.ec2, options.as, lookup, config.region);
-    enforceEventBridgeClient(clients.eventBridge, options.as, config.region);
-    const destroy = clients.ec2.destroy.bind(clients.ec2);
-    clients.ec2.destroy = () => {
-      lookup.destroy();
-      destroy();
-    };
-  }
-  return clients;
 }
 
 export function destroySandboxClients(clients: SandboxClients): void {
