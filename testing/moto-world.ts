@@ -60,13 +60,21 @@ export interface SandboxClientOptions {
   as?: Authorizer;
 }
 
-/** Where a principal's clients send their requests, and the keys they sign with. */
-function connectionOf(config: SandboxConfig, as: Authorizer | undefined) {
-  if (!as) return { endpoint: config.endpointUrl, credentials: SANDBOX_CREDENTIALS };
+/**
+ * The configuration of any SDK client on the sandbox: moto directly, or, `as` a principal, through this
+ * worker's IAM proxy with that principal's keys. No retries: a sandbox failure should surface at once.
+ *
+ * @example const dynamodb = new DynamoDBClient(sandboxClientConfig(config, { as: reconcile }));
+ */
+export function sandboxClientConfig(config: SandboxConfig, options: SandboxClientOptions = {}) {
+  const common = { region: config.region, maxAttempts: 1 };
+  const { as } = options;
+  if (!as) return { ...common, endpoint: config.endpointUrl, credentials: SANDBOX_CREDENTIALS };
   // The proxy starts on first use; the SDK accepts both as providers, so building clients stays synchronous.
   const proxy = motoProxy(config);
   const keys = proxy.then((started) => started.principal(as));
   return {
+    ...common,
     endpoint: async () => ({ url: new URL((await proxy).url) }),
     credentials: () => keys,
   };
@@ -76,12 +84,7 @@ export function createSandboxClients(
   config: SandboxConfig,
   options: SandboxClientOptions = {},
 ): SandboxClients {
-  const common = {
-    region: config.region,
-    ...connectionOf(config, options.as),
-    // No retries: a sandbox failure should surface at once, not after backoff.
-    maxAttempts: 1,
-  };
+  const common = sandboxClientConfig(config, options);
   return {
     config,
     ec2: new EC2Client(common),
@@ -94,6 +97,13 @@ export function destroySandboxClients(clients: SandboxClients): void {
   clients.ec2.destroy();
   clients.eventBridge.destroy();
   clients.sqs.destroy();
+}
+
+/** Creates the event bus `name` unless moto (shared by every sandbox file) has it already. */
+export async function ensureEventBus(clients: SandboxClients, name: string): Promise<void> {
+  await clients.eventBridge.send(new CreateEventBusCommand({ Name: name })).catch((error: Error) => {
+    if (error.name !== 'ResourceAlreadyExistsException') throw error;
+  });
 }
 
 export interface MotoWorld {

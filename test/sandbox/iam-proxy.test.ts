@@ -12,7 +12,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
 } from '@aws-sdk/client-ec2';
-import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetAccountSettingsCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { ListHostedZonesByVPCCommand, Route53Client } from '@aws-sdk/client-route-53';
 import {
@@ -25,25 +25,25 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { KEY_ATTRIBUTE } from '../../functions/adapters/aws/dynamodb-registry.ts';
 import { Route53ResolverAdapter } from '../../functions/adapters/aws/route53-resolver.ts';
-import { Authorizer } from '../../testing/iam/enforce.ts';
 import { type MotoProxy, motoProxy, type PrincipalKeys } from '../../testing/iam/moto-proxy.ts';
-import { OPERATOR_READ_ONLY, type Roles, rolesFor, withSandboxNames } from '../../testing/iam/roles.ts';
-import type { Role } from '../../testing/iam-engine.ts';
+import { OPERATOR_READ_ONLY } from '../../testing/iam/roles.ts';
+import { SANDBOX_BUS, type SandboxPrincipals, sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
+  ensureEventBus,
   type MotoWorld,
   type SandboxClients,
 } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 
-const BUS = 'tidb-privatelink-flow';
+const BUS = SANDBOX_BUS;
 let clients: SandboxClients;
 let moto: MotoWorld;
 let table: SandboxTable;
 let proxy: MotoProxy;
-let roles: Roles;
+let principals: SandboxPrincipals;
 let reconcileKeys: PrincipalKeys;
 let operatorKeys: PrincipalKeys;
 
@@ -68,18 +68,16 @@ beforeAll(async () => {
   clients = createSandboxClients(config);
   moto = await buildMotoWorld(clients);
   table = await createStateTable(config);
-  await clients.eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
+  await ensureEventBus(clients, BUS);
   const placement = {
     vpcId: moto.vpcId,
     subnetIds: Object.values(moto.subnetIdByZoneId),
     securityGroupIds: [moto.securityGroupId],
   };
-  roles = withSandboxNames(await rolesFor([placement], { PRIVATELINK_EVENT_BUS: BUS }), {
-    stateTable: table.tableName,
-  });
+  principals = await sandboxPrincipals({ placement, stateTable: table.tableName });
   proxy = await motoProxy(config);
-  reconcileKeys = proxy.principal(new Authorizer('reconcile', roles.reconcile as Role));
-  operatorKeys = proxy.principal(new Authorizer(OPERATOR_READ_ONLY, roles[OPERATOR_READ_ONLY] as Role));
+  reconcileKeys = proxy.principal(principals.as('reconcile'));
+  operatorKeys = proxy.principal(principals.as(OPERATOR_READ_ONLY));
 }, 120_000);
 
 afterAll(async () => {
@@ -213,7 +211,7 @@ describe('the moto proxy: Lambda (REST JSON, 403)', () => {
     expect(refused?.message).toContain(
       'lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:123456789012:function:tidb-privatelink-dev-dataPlane',
     );
-    const probeKeys = proxy.principal(new Authorizer('probe', roles.probe as Role));
+    const probeKeys = proxy.principal(principals.as('probe'));
     expect((await refusal(through(LambdaClient, probeKeys).send(invoke)))?.name).toBe(
       'ResourceNotFoundException',
     );
