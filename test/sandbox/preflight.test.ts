@@ -48,6 +48,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // A preflight check that cannot read warns rather than fails: IAM refusals would hide there.
+  const proxy = await motoProxy({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  expect({ refused: proxy.refused, undecodable: proxy.undecodable }).toEqual({
+    refused: [],
+    undecodable: [],
+  });
   await sim.close();
   secrets.destroy();
   destroySandboxClients(clients);

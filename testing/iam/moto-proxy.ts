@@ -37,6 +37,12 @@ export interface MotoProxy {
   url: string;
   /** Keys that make the proxy decide every request signed with them against `authorizer`'s role. */
   principal(authorizer: Authorizer): PrincipalKeys;
+  /**
+   * What it refused so far, by principal and operation (`reconcile ec2:CreateVpcEndpoint`), and what it
+   * could not decode: code that tolerates a failed read (the doctor's "unread" parts) hides both otherwise.
+   */
+  refused: string[];
+  undecodable: string[];
   close(): Promise<void>;
 }
 
@@ -211,6 +217,7 @@ async function refusalFor(
   authorizer: Authorizer,
   request: HttpRequest,
   lookups: Lookups,
+  refused: string[],
 ): Promise<WireAnswer | undefined> {
   const signer = signerOf(request.headers);
   if (!signer) return undefined;
@@ -220,6 +227,7 @@ async function refusalFor(
     return undefined;
   } catch (error) {
     if (!(error instanceof AwsError)) throw error;
+    refused.push(`${authorizer.principal} ${call.service}:${call.operation}`);
     return refusalOnWire(call.wire, error.awsCode, error.message, call.service);
   }
 }
@@ -232,6 +240,8 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   const moto = new URL(target.endpointUrl);
   const lookups = motoLookups(target);
   const principals = new Map<string, Authorizer>();
+  const refused: string[] = [];
+  const undecodable: string[] = [];
   const server = createServer((incoming, response) => {
     void (async () => {
       const body = await readBody(incoming);
@@ -242,13 +252,15 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
         headers: incoming.headers,
       };
       const refusal =
-        authorizer && (await refusalFor(authorizer, { ...request, body: body.toString('utf8') }, lookups));
+        authorizer &&
+        (await refusalFor(authorizer, { ...request, body: body.toString('utf8') }, lookups, refused));
       if (refusal) send(response, refusal);
       else forward(moto, incoming, body, response);
     })().catch((error: unknown) => {
       // A request the proxy cannot decide is a gap in the test kit: say so loudly rather than let it through
       // (a 4xx, which no client retries).
       const message = `moto proxy: ${error instanceof Error ? error.message : String(error)}`;
+      undecodable.push(message);
       send(response, { status: 400, headers: { 'content-type': 'text/plain' }, body: message });
     });
   });
@@ -257,6 +269,8 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    refused,
+    undecodable,
     principal: (authorizer) => {
       // Not twelve digits: moto reads a twelve-digit access key id as the account to act in.
       const accessKeyId = `AKIAPROXY${String(principals.size + 1).padStart(8, '0')}`;
