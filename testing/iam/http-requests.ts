@@ -175,14 +175,24 @@ export function portCallOf(operation: string, input: Json): PortCall {
   }
 }
 
+/** The endpoint ids a port call names (its first argument: one id or a list). */
+export function endpointIdsOf(call: PortCall): string[] {
+  return [call.args[0]].flat().filter((id): id is string => typeof id === 'string' && id.startsWith('vpce-'));
+}
+
 async function ec2Call(request: HttpRequest, signer: Signer, lookups: Lookups) {
   const params = formOf(request);
   const operation = params.get('Action') ?? '';
   const call = portCallOf(operation, ec2InputOf(params));
   const state = await lookups.ec2State(call);
+  const requests = ec2RequestsOf(operation as Ec2Operation, call, { ...state, region: signer.region });
+  // An endpoint that does not exist is EC2's to answer (not found, or already deleted), not IAM's: with no
+  // tags to match, every tag-conditioned statement would refuse it, which is not what the caller sees.
+  const existing = new Set(state.peekEndpoints().map((endpoint) => endpoint.vpcEndpointId));
+  const missing = endpointIdsOf(call).filter((id) => !existing.has(id));
   return {
     operation,
-    requests: ec2RequestsOf(operation as Ec2Operation, call, { ...state, region: signer.region }),
+    requests: requests.filter((r) => !missing.some((id) => r.resource.endsWith(`:vpc-endpoint/${id}`))),
   };
 }
 

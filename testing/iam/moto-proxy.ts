@@ -24,7 +24,14 @@ import { AwsError } from '../../functions/core/errors.ts';
 import type { Subnet, VpcEndpoint } from '../../functions/core/model.ts';
 import type { Ec2State, PortCall } from './ec2-requests.ts';
 import type { Authorizer } from './enforce.ts';
-import { type HttpRequest, iamCallOf, type Lookups, signerOf, type Wire } from './http-requests.ts';
+import {
+  endpointIdsOf,
+  type HttpRequest,
+  iamCallOf,
+  type Lookups,
+  signerOf,
+  type Wire,
+} from './http-requests.ts';
 
 /** What a test or a child process signs with to act as one principal through the proxy. */
 export interface PrincipalKeys {
@@ -84,36 +91,44 @@ function motoLookups(target: MotoTarget): Lookups & { destroy(): void } {
   };
 }
 
-/** The endpoints and subnets an EC2 call names, as moto has them now. */
+/**
+ * The endpoints and subnets an EC2 call names, as moto has them now. An id that does not exist is left out:
+ * EC2 itself answers for it (IAM decides first, on a resource without tags).
+ */
 async function ec2StateFor(ec2: EC2Client, region: string, call: PortCall): Promise<Ec2State> {
-  const [first, second] = call.args;
-  const endpointIds = [first]
-    .flat()
-    .filter((id): id is string => typeof id === 'string' && id.startsWith('vpce-'));
+  const [, second] = call.args;
+  const endpointIds = endpointIdsOf(call);
   const change = second as { addSubnetIds?: string[]; removeSubnetIds?: string[] } | undefined;
   const subnetIds = [...(change?.addSubnetIds ?? []), ...(change?.removeSubnetIds ?? [])];
-  const endpoints: VpcEndpoint[] =
-    endpointIds.length === 0
-      ? []
-      : (
-          (await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: endpointIds }))).VpcEndpoints ??
-          []
-        ).map(
-          (endpoint) =>
-            ({
-              vpcEndpointId: endpoint.VpcEndpointId ?? '',
-              vpcId: endpoint.VpcId ?? '',
-              serviceName: endpoint.ServiceName ?? '',
-              privateDnsEnabled: endpoint.PrivateDnsEnabled ?? false,
-              tags: tagsOf(endpoint.Tags),
-            }) as VpcEndpoint,
-        );
+  // One id at a time: moto refuses the whole call for one missing id, and has no vpc-endpoint-id filter.
+  const described = await Promise.all(
+    endpointIds.map((id) =>
+      ec2
+        .send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))
+        .then((answer) => answer.VpcEndpoints ?? [])
+        .catch(() => []),
+    ),
+  );
+  const endpoints = described.flat().map(
+    (endpoint) =>
+      ({
+        vpcEndpointId: endpoint.VpcEndpointId ?? '',
+        vpcId: endpoint.VpcId ?? '',
+        serviceName: endpoint.ServiceName ?? '',
+        privateDnsEnabled: endpoint.PrivateDnsEnabled ?? false,
+        tags: tagsOf(endpoint.Tags),
+      }) as VpcEndpoint,
+  );
   const subnets: Subnet[] =
     subnetIds.length === 0
       ? []
-      : ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: subnetIds }))).Subnets ?? []).map(
-          (subnet) => ({ subnetId: subnet.SubnetId ?? '', vpcId: subnet.VpcId ?? '' }) as Subnet,
-        );
+      : (
+          (
+            await ec2.send(
+              new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: subnetIds }] }),
+            )
+          ).Subnets ?? []
+        ).map((subnet) => ({ subnetId: subnet.SubnetId ?? '', vpcId: subnet.VpcId ?? '' }) as Subnet);
   return {
     region,
     peekEndpoints: () => endpoints,

@@ -155,6 +155,15 @@ describe('iamCallOf: EC2', () => {
     });
   });
 
+  it('an endpoint that does not exist is left to EC2 to answer, not refused for want of tags', async () => {
+    const call = await ec2({
+      Action: 'DeleteVpcEndpoints',
+      'VpcEndpointId.1': 'vpce-1',
+      'VpcEndpointId.2': 'vpce-gone',
+    });
+    expect(call.requests.map((request) => request.resource)).toEqual([`${ARN}:vpc-endpoint/vpce-1`]);
+  });
+
   it('a Describe* has no resource-level permission: `*`', async () => {
     expect((await ec2({ Action: 'DescribeVpcs', 'VpcId.1': 'vpc-1' })).requests).toEqual([
       { action: 'ec2:DescribeVpcs', resource: '*' },
