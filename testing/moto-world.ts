@@ -256,6 +256,12 @@ export interface DeliveredEvent {
 export interface DeliveredEventsOptions {
   /** The events' source (default `tidb-privatelink`), as `EventBridgeAdapter` would be configured. */
   source?: string;
+  /**
+   * The function that publishes them, given the fresh bus's name: its PutEvents then goes through the IAM
+   * proxy under that function's role (packaged with that bus). Without it, the events are published around
+   * IAM (another publisher's, or a test's own).
+   */
+  publisher?: (busName: string) => Promise<Authorizer>;
 }
 
 /**
@@ -304,11 +310,7 @@ export async function deliveredEvents(
         Targets: [{ Id: 'queue', Arn: required(attributes.Attributes?.QueueArn, 'QueueArn') }],
       }),
     );
-    await new EventBridgeAdapter({
-      client: eventBridge,
-      eventBusName: required(bus.EventBusArn, 'EventBusArn'),
-      source: options.source ?? 'tidb-privatelink',
-    }).publish(events);
+    await publish(clients, options, busName, required(bus.EventBusArn, 'EventBusArn'), events);
     return await drainQueue(sqs, queueUrl);
   } finally {
     await eventBridge
@@ -319,6 +321,28 @@ export async function deliveredEvents(
       .catch(() => undefined);
     await eventBridge.send(new DeleteEventBusCommand({ Name: busName }));
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  }
+}
+
+/** Publishes `events` onto the bus as the EventBridge adapter does: as `options.publisher`, when given. */
+async function publish(
+  clients: SandboxClients,
+  options: DeliveredEventsOptions,
+  busName: string,
+  busArn: string,
+  events: AppEvent[],
+): Promise<void> {
+  const publishing = options.publisher
+    ? createSandboxClients(clients.config, { as: await options.publisher(busName) })
+    : undefined;
+  try {
+    await new EventBridgeAdapter({
+      client: (publishing ?? clients).eventBridge,
+      eventBusName: busArn,
+      source: options.source ?? 'tidb-privatelink',
+    }).publish(events);
+  } finally {
+    if (publishing) destroySandboxClients(publishing);
   }
 }
 

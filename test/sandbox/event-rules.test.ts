@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AppEvent, DETAIL_TYPES } from '../../functions/core/ports.ts';
 import { reconcileAll } from '../../functions/core/reconcile/reconcile.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   createSandboxClients,
   deliveredEvents,
@@ -44,6 +45,11 @@ let clients: SandboxClients;
 let world: World;
 /** Everything one scheduled reconcile published, in order. */
 let reconcileEvents: AppEvent[];
+
+/** The reconcile publishes its own events: PutEvents under its packaged role, on the bus it was packaged with. */
+const asReconcile = {
+  publisher: async (bus: string) => (await sandboxPrincipals({ eventBus: bus })).as('reconcile'),
+};
 
 beforeAll(async () => {
   clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
@@ -151,7 +157,7 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
   it('receives exactly the TiDB Cluster Detected events of a scheduled reconcile, detail intact', async () => {
     const { pattern } = ruleFor('ProvisionLambdaFunction');
 
-    const delivered = await deliveredEvents(clients, pattern, reconcileEvents);
+    const delivered = await deliveredEvents(clients, pattern, reconcileEvents, asReconcile);
 
     const detected = world.events.ofType(DETAIL_TYPES.clusterDetected);
     expect(delivered.map((event) => event['detail-type'])).toEqual(
@@ -174,7 +180,7 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
     ];
     expect(outcomes).toHaveLength(2);
 
-    expect(await deliveredEvents(clients, pattern, outcomes)).toEqual([]);
+    expect(await deliveredEvents(clients, pattern, outcomes, asReconcile)).toEqual([]);
   });
 
   it('does not receive a TiDB Cluster Detected from another source', async () => {
@@ -238,7 +244,7 @@ describe('probe-on-Ready rule (PrivateLink Endpoint Ready → probe)', () => {
     const ready = world.events.ofType(DETAIL_TYPES.endpointReady);
     expect(ready).toHaveLength(1);
 
-    const delivered = await deliveredEvents(clients, pattern, reconcileEvents);
+    const delivered = await deliveredEvents(clients, pattern, reconcileEvents, asReconcile);
 
     expect(delivered.map((event) => event['detail-type'])).toEqual(['PrivateLink Endpoint Ready']);
     expect(delivered.map((event) => event.detail)).toEqual(ready.map((event) => event.detail));

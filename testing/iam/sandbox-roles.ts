@@ -21,6 +21,8 @@ const NO_PLACEMENT: VpcTarget = {
 export interface SandboxRolesOptions extends SandboxNames {
   /** The suite's customer VPC, with three subnets and one group (buildMotoWorld's shape). */
   placement?: VpcTarget;
+  /** The stack's event bus, when the suite's is not SANDBOX_BUS (deliveredEvents makes one per call). */
+  eventBus?: string;
 }
 
 /** Authorizers for the packaged functions and operator policies, by name (`reconcile`, `operator-read-only`). */
@@ -31,10 +33,16 @@ export interface SandboxPrincipals {
 
 export async function sandboxPrincipals(options: SandboxRolesOptions = {}): Promise<SandboxPrincipals> {
   const placement = options.placement ?? NO_PLACEMENT;
-  const roles = withSandboxNames(
+  const packaged = withSandboxNames(
     await rolesFor([placement], { PRIVATELINK_EVENT_BUS: SANDBOX_BUS }),
     options,
   );
+  const { eventBus } = options;
+  const roles = eventBus
+    ? (JSON.parse(
+        JSON.stringify(packaged).replaceAll(`:event-bus/${SANDBOX_BUS}"`, `:event-bus/${eventBus}"`),
+      ) as Roles)
+    : packaged;
   const authorizers = new Map<string, Authorizer>();
   return {
     roles,
