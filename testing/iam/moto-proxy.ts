@@ -301,14 +301,17 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   };
 }
 
-const perWorker = new Map<string, Promise<MotoProxy>>();
+const perModule = new Map<string, Promise<MotoProxy>>();
 
-/** This process's proxy in front of the moto at `target` (one per test worker, started on first use). */
+/**
+ * This module instance's proxy in front of the moto at `target`, started on first use: one per test file (vitest
+ * loads modules afresh for each file), shared by every principal of that file.
+ */
 export function motoProxy(target: MotoTarget): Promise<MotoProxy> {
-  let proxy = perWorker.get(target.endpointUrl);
+  let proxy = perModule.get(target.endpointUrl);
   if (!proxy) {
     proxy = startMotoProxy(target);
-    perWorker.set(target.endpointUrl, proxy);
+    perModule.set(target.endpointUrl, proxy);
   }
   return proxy;
 }
