@@ -29,6 +29,7 @@ import {
   type HttpRequest,
   iamCallOf,
   type Lookups,
+  type Signer,
   signerOf,
   type Wire,
 } from './http-requests.ts';
@@ -230,12 +231,11 @@ function forward(target: URL, incoming: IncomingMessage, body: Buffer, response:
 /** Decides a principal's request; undefined when it may go on to moto, else the refusal to send back. */
 async function refusalFor(
   authorizer: Authorizer,
+  signer: Signer,
   request: HttpRequest,
   lookups: Lookups,
   refused: string[],
 ): Promise<WireAnswer | undefined> {
-  const signer = signerOf(request.headers);
-  if (!signer) return undefined;
   const call = await iamCallOf(request, signer, lookups);
   try {
     await authorizer.authorize(PROTOCOL_OF[call.wire], call.requests);
@@ -260,15 +260,16 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   const server = createServer((incoming, response) => {
     void (async () => {
       const body = await readBody(incoming);
-      const authorizer = principals.get(signerOf(incoming.headers)?.accessKeyId ?? '');
+      const signer = signerOf(incoming.headers);
+      const authorizer = signer && principals.get(signer.accessKeyId);
       const request = {
         method: incoming.method ?? 'GET',
         url: incoming.url ?? '/',
         headers: incoming.headers,
+        body: body.toString('utf8'),
       };
       const refusal =
-        authorizer &&
-        (await refusalFor(authorizer, { ...request, body: body.toString('utf8') }, lookups, refused));
+        signer && authorizer && (await refusalFor(authorizer, signer, request, lookups, refused));
       if (refusal) send(response, refusal);
       else forward(moto, incoming, body, response);
     })().catch((error: unknown) => {
