@@ -14,6 +14,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeVpcEndpointsCommand,
   EC2Client,
@@ -97,20 +98,38 @@ function motoLookups(target: MotoTarget): Lookups & { destroy(): void } {
  * EC2 itself answers for it (IAM decides first, on a resource without tags).
  */
 async function ec2StateFor(ec2: EC2Client, region: string, call: PortCall): Promise<Ec2State> {
-  const [, second] = call.args;
-  const endpointIds = endpointIdsOf(call);
+  const [first, second] = call.args;
+  // Subnets and groups named by a create (its input) or by a subnet change (added and removed).
+  const create = first as { subnetIds?: string[]; securityGroupIds?: string[] } | undefined;
   const change = second as { addSubnetIds?: string[]; removeSubnetIds?: string[] } | undefined;
-  const subnetIds = [...(change?.addSubnetIds ?? []), ...(change?.removeSubnetIds ?? [])];
-  // One id at a time: moto refuses the whole call for one missing id, and has no vpc-endpoint-id filter.
+  const [endpoints, subnets, groups] = await Promise.all([
+    endpointsIn(ec2, endpointIdsOf(call)),
+    subnetsIn(ec2, [
+      ...(create?.subnetIds ?? []),
+      ...(change?.addSubnetIds ?? []),
+      ...(change?.removeSubnetIds ?? []),
+    ]),
+    groupsIn(ec2, create?.securityGroupIds ?? []),
+  ]);
+  return {
+    region,
+    peekEndpoints: () => endpoints,
+    peekSubnets: (ids) => subnets.filter((subnet) => ids.includes(subnet.subnetId)),
+    peekSecurityGroups: (ids) => groups.filter((group) => ids.includes(group.groupId)),
+  };
+}
+
+/** One id at a time: moto refuses the whole call for one missing id, and has no vpc-endpoint-id filter. */
+async function endpointsIn(ec2: EC2Client, ids: string[]): Promise<VpcEndpoint[]> {
   const described = await Promise.all(
-    endpointIds.map((id) =>
+    ids.map((id) =>
       ec2
         .send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))
         .then((answer) => answer.VpcEndpoints ?? [])
         .catch(() => []),
     ),
   );
-  const endpoints = described.flat().map(
+  return described.flat().map(
     (endpoint) =>
       ({
         vpcEndpointId: endpoint.VpcEndpointId ?? '',
@@ -120,21 +139,21 @@ async function ec2StateFor(ec2: EC2Client, region: string, call: PortCall): Prom
         tags: tagsOf(endpoint.Tags),
       }) as VpcEndpoint,
   );
-  const subnets: Subnet[] =
-    subnetIds.length === 0
-      ? []
-      : (
-          (
-            await ec2.send(
-              new DescribeSubnetsCommand({ Filters: [{ Name: 'subnet-id', Values: subnetIds }] }),
-            )
-          ).Subnets ?? []
-        ).map((subnet) => ({ subnetId: subnet.SubnetId ?? '', vpcId: subnet.VpcId ?? '' }) as Subnet);
-  return {
-    region,
-    peekEndpoints: () => endpoints,
-    peekSubnets: (ids) => subnets.filter((subnet) => ids.includes(subnet.subnetId)),
-  };
+}
+
+/** By filter: an id that does not exist is left out (EC2 answers for it). */
+async function subnetsIn(ec2: EC2Client, ids: string[]): Promise<Subnet[]> {
+  if (ids.length === 0) return [];
+  const filter = { Filters: [{ Name: 'subnet-id', Values: ids }] };
+  const { Subnets = [] } = await ec2.send(new DescribeSubnetsCommand(filter));
+  return Subnets.map((subnet) => ({ subnetId: subnet.SubnetId ?? '', vpcId: subnet.VpcId ?? '' }) as Subnet);
+}
+
+async function groupsIn(ec2: EC2Client, ids: string[]): Promise<Array<{ groupId: string; vpcId: string }>> {
+  if (ids.length === 0) return [];
+  const filter = { Filters: [{ Name: 'group-id', Values: ids }] };
+  const { SecurityGroups = [] } = await ec2.send(new DescribeSecurityGroupsCommand(filter));
+  return SecurityGroups.map((group) => ({ groupId: group.GroupId ?? '', vpcId: group.VpcId ?? '' }));
 }
 
 /** Which of the Authorizer's wordings a wire protocol uses. */

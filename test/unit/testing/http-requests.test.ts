@@ -39,6 +39,8 @@ const lookups: Lookups = {
     ],
     peekSubnets: (ids) =>
       ids.filter((id) => id === 'subnet-1').map((subnetId) => ({ subnetId, vpcId: 'vpc-1' }) as never),
+    peekSecurityGroups: (ids) =>
+      ids.filter((id) => id === 'sg-1').map((groupId) => ({ groupId, vpcId: 'vpc-1' })),
   }),
   partitionKeyOf: async (table) => (table === 'state' ? 'pk' : undefined),
   secretArnOf: async (id) =>
@@ -97,7 +99,7 @@ describe('ec2InputOf', () => {
 });
 
 describe('iamCallOf: EC2', () => {
-  it('CreateVpcEndpoint: the endpoint with the service name and request tags, the VPC, subnets, groups, and CreateTags on create', async () => {
+  it('CreateVpcEndpoint: the endpoint with the service name and request tags, the VPC, subnets and groups with their ec2:Vpc, and CreateTags on create', async () => {
     const call = await ec2({
       Action: 'CreateVpcEndpoint',
       VpcId: 'vpc-1',
@@ -115,8 +117,16 @@ describe('iamCallOf: EC2', () => {
         context: { 'ec2:VpceServiceName': 'svc', 'aws:TagKeys': ['k'], 'aws:RequestTag/k': 'v' },
       },
       { action: 'ec2:CreateVpcEndpoint', resource: `${ARN}:vpc/vpc-1` },
-      { action: 'ec2:CreateVpcEndpoint', resource: `${ARN}:subnet/subnet-1` },
-      { action: 'ec2:CreateVpcEndpoint', resource: `${ARN}:security-group/sg-1` },
+      {
+        action: 'ec2:CreateVpcEndpoint',
+        resource: `${ARN}:subnet/subnet-1`,
+        context: { 'ec2:Vpc': `${ARN}:vpc/vpc-1` },
+      },
+      {
+        action: 'ec2:CreateVpcEndpoint',
+        resource: `${ARN}:security-group/sg-1`,
+        context: { 'ec2:Vpc': `${ARN}:vpc/vpc-1` },
+      },
       {
         action: 'ec2:CreateTags',
         resource: `${ARN}:vpc-endpoint/vpce-0new0000000000000`,
