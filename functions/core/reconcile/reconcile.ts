@@ -264,6 +264,37 @@ async function waitForNextPass(
   return true;
 }
 
+/**
+ * The next pass's snapshot. Only the first pass's failure is the run's (nothing was done yet); a later pass
+ * whose listing fails for good ends the run with what the earlier passes did, the clusters it would have
+ * followed marked with the failure (Error, or Blocked for a refusal), so the outcomes already earned, and the
+ * orphan handling after them, are not lost to one failed read. Returns undefined when the run ends.
+ */
+async function observeOrSettle(
+  observe: () => Promise<Snapshot>,
+  last: Snapshot | undefined,
+  pending: ReconcileKey[] | undefined,
+  merged: Map<string, ProvisionOutcome>,
+  options: CallOptions,
+): Promise<Snapshot | undefined> {
+  try {
+    return await observe();
+  } catch (error) {
+    if (!last || !pending) throw error;
+    for (const key of pending) {
+      const previous = merged.get(key.clusterId);
+      const failed = failedOutcome(key, last, error, options);
+      // The endpoint the earlier passes found or made is still the cluster's.
+      const kept = previous && {
+        tidbNodeGroupId: previous.tidbNodeGroupId,
+        vpcEndpointId: previous.vpcEndpointId,
+      };
+      merged.set(key.clusterId, mergeRuns(previous, { ...failed, ...kept }));
+    }
+    return undefined;
+  }
+}
+
 async function runPasses(
   deps: ReconcileDeps,
   observe: () => Promise<Snapshot>,
@@ -278,9 +309,12 @@ async function runPasses(
   // registered once per run.
   const memory = newRunMemory();
   let pending: ReconcileKey[] | undefined;
+  let last: Snapshot | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
   do {
-    const snapshot = await observe();
+    const snapshot = await observeOrSettle(observe, last, pending, merged, options);
+    if (!snapshot) break;
+    last = snapshot;
     intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, executor, options, memory);
