@@ -1,6 +1,9 @@
 import { type AppEvent, DETAIL_TYPES } from '../ports.ts';
 import type { Observation, ProvisionOutcome } from './types.ts';
 
+/** `handledBy` of a `TiDB Cluster Detected` the reconcile itself acts on in the same pass. */
+export const HANDLED_BY_RECONCILE = 'reconcile';
+
 /**
  * The events one pass emits for one cluster. `detect` is true only for the scheduled reconcile: the
  * event-driven provision path is triggered by `TiDB Cluster Detected`, so it must never emit it again.
@@ -15,7 +18,14 @@ export function eventsFor(
   if (detect && start && !start.endpoint && start.cluster.state === 'ACTIVE') {
     events.push({
       detailType: DETAIL_TYPES.clusterDetected,
-      detail: { ...ids, displayName: start.cluster.displayName, regionId: start.cluster.regionId },
+      // Handled in this very pass: the provision rule leaves these out (docs/contracts.md "Events"), so
+      // the detection costs no second invocation, while subscribers still see every new cluster.
+      detail: {
+        ...ids,
+        displayName: start.cluster.displayName,
+        regionId: start.cluster.regionId,
+        handledBy: HANDLED_BY_RECONCILE,
+      },
     });
   }
   for (const action of outcome.actions) {
