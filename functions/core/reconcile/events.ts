@@ -1,3 +1,4 @@
+import type { ReadyFacts } from '../model.ts';
 import { type AppEvent, DETAIL_TYPES } from '../ports.ts';
 import type { Observation, ProvisionOutcome } from './types.ts';
 
@@ -10,7 +11,7 @@ export const HANDLED_BY_RECONCILE = 'reconcile';
  */
 export function eventsFor(
   outcome: ProvisionOutcome,
-  start: Observation | undefined,
+  { start, last }: { start?: Observation; last?: Observation },
   detect: boolean,
 ): AppEvent[] {
   const ids = { clusterId: outcome.clusterId, tidbNodeGroupId: outcome.tidbNodeGroupId };
@@ -37,7 +38,7 @@ export function eventsFor(
   if (outcome.phase === 'Ready' && outcome.actions.length > 0) {
     events.push({
       detailType: DETAIL_TYPES.endpointReady,
-      detail: { ...ids, vpcEndpointId: outcome.vpcEndpointId },
+      detail: { ...ids, vpcEndpointId: outcome.vpcEndpointId, ...knownOf(last) },
     });
   }
   if (outcome.phase === 'Blocked') {
@@ -53,4 +54,14 @@ export function eventsFor(
     });
   }
   return events;
+}
+
+/**
+ * What TiDB Cloud showed when the endpoint became Ready, for the probe that `Endpoint Ready` starts: it judges
+ * from these instead of reading the cluster, its connections and its service again (docs/contracts.md
+ * "Events"). Left out when the pass did not see all three.
+ */
+function knownOf(last: Observation | undefined): { known?: ReadyFacts } {
+  const { cluster, service, connection } = last ?? {};
+  return cluster && service && connection ? { known: { cluster, service, connection } } : {};
 }

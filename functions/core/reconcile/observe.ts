@@ -196,6 +196,13 @@ export class DetailReader {
     if (observed.registered && observed.endpoint) this.memory.registered.add(observed.endpoint.vpcEndpointId);
   }
 
+  /** `observed` with the service this run read ACTIVE, if it was not needed (and so not attached) since. */
+  withKnownService(observed: Observation): Observation {
+    if (observed.service) return observed;
+    const service = this.memory.services.get(`${observed.cluster.clusterId}/${observed.tidbNodeGroupId}`);
+    return service ? { ...observed, service } : observed;
+  }
+
   async complete(observed: Observation): Promise<Observation> {
     const needs = detailsNeeded(observed, this.deps.settings);
     let result = await this.refreshIfAccepted(observed);

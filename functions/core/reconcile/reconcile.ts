@@ -102,7 +102,7 @@ async function converge(
   reader: DetailReader,
   { act, keepBooks }: Executor,
   options: CallOptions,
-): Promise<ProvisionOutcome> {
+): Promise<{ outcome: ProvisionOutcome; last: Observation }> {
   const actions: AppliedAction[] = [];
   let observed = start;
   for (let step = 0; step < MAX_STEPS; step++) {
@@ -110,19 +110,16 @@ async function converge(
     const decision = plan(observed, deps.settings, deps.clock.now());
     if (decision.kind !== 'act') {
       const notes = keepBooks ? await keepBooks(deps, observed, options) : [];
-      return outcomeOf(observed, decision, actions, notes);
+      return { outcome: outcomeOf(observed, decision, actions, notes), last: observed };
     }
     const result = await act(deps, observed, decision.action, options);
-    if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
+    if (result.kind === 'blocked') return { outcome: outcomeOf(observed, result, actions), last: observed };
     actions.push(result.applied);
     observed = result.observed;
     reader.remember(observed);
   }
-  return outcomeOf(
-    observed,
-    { kind: 'wait', waitingFor: 'the next reconcile (step limit reached)' },
-    actions,
-  );
+  const waiting = { kind: 'wait', waitingFor: 'the next reconcile (step limit reached)' } as const;
+  return { outcome: outcomeOf(observed, waiting, actions), last: observed };
 }
 
 /** Clusters this stack looks after: AWS, this region, not gone or going (their endpoints may be orphans). */
@@ -141,6 +138,8 @@ interface KeyResult {
   outcome: ProvisionOutcome;
   /** What the pass started from; absent when the cluster failed before it could be observed. */
   start?: Observation;
+  /** What the pass ended with (what `Endpoint Ready` passes on to the probe). */
+  last?: Observation;
 }
 
 async function reconcileKey(
@@ -169,7 +168,8 @@ async function reconcileKey(
     return { outcome: outcomeOf(observed, waiting, []) };
   }
   const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
-  return { outcome: await converge(deps, start, reader, executor, options), start };
+  const { outcome, last } = await converge(deps, start, reader, executor, options);
+  return { outcome, start, last: reader.withKnownService(last) };
 }
 
 /**
@@ -320,14 +320,14 @@ async function runPasses(
     const results = await pass(deps, snapshot, keys, executor, options, memory);
     const events: AppEvent[] = [];
     for (const result of results) {
-      const { start } = result;
+      const { start, last } = result;
       const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
       if (recorder) {
         merged.set(outcome.clusterId, recorder.outcomeOf(outcome));
         continue;
       }
       const previous = merged.get(outcome.clusterId);
-      events.push(...eventsFor(outcome, start, options.detect && previous === undefined));
+      events.push(...eventsFor(outcome, { start, last }, options.detect && previous === undefined));
       merged.set(outcome.clusterId, mergeRuns(previous, outcome));
     }
     if (recorder) break;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_TAG, STACK_TAG } from '../../../functions/core/model.ts';
+import { HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
 import {
@@ -209,6 +209,61 @@ describe('probeAll', () => {
     await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
     const probes = await probeAll(deps, settings, {}, { clusterId: other.clusterId });
     expect(probes.map((p) => [p.clusterId, p.health])).toEqual([[other.clusterId, 'healthy']]);
+  });
+});
+
+describe('probeAll on Endpoint Ready with what the reconcile knew', () => {
+  it("judges from the event's known facts: no TiDB Cloud request, the same verdict as reading", async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const other = world.addCluster({ displayName: 'other', port: vpc.port });
+    vpc.serve(other.serviceDnsName, other.serviceName);
+    world.events.published.length = 0;
+    await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
+    const [ready] = world.events.ofType(DETAIL_TYPES.endpointReady);
+    const known = ready?.detail.known as ReadyFacts | undefined;
+    expect(known?.cluster.clusterId).toBe(other.clusterId);
+    expect(known?.connection).toMatchObject({
+      endpointState: 'ACTIVE',
+      endpointId: ready?.detail.vpcEndpointId,
+    });
+    expect(known?.service.state).toBe('ACTIVE');
+
+    const before = world.sim.requests.length;
+    const fromFacts = await probeAll(
+      { ...deps, caches: probeCaches(world.clock.now) },
+      settings,
+      {},
+      {
+        clusterId: other.clusterId,
+        known,
+      },
+    );
+    expect(world.sim.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    const fromReads = await probeAll(
+      { ...deps, caches: probeCaches(world.clock.now) },
+      settings,
+      {},
+      {
+        clusterId: other.clusterId,
+      },
+    );
+    expect(world.sim.requests.length).toBeGreaterThan(before);
+    const verdict = (probes: typeof fromFacts) => probes.map((p) => [p.clusterId, p.health, p.failing]);
+    expect(verdict(fromFacts)).toEqual([[other.clusterId, 'healthy', []]]);
+    expect(verdict(fromFacts)).toEqual(verdict(fromReads));
+  });
+
+  it('facts about another cluster are not used: that run reads', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const [ready] = world.events.ofType(DETAIL_TYPES.endpointReady);
+    expect(ready).toBeUndefined();
+    const facts = {
+      cluster: { clusterId: '1', state: 'ACTIVE' },
+    } as unknown as ReadyFacts;
+    const before = world.sim.requests.length;
+    const probes = await probeAll(deps, settings, {}, { clusterId, known: facts });
+    expect(probes.map((p) => p.health)).toEqual(['healthy']);
+    expect(world.sim.requests.length).toBeGreaterThan(before);
   });
 });
 
