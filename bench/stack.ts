@@ -353,8 +353,9 @@ async function runStack(size: number): Promise<Figures> {
       const { previous, current } = event.detail;
       if (previous === 'unhealthy' || current === 'unhealthy') figures.falseFlips += 1;
     }
+    // The provision rule matches only detections the reconcile did not handle itself (no `handledBy`).
     const target =
-      event.detailType === DETAIL_TYPES.clusterDetected
+      event.detailType === DETAIL_TYPES.clusterDetected && event.detail.handledBy === undefined
         ? 'provision'
         : event.detailType === DETAIL_TYPES.endpointReady
           ? 'probe'
