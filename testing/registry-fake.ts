@@ -8,6 +8,9 @@ import type {
   ClusterRegistry,
   HealthKey,
   HealthRecordPort,
+  QuotaCounter,
+  QuotaRing,
+  QuotaTake,
   ServiceFacts,
 } from '../functions/core/ports.ts';
 
@@ -73,14 +76,33 @@ export class MemoryClusterRegistry implements ClusterRegistry, HealthRecordPort 
   }
 }
 
-/** The per-minute quota counter in memory, with the DynamoDB adapter's atomic check-and-count. */
-export class MemoryQuotaCounter {
-  readonly used = new Map<number, number>();
+/**
+ * The stack's quota ring in memory, with the DynamoDB adapter's conditions checked and applied in one step
+ * (one ring per size, as there). `taken` lists the recorded takes and `refused` counts refusals, so tests and
+ * the bench can check windows and count writes.
+ */
+export class MemoryQuotaCounter implements QuotaCounter {
+  private readonly rings = new Map<number, { next: number; slots: (number | undefined)[] }>();
+  readonly taken: QuotaTake[] = [];
+  refused = 0;
 
-  async tryTake(window: number, limit: number): Promise<boolean> {
-    const used = this.used.get(window) ?? 0;
-    if (used >= limit) return false;
-    this.used.set(window, used + 1);
-    return true;
+  async tryTake(take: QuotaTake): Promise<{ taken: true } | { taken: false; ring: QuotaRing }> {
+    const ring = this.rings.get(take.size) ?? { next: 0, slots: [] };
+    const slotAt = ring.slots[take.slot];
+    const previousAt = take.previousSlot === undefined ? undefined : ring.slots[take.previousSlot];
+    if (
+      ring.next !== take.index ||
+      (slotAt !== undefined && slotAt > take.freeBefore) ||
+      (previousAt !== undefined && previousAt > take.at)
+    ) {
+      this.refused += 1;
+      const slots = Array.from({ length: take.size }, (_, slot) => ring.slots[slot]);
+      return { taken: false, ring: { next: ring.next, slots } };
+    }
+    ring.slots[take.slot] = take.at;
+    ring.next = take.index + 1;
+    this.rings.set(take.size, ring);
+    this.taken.push(take);
+    return { taken: true };
   }
 }

@@ -273,12 +273,39 @@ export interface HealthRecordPort {
 }
 
 /**
- * The stack's one TiDB Cloud quota, counted per wall-clock minute as the API gateway counts it, shared by
- * every function and every instance that uses the key. `tryTake` counts one request in `window` (minutes
- * since the epoch) only while fewer than `limit` were counted there, atomically.
+ * What a caller knows of the stack's ring of TiDB Cloud request slots (core/shared-budget.ts explains it).
+ * `next` is the number the next take gets; `slots[i]` is when the latest take in slot i was sent (epoch ms),
+ * absent when none was.
+ */
+export interface QuotaRing {
+  next: number;
+  slots: readonly (number | undefined)[];
+}
+
+/** One take the shared budget asks the counter to record: number `index`, sent at `at`, in slot `slot`. */
+export interface QuotaTake {
+  /** Slots in the ring (the budget's limit): one ring per size. */
+  size: number;
+  index: number;
+  slot: number;
+  /** The slot of take `index - 1`; absent for the first take. */
+  previousSlot?: number;
+  at: number;
+  /** The slot's previous take must have been sent at or before this. */
+  freeBefore: number;
+}
+
+/**
+ * The stack's one TiDB Cloud quota, shared by every function and every instance that uses the key.
+ * `tryTake` records `take` atomically, only while the ring's next number is still `take.index`, its slot was
+ * last taken at or before `take.freeBefore` and the previous take was sent no later than `take.at`; refused,
+ * it answers the ring as it is now, so the caller needs no separate read.
  */
 export interface QuotaCounter {
-  tryTake(window: number, limit: number, options?: CallOptions): Promise<boolean>;
+  tryTake(
+    take: QuotaTake,
+    options?: CallOptions,
+  ): Promise<{ taken: true } | { taken: false; ring: QuotaRing }>;
 }
 
 /** Who holds a lease, and until when (epoch ms, on the holder's clock). */
