@@ -78,30 +78,29 @@ export class MemoryClusterRegistry implements ClusterRegistry, HealthRecordPort 
 
 /**
  * The stack's quota ring in memory, with the DynamoDB adapter's conditions checked and applied in one step
- * (one ring per size, as there). `taken` lists the recorded takes and `refused` counts refusals, so tests and
- * the bench can check windows and count writes.
+ * (one ring per limit, as there). `taken` lists the recorded takes and `refused` counts refusals, so tests
+ * and the bench can check windows and count writes.
  */
 export class MemoryQuotaCounter implements QuotaCounter {
-  private readonly rings = new Map<number, { next: number; slots: (number | undefined)[] }>();
+  private readonly rings = new Map<number, { next: number; last?: number; slots: (number | undefined)[] }>();
   readonly taken: QuotaTake[] = [];
   refused = 0;
 
   async tryTake(take: QuotaTake): Promise<{ taken: true } | { taken: false; ring: QuotaRing }> {
-    const ring = this.rings.get(take.size) ?? { next: 0, slots: [] };
-    const slotAt = ring.slots[take.slot];
-    const previousAt = take.previousSlot === undefined ? undefined : ring.slots[take.previousSlot];
+    const ring = this.rings.get(take.limit) ?? { next: 0, slots: [] };
+    const checkedAt = take.check === undefined ? undefined : ring.slots[take.check.slot];
     if (
       ring.next !== take.index ||
-      (slotAt !== undefined && slotAt > take.freeBefore) ||
-      (previousAt !== undefined && previousAt > take.at)
+      (take.check !== undefined && checkedAt !== undefined && checkedAt > take.check.freeBefore) ||
+      (ring.last !== undefined && ring.last > take.at)
     ) {
       this.refused += 1;
-      const slots = Array.from({ length: take.size }, (_, slot) => ring.slots[slot]);
-      return { taken: false, ring: { next: ring.next, slots } };
+      return { taken: false, ring: { ...ring, slots: [...ring.slots] } };
     }
-    ring.slots[take.slot] = take.at;
+    if (take.recordSlot !== undefined) ring.slots[take.recordSlot] = take.at;
     ring.next = take.index + 1;
-    this.rings.set(take.size, ring);
+    ring.last = take.at;
+    this.rings.set(take.limit, ring);
     this.taken.push(take);
     return { taken: true };
   }

@@ -3,14 +3,19 @@
  * Cloud does not document how its gateway counts a key's requests, and one that counts sliding windows would
  * refuse a burst that straddles two clock minutes (per-minute counting let 117–148 through in one 60 s).
  *
- * The shared state is a ring of `limit` slots (the state table's `quota#…` item). Take number k records
- * its send time in slot k mod limit, and the counter records it only while the ring's next number is still
- * k, the slot's previous take (number k − limit) was sent at least `WINDOW_MS` earlier, and take k − 1 was
- * sent no later. Send times therefore rise with the take number, and any `limit` + 1 takes include some take
- * j and take j + limit, a whole window apart: no window holds more than `limit`. A ring because a DynamoDB
- * condition cannot sum counters, but it can compare one slot and one number.
+ * The shared state is a ring in the state table's `quota#…` item: the next take number, the latest take's
+ * send time, and the send times of sampled takes. Take number k may be recorded only while the ring's next
+ * number is still k, no take was sent after it, and take k − limit was sent a whole window earlier. Send
+ * times therefore rise with the take number, and any `limit` + 1 takes include some take j and take
+ * j + limit, a window apart: no window holds more than `limit`. A ring because a DynamoDB condition cannot
+ * sum counters, but it can compare one slot and one number.
  *
- * A take is a reservation: when the ring is full, the caller records the moment its slot frees and sleeps
+ * Up to 100 (the API's limit) every take is sampled and the check is exact. Above, every `stride`-th take is,
+ * so the item stays at most 100 slots (about 2 KB, 2 write units) whatever the limit: take k then checks the
+ * first sampled take at or after k − limit, which was sent no earlier, so the guarantee holds and a window
+ * admits at least `limit` − `stride` + 1.
+ *
+ * A take is a reservation: when the ring is full, the caller records the moment a slot frees and sleeps
  * until then, so waiting callers queue in order instead of all retrying whenever a slot frees. Only callers
  * that race for the same number are refused; they retry with the ring the refusal carries (one conditional
  * write per take when nobody races; each lost race one more, and from the second on after a random backoff).
@@ -22,35 +27,50 @@ import type { Clock, QuotaCounter, QuotaRing, QuotaTake, RequestBudget } from '.
  * take to its request reaching the gateway, so the gateway sees any 60 s hold at most the limit.
  */
 export const WINDOW_MS = 61_000;
+/** The most slots a ring keeps, whatever the limit. */
+export const MAX_SLOTS = 100;
 /** Backoff after repeated lost races: random up to 10 ms × 2^(losses − 1), at most a second. */
 const BACKOFF_BASE_MS = 10;
 const BACKOFF_CAP_MS = 1_000;
 
 const EMPTY_RING: QuotaRing = { next: 0, slots: [] };
 
-/** The take a caller asks for, knowing `ring`: the next number, sent as soon as its slot is free. */
+/** How a ring for `limit` samples takes: every `stride`-th, into `size` slots. */
+export function ringShape(limit: number): { stride: number; size: number } {
+  const stride = Math.ceil(limit / MAX_SLOTS);
+  return { stride, size: Math.ceil(limit / stride) };
+}
+
+/** The slot take `index` is sampled into, if it is sampled. */
+function sampleSlot(index: number, limit: number): number | undefined {
+  const { stride, size } = ringShape(limit);
+  return index % stride === 0 ? (index / stride) % size : undefined;
+}
+
+/** The take a caller asks for, knowing `ring`: the next number, sent as soon as the ring allows. */
 export function nextTake(ring: QuotaRing, limit: number, now: number): QuotaTake {
   const index = ring.next;
-  const slot = index % limit;
-  const previousSlot = index > 0 ? (index - 1) % limit : undefined;
-  const previousAt = previousSlot === undefined ? undefined : ring.slots[previousSlot];
-  const slotAt = ring.slots[slot];
-  const at = Math.max(now, previousAt ?? now, slotAt === undefined ? now : slotAt + WINDOW_MS);
+  const recordSlot = sampleSlot(index, limit);
+  const back = index - limit;
+  const { stride } = ringShape(limit);
+  // The first sampled take at or after take `index - limit` (itself when every take is sampled).
+  const checkSlot = back < 0 ? undefined : sampleSlot(Math.ceil(back / stride) * stride, limit);
+  const checkedAt = checkSlot === undefined ? undefined : ring.slots[checkSlot];
+  const at = Math.max(now, ring.last ?? now, checkedAt === undefined ? now : checkedAt + WINDOW_MS);
   return {
-    size: limit,
+    limit,
     index,
-    slot,
-    ...(previousSlot === undefined ? {} : { previousSlot }),
     at,
-    freeBefore: at - WINDOW_MS,
+    ...(checkSlot === undefined ? {} : { check: { slot: checkSlot, freeBefore: at - WINDOW_MS } }),
+    ...(recordSlot === undefined ? {} : { recordSlot }),
   };
 }
 
 /** The ring after `take` was recorded. */
 export function afterTake(ring: QuotaRing, take: QuotaTake): QuotaRing {
   const slots = [...ring.slots];
-  slots[take.slot] = take.at;
-  return { next: take.index + 1, slots };
+  if (take.recordSlot !== undefined) slots[take.recordSlot] = take.at;
+  return { next: take.index + 1, last: take.at, slots };
 }
 
 /** How long to wait before retrying after `losses` lost races in a row (the first retries at once). */

@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 afterAll(() => table?.drop());
 
-// One table for the whole file; every contract test uses a ring size of its own.
+// One table for the whole file; every contract test uses a limit (a ring) of its own.
 quotaCounterContract(
   'DynamoDbQuotaCounter on moto',
   () => new DynamoDbQuotaCounter(table.client, table.tableName),
@@ -29,7 +29,7 @@ quotaCounterContract(
 
 describe('SharedBudget on moto', () => {
   it('lets racing functions take the limit per window between them, each take recorded exactly once', async () => {
-    // A ring size the contract tests above do not use.
+    // A limit the contract tests above do not use.
     const LIMIT = 9;
     const FUNCTIONS = 6;
     const TAKES = 5;

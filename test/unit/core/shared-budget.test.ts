@@ -5,6 +5,7 @@ import {
   afterTake,
   backoffMs,
   nextTake,
+  ringShape,
   SharedBudget,
   WINDOW_MS,
 } from '../../../functions/core/shared-budget.ts';
@@ -45,35 +46,59 @@ function busiestWindow(times: number[], windowMs: number): number {
 
 quotaCounterContract('MemoryQuotaCounter', () => new MemoryQuotaCounter());
 
+describe('ringShape', () => {
+  it('samples every take up to 100, then every stride-th into at most 100 slots', () => {
+    expect(ringShape(1)).toEqual({ stride: 1, size: 1 });
+    expect(ringShape(100)).toEqual({ stride: 1, size: 100 });
+    expect(ringShape(250)).toEqual({ stride: 3, size: 84 });
+    expect(ringShape(1_000_000)).toEqual({ stride: 10_000, size: 100 });
+  });
+});
+
 describe('nextTake', () => {
-  it('takes number 0 of an empty ring at once, with no previous take to compare', () => {
+  it('takes number 0 of an empty ring at once, with nothing to check', () => {
     expect(nextTake({ next: 0, slots: [] }, 3, 5_000)).toEqual({
-      size: 3,
+      limit: 3,
       index: 0,
-      slot: 0,
       at: 5_000,
-      freeBefore: 5_000 - WINDOW_MS,
+      recordSlot: 0,
     });
   });
 
-  it('waits for its slot to be a window old when the ring is full', () => {
-    const ring = { next: 4, slots: [10_000, 20_000, 30_000] };
-    expect(nextTake(ring, 3, 40_000)).toMatchObject({
+  it('waits for take index − limit to be a window old when the ring is full', () => {
+    const ring = { next: 4, last: 30_000, slots: [30_000, 20_000, 25_000] };
+    expect(nextTake(ring, 3, 40_000)).toEqual({
+      limit: 3,
       index: 4,
-      slot: 1,
-      previousSlot: 0,
       at: 20_000 + WINDOW_MS,
+      check: { slot: 1, freeBefore: 20_000 },
+      recordSlot: 1,
     });
   });
 
-  it('never sends before the previous take, even on a clock that runs behind', () => {
-    const ring = { next: 2, slots: [1_000, 9_000, undefined] };
-    expect(nextTake(ring, 3, 5_000)).toMatchObject({ index: 2, slot: 2, previousSlot: 1, at: 9_000 });
+  it('never sends before the latest take, even on a clock that runs behind', () => {
+    const ring = { next: 2, last: 9_000, slots: [1_000, 9_000] };
+    expect(nextTake(ring, 3, 5_000)).toEqual({ limit: 3, index: 2, at: 9_000, recordSlot: 2 });
   });
 
-  it('records the take in its slot and moves the number on', () => {
-    const take = nextTake({ next: 1, slots: [100] }, 2, 700);
-    expect(afterTake({ next: 1, slots: [100] }, take)).toEqual({ next: 2, slots: [100, 700] });
+  it('above 100, checks the first sampled take at or after index − limit and samples every stride-th take', () => {
+    // limit 250: every 3rd take sampled into 84 slots; take 300 checks take 51 (slot 17), is sampled into 16.
+    const slots = Array.from({ length: 84 }, (_, slot) => 1_000 + slot);
+    const ring = { next: 300, last: 2_000, slots };
+    expect(nextTake(ring, 250, 1_500)).toEqual({
+      limit: 250,
+      index: 300,
+      at: 1_017 + WINDOW_MS,
+      check: { slot: 17, freeBefore: 1_017 },
+      recordSlot: 16,
+    });
+    expect(nextTake({ ...ring, next: 301 }, 250, 1_500).recordSlot).toBeUndefined();
+  });
+
+  it('records the take in its slot and as the latest, and moves the number on', () => {
+    const ring = { next: 1, last: 100, slots: [100] };
+    expect(afterTake(ring, nextTake(ring, 2, 700))).toEqual({ next: 2, last: 700, slots: [100, 700] });
+    expect(afterTake(ring, { limit: 200, index: 1, at: 800 })).toEqual({ next: 2, last: 800, slots: [100] });
   });
 });
 
@@ -168,39 +193,64 @@ describe('SharedBudget', () => {
       fc.asyncProperty(
         fc.integer({ min: 1, max: 8 }),
         fc.array(taker, { minLength: 1, maxLength: 5 }),
-        async (limit, takers) => {
-          const counter = new MemoryQuotaCounter();
-          const clock = new StepClock();
-          const sent: number[] = [];
-          let lastArrival = 0;
-          await Promise.all(
-            takers.map(async ({ skewMs, gapsMs }) => {
-              const skewed = { now: () => clock.now() + skewMs, sleep: clock.sleep };
-              const budget = new SharedBudget(counter, limit, skewed, () => 0.5);
-              for (const gap of gapsMs) {
-                await clock.sleep(gap);
-                lastArrival = Math.max(lastArrival, clock.now());
-                await budget.take();
-                sent.push(clock.now());
-              }
-            }),
-          );
-          const total = takers.reduce((sum, { gapsMs }) => sum + gapsMs.length, 0);
-          expect(sent).toHaveLength(total);
-          expect(busiestWindow(sent, MINUTE)).toBeLessThanOrEqual(limit);
-          expect(
-            busiestWindow(
-              counter.taken.map((take) => take.at),
-              WINDOW_MS,
-            ),
-          ).toBeLessThanOrEqual(limit);
-          // No slot is wasted: the last request goes out within one window per `limit` after the last arrival.
-          expect(Math.max(...sent)).toBeLessThanOrEqual(
-            lastArrival + 1_000 + Math.ceil(total / limit) * WINDOW_MS,
-          );
-        },
+        holdsWindows,
       ),
       { numRuns: 60 },
     );
   });
+
+  it('holds them too above 100, where the ring samples takes', async () => {
+    const taker = fc.record({
+      skewMs: fc.integer({ min: -500, max: 500 }),
+      gapsMs: fc.array(fc.integer({ min: 0, max: 500 }), { minLength: 100, maxLength: 200 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 101, max: 260 }),
+        fc.array(taker, { minLength: 2, maxLength: 4 }),
+        holdsWindows,
+      ),
+      { numRuns: 12 },
+    );
+  });
 });
+
+/**
+ * Takers with skewed clocks, each taking after its gaps: every take goes through, no 60 s of true time holds
+ * more than `limit`, and none is held back longer than the ring needs (one window per `limit` − `stride` + 1
+ * takes after the last arrival, plus the skew).
+ */
+async function holdsWindows(
+  limit: number,
+  takers: Array<{ skewMs: number; gapsMs: number[] }>,
+): Promise<void> {
+  const counter = new MemoryQuotaCounter();
+  const clock = new StepClock();
+  const sent: number[] = [];
+  let lastArrival = 0;
+  await Promise.all(
+    takers.map(async ({ skewMs, gapsMs }) => {
+      const skewed = { now: () => clock.now() + skewMs, sleep: clock.sleep };
+      const budget = new SharedBudget(counter, limit, skewed, () => 0.5);
+      for (const gap of gapsMs) {
+        await clock.sleep(gap);
+        lastArrival = Math.max(lastArrival, clock.now());
+        await budget.take();
+        sent.push(clock.now());
+      }
+    }),
+  );
+  const total = takers.reduce((sum, { gapsMs }) => sum + gapsMs.length, 0);
+  expect(sent).toHaveLength(total);
+  expect(busiestWindow(sent, MINUTE)).toBeLessThanOrEqual(limit);
+  expect(
+    busiestWindow(
+      counter.taken.map((take) => take.at),
+      WINDOW_MS,
+    ),
+  ).toBeLessThanOrEqual(limit);
+  const admitted = limit - ringShape(limit).stride + 1;
+  expect(Math.max(...sent)).toBeLessThanOrEqual(
+    lastArrival + 1_000 + Math.ceil(total / admitted) * WINDOW_MS,
+  );
+}
