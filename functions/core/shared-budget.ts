@@ -16,9 +16,10 @@
  * admits at least `limit` − `stride` + 1.
  *
  * A take is a reservation: when the ring is full, the caller records the moment a slot frees and sleeps
- * until then, so waiting callers queue in order instead of all retrying whenever a slot frees. Only callers
- * that race for the same number are refused; they retry with the ring the refusal carries (one conditional
- * write per take when nobody races; each lost race one more, and from the second on after a random backoff).
+ * until then, so waiting callers queue in order instead of all retrying whenever a slot frees. A refusal
+ * means another instance took the number first, or this instance's view of the ring was stale; the caller
+ * retries with the ring the refusal carries. So one conditional write per take when nobody races, each lost
+ * race one more, from the second in a row on after a random backoff.
  */
 import type { Clock, QuotaCounter, QuotaRing, QuotaTake, RequestBudget } from './ports.ts';
 
@@ -82,6 +83,7 @@ export function backoffMs(losses: number, random: () => number): number {
 export class SharedBudget implements RequestBudget {
   /** This instance's latest view of the ring: a stale one costs one refused write, never a wrong take. */
   private ring: QuotaRing = EMPTY_RING;
+  private reserving: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly counter: QuotaCounter,
@@ -95,16 +97,25 @@ export class SharedBudget implements RequestBudget {
   }
 
   async take(signal?: AbortSignal): Promise<void> {
+    // One reservation at a time per instance, so concurrent calls of one function never race each other for
+    // a number; the sleeps until the reserved times overlap.
+    const reserved = this.reserving.then(() => this.reserve(signal));
+    this.reserving = reserved.catch(() => undefined);
+    const at = await reserved;
+    // The slot is ours from `at` on; an abort before then leaves it unused, which only costs capacity.
+    const wait = at - this.clock.now();
+    if (wait > 0) await this.clock.sleep(wait, signal);
+  }
+
+  /** Records the next take in the ring and answers when it may be sent. */
+  private async reserve(signal?: AbortSignal): Promise<number> {
     for (let losses = 1; ; losses++) {
       signal?.throwIfAborted();
       const take = nextTake(this.ring, this.limit, this.clock.now());
       const result = await this.counter.tryTake(take, { signal });
       if (result.taken) {
         this.ring = afterTake(this.ring, take);
-        // The slot is ours from `at` on; an abort before then leaves it unused, which only costs capacity.
-        const wait = take.at - this.clock.now();
-        if (wait > 0) await this.clock.sleep(wait, signal);
-        return;
+        return take.at;
       }
       this.ring = result.ring;
       const pause = backoffMs(losses, this.random);

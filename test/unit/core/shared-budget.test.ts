@@ -168,6 +168,17 @@ describe('SharedBudget', () => {
     expect(memory.taken.map((take) => take.index)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('never races itself: concurrent calls of one instance reserve one after another, none refused', async () => {
+    const counter = new MemoryQuotaCounter();
+    const clock = new StepClock();
+    const budget = new SharedBudget(counter, 3, clock, () => 0.5);
+    const sent: number[] = [];
+    await Promise.all(Array.from({ length: 7 }, () => budget.take().then(() => sent.push(clock.now()))));
+    expect(counter.refused).toBe(0);
+    expect(counter.taken.map((take) => take.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(sent).toEqual([0, 0, 0, WINDOW_MS, WINDOW_MS, WINDOW_MS, 2 * WINDOW_MS]);
+  });
+
   it('gives up waiting when the caller aborts', async () => {
     const counter = new MemoryQuotaCounter();
     const budget = new SharedBudget(counter, 1, { now: () => 0, sleep: async () => undefined });
