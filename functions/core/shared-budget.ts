@@ -10,10 +10,10 @@
  * j + limit, a window apart: no window holds more than `limit`. A ring because a DynamoDB condition cannot
  * sum counters, but it can compare one slot and one number.
  *
- * Up to 100 (the API's limit) every take is sampled and the check is exact. Above, every `stride`-th take is,
- * so the item stays at most 100 slots (about 2 KB, 2 write units) whatever the limit: take k then checks the
- * first sampled take at or after k − limit, which was sent no earlier, so the guarantee holds and a window
- * admits at least `limit` − `stride` + 1.
+ * Up to 100 (the API's limit) every take is sampled and the check is exact. Above, every `stride`-th take
+ * is, so the item keeps at most 100 slots (about 1.2 KB, 2 write units) whatever the limit: take k then
+ * checks the first sampled take at or after k − limit, which was sent no earlier, so the guarantee holds and
+ * a window admits at least `limit` − `stride` + 1.
  *
  * A take is a reservation: when the ring is full, the caller records the moment a slot frees and sleeps
  * until then, so waiting callers queue in order instead of all retrying whenever a slot frees. A refusal

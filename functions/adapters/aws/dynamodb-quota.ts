@@ -1,10 +1,10 @@
 /**
  * The stack's TiDB Cloud request ring in the state table: one item per limit (`quota#ring-<limit>`) holding
  * the next take number (`next`), the latest take's send time (`last`) and the sampled takes' send times
- * (`s0` … `s99`, epoch ms; at most 100, so at most about 2 KB). A take is one conditional UpdateItem (the only
- * DynamoDB action the reconcile's role has); a refused one returns the item with the refusal, so no read is
- * needed. The item expires an hour after its latest take (the table's TTL attribute): by then every slot is
- * older than a window, so losing the item loses nothing.
+ * (`s0` … `s99`, epoch ms; at most 100: about 1.2 KB, 2 write units). A take is one conditional UpdateItem
+ * (the only DynamoDB action the reconcile's role has); a refused one returns the item with the refusal, so
+ * no read is needed. The item expires an hour after its latest take (the table's TTL attribute): by then
+ * every slot is older than a window, so losing the item loses nothing.
  */
 import {
   type AttributeValue,
