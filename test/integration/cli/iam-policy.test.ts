@@ -9,7 +9,7 @@ import { Authorizer, enforcedEc2 } from '../../../testing/iam/enforce.ts';
 import { OPERATOR_PROVISION, OPERATOR_READ_ONLY, type Roles, rolesFor } from '../../../testing/iam/roles.ts';
 import { ACCOUNT, type AwsRequest, REGION, type Role, simulate } from '../../../testing/iam-engine.ts';
 import { fakePreflightPorts } from '../../../testing/preflight-fakes.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
 import { PACKAGE_ENV } from '../../../testing/serverless-package.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
@@ -30,6 +30,9 @@ const TABLE = 'StateTable';
 /** The package's own secret, and the ids the packaged roles are resolved with. */
 const PRINT_ENV = { TIDB_CLOUD_API_KEY_SECRET_ARN: PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN };
 const STACK_FLAGS = ['--region', REGION, '--account', ACCOUNT, '--table', TABLE];
+
+/** What a difference most likely means. */
+const STALE = 'functions/cli/operator-policies.ts is out of date: run npm run iam:operator';
 
 /** The command needs no dependencies: any use of them fails the test. */
 const NO_DEPS = new Proxy({} as CliDeps, {
@@ -67,20 +70,23 @@ describe('the printed policy is the packaged managed policy', () => {
 
   it('read-only: equals OperatorReadOnlyPolicy, with no VPC named', async () => {
     const [readOnly] = documentsOf(oneVpc[OPERATOR_READ_ONLY]);
-    expect(await printed(STACK_FLAGS)).toEqual(readOnly);
+    expect(await printed(STACK_FLAGS), STALE).toEqual(readOnly);
   });
 
   it('--provision, one VPC: the read-only statements, then OperatorProvisionPolicy', async () => {
     const [readOnly, provision] = documentsOf(oneVpc[OPERATOR_PROVISION]) as Array<{ Statement: unknown[] }>;
     const document = await printed([...STACK_FLAGS, '--provision', '--vpc', FIRST.vpcId]);
-    expect(document.Statement).toEqual([...(readOnly?.Statement ?? []), ...(provision?.Statement ?? [])]);
+    expect(document.Statement, STALE).toEqual([
+      ...(readOnly?.Statement ?? []),
+      ...(provision?.Statement ?? []),
+    ]);
   });
 
   it('--provision, two VPCs (from --vpc or PRIVATELINK_VPCS): every VPC where the stack names them', async () => {
     const [readOnly, provision] = documentsOf(twoVpcs[OPERATOR_PROVISION]) as Array<{ Statement: unknown[] }>;
     const expected = [...(readOnly?.Statement ?? []), ...(provision?.Statement ?? [])];
     const flags = await printed([...STACK_FLAGS, '--provision', '--vpc', FIRST.vpcId, '--vpc', SECOND.vpcId]);
-    expect(flags.Statement).toEqual(expected);
+    expect(flags.Statement, STALE).toEqual(expected);
     const fromEnv = await printed([...STACK_FLAGS, '--provision'], {
       ...PRINT_ENV,
       PRIVATELINK_VPCS: JSON.stringify([FIRST, SECOND]),
@@ -90,6 +96,12 @@ describe('the printed policy is the packaged managed policy', () => {
 });
 
 describe('what is left out, and the defaults', () => {
+  it('the real bin prints it with no credentials and no network', async () => {
+    const run = await spawnCli(['iam-policy', '--region', 'us-east-1'], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ Version: '2012-10-17', Statement: expect.any(Array) });
+  });
+
   it('without a table or secret: those statements are left out, and stderr says which and why', async () => {
     const run = await print(['--region', 'eu-west-1'], {});
     expect(run.code).toBe(0);
