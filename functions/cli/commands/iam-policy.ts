@@ -1,5 +1,15 @@
 import { ConfigError, UsageError } from '../../core/errors.ts';
-import { defaultedValue, type Env, readVpcs, regionOf, setValue } from '../../settings/index.ts';
+import {
+  check,
+  defaultedValue,
+  type Env,
+  readVpcs,
+  regionOf,
+  SINGLE_VPC_VARIABLES,
+  settingOf,
+  setValue,
+  VPCS_VARIABLE,
+} from '../../settings/index.ts';
 import type { Flags } from '../args.ts';
 import type { CommandResult } from '../context.ts';
 // The stack's two managed policies (resources/operator-policies.yml) as `serverless package` makes them, with
@@ -20,13 +30,21 @@ export interface PolicyTarget {
   stackName: string;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 /** DynamoDB's own rule for table names. */
 const TABLE = /^[\w.-]{3,255}$/;
-const VPC_ID = /^vpc-[0-9a-f]+$/;
 // biome-ignore lint/suspicious/noTemplateCurlyInString: the generated file's placeholder, not JavaScript.
 const VPC_PLACEHOLDER = '${VpcId}';
+
+/** The settings the printed policy takes from the environment besides the region. */
+const READS: readonly string[] = [
+  'TIDB_CLOUD_API_KEY_SECRET_ARN',
+  'PRIVATELINK_STATE_TABLE',
+  'PRIVATELINK_EVENT_BUS',
+  'PRIVATELINK_STACK_NAME',
+  VPCS_VARIABLE,
+  ...SINGLE_VPC_VARIABLES,
+];
 
 /** The ARN partition of a region (China and GovCloud have their own). */
 function partitionOf(region: string): string {
@@ -35,47 +53,47 @@ function partitionOf(region: string): string {
   return 'aws';
 }
 
-function regionFrom(flags: Flags, env: Env): string {
-  const flag = flags.region;
-  const region = typeof flag === 'string' ? flag : regionOf(env);
-  if (region === undefined) throw new UsageError('--region <region> is required when AWS_REGION is not set.');
-  if (!REGION.test(region)) {
-    const source = typeof flag === 'string' ? '--region' : 'AWS_REGION';
-    throw new UsageError(`${source} must look like us-east-1; got "${region}".`);
-  }
-  return region;
-}
-
-function matching(flags: Flags, name: string, pattern: RegExp, example: string): string | undefined {
-  const value = flags[name];
-  if (typeof value !== 'string') return undefined;
-  if (!pattern.test(value)) throw new UsageError(`--${name} must be ${example}; got "${value}".`);
+/** `value` checked by the catalogue's rule of `setting`, worded for `source` (a flag or the variable). */
+function ruled(setting: string, source: string, value: string): string {
+  const [problem] = settingOf(setting).rule?.(source, value) ?? [];
+  if (problem) throw new UsageError(`${problem}.`);
   return value;
 }
 
-function configuredVpcIds(env: Env): string[] {
-  const { vpcs, problems } = readVpcs(env);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return vpcs.map((vpc) => vpc.vpcId);
+const stringOf = (value: Flags[string]) => (typeof value === 'string' ? value : undefined);
+
+function matching(value: string | undefined, source: string, pattern: RegExp, example: string) {
+  if (value !== undefined && !pattern.test(value)) {
+    throw new UsageError(`${source} must be ${example}; got "${value}".`);
+  }
+  return value;
+}
+
+function regionFrom(flags: Flags, env: Env): string {
+  if (typeof flags.region === 'string') return ruled('AWS_REGION', '--region', flags.region);
+  const region = regionOf(env);
+  if (region === undefined) throw new UsageError('--region <region> is required when AWS_REGION is not set.');
+  return ruled('AWS_REGION', 'AWS_REGION', region);
+}
+
+/** The environment's settings this command reads, each against its catalogue rule (one message for all). */
+function checkedEnv(env: Env): void {
+  const problems = check(env, 'run').filter((item) => item.names.some((name) => READS.includes(name)));
+  if (problems.length > 0) throw new ConfigError(problems.map((item) => item.message));
 }
 
 /** `--vpc` (repeatable), else the stack's VPCs as the CLI reads them (PRIVATELINK_VPCS or PRIVATELINK_VPC_ID). */
 function vpcIdsFrom(flags: Flags, env: Env): string[] {
-  const given = [flags.vpc ?? []].flat().map(String);
-  const ids = given.length > 0 ? given : configuredVpcIds(env);
-  const source = given.length > 0 ? '--vpc' : 'PRIVATELINK_VPC_ID';
-  const bad = ids.find((id) => !VPC_ID.test(id));
-  if (bad !== undefined) {
-    throw new UsageError(`${source} must be a VPC id like vpc-0123456789abcdef0; got "${bad}".`);
-  }
-  const repeated = ids.find((id, index) => ids.indexOf(id) !== index);
+  const given = [flags.vpc ?? []].flat().map((id) => ruled('PRIVATELINK_VPC_ID', '--vpc', String(id)));
+  const repeated = given.find((id, index) => given.indexOf(id) !== index);
   if (repeated) throw new UsageError(`--vpc ${repeated} is given more than once; name each VPC once.`);
-  return ids;
+  return given.length > 0 ? given : readVpcs(env).vpcs.map((vpc) => vpc.vpcId);
 }
 
-/** Reads and checks the flags before anything is printed: bad input is one sentence and exit 2. */
+/** Reads and checks the flags and settings before anything is printed: bad input is one sentence, exit 2. */
 export function iamPolicyOptions(flags: Flags, env: Env): PolicyTarget {
   const region = regionFrom(flags, env);
+  checkedEnv(env);
   const provision = flags.provision === true;
   const vpcIds = vpcIdsFrom(flags, env);
   if (provision && vpcIds.length === 0) {
@@ -83,14 +101,16 @@ export function iamPolicyOptions(flags: Flags, env: Env): PolicyTarget {
       '--provision needs the VPC the endpoints go in: --vpc <vpc-id> (once per VPC), or PRIVATELINK_VPC_ID or PRIVATELINK_VPCS.',
     );
   }
+  const tableFlag = typeof flags.table === 'string' ? flags.table : undefined;
+  const tableName = 'a DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ . -)';
   return {
     provision,
     partition: partitionOf(region),
     region,
-    account: matching(flags, 'account', ACCOUNT, 'a 12-digit AWS account id') ?? '*',
-    table:
-      matching(flags, 'table', TABLE, 'a DynamoDB table name (3 to 255 of a-z A-Z 0-9 _ . -)') ??
-      setValue(env, 'PRIVATELINK_STATE_TABLE'),
+    account: matching(stringOf(flags.account), '--account', ACCOUNT, 'a 12-digit AWS account id') ?? '*',
+    table: tableFlag
+      ? matching(tableFlag, '--table', TABLE, tableName)
+      : matching(setValue(env, 'PRIVATELINK_STATE_TABLE'), 'PRIVATELINK_STATE_TABLE', TABLE, tableName),
     vpcIds,
     secretArn: setValue(env, 'TIDB_CLOUD_API_KEY_SECRET_ARN'),
     eventBus: defaultedValue(env, 'PRIVATELINK_EVENT_BUS'),

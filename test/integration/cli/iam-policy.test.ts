@@ -135,18 +135,15 @@ describe('what is left out, and the defaults', () => {
 
   it.each([
     [[], {}, '--region <region> is required when AWS_REGION is not set.'],
-    [['--region', 'moon-1'], {}, '--region must look like us-east-1; got "moon-1".'],
+    [['--region', 'moon-1'], {}, '--region "moon-1" is not an AWS region (e.g. us-east-1).'],
+    [[], { AWS_REGION: 'moon-1' }, 'AWS_REGION "moon-1" is not an AWS region (e.g. us-east-1).'],
     [
       ['--region', 'us-east-1', '--account', '12'],
       {},
       '--account must be a 12-digit AWS account id; got "12".',
     ],
     [['--region', 'us-east-1', '--table', 'a b'], {}, '--table must be a DynamoDB table name'],
-    [
-      ['--region', 'us-east-1', '--vpc', 'subnet-01'],
-      {},
-      '--vpc must be a VPC id like vpc-0123456789abcdef0; got "subnet-01".',
-    ],
+    [['--region', 'us-east-1', '--vpc', 'subnet-01'], {}, '--vpc "subnet-01" is not a VPC id (vpc-…).'],
     [
       ['--region', 'us-east-1', '--vpc', 'vpc-01', '--vpc', 'vpc-01'],
       {},
@@ -155,6 +152,17 @@ describe('what is left out, and the defaults', () => {
     [['--region', 'us-east-1', '--provision'], {}, '--provision needs the VPC the endpoints go in'],
     [['--region', 'us-east-1', '--table', 'a', '--table', 'b'], {}, '--table is given more than once'],
     [['--region', 'us-east-1', '--cluster', '1'], {}, "Unknown option '--cluster'"],
+    [[], { AWS_REGION: 'us-east-1', PRIVATELINK_VPC_ID: 'x' }, 'PRIVATELINK_VPC_ID "x" is not a VPC id'],
+    [
+      [],
+      { AWS_REGION: 'us-east-1', TIDB_CLOUD_API_KEY_SECRET_ARN: 'key' },
+      'is not a Secrets Manager secret ARN',
+    ],
+    [
+      [],
+      { AWS_REGION: 'us-east-1', PRIVATELINK_STATE_TABLE: 'a b' },
+      'PRIVATELINK_STATE_TABLE must be a DynamoDB',
+    ],
     [
       ['--provision'],
       { AWS_REGION: 'us-east-1', PRIVATELINK_VPCS: '[]' },
