@@ -106,9 +106,10 @@ export interface World {
   cliDeps: CliDeps;
   /**
    * The CLI's parts as a person holding the stack's operator policies sees them (resources/operator-policies.yml):
-   * every EC2 call decided against them first.
+   * every EC2 call decided against them first. `settings`: a stack of other VPCs (default the world's), as
+   * for `depsFor`.
    */
-  cliDepsAs(holder: OperatorPolicies): Promise<CliDeps>;
+  cliDepsAs(holder: OperatorPolicies, settings?: ReconcileSettings): Promise<CliDeps>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -171,8 +172,8 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     dataPlane: new LocalDataPlane(),
     preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
   };
-  const cliDepsAs = async (holder: OperatorPolicies): Promise<CliDeps> => {
-    const role = (await rolesFor([settings]))[holder];
+  const cliDepsAs = async (holder: OperatorPolicies, stack = settings): Promise<CliDeps> => {
+    const role = (await rolesFor(stack.vpcs ?? [stack]))[holder];
     if (!role) throw new Error(`the packaged stack has no ${holder} policy`);
     const authorizer = new Authorizer(holder, role);
     const enforced = enforcedEc2(ec2, authorizer);

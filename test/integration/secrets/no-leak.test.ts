@@ -12,8 +12,9 @@ import {
 import { createDiagnosticsDeps, createLambdaDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { type RawRequest, type RawServer, startRawServer } from '../../../testing/raw-http-server.ts';
-import { type CliRun, runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { type CliRun, spawnCli } from '../../../testing/run-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -221,7 +222,6 @@ const cliEnv = (): Record<string, string> => ({
 
 describe('the CLI, in-process on the local world (EC2 fake, VPC stand-in): success paths', () => {
   it('provision --wait, reconcile, status and doctor --json (with a SQL login) print no canary', async () => {
-    const deps = { ...world.cliDeps, dataPlane: vpc.dataPlane };
     const runs: Captured[] = [];
     for (const args of [
       ['provision', '--cluster', clusterId, '--wait', '--json'],
@@ -232,7 +232,10 @@ describe('the CLI, in-process on the local world (EC2 fake, VPC stand-in): succe
     ]) {
       let run: CliRun | undefined;
       runs.push(
-        ...(await capturing(args[0] ?? '', async () => (run = await runCliWith(args, cliEnv(), deps)))),
+        ...(await capturing(
+          args[0] ?? '',
+          async () => (run = await runCliAsOperator(world, args, cliEnv(), { dataPlane: vpc.dataPlane })),
+        )),
       );
       if (run) runs.push(...cliCaptures(args.join(' '), run));
     }
