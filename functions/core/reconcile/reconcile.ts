@@ -250,6 +250,19 @@ export function pollIntervalFor(settings: ReconcileSettings, snapshot: Snapshot)
   return Math.max(settings.pollIntervalMs, adaptive);
 }
 
+/** The longest a run waits between passes in which nothing happened. */
+export const QUIET_POLL_CAP_MS = 20_000;
+
+/**
+ * The wait after `quietPasses` passes in a row took no step: doubled each time, up to QUIET_POLL_CAP_MS (or
+ * the interval itself, if longer). TiDB's System Checking takes minutes; a pass that only sees it continue
+ * costs its listings all the same, so a run that keeps waiting looks less often, and a step resets the pace.
+ */
+export function quietInterval(intervalMs: number, quietPasses: number): number {
+  const doubled = intervalMs * 2 ** Math.max(0, quietPasses - 1);
+  return Math.min(doubled, Math.max(intervalMs, QUIET_POLL_CAP_MS));
+}
+
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
 async function waitForNextPass(
   deps: ReconcileDeps,
@@ -311,13 +324,15 @@ async function runPasses(
   let pending: ReconcileKey[] | undefined;
   let last: Snapshot | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
+  let quietPasses = 0;
   do {
     const snapshot = await observeOrSettle(observe, last, pending, merged, options);
     if (!snapshot) break;
     last = snapshot;
-    intervalMs = pollIntervalFor(deps.settings, snapshot);
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, executor, options, memory);
+    quietPasses = results.some(({ outcome }) => outcome.actions.length > 0) ? 0 : quietPasses + 1;
+    intervalMs = quietInterval(pollIntervalFor(deps.settings, snapshot), quietPasses);
     const events: AppEvent[] = [];
     for (const result of results) {
       const { start, last } = result;
