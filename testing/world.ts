@@ -17,6 +17,7 @@ import {
 } from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
 import { Authorizer, authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
+import { enforcedPreflight, type PortViews, portViews } from './iam/enforce-ports.ts';
 import { type OPERATOR_PROVISION, type OPERATOR_READ_ONLY, rolesFor } from './iam/roles.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
@@ -87,6 +88,9 @@ export type OperatorPolicies = typeof OPERATOR_READ_ONLY | typeof OPERATOR_PROVI
 /** The functions whose packaged role can act on the world (testing/iam). */
 export type FunctionName = 'reconcile' | 'provision' | 'probe' | 'troubleshoot';
 
+/** Whoever can hold in-memory ports: a function of the stack (the data plane too) or an operator. */
+export type Principal = FunctionName | 'dataPlane' | OperatorPolicies;
+
 export interface World {
   sim: Simulator;
   /** The shared EC2 fake itself: for building the world and looking at it; no IAM in front. */
@@ -109,6 +113,11 @@ export interface World {
    * every EC2 call decided against them first.
    */
   cliDepsAs(holder: OperatorPolicies): Promise<CliDeps>;
+  /**
+   * `who`'s views of in-memory ports a test holds (registry, lease, quota, idempotency, secrets, data plane,
+   * DNS path): each call decided against its packaged role or operator policy first (testing/iam/enforce-ports).
+   */
+  portsFor(who: Principal, settings?: ReconcileSettings): Promise<PortViews>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -150,11 +159,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     stackName: DEFAULT_STACK_NAME,
     pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
+  const authorizerFor = async (who: Principal, stack = settings) => {
+    const role = (await rolesFor(stack.vpcs ?? [stack]))[who];
+    if (!role) throw new Error(`the packaged stack has no function or policy ${who}`);
+    return new Authorizer(who, role);
+  };
   const depsFor = async (fn: FunctionName, stack = settings): Promise<ReconcileDeps> => {
-    const roles = await rolesFor(stack.vpcs ?? [stack]);
-    const role = roles[fn];
-    if (!role) throw new Error(`the packaged stack has no function ${fn}`);
-    const authorizer = new Authorizer(fn, role);
+    const authorizer = await authorizerFor(fn, stack);
     return {
       tidb,
       ec2: enforcedEc2(ec2, authorizer),
@@ -172,16 +183,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
   };
   const cliDepsAs = async (holder: OperatorPolicies): Promise<CliDeps> => {
-    const role = (await rolesFor([settings]))[holder];
-    if (!role) throw new Error(`the packaged stack has no ${holder} policy`);
-    const authorizer = new Authorizer(holder, role);
+    const authorizer = await authorizerFor(holder);
     const enforced = enforcedEc2(ec2, authorizer);
     return {
       ...cliDeps,
       // Events stay the recorder's: the CLI sends to EventBridge only with PRIVATELINK_EVENT_BUS, which the
       // world's CLI environment (cliEnvOf) leaves unset, so it prints them instead.
       ec2: enforced,
-      preflight: () => fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }),
+      preflight: () => enforcedPreflight(fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }), authorizer),
     };
   };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
@@ -201,6 +210,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     depsFor,
     cliDeps,
     cliDepsAs,
+    portsFor: async (who, stack) => portViews(await authorizerFor(who, stack)),
     addCluster,
     close: () => sim.close(),
   };

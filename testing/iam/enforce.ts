@@ -15,7 +15,7 @@ import { ACCOUNT, type AwsRequest, type Decision, REGION, type Role, simulate } 
 import { type Ec2State, ec2RequestsOf, type PortCall } from './ec2-requests.ts';
 
 /** How each service words a refusal (the SDK's error name and the start of its message). */
-type Protocol = 'ec2' | 'json' | 'query';
+export type Protocol = 'ec2' | 'json' | 'query';
 
 /** One distinct decision, as recorded for the replay. */
 export interface RecordedDecision {
