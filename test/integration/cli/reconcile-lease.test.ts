@@ -30,7 +30,12 @@ afterEach(async () => {
   await world.close();
 });
 
-const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), { ...world.cliDeps, lease });
+/** A person holding the provision operator policy runs the CLI with the state table's lease. */
+const cli = async (args: string[]) =>
+  runCliWith(args, cliEnvOf(world), {
+    ...(await world.cliDepsAs('operator-provision')),
+    lease: (await world.portsFor('operator-provision')).lease(lease),
+  });
 
 const SCHEDULED = 'tidb-privatelink-dev-reconcile request 7f3a';
 
