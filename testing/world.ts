@@ -118,6 +118,14 @@ export interface World {
    * DNS path): each call decided against its packaged role or operator policy first (testing/iam/enforce-ports).
    */
   portsFor(who: Principal, settings?: ReconcileSettings): Promise<PortViews>;
+  /**
+   * The parts the probe or the troubleshoot works with (the diagnostics cores' deps): the world's, with EC2,
+   * events and `dataPlane` (as the function's `lambda:InvokeFunction` of the data plane) under its role.
+   */
+  partsFor<D extends object>(
+    fn: 'probe' | 'troubleshoot',
+    dataPlane: D,
+  ): Promise<Omit<CliDeps, 'dataPlane'> & { dataPlane: D }>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -211,6 +219,18 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     cliDeps,
     cliDepsAs,
     portsFor: async (who, stack) => portViews(await authorizerFor(who, stack)),
+    partsFor: async (fn, dataPlane) => {
+      const [{ ec2: enforced, events: published }, ports] = await Promise.all([
+        depsFor(fn),
+        authorizerFor(fn),
+      ]);
+      return {
+        ...cliDeps,
+        ec2: enforced,
+        events: published,
+        dataPlane: portViews(ports).dataPlane(dataPlane),
+      };
+    },
     addCluster,
     close: () => sim.close(),
   };

@@ -132,9 +132,7 @@ describe('diagnostics once per event', () => {
 
   /** The probe's or the troubleshoot's parts, each AWS call under its packaged role. */
   const diagnosticsDeps = async (fn: 'probe' | 'troubleshoot'): Promise<DiagnosticsDeps> => ({
-    ...world.cliDeps,
-    ...(await world.depsFor(fn)),
-    dataPlane: (await world.portsFor(fn)).dataPlane(vpc.dataPlane),
+    ...(await world.partsFor(fn, vpc.dataPlane)),
     metrics: new PowertoolsProbeMetrics(new Metrics({ namespace: 'Test' })),
     settings: {
       region: 'us-east-1',
