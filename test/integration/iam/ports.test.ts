@@ -6,10 +6,33 @@
  */
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbLeaseStore } from '../../../functions/adapters/aws/dynamodb-lease.ts';
+import { DynamoDbQuotaCounter } from '../../../functions/adapters/aws/dynamodb-quota.ts';
+import { DynamoDbClusterRegistry } from '../../../functions/adapters/aws/dynamodb-registry.ts';
+import { EventBusLookup } from '../../../functions/adapters/aws/event-buses.ts';
+import { LambdaAccountSettings } from '../../../functions/adapters/aws/lambda-account.ts';
+import { LambdaDataPlane } from '../../../functions/adapters/aws/lambda-data-plane.ts';
+import { Route53Adapter } from '../../../functions/adapters/aws/route53.ts';
+import { Route53ResolverAdapter } from '../../../functions/adapters/aws/route53-resolver.ts';
+import { SecretsManagerSecrets } from '../../../functions/adapters/aws/secrets.ts';
+import { ServiceQuotasAdapter } from '../../../functions/adapters/aws/service-quotas.ts';
 import type { DataPlaneProbeInput, DataPlaneResult } from '../../../functions/core/diagnose/ports.ts';
 import { AwsError } from '../../../functions/core/errors.ts';
 import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
-import { DATA_PLANE_FUNCTION } from '../../../testing/iam/enforce-ports.ts';
+import {
+  DATA_PLANE_FUNCTION,
+  dataPlaneRules,
+  EVENT_BUS_RULES,
+  HOSTED_ZONE_RULES,
+  LAMBDA_ACCOUNT_RULES,
+  LEASE_RULES,
+  type PortRules,
+  QUOTA_COUNTER_RULES,
+  REGISTRY_RULES,
+  RESOLVER_RULES,
+  SECRET_RULES,
+  SERVICE_QUOTA_RULES,
+} from '../../../testing/iam/enforce-ports.ts';
 import { MemoryIdempotencyStore } from '../../../testing/idempotency-fake.ts';
 import { MemoryLeaseStore } from '../../../testing/lease-fake.ts';
 import { fakePreflightPorts } from '../../../testing/preflight-fakes.ts';
@@ -211,5 +234,27 @@ describe("preflight's reads under the operator policies", () => {
     expect((await failure(ports.secrets.secretString(OTHER_SECRET)))?.awsCode).toBe('AccessDeniedException');
     // STS answers GetCallerIdentity whatever the policies say.
     expect((await ports.identity.callerIdentity()).account).toBe('123456789012');
+  });
+});
+
+describe('the tables', () => {
+  /** The adapters' TypeScript-private helpers: on the prototype, but no call of a port. */
+  const HELPERS = new Set(['constructor', 'conditional', 'invoke', 'noResult']);
+  const adapters: Array<[string, { prototype: object }, PortRules]> = [
+    ['DynamoDbClusterRegistry', DynamoDbClusterRegistry, REGISTRY_RULES],
+    ['DynamoDbQuotaCounter', DynamoDbQuotaCounter, QUOTA_COUNTER_RULES],
+    ['DynamoDbLeaseStore', DynamoDbLeaseStore, LEASE_RULES],
+    ['SecretsManagerSecrets', SecretsManagerSecrets, SECRET_RULES],
+    ['LambdaDataPlane', LambdaDataPlane, dataPlaneRules()],
+    ['Route53Adapter', Route53Adapter, HOSTED_ZONE_RULES],
+    ['Route53ResolverAdapter', Route53ResolverAdapter, RESOLVER_RULES],
+    ['ServiceQuotasAdapter', ServiceQuotasAdapter, SERVICE_QUOTA_RULES],
+    ['LambdaAccountSettings', LambdaAccountSettings, LAMBDA_ACCOUNT_RULES],
+    ['EventBusLookup', EventBusLookup, EVENT_BUS_RULES],
+  ];
+
+  it.each(adapters)('name every AWS call of %s, and nothing it lacks', (_, adapter, rules) => {
+    const methods = Object.getOwnPropertyNames(adapter.prototype).filter((name) => !HELPERS.has(name));
+    expect(Object.keys(rules).sort()).toEqual(methods.sort());
   });
 });
