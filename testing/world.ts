@@ -106,7 +106,10 @@ export interface World {
    * of other VPCs is packaged (once per shape) with them, as it would be deployed.
    */
   depsFor(fn: FunctionName, settings?: ReconcileSettings): Promise<ReconcileDeps>;
-  /** The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake). */
+  /**
+   * The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake): the
+   * stand-ins themselves, no IAM in front (`cliDepsAs`, `partsFor` put it there).
+   */
   cliDeps: CliDeps;
   /**
    * The CLI's parts as a person holding the stack's operator policies sees them (resources/operator-policies.yml):
@@ -220,16 +223,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     cliDepsAs,
     portsFor: async (who, stack) => portViews(await authorizerFor(who, stack)),
     partsFor: async (fn, dataPlane) => {
-      const [{ ec2: enforced, events: published }, ports] = await Promise.all([
-        depsFor(fn),
-        authorizerFor(fn),
-      ]);
-      return {
-        ...cliDeps,
-        ec2: enforced,
-        events: published,
-        dataPlane: portViews(ports).dataPlane(dataPlane),
-      };
+      const [own, authorizer] = await Promise.all([depsFor(fn), authorizerFor(fn)]);
+      const invoked = portViews(authorizer).dataPlane(dataPlane);
+      return { ...cliDeps, ec2: own.ec2, events: own.events, dataPlane: invoked };
     },
     addCluster,
     close: () => sim.close(),
