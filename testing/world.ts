@@ -16,9 +16,9 @@ import {
   type ReconcileSettings,
 } from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
-import { Authorizer, authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
-import { enforcedPreflight, type PortViews, portViews } from './iam/enforce-ports.ts';
-import { type OPERATOR_PROVISION, type OPERATOR_READ_ONLY, rolesFor } from './iam/roles.ts';
+import { authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
+import { authorizerAs, enforcedPreflight, type PortViews, portViews } from './iam/enforce-ports.ts';
+import type { OPERATOR_PROVISION, OPERATOR_READ_ONLY } from './iam/roles.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
@@ -170,11 +170,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     stackName: DEFAULT_STACK_NAME,
     pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
-  const authorizerFor = async (who: Principal, stack = settings) => {
-    const role = (await rolesFor(stack.vpcs ?? [stack]))[who];
-    if (!role) throw new Error(`the packaged stack has no function or policy ${who}`);
-    return new Authorizer(who, role);
-  };
+  const authorizerFor = (who: Principal, stack = settings) => authorizerAs(who, stack.vpcs ?? [stack]);
   const depsFor = async (fn: FunctionName, stack = settings): Promise<ReconcileDeps> => {
     const authorizer = await authorizerFor(fn, stack);
     return {

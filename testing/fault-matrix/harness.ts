@@ -21,8 +21,9 @@ import type { Clock, ProvisioningEc2Port } from '../../functions/core/ports.ts';
 import type { ProvisionOutcome } from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
 import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2, noEc2Faults } from '../faulty-ec2.ts';
-import { Authorizer, authorizeEc2Call, enforcedEc2 } from '../iam/enforce.ts';
-import { OPERATOR_PROVISION, rolesFor } from '../iam/roles.ts';
+import { authorizeEc2Call, enforcedEc2 } from '../iam/enforce.ts';
+import { authorizerAs } from '../iam/enforce-ports.ts';
+import { OPERATOR_PROVISION } from '../iam/roles.ts';
 import type { RandomFaultRates } from '../tidbcloud-simulator/faults.ts';
 import { type RecordedRequest, type Simulator, startSimulator } from '../tidbcloud-simulator/index.ts';
 import { type Ec2Server, serveEc2 } from './ec2-rpc.ts';
@@ -189,11 +190,8 @@ class SideEffects {
 /** The CLI's view of the fake: as a person holding the provision operator policy (with the read-only one). */
 async function operatorView(fake: Ec2FakeWithWorld): Promise<ProvisioningEc2Port> {
   const { vpcId, subnetIds, securityGroupId } = fake.world;
-  const role = (await rolesFor([{ vpcId, subnetIds, securityGroupIds: [securityGroupId] }]))[
-    OPERATOR_PROVISION
-  ];
-  if (!role) throw new Error(`the packaged stack has no ${OPERATOR_PROVISION} policy`);
-  return enforcedEc2(fake, new Authorizer(OPERATOR_PROVISION, role));
+  const vpcs = [{ vpcId, subnetIds, securityGroupIds: [securityGroupId] }];
+  return enforcedEc2(fake, await authorizerAs(OPERATOR_PROVISION, vpcs));
 }
 
 /** The EC2 the row's CLI runs see: the operator's view of the fake, throttling and failing as the row says. */

@@ -6,8 +6,10 @@
  * sees it; methods the table does not name are the fake's own (world building, a test's look).
  */
 import type { PreflightPorts } from '../../functions/core/preflight/ports.ts';
+import type { VpcTarget } from '../../functions/settings/vpcs.ts';
 import { ACCOUNT, type AwsRequest, REGION } from '../iam-engine.ts';
-import type { Authorizer, Protocol } from './enforce.ts';
+import { Authorizer, type Protocol } from './enforce.ts';
+import { rolesFor } from './roles.ts';
 
 /** What one method is, to IAM: the requests a call with these arguments makes, and how a refusal reads. */
 export interface MethodRule {
@@ -147,6 +149,15 @@ export const EVENT_BUS_RULES: PortRules = {
     return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${text(args[0])}`;
   }),
 };
+
+/**
+ * The authority of `who` (a function of the stack, or an operator policy) in a stack packaged for `vpcs`.
+ */
+export async function authorizerAs(who: string, vpcs: VpcTarget[]): Promise<Authorizer> {
+  const role = (await rolesFor(vpcs))[who];
+  if (!role) throw new Error(`the packaged stack has no function or policy ${who}`);
+  return new Authorizer(who, role);
+}
 
 /** `method` of `port`, decided against `authorizer` first, then run with `self` as `this`. */
 function guarded(
