@@ -5,6 +5,7 @@
  * fake changes, and an allowed one reaches it.
  */
 import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbLeaseStore } from '../../../functions/adapters/aws/dynamodb-lease.ts';
 import { DynamoDbQuotaCounter } from '../../../functions/adapters/aws/dynamodb-quota.ts';
@@ -24,6 +25,7 @@ import {
   dataPlaneRules,
   EVENT_BUS_RULES,
   HOSTED_ZONE_RULES,
+  IDEMPOTENCY_RULES,
   LAMBDA_ACCOUNT_RULES,
   LEASE_RULES,
   type PortRules,
@@ -256,5 +258,12 @@ describe('the tables', () => {
   it.each(adapters)('name every AWS call of %s, and nothing it lacks', (_, adapter, rules) => {
     const methods = Object.getOwnPropertyNames(adapter.prototype).filter((name) => !HELPERS.has(name));
     expect(Object.keys(rules).sort()).toEqual(methods.sort());
+  });
+
+  it("name every call Powertools' DynamoDB idempotency layer sends", () => {
+    const sends = Object.getOwnPropertyNames(DynamoDBPersistenceLayer.prototype).filter((name) =>
+      /^_\w+Record$/.test(name),
+    );
+    expect(Object.keys(IDEMPOTENCY_RULES).sort()).toEqual(sends.sort());
   });
 });
