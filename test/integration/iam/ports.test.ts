@@ -19,11 +19,14 @@ import { SecretsManagerSecrets } from '../../../functions/adapters/aws/secrets.t
 import { ServiceQuotasAdapter } from '../../../functions/adapters/aws/service-quotas.ts';
 import type { DataPlaneProbeInput, DataPlaneResult } from '../../../functions/core/diagnose/ports.ts';
 import { AwsError } from '../../../functions/core/errors.ts';
+import type { PreflightPorts } from '../../../functions/core/preflight/ports.ts';
 import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
 import {
+  authorizerAs,
   DATA_PLANE_FUNCTION,
   dataPlaneRules,
   EVENT_BUS_RULES,
+  enforcedPreflight,
   HOSTED_ZONE_RULES,
   IDEMPOTENCY_RULES,
   LAMBDA_ACCOUNT_RULES,
@@ -236,6 +239,34 @@ describe("preflight's reads under the operator policies", () => {
     expect((await failure(ports.secrets.secretString(OTHER_SECRET)))?.awsCode).toBe('AccessDeniedException');
     // STS answers GetCallerIdentity whatever the policies say.
     expect((await ports.identity.callerIdentity()).account).toBe('123456789012');
+  });
+});
+
+describe("preflight's reads under a function's role", () => {
+  it('are refused to the reconcile, whose role has none of them, before the fakes answer', async () => {
+    const asked: string[] = [];
+    /** `answer`, once `name` is noted as asked. */
+    const noting =
+      <T>(name: string, answer: T) =>
+      async () => {
+        asked.push(name);
+        return answer;
+      };
+    const counted: PreflightPorts = {
+      ...fakePreflightPorts({ ec2: world.ec2, tidbUrl: world.sim.url }),
+      quotas: { interfaceEndpointsPerVpc: noting('quota', 50) },
+      lambda: { concurrency: noting('lambda', { limit: 10, unreserved: 10 }) },
+      eventBuses: { exists: noting('bus', true) },
+    };
+    const ports = enforcedPreflight(counted, await authorizerAs('reconcile', [world.settings]));
+    for (const read of [
+      ports.quotas.interfaceEndpointsPerVpc(),
+      ports.lambda.concurrency(),
+      ports.eventBuses.exists('default'),
+    ]) {
+      expect((await failure(read))?.awsCode).toBe('AccessDeniedException');
+    }
+    expect(asked).toEqual([]);
   });
 });
 
