@@ -85,9 +85,18 @@ export const IDEMPOTENCY_RULES: PortRules = {
   _deleteRecord: item('dynamodb:DeleteItem', recordKey),
 };
 
-/** SecretPort (secrets.ts): GetSecretValue on the ARN asked for. */
+/** SecretPort (secrets.ts): GetSecretValue on the ARN asked for, which is also the request's `SecretId`. */
 export const SECRET_RULES: PortRules = {
-  secretString: plain('json', 'secretsmanager:GetSecretValue', (args) => text(args[0])),
+  secretString: {
+    protocol: 'json',
+    requests: ([arn]) => [
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: text(arn),
+        context: { 'secretsmanager:SecretId': text(arn) },
+      },
+    ],
+  },
 };
 
 /** The data plane (lambda-data-plane.ts): a synchronous Invoke of the in-VPC function, one or a batch. */
