@@ -189,10 +189,11 @@ export function enforcedPort<T extends object>(port: T, authorizer: Authorizer, 
   return new Proxy(port, {
     get(target, property) {
       const value = Reflect.get(target, property);
+      if (typeof value !== 'function') return value;
       const rule =
         typeof property === 'string' && Object.hasOwn(rules, property) ? rules[property] : undefined;
-      if (!rule || typeof value !== 'function') return value;
-      return guarded(authorizer, rule, value as (...args: unknown[]) => unknown, target);
+      const method = value as (...args: unknown[]) => unknown;
+      return rule ? guarded(authorizer, rule, method, target) : method.bind(target);
     },
   });
 }

@@ -222,6 +222,9 @@ describe('Route 53 and Route 53 Resolver', () => {
     await troubleshoot.listHostedZonesByVpc(world.settings.vpcId, 'us-east-1');
     await troubleshoot.listResolverRules();
     expect(dns.calls).toEqual(['ListHostedZonesByVPC', 'ListResolverRules']);
+    // What is not an AWS call (world building, a look) is the fake's own, private fields and all.
+    troubleshoot.addHostedZone(world.settings.vpcId, { hostedZoneId: 'Z1', name: 'example.com.' });
+    expect(troubleshoot.customerZonesCovering(world.settings.vpcId, 'a.example.com')).toHaveLength(1);
   });
 });
 
