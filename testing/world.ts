@@ -8,6 +8,7 @@ import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../functions/app/cli-deps.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../functions/config.ts';
+import type { DataPlanePort } from '../functions/core/diagnose/ports.ts';
 import type { AppEvent, Clock, EventsPort } from '../functions/core/ports.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
@@ -125,7 +126,7 @@ export interface World {
    * The parts the probe or the troubleshoot works with (the diagnostics cores' deps): the world's, with EC2,
    * events and `dataPlane` (as the function's `lambda:InvokeFunction` of the data plane) under its role.
    */
-  partsFor<D extends object>(
+  partsFor<D extends DataPlanePort>(
     fn: 'probe' | 'troubleshoot',
     dataPlane: D,
   ): Promise<Omit<CliDeps, 'dataPlane'> & { dataPlane: D }>;

@@ -5,7 +5,17 @@
  * view generated from the table decides each call with an `Authorizer` (cached, recorded) before the fake
  * sees it; methods the table does not name are the fake's own (world building, a test's look).
  */
-import type { PreflightPorts } from '../../functions/core/preflight/ports.ts';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { DataPlanePort } from '../../functions/core/diagnose/ports.ts';
+import type {
+  ClusterRegistry,
+  HealthRecordPort,
+  HostedZonesPort,
+  LeaseStore,
+  QuotaCounter,
+  ResolverPort,
+} from '../../functions/core/ports.ts';
+import type { PreflightPorts, SecretPort } from '../../functions/core/preflight/ports.ts';
 import type { VpcTarget } from '../../functions/settings/vpcs.ts';
 import { ACCOUNT, type AwsRequest, REGION } from '../iam-engine.ts';
 import { Authorizer, type Protocol } from './enforce.ts';
@@ -154,9 +164,11 @@ export const LAMBDA_ACCOUNT_RULES: PortRules = {
 
 /** EventBridge DescribeEventBus (event-buses.ts) on the named bus. */
 export const EVENT_BUS_RULES: PortRules = {
-  exists: plain('json', 'events:DescribeEventBus', (args) => {
-    return `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${text(args[0])}`;
-  }),
+  exists: plain(
+    'json',
+    'events:DescribeEventBus',
+    (args) => `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${text(args[0])}`,
+  ),
 };
 
 /**
@@ -234,15 +246,15 @@ export function enforcedPreflight(ports: PreflightPorts, authorizer: Authorizer)
 /** One principal's views of the in-memory ports a test or the bench holds, one per kind of port. */
 export interface PortViews {
   /** The registry and the health record (one fake serves both, as one table does). */
-  registry<T extends object>(fake: T): T;
-  quota<T extends object>(fake: T): T;
-  lease<T extends object>(fake: T): T;
+  registry<T extends ClusterRegistry | HealthRecordPort>(fake: T): T;
+  quota<T extends QuotaCounter>(fake: T): T;
+  lease<T extends LeaseStore>(fake: T): T;
   /** Guards the store itself (see `enforceInPlace`): give each function its own. */
-  idempotency<T extends object>(store: T): T;
-  secrets<T extends object>(fake: T): T;
-  dataPlane<T extends object>(fake: T, functionName?: string): T;
+  idempotency<T extends BasePersistenceLayer>(store: T): T;
+  secrets<T extends SecretPort>(fake: T): T;
+  dataPlane<T extends DataPlanePort>(fake: T, functionName?: string): T;
   /** Route 53 and Route 53 Resolver (testing/dns-path-fake.ts serves both). */
-  dnsPath<T extends object>(fake: T): T;
+  dnsPath<T extends HostedZonesPort | ResolverPort>(fake: T): T;
 }
 
 export function portViews(authorizer: Authorizer): PortViews {
