@@ -5,7 +5,9 @@
  * provision per `TiDB Cluster Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
  * every few minutes. Each function has its own TiDB Cloud client (own limiter, own digest nonce); all of
  * them share the one API key of the simulator, with its real 100/minute limit counted in every sliding 60 s,
- * and the stack's budget and registry (the state table, in memory here). TiDB's waits are scaled down (service 1 min, System Checking
+ * and the stack's budget and registry (the state table, in memory here). Every AWS call a function makes
+ * (EC2, events, the state table, the data plane) is first decided against its packaged role (testing/iam).
+ * TiDB's waits are scaled down (service 1 min, System Checking
  * 1 min); EC2 runs without throttling. Probes go to the VPC stand-in on loopback for real.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,10 +22,11 @@ import { createProbeHandler, createTroubleshootHandler } from '../functions/app/
 import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
 import type { DataPlaneBatchPort } from '../functions/core/diagnose/ports.ts';
-import { type AppEvent, type Clock, DETAIL_TYPES } from '../functions/core/ports.ts';
+import { type AppEvent, type Clock, DETAIL_TYPES, type QuotaCounter } from '../functions/core/ports.ts';
 import { probeCaches } from '../functions/core/probe/probe.ts';
 import { detectOnce, recordingServices } from '../functions/core/registry/detect-once.ts';
 import { SharedBudget, WINDOW_MS } from '../functions/core/shared-budget.ts';
+import { decisionsPending } from '../testing/iam/enforce.ts';
 import { MemoryIdempotencyStore } from '../testing/idempotency-fake.ts';
 import { MemoryClusterRegistry, MemoryQuotaCounter } from '../testing/registry-fake.ts';
 import { startVpcStandIn } from '../testing/vpc-stand-in.ts';
@@ -42,7 +45,8 @@ const START = Date.parse('2026-01-01T00:00:00.000Z');
 
 /**
  * Time that moves only when nothing is in flight: it then jumps to the earliest sleeper's wake-up. In-flight
- * work (HTTP to the simulator, the data plane's sockets) is counted by the wrappers below.
+ * work (HTTP to the simulator, the data plane's sockets) is counted by the wrappers below; an IAM decision
+ * being evaluated (testing/iam) counts too.
  */
 class DiscreteClock implements Clock {
   current = START;
@@ -83,7 +87,7 @@ class DiscreteClock implements Clock {
   private async quiescent(): Promise<void> {
     for (let idle = 0; idle < 4; ) {
       await new Promise((resolve) => setImmediate(resolve));
-      if (this.inFlight === 0) idle += 1;
+      if (this.inFlight === 0 && decisionsPending() === 0) idle += 1;
       else {
         idle = 0;
         await new Promise((resolve) => setTimeout(resolve, 1));
@@ -175,7 +179,7 @@ async function startStack(size: number) {
   return { clock, world, vpc };
 }
 
-function stackClient(world: World, clock: DiscreteClock, counter: MemoryQuotaCounter, figures: Figures) {
+function stackClient(world: World, clock: DiscreteClock, counter: QuotaCounter, figures: Figures) {
   const fetchTracked: typeof fetch = (input, init) =>
     clock.track(async () => {
       const at = clock.now();
@@ -234,6 +238,18 @@ function envelope(event: AppEvent) {
   };
 }
 
+/** Each function's own view of the shared fakes (EC2, events, the state table, the data plane), under its packaged role. */
+async function ownViews(world: World, registry: MemoryClusterRegistry) {
+  const names: FunctionName[] = ['reconcile', 'provision', 'probe', 'troubleshoot'];
+  const views = await Promise.all(
+    names.map(async (fn) => {
+      const [deps, ports] = await Promise.all([world.depsFor(fn), world.portsFor(fn)]);
+      return [fn, { deps, ports, registry: ports.registry(registry) }] as const;
+    }),
+  );
+  return Object.fromEntries(views) as Record<FunctionName, (typeof views)[number][1]>;
+}
+
 async function runStack(size: number): Promise<Figures> {
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
   // Every function's sleeps listen on the abort signal middy shares between invocations.
@@ -256,22 +272,29 @@ async function runStack(size: number): Promise<Figures> {
     virtualMs: 0,
     budgetWrites: { taken: 0, refused: 0 },
   };
-  const client = () => stackClient(world, clock, counter, figures);
+  const own = await ownViews(world, registry);
+  const client = (fn: FunctionName) => stackClient(world, clock, own[fn].ports.quota(counter), figures);
   const reconcileDeps = {
-    tidb: recordingServices(client(), registry),
-    ec2: world.ec2,
-    events: detectOnce(world.events, registry, clock),
-    clock,
-    settings: world.settings,
-    registry,
+    ...own.reconcile.deps,
+    tidb: recordingServices(client('reconcile'), own.reconcile.registry),
+    events: detectOnce(own.reconcile.deps.events, own.reconcile.registry, clock),
+    registry: own.reconcile.registry,
   };
-  const provisionDeps = { ...world.deps, tidb: client(), registry };
+  const provisionDeps = {
+    ...own.provision.deps,
+    tidb: client('provision'),
+    registry: own.provision.registry,
+  };
   // EMF goes to stdout regardless: publishing is disabled above; the logger only gets its warnings.
   const metrics = new Metrics({ namespace: 'Bench', logger: logger });
   // One warm instance per function: its hour-long service caches outlive an invocation, as in Lambda.
   const caches = probeCaches(clock.now);
-  const diagnostics = (tidb: TidbCloudClient, trips: { count: number }): DiagnosticsDeps => {
-    const dataPlane: DataPlaneBatchPort = {
+  const diagnostics = (
+    fn: 'probe' | 'troubleshoot',
+    tidb: TidbCloudClient,
+    trips: { count: number },
+  ): DiagnosticsDeps => {
+    const invoked: DataPlaneBatchPort = {
       probe: (input, options) => clock.track(() => vpc.dataPlane.probe(input, options)),
       probeMany: (inputs, options) => {
         trips.count += 1;
@@ -281,14 +304,14 @@ async function runStack(size: number): Promise<Figures> {
     };
     return {
       tidb,
-      ec2: world.ec2,
-      events: world.events,
+      ec2: own[fn].deps.ec2,
+      events: own[fn].deps.events,
       clock,
-      dataPlane,
+      dataPlane: own[fn].ports.dataPlane(invoked),
       metrics: new PowertoolsProbeMetrics(metrics),
       caches,
       // As deployed: with the state table, overlapping probe runs report each health flip once.
-      healthRecord: registry,
+      healthRecord: own[fn].registry,
       settings: {
         region: 'us-east-1',
         vpcId: world.settings.vpcId,
@@ -299,18 +322,18 @@ async function runStack(size: number): Promise<Figures> {
       },
     };
   };
-  const probeClient = client();
-  const troubleshootClient = client();
+  const probeClient = client('probe');
+  const troubleshootClient = client('troubleshoot');
   const stores = {
-    provision: new MemoryIdempotencyStore(),
-    probe: new MemoryIdempotencyStore(),
-    troubleshoot: new MemoryIdempotencyStore(),
+    provision: own.provision.ports.idempotency(new MemoryIdempotencyStore()),
+    probe: own.probe.ports.idempotency(new MemoryIdempotencyStore()),
+    troubleshoot: own.troubleshoot.ports.idempotency(new MemoryIdempotencyStore()),
   };
   const handlers = {
     reconcile: createReconcileHandler(async () => reconcileDeps, logger),
     provision: createProvisionHandler(async () => provisionDeps, logger, undefined, stores.provision),
     troubleshoot: createTroubleshootHandler(
-      async () => diagnostics(troubleshootClient, { count: 0 }),
+      async () => diagnostics('troubleshoot', troubleshootClient, { count: 0 }),
       logger,
       undefined,
       DEPLOYED_BUDGETS,
@@ -330,7 +353,7 @@ async function runStack(size: number): Promise<Figures> {
       if (name === 'probe') {
         const trips = { count: 0 };
         const handler = createProbeHandler(
-          async () => diagnostics(probeClient, trips),
+          async () => diagnostics('probe', probeClient, trips),
           logger,
           metrics,
           DEPLOYED_BUDGETS,

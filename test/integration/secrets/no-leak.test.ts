@@ -349,20 +349,23 @@ describe('every handler, with its secrets from Secrets Manager', () => {
     );
   }
 
-  async function reconcileDeps(apiKeyArn?: string) {
+  /** The handler's own parts, with EC2 and events the world's under `fn`'s packaged role. */
+  async function reconcileDeps(apiKeyArn?: string, fn: 'reconcile' | 'provision' = 'reconcile') {
     const deps = await createLambdaDeps(lambdaConfig(apiKeyArn), 5000);
-    return { ...deps, ec2: world.ec2, events: world.events, clock: world.clock };
+    const { ec2, events } = await world.depsFor(fn);
+    return { ...deps, ec2, events, clock: world.clock };
   }
 
-  async function diagnosticsDeps(metrics: Metrics) {
+  async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics) {
     const deps = await createDiagnosticsDeps(lambdaConfig(), metrics);
     expect(deps.settings.credentials?.password).toBe(CANARY.sqlPassword);
+    const { ec2, events, dataPlane } = await world.partsFor(fn, vpc.dataPlane);
     return {
       ...deps,
-      ec2: world.ec2,
-      events: world.events,
+      ec2,
+      events,
       clock: world.clock,
-      dataPlane: vpc.dataPlane,
+      dataPlane,
       settings: { ...deps.settings, dnsServer: vpc.dnsServer, timeoutMs: 3000 },
     };
   }
@@ -375,19 +378,23 @@ describe('every handler, with its secrets from Secrets Manager', () => {
         createReconcileHandler(() => reconcileDeps(), logger())({}, lambdaContext()),
       )),
       ...(await capturing('provision', () =>
-        createProvisionHandler(() => reconcileDeps(), logger())(
+        createProvisionHandler(() => reconcileDeps(undefined, 'provision'), logger())(
           { 'detail-type': 'TiDB Cluster Detected', detail: { clusterId } },
           lambdaContext(),
         ),
       )),
       ...(await capturing('troubleshoot', () =>
-        createTroubleshootHandler(() => diagnosticsDeps(metrics), logger())(
+        createTroubleshootHandler(() => diagnosticsDeps('troubleshoot', metrics), logger())(
           { 'detail-type': 'PrivateLink Troubleshoot Requested', detail: { clusterId } },
           lambdaContext(10_000),
         ),
       )),
       ...(await capturing('probe', () =>
-        createProbeHandler(() => diagnosticsDeps(metrics), logger(), metrics)({}, lambdaContext(60_000)),
+        createProbeHandler(
+          () => diagnosticsDeps('probe', metrics),
+          logger(),
+          metrics,
+        )({}, lambdaContext(60_000)),
       )),
       ...(await capturing('data plane', () =>
         createDataPlaneHandler(vpc.dataPlane, logger())(
