@@ -157,3 +157,14 @@ export function enforcedEvents<T extends EventsPort>(events: T, authorizer: Auth
     },
   });
 }
+
+/** The AWS error a call fails with, or undefined when it succeeds (anything else is rethrown). */
+export async function awsFailureOf(call: Promise<unknown>): Promise<AwsError | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (error instanceof AwsError) return error;
+    throw error;
+  }
+}

@@ -18,9 +18,9 @@ import { Route53ResolverAdapter } from '../../../functions/adapters/aws/route53-
 import { SecretsManagerSecrets } from '../../../functions/adapters/aws/secrets.ts';
 import { ServiceQuotasAdapter } from '../../../functions/adapters/aws/service-quotas.ts';
 import type { DataPlaneProbeInput, DataPlaneResult } from '../../../functions/core/diagnose/ports.ts';
-import { AwsError } from '../../../functions/core/errors.ts';
 import type { PreflightPorts } from '../../../functions/core/preflight/ports.ts';
 import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
+import { awsFailureOf } from '../../../testing/iam/enforce.ts';
 import {
   authorizerAs,
   DATA_PLANE_FUNCTION,
@@ -55,17 +55,6 @@ afterAll(async () => {
   await world.close();
 });
 
-/** The AWS error a call fails with, or undefined when it succeeds. */
-async function failure(call: Promise<unknown>): Promise<AwsError | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof AwsError) return error;
-    throw error;
-  }
-}
-
 const API_KEY_SECRET = PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN;
 const OTHER_SECRET = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:someone-elses-AbCdEf';
 const HEALTH = { vpcEndpointId: 'vpce-0aaa', clusterId: '1', tidbNodeGroupId: 'g' };
@@ -74,7 +63,7 @@ describe('the state table', () => {
   it("refuses the read-only operator's cluster write and lets the reconcile's and the provision operator's through", async () => {
     const registry = new MemoryClusterRegistry();
     const readOnly = (await world.portsFor('operator-read-only')).registry(registry);
-    const error = await failure(readOnly.recordSighting('10', 'g', 0));
+    const error = await awsFailureOf(readOnly.recordSighting('10', 'g', 0));
     expect(error?.awsCode).toBe('AccessDeniedException');
     expect(error?.message).toMatch(
       /assumed-role\/operator-read-only\/session is not authorized to perform: dynamodb:UpdateItem on resource: arn:aws:dynamodb:us-east-1:123456789012:table\/StateTable/,
@@ -92,8 +81,8 @@ describe('the state table', () => {
     const registry = new MemoryClusterRegistry();
     await registry.recordSighting('11', 'g', 0);
     const reconcile = (await world.portsFor('reconcile')).registry(registry);
-    expect((await failure(reconcile.get('11')))?.awsCode).toBe('AccessDeniedException');
-    expect((await failure(reconcile.list()))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(reconcile.get('11')))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(reconcile.list()))?.awsCode).toBe('AccessDeniedException');
     expect(registry.reads).toBe(0);
 
     const readOnly = (await world.portsFor('operator-read-only')).registry(registry);
@@ -104,7 +93,7 @@ describe('the state table', () => {
   it('records health from the probe, never from the read-only operator', async () => {
     const registry = new MemoryClusterRegistry();
     const readOnly = (await world.portsFor('operator-read-only')).registry(registry);
-    expect((await failure(readOnly.recordHealth(HEALTH, 'healthy', 0)))?.awsCode).toBe(
+    expect((await awsFailureOf(readOnly.recordHealth(HEALTH, 'healthy', 0)))?.awsCode).toBe(
       'AccessDeniedException',
     );
     expect(registry.health.size).toBe(0);
@@ -121,7 +110,7 @@ describe('the state table', () => {
     expect(counter.taken).toEqual([take]);
 
     const lease = { holder: 'me', until: 1000 };
-    const error = await failure(readOnly.lease(leases).tryTake('reconcile', lease, 0));
+    const error = await awsFailureOf(readOnly.lease(leases).tryTake('reconcile', lease, 0));
     expect(error?.awsCode).toBe('AccessDeniedException');
     expect(leases.takes).toBe(0);
     const provision = await world.portsFor('operator-provision');
@@ -133,7 +122,9 @@ describe('the state table', () => {
     const counter = new MemoryQuotaCounter();
     const dataPlane = await world.portsFor('dataPlane');
     const take = { limit: 95, index: 0, at: 0 };
-    expect((await failure(dataPlane.quota(counter).tryTake(take)))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(dataPlane.quota(counter).tryTake(take)))?.awsCode).toBe(
+      'AccessDeniedException',
+    );
     expect(counter.taken).toEqual([]);
   });
 
@@ -143,7 +134,7 @@ describe('the state table', () => {
       await store.saveInProgress({ id: 'event-1' }, 60_000);
     };
     const reconciles = (await world.portsFor('reconcile')).idempotency(new MemoryIdempotencyStore());
-    expect((await failure(claim(reconciles)))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(claim(reconciles)))?.awsCode).toBe('AccessDeniedException');
     expect(reconciles.records.size).toBe(0);
 
     const provisions = (await world.portsFor('provision')).idempotency(new MemoryIdempotencyStore());
@@ -161,7 +152,7 @@ describe('Secrets Manager', () => {
     }).secrets;
     const reconcile = (await world.portsFor('reconcile')).secrets(secrets);
     expect(await reconcile.secretString(API_KEY_SECRET)).toBe('{}');
-    const error = await failure(reconcile.secretString(OTHER_SECRET));
+    const error = await awsFailureOf(reconcile.secretString(OTHER_SECRET));
     expect(error?.awsCode).toBe('AccessDeniedException');
     expect(error?.message).toContain(`secretsmanager:GetSecretValue on resource: ${OTHER_SECRET}`);
     expect(error?.message).not.toContain('not yours');
@@ -190,7 +181,7 @@ describe('the data plane', () => {
   it('is invoked by the probe, and not by the reconcile, whose role has no lambda:InvokeFunction', async () => {
     const fake = countingDataPlane();
     const reconcile = (await world.portsFor('reconcile')).dataPlane(fake);
-    const error = await failure(reconcile.probe(input));
+    const error = await awsFailureOf(reconcile.probe(input));
     expect(error?.awsCode).toBe('AccessDeniedException');
     expect(error?.message).toContain(`function:${DATA_PLANE_FUNCTION}`);
     expect(fake.invoked).toHaveLength(0);
@@ -202,7 +193,7 @@ describe('the data plane', () => {
   it("refuses another stack's data plane to the probe", async () => {
     const fake = countingDataPlane();
     const probe = (await world.portsFor('probe')).dataPlane(fake, 'another-stack-dataPlane');
-    expect((await failure(probe.probe(input)))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(probe.probe(input)))?.awsCode).toBe('AccessDeniedException');
     expect(fake.invoked).toHaveLength(0);
   });
 });
@@ -211,11 +202,11 @@ describe('Route 53 and Route 53 Resolver', () => {
   it('are read by the troubleshoot, and refused to the reconcile as each service words it', async () => {
     const dns = new DnsPathFake();
     const reconcile = (await world.portsFor('reconcile')).dnsPath(dns);
-    expect((await failure(reconcile.listHostedZonesByVpc(world.settings.vpcId, 'us-east-1')))?.awsCode).toBe(
-      'AccessDenied',
-    );
-    expect((await failure(reconcile.listResolverRules()))?.awsCode).toBe('AccessDeniedException');
-    expect((await failure(reconcile.listFirewallRules('rslvr-frg-1')))?.awsCode).toBe(
+    expect(
+      (await awsFailureOf(reconcile.listHostedZonesByVpc(world.settings.vpcId, 'us-east-1')))?.awsCode,
+    ).toBe('AccessDenied');
+    expect((await awsFailureOf(reconcile.listResolverRules()))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(reconcile.listFirewallRules('rslvr-frg-1')))?.awsCode).toBe(
       'AccessDeniedException',
     );
     expect(dns.calls).toEqual([]);
@@ -236,12 +227,14 @@ describe("preflight's reads under the operator policies", () => {
     expect(await ports.quotas.interfaceEndpointsPerVpc()).toBe(50);
     expect(await ports.lambda.concurrency()).toEqual({ limit: 10, unreserved: 10 });
     expect(await ports.eventBuses.exists('default')).toBe(true);
-    expect((await failure(ports.eventBuses.exists('other-bus')))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(ports.eventBuses.exists('other-bus')))?.awsCode).toBe('AccessDeniedException');
     // Allowed, then answered by the fake: the world's CLI has no secret of that name.
-    expect((await failure(ports.secrets.secretString(API_KEY_SECRET)))?.awsCode).toBe(
+    expect((await awsFailureOf(ports.secrets.secretString(API_KEY_SECRET)))?.awsCode).toBe(
       'ResourceNotFoundException',
     );
-    expect((await failure(ports.secrets.secretString(OTHER_SECRET)))?.awsCode).toBe('AccessDeniedException');
+    expect((await awsFailureOf(ports.secrets.secretString(OTHER_SECRET)))?.awsCode).toBe(
+      'AccessDeniedException',
+    );
     // STS answers GetCallerIdentity whatever the policies say.
     expect((await ports.identity.callerIdentity()).account).toBe('123456789012');
   });
@@ -269,7 +262,7 @@ describe("preflight's reads under a function's role", () => {
       ports.lambda.concurrency(),
       ports.eventBuses.exists('default'),
     ]) {
-      expect((await failure(read))?.awsCode).toBe('AccessDeniedException');
+      expect((await awsFailureOf(read))?.awsCode).toBe('AccessDeniedException');
     }
     expect(asked).toEqual([]);
   });

@@ -2,40 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { READY_FACTS_FRESH_MS, readyFactsOf } from '../../../functions/app/inbound-events.ts';
 import type { ReadyFacts } from '../../../functions/core/model.ts';
+import { CLUSTER_ID, healthyWorld, NODE_GROUP_ID, VPCE_ID } from '../core/diagnose/fakes.ts';
 
 const NOW = Date.parse('2026-12-07T12:00:00Z');
-const CLUSTER_ID = '1379661944646413143';
-const ENDPOINT_ID = 'vpce-0a1b2c3d4e5f60718';
-
+const world = healthyWorld();
 const facts: ReadyFacts = {
-  cluster: {
-    clusterId: CLUSTER_ID,
-    displayName: 'orders',
-    regionId: 'aws-us-east-1',
-    cloudProvider: 'aws',
-    state: 'ACTIVE',
-    port: 4000,
-    labels: {},
-    nodeGroups: [],
-  },
-  service: {
-    tidbNodeGroupId: '1934178998036000000',
-    serviceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
-    serviceDnsName: 'privatelink-19341789.xyz.clusters.tidb-cloud.com',
-    availableZones: ['use1-az1', 'use1-az4'],
-    state: 'ACTIVE',
-    regionId: 'aws-us-east-1',
-  },
-  connection: {
-    privateEndpointConnectionId: '42',
-    clusterId: CLUSTER_ID,
-    tidbNodeGroupId: '1934178998036000000',
-    endpointId: ENDPOINT_ID,
-    endpointState: 'ACTIVE',
-    message: '',
-    host: 'privatelink-19341789.xyz.clusters.tidb-cloud.com',
-    privateLinkServiceName: 'com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0',
-  },
+  cluster: world.cluster,
+  service: world.service,
+  connection: world.connections[0] as ReadyFacts['connection'],
 };
 
 function ready(overrides: { ageMs?: number; known?: unknown; clusterId?: string } = {}) {
@@ -44,8 +18,8 @@ function ready(overrides: { ageMs?: number; known?: unknown; clusterId?: string 
     time: new Date(NOW - (overrides.ageMs ?? 1_000)).toISOString(),
     detail: {
       clusterId: overrides.clusterId ?? CLUSTER_ID,
-      tidbNodeGroupId: '1934178998036000000',
-      vpcEndpointId: ENDPOINT_ID,
+      tidbNodeGroupId: NODE_GROUP_ID,
+      vpcEndpointId: VPCE_ID,
       ...('known' in overrides ? { known: overrides.known } : { known: facts }),
     },
   };
