@@ -4,6 +4,8 @@
  * fake; the VPC's network is played on loopback (a real DNS server as the VPC resolver, TiDB-greeting
  * MySQL-protocol servers on the endpoint's ENI addresses, security groups enforced by a packet filter).
  * TiDB's minutes are compressed 60× (4 min of service creation → 4 s, 5 min of System Checking → 5 s).
+ * Every AWS call is first decided by IAM (testing/iam): a function's against its packaged role, the CLI's
+ * against the read-only operator policy (the demo's CLI runs only read).
  */
 import { systemClock } from '../functions/adapters/system-clock.ts';
 import type { CliDeps } from '../functions/app/cli-deps.ts';
@@ -64,7 +66,8 @@ async function cli(
     PRIVATELINK_SECURITY_GROUP_IDS: world.settings.securityGroupIds.join(','),
   };
   say(`$ tidb-privatelink ${args.join(' ')}`);
-  const run = await runCliWith(args, env, { ...world.cliDeps, dataPlane: vpc.dataPlane, ...extra });
+  const operator = await world.cliDepsAs('operator-read-only');
+  const run = await runCliWith(args, env, { ...operator, dataPlane: vpc.dataPlane, ...extra });
   process.stdout.write(run.stdout);
   if (run.stderr) process.stdout.write(run.stderr.replace(/^/gm, '  (stderr) '));
   say(`(exit ${run.code})`);
@@ -97,7 +100,7 @@ async function provisioningAct(world: World, vpc: VpcStandIn): Promise<string> {
   const tick = await reconcileAll(world.deps);
   say(`${stamp()} schedule tick: ${tick.map((o) => `${o.clusterId} ${o.phase}`).join(', ')}`);
   const outcome = await provision(
-    world.deps,
+    await world.depsFor('provision'),
     { clusterId: fresh.clusterId },
     { deadline: Date.now() + 120_000 },
   );
@@ -112,9 +115,12 @@ async function provisioningAct(world: World, vpc: VpcStandIn): Promise<string> {
 }
 
 async function diagnosticsAct(world: World, vpc: VpcStandIn, clusterId: string): Promise<void> {
+  const probeFunction = await world.depsFor('probe');
   const probeDeps: ProbeDeps = {
     ...world.cliDeps,
-    dataPlane: vpc.dataPlane,
+    ec2: probeFunction.ec2,
+    events: probeFunction.events,
+    dataPlane: (await world.portsFor('probe')).dataPlane(vpc.dataPlane),
     metrics: { record: () => undefined },
   };
   const probe = async () => {
@@ -169,11 +175,12 @@ async function dnsPathAct(world: World, vpc: VpcStandIn, clusterId: string): Pro
     `== Another team associates a private hosted zone for ${zone} with the VPC: aws route53 create-hosted-zone --name ${zone} --vpc VPCRegion=us-east-1,VPCId=${vpcId} …`,
   );
   dns.addHostedZone(vpcId, { hostedZoneId: 'Z0SHADOW1234', name: `${zone}.`, owningAccount: '123456789012' });
-  await cli(world, vpc, doctor, { hostedZones: dns, resolver: dns });
+  const dnsPath = (await world.portsFor('operator-read-only')).dnsPath(dns);
+  await cli(world, vpc, doctor, { hostedZones: dnsPath, resolver: dnsPath });
 
   say('== The fix the doctor printed is applied (the zone is detached from the VPC)');
   dns.disassociateHostedZone(vpcId, 'Z0SHADOW1234');
-  await cli(world, vpc, doctor, { hostedZones: dns, resolver: dns });
+  await cli(world, vpc, doctor, { hostedZones: dnsPath, resolver: dnsPath });
 }
 
 async function orphanAct(world: World, vpc: VpcStandIn, clusterId: string): Promise<void> {

@@ -8,6 +8,9 @@ import type {
   ClusterRegistry,
   HealthKey,
   HealthRecordPort,
+  QuotaCounter,
+  QuotaRing,
+  QuotaTake,
   ServiceFacts,
 } from '../functions/core/ports.ts';
 
@@ -73,14 +76,32 @@ export class MemoryClusterRegistry implements ClusterRegistry, HealthRecordPort 
   }
 }
 
-/** The per-minute quota counter in memory, with the DynamoDB adapter's atomic check-and-count. */
-export class MemoryQuotaCounter {
-  readonly used = new Map<number, number>();
+/**
+ * The stack's quota ring in memory, with the DynamoDB adapter's conditions checked and applied in one step
+ * (one ring per limit, as there). `taken` lists the recorded takes and `refused` counts refusals, so tests
+ * and the bench can check windows and count writes.
+ */
+export class MemoryQuotaCounter implements QuotaCounter {
+  private readonly rings = new Map<number, { next: number; last?: number; slots: (number | undefined)[] }>();
+  readonly taken: QuotaTake[] = [];
+  refused = 0;
 
-  async tryTake(window: number, limit: number): Promise<boolean> {
-    const used = this.used.get(window) ?? 0;
-    if (used >= limit) return false;
-    this.used.set(window, used + 1);
-    return true;
+  async tryTake(take: QuotaTake): Promise<{ taken: true } | { taken: false; ring: QuotaRing }> {
+    const ring = this.rings.get(take.limit) ?? { next: 0, slots: [] };
+    const checkedAt = take.check === undefined ? undefined : ring.slots[take.check.slot];
+    if (
+      ring.next !== take.index ||
+      (take.check !== undefined && checkedAt !== undefined && checkedAt > take.check.freeBefore) ||
+      (ring.last !== undefined && ring.last > take.at)
+    ) {
+      this.refused += 1;
+      return { taken: false, ring: { ...ring, slots: [...ring.slots] } };
+    }
+    if (take.recordSlot !== undefined) ring.slots[take.recordSlot] = take.at;
+    ring.next = take.index + 1;
+    ring.last = take.at;
+    this.rings.set(take.limit, ring);
+    this.taken.push(take);
+    return { taken: true };
   }
 }

@@ -2,7 +2,8 @@
  * A warm Lambda environment, run in its own process (`node --expose-gc --import tsx`): one handler invoked
  * `--invocations` times in a row. `--function dataPlane`: one batch of `--targets` loopback targets each, as
  * the probe sends it; `--function probe`: the scheduled probe of `--targets` Ready clusters on the local world
- * (TiDB Cloud simulator, EC2 fake, the VPC on loopback). middy hands every invocation of an environment the
+ * (TiDB Cloud simulator, EC2 fake, the VPC on loopback; every AWS call under the function's packaged role,
+ * testing/iam). middy hands every invocation of an environment the
  * same AbortSignal (it renews it only once aborted), so whatever a call leaves on that signal piles up across
  * invocations. Prints one line, `RESULT <json>`: the abort listeners left on every signal that outlived an
  * invocation (the largest count after any invocation), the warnings seen, and the heap after a forced GC
@@ -82,16 +83,19 @@ async function probeEnvironment(clusters: number): Promise<{ invoke: Invoke; clo
     const cluster = world.addCluster({ displayName: `warm-${i}`, port: vpc.port });
     vpc.serve(cluster.serviceDnsName, cluster.serviceName);
     await provision(
-      world.deps,
+      await world.depsFor('provision'),
       { clusterId: cluster.clusterId },
       { deadline: world.clock.now() + 3_600_000 },
     );
   }
   vpc.admit(world.ec2.world.securityGroupId);
   const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'warm' });
+  const probe = await world.depsFor('probe');
   const deps = {
     ...world.cliDeps,
-    dataPlane: vpc.dataPlane,
+    ec2: probe.ec2,
+    events: probe.events,
+    dataPlane: (await world.portsFor('probe')).dataPlane(vpc.dataPlane),
     metrics: new PowertoolsProbeMetrics(metrics),
     settings: { region: 'us-east-1', dnsServer: vpc.dnsServer, timeoutMs: 2000, concurrency: 4 },
   };

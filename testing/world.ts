@@ -8,6 +8,7 @@ import { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../functions/app/cli-deps.ts';
 import { DEFAULT_REQUESTS_PER_MINUTE } from '../functions/config.ts';
+import type { DataPlanePort } from '../functions/core/diagnose/ports.ts';
 import type { AppEvent, Clock, EventsPort } from '../functions/core/ports.ts';
 import {
   DEFAULT_PENDING_TIMEOUT_MIN,
@@ -16,8 +17,9 @@ import {
   type ReconcileSettings,
 } from '../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeOptions, type Ec2FakeWithWorld } from './ec2-fake.ts';
-import { Authorizer, authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
-import { type OPERATOR_PROVISION, type OPERATOR_READ_ONLY, rolesFor } from './iam/roles.ts';
+import { authorizeEc2Call, enforcedEc2, enforcedEvents } from './iam/enforce.ts';
+import { authorizerAs, enforcedPreflight, type PortViews, portViews } from './iam/enforce-ports.ts';
+import type { OPERATOR_PROVISION, OPERATOR_READ_ONLY } from './iam/roles.ts';
 import { fakePreflightPorts } from './preflight-fakes.ts';
 import {
   type SimCluster,
@@ -87,6 +89,9 @@ export type OperatorPolicies = typeof OPERATOR_READ_ONLY | typeof OPERATOR_PROVI
 /** The functions whose packaged role can act on the world (testing/iam). */
 export type FunctionName = 'reconcile' | 'provision' | 'probe' | 'troubleshoot';
 
+/** Whoever can hold in-memory ports: a function of the stack (the data plane too) or an operator. */
+export type Principal = FunctionName | 'dataPlane' | OperatorPolicies;
+
 export interface World {
   sim: Simulator;
   /** The shared EC2 fake itself: for building the world and looking at it; no IAM in front. */
@@ -102,13 +107,30 @@ export interface World {
    * of other VPCs is packaged (once per shape) with them, as it would be deployed.
    */
   depsFor(fn: FunctionName, settings?: ReconcileSettings): Promise<ReconcileDeps>;
-  /** The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake). */
+  /**
+   * The same parts as the CLI sees them, with the real in-process data plane (DNS, TCP, handshake): the
+   * stand-ins themselves, no IAM in front (`cliDepsAs`, `partsFor` put it there).
+   */
   cliDeps: CliDeps;
   /**
    * The CLI's parts as a person holding the stack's operator policies sees them (resources/operator-policies.yml):
-   * every EC2 call decided against them first.
+   * every EC2 call decided against them first. `settings`: a stack of other VPCs (default the world's), as
+   * for `depsFor`.
    */
-  cliDepsAs(holder: OperatorPolicies): Promise<CliDeps>;
+  cliDepsAs(holder: OperatorPolicies, settings?: ReconcileSettings): Promise<CliDeps>;
+  /**
+   * `who`'s views of in-memory ports a test holds (registry, lease, quota, idempotency, secrets, data plane,
+   * DNS path): each call decided against its packaged role or operator policy first (testing/iam/enforce-ports).
+   */
+  portsFor(who: Principal, settings?: ReconcileSettings): Promise<PortViews>;
+  /**
+   * The parts the probe or the troubleshoot works with (the diagnostics cores' deps): the world's, with EC2,
+   * events and `dataPlane` (as the function's `lambda:InvokeFunction` of the data plane) under its role.
+   */
+  partsFor<D extends DataPlanePort>(
+    fn: 'probe' | 'troubleshoot',
+    dataPlane: D,
+  ): Promise<Omit<CliDeps, 'dataPlane'> & { dataPlane: D }>;
   /** Adds an ACTIVE AWS cluster in the world's region whose service EC2 also knows. */
   addCluster(input?: Parameters<Simulator['addCluster']>[0]): SimCluster;
   close(): Promise<void>;
@@ -150,11 +172,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     stackName: DEFAULT_STACK_NAME,
     pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
   };
+  const authorizerFor = (who: Principal, stack = settings) => authorizerAs(who, stack.vpcs ?? [stack]);
   const depsFor = async (fn: FunctionName, stack = settings): Promise<ReconcileDeps> => {
-    const roles = await rolesFor(stack.vpcs ?? [stack]);
-    const role = roles[fn];
-    if (!role) throw new Error(`the packaged stack has no function ${fn}`);
-    const authorizer = new Authorizer(fn, role);
+    const authorizer = await authorizerFor(fn, stack);
     return {
       tidb,
       ec2: enforcedEc2(ec2, authorizer),
@@ -171,17 +191,15 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     dataPlane: new LocalDataPlane(),
     preflight: () => fakePreflightPorts({ ec2, tidbUrl: sim.url }),
   };
-  const cliDepsAs = async (holder: OperatorPolicies): Promise<CliDeps> => {
-    const role = (await rolesFor([settings]))[holder];
-    if (!role) throw new Error(`the packaged stack has no ${holder} policy`);
-    const authorizer = new Authorizer(holder, role);
+  const cliDepsAs = async (holder: OperatorPolicies, stack = settings): Promise<CliDeps> => {
+    const authorizer = await authorizerFor(holder, stack);
     const enforced = enforcedEc2(ec2, authorizer);
     return {
       ...cliDeps,
       // Events stay the recorder's: the CLI sends to EventBridge only with PRIVATELINK_EVENT_BUS, which the
       // world's CLI environment (cliEnvOf) leaves unset, so it prints them instead.
       ec2: enforced,
-      preflight: () => fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }),
+      preflight: () => enforcedPreflight(fakePreflightPorts({ ec2: enforced, tidbUrl: sim.url }), authorizer),
     };
   };
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
@@ -201,6 +219,12 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     depsFor,
     cliDeps,
     cliDepsAs,
+    portsFor: async (who, stack) => portViews(await authorizerFor(who, stack)),
+    partsFor: async (fn, dataPlane) => {
+      const [own, authorizer] = await Promise.all([depsFor(fn), authorizerFor(fn)]);
+      const invoked = portViews(authorizer).dataPlane(dataPlane);
+      return { ...cliDeps, ec2: own.ec2, events: own.events, dataPlane: invoked };
+    },
     addCluster,
     close: () => sim.close(),
   };

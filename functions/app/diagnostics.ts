@@ -10,7 +10,7 @@ import { diagnose } from '../core/diagnose/doctor.ts';
 import type { DataPlaneBatchPort, DataPlaneProbeInput } from '../core/diagnose/ports.ts';
 import { InvalidEventError } from '../core/errors.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
-import { probeAll } from '../core/probe/probe.ts';
+import { type ProbeScope, probeAll } from '../core/probe/probe.ts';
 import { siteFor } from '../core/probe/sites.ts';
 import { type Budgets, DEPLOYED_BUDGETS } from './budgets.ts';
 import {
@@ -18,6 +18,7 @@ import {
   dataPlaneRequestOf,
   isDelivery,
   PROBE_TRIGGERS,
+  readyFactsOf,
   TROUBLESHOOT_TRIGGERS,
 } from './inbound-events.ts';
 import { perInvocation } from './invocation-signal.ts';
@@ -140,10 +141,14 @@ export function createProbeHandler(
   idempotency?: BasePersistenceLayer,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'probe-on-ready' };
-  const run = (context: Context, signal: AbortSignal, clusterId?: string) =>
-    probeRun({ getDeps, logger, metrics, budgets }, context, signal, clusterId);
+  const run = (context: Context, signal: AbortSignal, scope: ProbeScope = {}) =>
+    probeRun({ getDeps, logger, metrics, budgets }, context, signal, scope);
   const probeReady = oncePerEvent(
-    (event, context, signal) => run(context, signal, clusterKeyOf(event, PROBE_TRIGGERS).clusterId),
+    (event, context, signal) =>
+      run(context, signal, {
+        clusterId: clusterKeyOf(event, PROBE_TRIGGERS).clusterId,
+        known: readyFactsOf(event, Date.now()),
+      }),
     store,
     logger,
   );
@@ -161,8 +166,9 @@ async function probeRun(
   parts: { getDeps: DepsSource; logger: Logger; metrics: Metrics; budgets: Budgets },
   context: Context,
   signal: AbortSignal,
-  clusterId?: string,
+  scope: ProbeScope,
 ) {
+  const { clusterId } = scope;
   const deps = await parts.getDeps();
   // No single endpoint may outlive the invocation; the signal stops the rest near the deadline.
   const timeoutMs = Math.max(
@@ -170,7 +176,7 @@ async function probeRun(
     Math.min(deps.settings.timeoutMs, context.getRemainingTimeInMillis() - parts.budgets.probeReserveMs),
   );
   const probes = await meteringTidbApi(parts.metrics, deps.tidb, () =>
-    probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, { clusterId }),
+    probeAll(deps, { ...deps.settings, timeoutMs }, { signal }, scope),
   );
   const count = (health: string) => probes.filter((probe) => probe.health === health).length;
   const summary = {

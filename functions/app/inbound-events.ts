@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { type DataPlaneProbeInput, MAX_BATCH_TARGETS } from '../core/diagnose/ports.ts';
 import { InvalidEventError } from '../core/errors.ts';
+import type { ReadyFacts } from '../core/model.ts';
 import { DETAIL_TYPES } from '../core/ports.ts';
 import type { ReconcileKey } from '../core/reconcile/types.ts';
 
@@ -70,6 +71,63 @@ export function isDelivery(event: unknown, detailType: string): boolean {
     event !== null &&
     (event as Record<string, unknown>)['detail-type'] === detailType
   );
+}
+
+/** How old an `Endpoint Ready` may be for its `known` facts to stand in for reading TiDB Cloud again. */
+export const READY_FACTS_FRESH_MS = 5 * 60_000;
+
+const strings = (value: unknown): boolean =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** Whether `value` has each named field, of the named type (`strings`: a list of strings). */
+function hasFields(
+  value: unknown,
+  fields: Record<string, 'string' | 'number' | 'object' | 'strings'>,
+): boolean {
+  if (!isRecord(value)) return false;
+  return Object.entries(fields).every(([name, type]) =>
+    type === 'strings' ? strings(value[name]) : typeof value[name] === type && value[name] !== null,
+  );
+}
+
+/**
+ * The facts a fresh `PrivateLink Endpoint Ready` carries (`detail.known`, docs/contracts.md), when they are
+ * whole, about the event's own cluster and endpoint, and younger than READY_FACTS_FRESH_MS; otherwise
+ * undefined, and the probe reads TiDB Cloud as on a schedule (an event from an older version, a late retry).
+ */
+export function readyFactsOf(event: unknown, now: number): ReadyFacts | undefined {
+  if (!isRecord(event) || !isRecord(event.detail)) return undefined;
+  const { detail } = event;
+  const known = detail.known;
+  const age = now - Date.parse(String(event.time));
+  if (!isRecord(known) || !(age >= -60_000 && age <= READY_FACTS_FRESH_MS)) return undefined;
+  const { cluster, service, connection } = known;
+  const whole =
+    hasFields(cluster, {
+      clusterId: 'string',
+      state: 'string',
+      port: 'number',
+      regionId: 'string',
+      labels: 'object',
+    }) &&
+    Array.isArray((cluster as Record<string, unknown>).nodeGroups) &&
+    hasFields(service, {
+      serviceName: 'string',
+      serviceDnsName: 'string',
+      state: 'string',
+      availableZones: 'strings',
+    }) &&
+    hasFields(connection, {
+      endpointId: 'string',
+      endpointState: 'string',
+      clusterId: 'string',
+      tidbNodeGroupId: 'string',
+    });
+  if (!whole) return undefined;
+  const ours =
+    (cluster as Record<string, unknown>).clusterId === detail.clusterId &&
+    (connection as Record<string, unknown>).endpointId === detail.vpcEndpointId;
+  return ours ? (known as unknown as ReadyFacts) : undefined;
 }
 
 export const PROVISION_TRIGGERS = [DETAIL_TYPES.clusterDetected];

@@ -12,7 +12,7 @@ export interface ApiKeyPair {
 
 /**
  * The TiDB Cloud client every entry point (Lambda, CLI) builds the same way. With the stack's table, every
- * function (and a CLI pointed at it) draws on one per-minute quota there. Build it once per cold start (the
+ * function (and a CLI pointed at it) draws on one quota there, kept in every sliding 60 s. Build it once per cold start (the
  * handler modules memoise their dependencies): it keeps the key's digest nonce, so a warm invocation sends no
  * unauthenticated request, only an answer to `stale=true` when the nonce has expired meanwhile.
  */

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.ts';
  * commander would add help generation we do not need and its own exit behaviour we would have to undo to
  * keep the exit-code contract (2 for usage errors, one sentence, no stack).
  */
-export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor', 'preflight'] as const;
+export const COMMANDS = ['status', 'provision', 'reconcile', 'doctor', 'preflight', 'iam-policy'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 const COMMON = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
@@ -34,6 +34,15 @@ const OPTIONS = {
     'timeout-ms': { type: 'string' },
   },
   preflight: { ...COMMON, 'timeout-ms': { type: 'string' } },
+  'iam-policy': {
+    ...COMMON,
+    provision: { type: 'boolean' },
+    region: { type: 'string' },
+    account: { type: 'string' },
+    table: { type: 'string' },
+    // One per VPC of the stack (PRIVATELINK_VPCS may name several).
+    vpc: { type: 'string', multiple: true },
+  },
 } as const;
 
 export type Flags = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -58,8 +67,11 @@ function parseFlags(command: CommandName, args: string[]): Flags {
       allowPositionals: true,
       tokens: true,
     });
-    // parseArgs keeps the last of a repeated flag: `--cluster 1 --cluster 2` would act on a guess.
-    const names = tokens.flatMap((token) => (token.kind === 'option' ? [token.name] : []));
+    // parseArgs keeps the last of a repeated flag: `--cluster 1 --cluster 2` would act on a guess. A flag
+    // declared `multiple` collects every value instead.
+    const names = tokens.flatMap((token) =>
+      token.kind === 'option' && options[token.name]?.multiple !== true ? [token.name] : [],
+    );
     const repeated = names.find((name, index) => names.indexOf(name) !== index);
     if (repeated) throw new UsageError(`--${repeated} is given more than once; pass it once.`);
     if (positionals.length > 0) {

@@ -19,6 +19,7 @@ Commands:
   reconcile   what the scheduled job does: detect clusters and provision every one of them
   doctor      diagnose one cluster's PrivateLink path and print the exact fixes
   preflight   before a deploy: check the VPC, subnets, quotas, API-key secret, key and event bus
+  iam-policy  print the IAM policy a person needs to run these commands (no stack needed)
 
 ${GLOBAL}`,
   status: `Usage: tidb-privatelink status [--wide] [--json]
@@ -80,6 +81,26 @@ allowed), 1 when a check failed.
 
 Needs AWS_REGION, PRIVATELINK_VPC_ID, PRIVATELINK_SUBNET_IDS and TIDB_CLOUD_API_KEY_SECRET_ARN (or, for a
 local check of the key, TIDB_CLOUD_PUBLIC_KEY and TIDB_CLOUD_PRIVATE_KEY).
+
+${GLOBAL}`,
+  'iam-policy': `Usage: tidb-privatelink iam-policy [--provision] [--region <region>] [--account <id>]
+         [--table <name>] [--vpc <vpc-id>]... [--json]
+
+Prints the IAM policy document (JSON) a person needs to run this CLI, for use without a stack: the same
+statements as the stack's managed policies OperatorReadOnlyPolicy and OperatorProvisionPolicy (see
+docs/operations.md). Without --provision: the read-only set, enough for status, doctor, preflight and
+--dry-run. With --provision: that set plus what provision and reconcile need to act. Nothing is called;
+what was left out (and why) goes to stderr.
+  --provision    add the statements of provision and reconcile (create, tag, modify, delete endpoints)
+  --region       the region of the ARNs (default: AWS_REGION)
+  --account      the account of the ARNs (default: any, *)
+  --table        the stack's state table (default: PRIVATELINK_STATE_TABLE); without one the table's
+                 statements (recorded services, the quota counter, the lease, cluster records) are left out
+  --vpc          a VPC the endpoints go in, once per VPC (default: PRIVATELINK_VPCS or PRIVATELINK_VPC_ID;
+                 required with --provision)
+
+Also reads TIDB_CLOUD_API_KEY_SECRET_ARN (without it the secret's statement is left out),
+PRIVATELINK_EVENT_BUS and PRIVATELINK_STACK_NAME.
 
 ${GLOBAL}`,
 };

@@ -3,6 +3,7 @@ import { type Config, type ConfigNeeds, loadConfig } from '../config.ts';
 import { AppError } from '../core/errors.ts';
 import { type CommandName, type Flags, parseCommandLine } from './args.ts';
 import { doctor, doctorOptions } from './commands/doctor.ts';
+import { iamPolicy } from './commands/iam-policy.ts';
 import { preflight, preflightOptions } from './commands/preflight.ts';
 import { provision, provisionOptions, reconcile } from './commands/provision.ts';
 import { status } from './commands/status.ts';
@@ -30,7 +31,8 @@ interface CommandEntry {
 
 const noFlags = () => undefined;
 
-const COMMAND_TABLE: Record<CommandName, CommandEntry> = {
+/** The commands that talk to AWS and TiDB Cloud; `iam-policy` only prints (no configuration, no clients). */
+const COMMAND_TABLE: Record<Exclude<CommandName, 'iam-policy'>, CommandEntry> = {
   status: { needs: { apiKeys: 'env' }, validate: noFlags, run: status },
   provision: { needs: { apiKeys: 'env', vpc: true }, validate: provisionOptions, run: provision },
   reconcile: { needs: { apiKeys: 'env', vpc: true }, validate: noFlags, run: reconcile },
@@ -64,6 +66,11 @@ async function execute(
   io: CliIo,
   makeDeps: DepsFactory,
 ): Promise<ExitCode> {
+  if (command === 'iam-policy') {
+    const result = iamPolicy(flags, io.env, (line) => io.stderr(`${line}\n`));
+    print(io, result, flags.json === true);
+    return result.exitCode;
+  }
   const entry = COMMAND_TABLE[command];
   entry.validate(flags);
   const config = loadConfig(io.env, entry.needs);

@@ -93,6 +93,16 @@ export interface PrivateLinkService {
   regionId: string;
 }
 
+/**
+ * What TiDB Cloud showed of a cluster when its endpoint became Ready (`PrivateLink Endpoint Ready`'s `known`):
+ * the probe on Ready judges from it rather than reading it all again.
+ */
+export interface ReadyFacts {
+  cluster: Cluster;
+  service: PrivateLinkService;
+  connection: PrivateEndpointConnection;
+}
+
 export type ConnectionState = (typeof CONNECTION_STATES)[number];
 
 export interface PrivateEndpointConnection {

@@ -273,12 +273,39 @@ export interface HealthRecordPort {
 }
 
 /**
- * The stack's one TiDB Cloud quota, counted per wall-clock minute as the API gateway counts it, shared by
- * every function and every instance that uses the key. `tryTake` counts one request in `window` (minutes
- * since the epoch) only while fewer than `limit` were counted there, atomically.
+ * What a caller knows of the stack's ring of TiDB Cloud request slots (core/shared-budget.ts explains it):
+ * `next` is the number the next take gets, `last` when the latest take was sent (epoch ms), `slots[i]` when
+ * the latest take sampled into slot i was sent; absent when there was none.
+ */
+export interface QuotaRing {
+  next: number;
+  last?: number;
+  slots: readonly (number | undefined)[];
+}
+
+/** One take the shared budget asks the counter to record: number `index` of the ring for `limit`, sent at `at`. */
+export interface QuotaTake {
+  /** The budget's limit: it names the ring, so budgets of different limits never share slots. */
+  limit: number;
+  index: number;
+  at: number;
+  /** A slot whose take must have been sent at or before `freeBefore`; absent while the ring holds too few. */
+  check?: { slot: number; freeBefore: number };
+  /** The slot this take's send time is sampled into; absent when it is not sampled. */
+  recordSlot?: number;
+}
+
+/**
+ * The stack's one TiDB Cloud quota, shared by every function and every instance that uses the key.
+ * `tryTake` records `take` atomically, only while the ring's next number is still `take.index`, the checked
+ * slot's take was sent at or before `check.freeBefore` and the latest take no later than `take.at`; refused,
+ * it answers the ring as it is now, so the caller needs no separate read.
  */
 export interface QuotaCounter {
-  tryTake(window: number, limit: number, options?: CallOptions): Promise<boolean>;
+  tryTake(
+    take: QuotaTake,
+    options?: CallOptions,
+  ): Promise<{ taken: true } | { taken: false; ring: QuotaRing }>;
 }
 
 /** Who holds a lease, and until when (epoch ms, on the holder's clock). */

@@ -180,7 +180,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'TIDB_CLOUD_REQUESTS_PER_MINUTE',
     meaning:
-      "the key's quota (the API allows 100): with the state table, every function draws on one per-minute budget; without it (the CLI), the pace of this one process. Raise it only if PingCAP raised the key's quota",
+      "the key's quota (the API allows 100): with the state table, every function draws on one budget, kept in every sliding 60 s; without it (the CLI), the pace of this one process. Raise it only if PingCAP raised the key's quota",
     form: `1 to ${MAX_REQUESTS_PER_MINUTE}`,
     default: String(DEFAULT_REQUESTS_PER_MINUTE),
     cli: true,

@@ -122,16 +122,22 @@ function troubleshootRequest(): { event: AppEvent; source: string } {
 }
 
 describe('the packaged stack', () => {
-  it('has exactly the EventPattern rules this test covers, each a plain string match moto evaluates', () => {
+  it('has exactly the EventPattern rules this test covers, each a string match moto evaluates', () => {
     expect(rules.map((rule) => rule.target).sort()).toEqual([
       'ProbeLambdaFunction',
       'ProvisionLambdaFunction',
       'TroubleshootLambdaFunction',
     ]);
     for (const rule of rules) {
-      // Only lists of strings: an operator object (`anything-but`, `wildcard`, …) would match everything on
-      // moto and make the delivery tests below vacuous.
+      // Only lists of strings at the top: an operator object (`anything-but`, `wildcard`, …) moto may not
+      // evaluate would make the delivery tests below vacuous. The one operator used, the provision rule's
+      // `detail.handledBy` `exists: false`, is shown to filter on moto below, both ways.
       for (const [field, values] of Object.entries(rule.pattern)) {
+        if (field === 'detail') {
+          expect(rule.target).toBe('ProvisionLambdaFunction');
+          expect(values).toEqual({ handledBy: [{ exists: false }] });
+          continue;
+        }
         expect(Array.isArray(values), `${rule.logicalId}.${field} is a list`).toBe(true);
         for (const value of values as unknown[])
           expect(typeof value, `${rule.logicalId}.${field}`).toBe('string');
@@ -154,12 +160,22 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
     expect(world.events.ofType(DETAIL_TYPES.clusterDetected)).toHaveLength(2);
   });
 
-  it('receives exactly the TiDB Cluster Detected events of a scheduled reconcile, detail intact', async () => {
+  it("does not receive the scheduled reconcile's own detections: it handles them in the same pass", async () => {
     const { pattern } = ruleFor('ProvisionLambdaFunction');
-
-    const delivered = await deliveredEvents(clients, pattern, reconcileEvents, asReconcile);
-
     const detected = world.events.ofType(DETAIL_TYPES.clusterDetected);
+    expect(detected.map((event) => event.detail.handledBy)).toEqual(detected.map(() => 'reconcile'));
+
+    expect(await deliveredEvents(clients, pattern, reconcileEvents, asReconcile)).toEqual([]);
+  });
+
+  it('receives every TiDB Cluster Detected from elsewhere (no handledBy), detail intact', async () => {
+    const { pattern } = ruleFor('ProvisionLambdaFunction');
+    const detected = world.events
+      .ofType(DETAIL_TYPES.clusterDetected)
+      .map(({ detailType, detail: { handledBy: _handled, ...detail } }) => ({ detailType, detail }));
+
+    const delivered = await deliveredEvents(clients, pattern, [...detected, ...reconcileEvents], asReconcile);
+
     expect(delivered.map((event) => event['detail-type'])).toEqual(
       detected.map(() => 'TiDB Cluster Detected'),
     );

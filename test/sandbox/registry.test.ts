@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { DynamoDbQuotaCounter } from '../../functions/adapters/aws/dynamodb-quota.ts';
 import {
   DynamoDbClusterRegistry,
   KEY_ATTRIBUTE,
@@ -126,16 +125,5 @@ describe('DynamoDbClusterRegistry on moto', () => {
     await registry.markDeleted(clusterId, T0, 7 * 86_400);
     expect((await rawItem(clusterId))?.[TTL_ATTRIBUTE]).toEqual({ N: String(T0 / 1000 + 7 * 86_400) });
     expect(await status.get(clusterId)).toMatchObject({ deletedAt: '2026-01-01T00:00:00.000Z' });
-  });
-});
-
-describe('DynamoDbQuotaCounter on moto', () => {
-  it('counts concurrent takes atomically: exactly the limit succeed in one minute, the next minute is fresh', async () => {
-    // The operator's policy may count only `quota#` items (dynamodb:LeadingKeys).
-    const counter = new DynamoDbQuotaCounter(clientOf(OPERATOR_READ_ONLY), table.tableName);
-    const window = Math.floor(T0 / 60_000);
-    const results = await Promise.all(Array.from({ length: 20 }, () => counter.tryTake(window, 7)));
-    expect(results.filter(Boolean)).toHaveLength(7);
-    expect(await counter.tryTake(window + 1, 7)).toBe(true);
   });
 });

@@ -4,7 +4,8 @@
  * the TiDB Cloud simulator failing a seeded share of requests, the EC2 port throttling or failing a share of
  * calls, or the child being SIGKILLed right after each side effect. Afterwards the world itself is
  * inspected: what converged and what was duplicated (judge.ts, reading the tags as the contract spells them),
- * and the busiest minute of TiDB requests the simulator saw.
+ * and the busiest minute of TiDB requests the simulator saw. Every EC2 call the child makes is first decided
+ * against the provision operator policy (a person running `reconcile`), as in-process CLI runs are (testing/iam).
  * Used by `npm run bench` (bench/faults.ts) and, smaller, by test/integration/faults/fault-matrix.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,6 +21,9 @@ import type { Clock, ProvisioningEc2Port } from '../../functions/core/ports.ts';
 import type { ProvisionOutcome } from '../../functions/core/reconcile/types.ts';
 import { Ec2Fake, type Ec2FakeWithWorld } from '../ec2-fake.ts';
 import { type Ec2FaultCounts, type Ec2FaultRates, faultyEc2, noEc2Faults } from '../faulty-ec2.ts';
+import { authorizeEc2Call, enforcedEc2 } from '../iam/enforce.ts';
+import { authorizerAs } from '../iam/enforce-ports.ts';
+import { OPERATOR_PROVISION } from '../iam/roles.ts';
 import type { RandomFaultRates } from '../tidbcloud-simulator/faults.ts';
 import { type RecordedRequest, type Simulator, startSimulator } from '../tidbcloud-simulator/index.ts';
 import { type Ec2Server, serveEc2 } from './ec2-rpc.ts';
@@ -183,19 +187,27 @@ class SideEffects {
   }
 }
 
-/** The EC2 the row's CLI runs see: the fake, throttling and failing as the row says. */
-function faultyPort(
+/** The CLI's view of the fake: as a person holding the provision operator policy (with the read-only one). */
+async function operatorView(fake: Ec2FakeWithWorld): Promise<ProvisioningEc2Port> {
+  const { vpcId, subnetIds, securityGroupId } = fake.world;
+  const vpcs = [{ vpcId, subnetIds, securityGroupIds: [securityGroupId] }];
+  return enforcedEc2(fake, await authorizerAs(OPERATOR_PROVISION, vpcs));
+}
+
+/** The EC2 the row's CLI runs see: the operator's view of the fake, throttling and failing as the row says. */
+async function faultyPort(
   row: FaultRow,
   options: MatrixOptions,
   fake: Ec2FakeWithWorld,
   clock: Clock,
   counts: Ec2FaultCounts,
-): ProvisioningEc2Port {
+): Promise<ProvisioningEc2Port> {
   const { ec2 } = row;
-  if (!ec2) return fake;
+  const enforced = await operatorView(fake);
+  if (!ec2) return enforced;
   const sleep = (ms: number) => clock.sleep(ms);
   const rates = { seed: options.seed + 1, throttle: ec2.throttle, fail: ec2.fail };
-  return faultyEc2(fake, ec2.sdkRetries ? { ...rates, sdkRetries: { sleep } } : rates, counts);
+  return faultyEc2(enforced, ec2.sdkRetries ? { ...rates, sdkRetries: { sleep } } : rates, counts);
 }
 
 const runIdOf = (headers: IncomingHttpHeaders): string =>
@@ -225,7 +237,12 @@ class RowWorld {
   static async start(row: FaultRow, options: MatrixOptions): Promise<RowWorld> {
     const scale = { realStart: Date.now(), virtualStart: VIRTUAL_START, factor: options.timeFactor };
     const clock = scaledClock(scale);
-    const fake = Ec2Fake.withDefaultWorld({ region: 'us-east-1', now: clock.now, endpointLimitPerVpc: 1000 });
+    const fake: Ec2FakeWithWorld = Ec2Fake.withDefaultWorld({
+      region: 'us-east-1',
+      now: clock.now,
+      endpointLimitPerVpc: 1000,
+      authorize: authorizeEc2Call(() => fake),
+    });
     const ec2Counts = noEc2Faults();
     // The servers report side effects to the world, which needs the servers: it is set right after.
     let world: RowWorld | undefined;
@@ -237,7 +254,7 @@ class RowWorld {
       onConnectionActive: (endpointId) => fake.accept(endpointId),
       afterApplied: (request, headers) => world?.afterTidbWrite(request, headers),
     });
-    const server = await serveEc2(faultyPort(row, options, fake, clock, ec2Counts), (_, runId) =>
+    const server = await serveEc2(await faultyPort(row, options, fake, clock, ec2Counts), (_, runId) =>
       world?.afterEc2Call(runId),
     );
     world = new RowWorld(row, options, scale, clock, fake, ec2Counts, sim, server);

@@ -15,7 +15,7 @@ import { ACCOUNT, type AwsRequest, type Decision, REGION, type Role, simulate } 
 import { type Ec2State, ec2RequestsOf, type PortCall } from './ec2-requests.ts';
 
 /** How each service words a refusal (the SDK's error name and the start of its message). */
-type Protocol = 'ec2' | 'json' | 'query';
+export type Protocol = 'ec2' | 'json' | 'query';
 
 /** One distinct decision, as recorded for the replay. */
 export interface RecordedDecision {
@@ -27,6 +27,15 @@ export interface RecordedDecision {
 }
 
 const decisions = new Map<string, Promise<{ decision: Decision; request: AwsRequest }>>();
+let pending = 0;
+
+/**
+ * Decisions being evaluated now (a first request of its kind): real time, for a discrete-event clock that
+ * must not jump ahead while a call waits for IAM (bench/stack.ts), as no AWS call waits for it in truth.
+ */
+export function decisionsPending(): number {
+  return pending;
+}
 const RECORD_DIR = process.env.TIDB_PRIVATELINK_IAM_RECORD;
 
 function hashOf(value: unknown): string {
@@ -93,7 +102,10 @@ export class Authorizer {
     const key = `${this.#roleHash}\0${JSON.stringify(request)}`;
     let answer = decisions.get(key);
     if (!answer) {
-      answer = decideOnce(this.principal, this.role, request);
+      pending += 1;
+      answer = decideOnce(this.principal, this.role, request).finally(() => {
+        pending -= 1;
+      });
       decisions.set(key, answer);
     }
     return answer;
@@ -144,4 +156,15 @@ export function enforcedEvents<T extends EventsPort>(events: T, authorizer: Auth
       };
     },
   });
+}
+
+/** The AWS error a call fails with, or undefined when it succeeds (anything else is rethrown). */
+export async function awsFailureOf(call: Promise<unknown>): Promise<AwsError | undefined> {
+  try {
+    await call;
+    return undefined;
+  } catch (error) {
+    if (error instanceof AwsError) return error;
+    throw error;
+  }
 }

@@ -18,7 +18,7 @@ import { ListingOrder } from '../listing-order.ts';
 import { DigestAuthority, type SimDigestAlgorithm } from './auth.ts';
 import { type Fault, Faults } from './faults.ts';
 import { PageError } from './pagination.ts';
-import { MinuteQuota, type QuotaReport } from './rate-limit.ts';
+import { MinuteQuota, type QuotaReport, type RequestQuota, SlidingQuota } from './rate-limit.ts';
 import { type Route, route, type SimOperation } from './routes.ts';
 import {
   type AddClusterInput,
@@ -53,6 +53,8 @@ export interface SimulatorOptions extends SimHooks {
   connectionDeleteMs?: number;
   /** Requests per key per minute. Default 100, as the real API. */
   rateLimitPerMinute?: number;
+  /** How the quota's minute is counted: per wall-clock minute (default, as Kong does) or every sliding 60 s. */
+  rateLimitWindow?: 'clock-minute' | 'sliding';
   digest?: {
     algorithm?: SimDigestAlgorithm;
     /** `true` → a random opaque; a string → that value. Default: none (as observed from the real API). */
@@ -126,7 +128,7 @@ export class Simulator {
   readonly privateKey: string;
   private readonly state: SimState;
   private readonly authority: DigestAuthority;
-  private readonly quota: MinuteQuota;
+  private readonly quota: RequestQuota;
   private readonly server: Server;
   private readonly now: () => number;
   private readonly afterApplied: SimulatorOptions['afterApplied'];
@@ -164,7 +166,8 @@ export class Simulator {
       now,
       keys: new Map([[this.publicKey, this.privateKey]]),
     });
-    this.quota = new MinuteQuota(options.rateLimitPerMinute ?? 100, options.rateLimitNow ?? now);
+    const Quota = options.rateLimitWindow === 'sliding' ? SlidingQuota : MinuteQuota;
+    this.quota = new Quota(options.rateLimitPerMinute ?? 100, options.rateLimitNow ?? now);
     this.faults = new Faults(() => this.authority.expireAll());
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) => {

@@ -12,6 +12,7 @@ import {
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
   type PrivateLinkService,
+  type ReadyFacts,
   type VpcEndpoint,
 } from '../model.ts';
 import {
@@ -91,6 +92,8 @@ export interface ProbeSettings {
 /** What one run probes: every endpoint in scope, or (on `Endpoint Ready`) one cluster's. */
 export interface ProbeScope {
   clusterId?: string;
+  /** That cluster as the reconcile saw it at Ready: judged from, not read again. */
+  known?: ReadyFacts;
 }
 
 export type Health = 'healthy' | 'unhealthy';
@@ -283,19 +286,22 @@ export async function probeAll(
   );
   if (candidates.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);
+  const known = scope.known?.cluster.clusterId === scope.clusterId ? scope.known : undefined;
   const [tidb, ec2] = await Promise.all([
-    SnapshotTidb.take(
-      deps.tidb,
-      {
-        projectId: settings.projectId,
-        services: caches.services,
-        prefetch: candidates.map((endpoint) => ({
-          clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
-          tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
-        })),
-      },
-      options,
-    ),
+    known
+      ? SnapshotTidb.known(deps.tidb, known, caches.services)
+      : SnapshotTidb.take(
+          deps.tidb,
+          {
+            projectId: settings.projectId,
+            services: caches.services,
+            prefetch: candidates.map((endpoint) => ({
+              clusterId: endpoint.tags[CLUSTER_ID_TAG] ?? '',
+              tidbNodeGroupId: endpoint.tags[NODE_GROUP_ID_TAG] ?? '',
+            })),
+          },
+          options,
+        ),
     SnapshotEc2.take(
       deps.ec2,
       candidates,

@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency.ts';
-import type { Cluster, PrivateEndpointConnection, PrivateLinkService } from '../model.ts';
+import type { Cluster, PrivateEndpointConnection, PrivateLinkService, ReadyFacts } from '../model.ts';
 import type { CallOptions, ConnectionScope, TidbCloudPort } from '../ports.ts';
 import type { TtlCache } from './ttl-cache.ts';
 
@@ -42,6 +42,20 @@ export class SnapshotTidb implements TidbCloudPort {
       snapshot.getPrivateLinkService(key.clusterId, key.tidbNodeGroupId, options).catch(() => undefined),
     );
     return snapshot;
+  }
+
+  /**
+   * A snapshot of one cluster from what the reconcile saw when its endpoint became Ready (`Endpoint Ready`'s
+   * `known`): no list call at all. Anything else asked of it goes to the real port.
+   */
+  static known(
+    inner: TidbCloudPort,
+    facts: ReadyFacts,
+    services: TtlCache<PrivateLinkService>,
+  ): SnapshotTidb {
+    const { cluster, service, connection } = facts;
+    if (service.state === 'ACTIVE') services.set(keyOf(cluster.clusterId, service.tidbNodeGroupId), service);
+    return new SnapshotTidb(inner, new Map([[cluster.clusterId, cluster]]), [connection], services);
   }
 
   /** The cluster as the snapshot's listing had it (no API call). */

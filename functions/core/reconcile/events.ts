@@ -1,5 +1,9 @@
+import type { ReadyFacts } from '../model.ts';
 import { type AppEvent, DETAIL_TYPES } from '../ports.ts';
 import type { Observation, ProvisionOutcome } from './types.ts';
+
+/** `handledBy` of a `TiDB Cluster Detected` the reconcile itself acts on in the same pass. */
+export const HANDLED_BY_RECONCILE = 'reconcile';
 
 /**
  * The events one pass emits for one cluster. `detect` is true only for the scheduled reconcile: the
@@ -7,7 +11,7 @@ import type { Observation, ProvisionOutcome } from './types.ts';
  */
 export function eventsFor(
   outcome: ProvisionOutcome,
-  start: Observation | undefined,
+  { start, last }: { start?: Observation; last?: Observation },
   detect: boolean,
 ): AppEvent[] {
   const ids = { clusterId: outcome.clusterId, tidbNodeGroupId: outcome.tidbNodeGroupId };
@@ -15,7 +19,14 @@ export function eventsFor(
   if (detect && start && !start.endpoint && start.cluster.state === 'ACTIVE') {
     events.push({
       detailType: DETAIL_TYPES.clusterDetected,
-      detail: { ...ids, displayName: start.cluster.displayName, regionId: start.cluster.regionId },
+      // Handled in this very pass: the provision rule leaves these out (docs/contracts.md "Events"), so
+      // the detection costs no second invocation, while subscribers still see every new cluster.
+      detail: {
+        ...ids,
+        displayName: start.cluster.displayName,
+        regionId: start.cluster.regionId,
+        handledBy: HANDLED_BY_RECONCILE,
+      },
     });
   }
   for (const action of outcome.actions) {
@@ -27,7 +38,7 @@ export function eventsFor(
   if (outcome.phase === 'Ready' && outcome.actions.length > 0) {
     events.push({
       detailType: DETAIL_TYPES.endpointReady,
-      detail: { ...ids, vpcEndpointId: outcome.vpcEndpointId },
+      detail: { ...ids, vpcEndpointId: outcome.vpcEndpointId, ...knownOf(last) },
     });
   }
   if (outcome.phase === 'Blocked') {
@@ -43,4 +54,14 @@ export function eventsFor(
     });
   }
   return events;
+}
+
+/**
+ * What TiDB Cloud showed when the endpoint became Ready, for the probe that `Endpoint Ready` starts: it judges
+ * from these instead of reading the cluster, its connections and its service again (docs/contracts.md
+ * "Events"). Left out when the pass did not see all three.
+ */
+function knownOf(last: Observation | undefined): { known?: ReadyFacts } {
+  const { cluster, service, connection } = last ?? {};
+  return cluster && service && connection ? { known: { cluster, service, connection } } : {};
 }

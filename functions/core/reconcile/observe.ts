@@ -14,6 +14,7 @@ import {
 } from '../model.ts';
 import type { CallOptions, EndpointServiceDetails } from '../ports.ts';
 import { detailsNeeded } from './plan.ts';
+import { retryPassRead } from './retry-read.ts';
 import {
   DEFAULT_STACK_NAME,
   type Observation,
@@ -32,14 +33,18 @@ export interface Snapshot {
 
 /**
  * The whole world in O(N/100) TiDB calls and O(1) EC2 calls: every cluster, every connection (the `-`/`-`
- * listing), every managed endpoint. Per-cluster calls happen only for clusters that are not converged.
+ * listing), every managed endpoint. Per-cluster calls happen only for clusters that are not converged. The
+ * EC2 listing is retried inside the pass (retry-read.ts); TiDB's client retries its own calls.
  */
 export async function observeAll(deps: ReconcileDeps, options: CallOptions): Promise<Snapshot> {
   const { projectId } = deps.settings;
   const [clusters, connections, endpoints] = await allOrAbort(options.signal, (signal) => [
     deps.tidb.listClusters({ projectId }, { ...options, signal }),
     deps.tidb.listConnections({ projectId }, { ...options, signal }),
-    deps.ec2.listManagedEndpoints({}, { ...options, signal }),
+    retryPassRead(() => deps.ec2.listManagedEndpoints({}, { ...options, signal }), deps.clock, {
+      ...options,
+      signal,
+    }),
   ]);
   return { clusters, connections, endpoints };
 }
@@ -52,7 +57,11 @@ export async function observeOne(
 ): Promise<Snapshot> {
   const [cluster, endpoints] = await Promise.all([
     deps.tidb.getCluster(key.clusterId, options),
-    deps.ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: key.clusterId }, options),
+    retryPassRead(
+      () => deps.ec2.listManagedEndpoints({ [CLUSTER_ID_TAG]: key.clusterId }, options),
+      deps.clock,
+      options,
+    ),
   ]);
   const tidbNodeGroupId = await resolveNodeGroup(deps, cluster, key.tidbNodeGroupId, options);
   const connections = await deps.tidb.listConnections(
@@ -185,6 +194,13 @@ export class DetailReader {
   /** Keeps what an applied step taught for the rest of the run. */
   remember(observed: Observation): void {
     if (observed.registered && observed.endpoint) this.memory.registered.add(observed.endpoint.vpcEndpointId);
+  }
+
+  /** `observed` with the service this run read ACTIVE, if it was not needed (and so not attached) since. */
+  withKnownService(observed: Observation): Observation {
+    if (observed.service) return observed;
+    const service = this.memory.services.get(`${observed.cluster.clusterId}/${observed.tidbNodeGroupId}`);
+    return service ? { ...observed, service } : observed;
   }
 
   async complete(observed: Observation): Promise<Observation> {

@@ -102,7 +102,7 @@ async function converge(
   reader: DetailReader,
   { act, keepBooks }: Executor,
   options: CallOptions,
-): Promise<ProvisionOutcome> {
+): Promise<{ outcome: ProvisionOutcome; last: Observation }> {
   const actions: AppliedAction[] = [];
   let observed = start;
   for (let step = 0; step < MAX_STEPS; step++) {
@@ -110,19 +110,16 @@ async function converge(
     const decision = plan(observed, deps.settings, deps.clock.now());
     if (decision.kind !== 'act') {
       const notes = keepBooks ? await keepBooks(deps, observed, options) : [];
-      return outcomeOf(observed, decision, actions, notes);
+      return { outcome: outcomeOf(observed, decision, actions, notes), last: observed };
     }
     const result = await act(deps, observed, decision.action, options);
-    if (result.kind === 'blocked') return outcomeOf(observed, result, actions);
+    if (result.kind === 'blocked') return { outcome: outcomeOf(observed, result, actions), last: observed };
     actions.push(result.applied);
     observed = result.observed;
     reader.remember(observed);
   }
-  return outcomeOf(
-    observed,
-    { kind: 'wait', waitingFor: 'the next reconcile (step limit reached)' },
-    actions,
-  );
+  const waiting = { kind: 'wait', waitingFor: 'the next reconcile (step limit reached)' } as const;
+  return { outcome: outcomeOf(observed, waiting, actions), last: observed };
 }
 
 /** Clusters this stack looks after: AWS, this region, not gone or going (their endpoints may be orphans). */
@@ -141,6 +138,8 @@ interface KeyResult {
   outcome: ProvisionOutcome;
   /** What the pass started from; absent when the cluster failed before it could be observed. */
   start?: Observation;
+  /** What the pass ended with (what `Endpoint Ready` passes on to the probe). */
+  last?: Observation;
 }
 
 async function reconcileKey(
@@ -169,7 +168,8 @@ async function reconcileKey(
     return { outcome: outcomeOf(observed, waiting, []) };
   }
   const start = observationOf(cluster, nodeGroupId, snapshot, deps.settings);
-  return { outcome: await converge(deps, start, reader, executor, options), start };
+  const { outcome, last } = await converge(deps, start, reader, executor, options);
+  return { outcome, start, last: reader.withKnownService(last) };
 }
 
 /**
@@ -250,6 +250,19 @@ export function pollIntervalFor(settings: ReconcileSettings, snapshot: Snapshot)
   return Math.max(settings.pollIntervalMs, adaptive);
 }
 
+/** The longest a run waits between passes in which nothing happened. */
+export const QUIET_POLL_CAP_MS = 20_000;
+
+/**
+ * The wait after `quietPasses` passes in a row took no step: doubled each time, up to QUIET_POLL_CAP_MS (or
+ * the interval itself, if longer). TiDB's System Checking takes minutes; a pass that only sees it continue
+ * costs its listings all the same, so a run that keeps waiting looks less often, and a step resets the pace.
+ */
+export function quietInterval(intervalMs: number, quietPasses: number): number {
+  const doubled = intervalMs * 2 ** Math.max(0, quietPasses - 1);
+  return Math.min(doubled, Math.max(intervalMs, QUIET_POLL_CAP_MS));
+}
+
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
 async function waitForNextPass(
   deps: ReconcileDeps,
@@ -262,6 +275,37 @@ async function waitForNextPass(
   }
   await deps.clock.sleep(intervalMs, signal);
   return true;
+}
+
+/**
+ * The next pass's snapshot. Only the first pass's failure is the run's (nothing was done yet); a later pass
+ * whose listing fails for good ends the run with what the earlier passes did, the clusters it would have
+ * followed marked with the failure (Error, or Blocked for a refusal), so the outcomes already earned, and the
+ * orphan handling after them, are not lost to one failed read. Returns undefined when the run ends.
+ */
+async function observeOrSettle(
+  observe: () => Promise<Snapshot>,
+  last: Snapshot | undefined,
+  pending: ReconcileKey[] | undefined,
+  merged: Map<string, ProvisionOutcome>,
+  options: CallOptions,
+): Promise<Snapshot | undefined> {
+  try {
+    return await observe();
+  } catch (error) {
+    if (!last || !pending) throw error;
+    for (const key of pending) {
+      const previous = merged.get(key.clusterId);
+      const failed = failedOutcome(key, last, error, options);
+      // The endpoint the earlier passes found or made is still the cluster's.
+      const kept = previous && {
+        tidbNodeGroupId: previous.tidbNodeGroupId,
+        vpcEndpointId: previous.vpcEndpointId,
+      };
+      merged.set(key.clusterId, mergeRuns(previous, { ...failed, ...kept }));
+    }
+    return undefined;
+  }
 }
 
 async function runPasses(
@@ -278,22 +322,27 @@ async function runPasses(
   // registered once per run.
   const memory = newRunMemory();
   let pending: ReconcileKey[] | undefined;
+  let last: Snapshot | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
+  let quietPasses = 0;
   do {
-    const snapshot = await observe();
-    intervalMs = pollIntervalFor(deps.settings, snapshot);
+    const snapshot = await observeOrSettle(observe, last, pending, merged, options);
+    if (!snapshot) break;
+    last = snapshot;
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, executor, options, memory);
+    quietPasses = results.some(({ outcome }) => outcome.actions.length > 0) ? 0 : quietPasses + 1;
+    intervalMs = quietInterval(pollIntervalFor(deps.settings, snapshot), quietPasses);
     const events: AppEvent[] = [];
     for (const result of results) {
-      const { start } = result;
+      const { start, last } = result;
       const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
       if (recorder) {
         merged.set(outcome.clusterId, recorder.outcomeOf(outcome));
         continue;
       }
       const previous = merged.get(outcome.clusterId);
-      events.push(...eventsFor(outcome, start, options.detect && previous === undefined));
+      events.push(...eventsFor(outcome, { start, last }, options.detect && previous === undefined));
       merged.set(outcome.clusterId, mergeRuns(previous, outcome));
     }
     if (recorder) break;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -44,10 +44,11 @@ afterEach(async () => {
 });
 
 async function returnRoute(...flags: string[]) {
-  const run = await runCliWith(
+  const run = await runCliAsOperator(
+    world,
     ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--source-cidr', ON_PREMISES, ...flags],
     env,
-    { ...world.cliDeps, dataPlane: vpc.dataPlane, resolver: dns, hostedZones: dns },
+    { dataPlane: vpc.dataPlane, resolver: dns, hostedZones: dns },
   );
   const report = flags.includes('--json') ? (JSON.parse(run.stdout) as DiagnosticReport) : undefined;
   return { run, check: report?.checks.find((c) => c.id === 'aws.return-route') };

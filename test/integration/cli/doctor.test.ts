@@ -5,8 +5,9 @@ import { AwsError } from '../../../functions/core/errors.ts';
 import type { ConnectionState } from '../../../functions/core/model.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { DnsPathFake } from '../../../testing/dns-path-fake.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { schemaErrors } from '../../../testing/report-schema.ts';
-import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { spawnCli } from '../../../testing/run-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -38,10 +39,11 @@ afterEach(async () => {
 });
 
 const doctor = (...flags: string[]) =>
-  runCliWith(
+  runCliAsOperator(
+    world,
     ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--timeout-ms', '2000', ...flags],
     env,
-    { ...world.cliDeps, dataPlane: vpc.dataPlane },
+    { dataPlane: vpc.dataPlane },
   );
 
 describe('tidb-privatelink doctor', () => {
@@ -118,10 +120,11 @@ describe('tidb-privatelink doctor', () => {
       privateKey: world.sim.privateKey,
     });
     world.sim.faults.rateLimitBurst(5, 50);
-    const run = await runCliWith(
+    const run = await runCliAsOperator(
+      world,
       ['doctor', '--cluster', clusterId, '--dns-server', vpc.dnsServer, '--timeout-ms', '2000', '--json'],
       env,
-      { ...world.cliDeps, tidb, dataPlane: vpc.dataPlane },
+      { tidb, dataPlane: vpc.dataPlane },
     );
     const report = JSON.parse(run.stdout) as DiagnosticReport;
     expect(schemaErrors(report)).toEqual([]);
@@ -142,7 +145,8 @@ describe('tidb-privatelink doctor', () => {
     dns.hangAlways('ListFirewallRuleGroupAssociations');
     dns.failAlways('ListResolverRules', new AwsError('HTTP 500', 'ListResolverRules failed with HTTP 500'));
     const begin = performance.now();
-    const run = await runCliWith(
+    const run = await runCliAsOperator(
+      world,
       [
         'doctor',
         '--cluster',
@@ -156,7 +160,7 @@ describe('tidb-privatelink doctor', () => {
         world.ec2.world.cidrBlock,
       ],
       env,
-      { ...world.cliDeps, dataPlane: vpc.dataPlane, resolver: dns, hostedZones: dns },
+      { dataPlane: vpc.dataPlane, resolver: dns, hostedZones: dns },
     );
     expect(performance.now() - begin).toBeLessThan(2_000);
     const report = JSON.parse(run.stdout) as DiagnosticReport;

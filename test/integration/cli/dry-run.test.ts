@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
@@ -17,7 +17,7 @@ afterEach(async () => {
   await world.close();
 });
 
-const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), world.cliDeps);
+const cli = (args: string[]) => runCliAsOperator(world, args, cliEnvOf(world));
 const mutatingTidbRequests = () => world.sim.requests.filter((request) => request.method !== 'GET');
 
 describe('provision --dry-run', () => {

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import type { OrphanRow } from '../../../functions/core/status/fleet.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
@@ -21,7 +21,7 @@ afterEach(async () => {
 });
 
 const cli = (args: string[], extra?: Record<string, string>) =>
-  runCliWith(args, cliEnvOf(world, extra), world.cliDeps);
+  runCliAsOperator(world, args, cliEnvOf(world, extra));
 
 /** A Ready cluster whose TiDB cluster is then deleted: its endpoint (2 AZs here) is an orphan. */
 async function orphan() {

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PreflightReport } from '../../../functions/core/preflight/ports.ts';
-import { runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
+import { spawnCli } from '../../../testing/run-cli.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
 describe('tidb-privatelink preflight (the real bin)', () => {
@@ -55,7 +56,7 @@ describe('tidb-privatelink preflight (in-process on the EC2 fake and the simulat
   afterEach(() => world.close());
 
   it('--json: the report, exit 0 with a warning (keys from the environment, no secret yet)', async () => {
-    const run = await runCliWith(['preflight', '--json'], env, world.cliDeps);
+    const run = await runCliAsOperator(world, ['preflight', '--json'], env);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as PreflightReport;
     expect(report).toMatchObject({ region: 'us-east-1', vpcId: world.ec2.world.vpcId, ready: true });
@@ -66,7 +67,7 @@ describe('tidb-privatelink preflight (in-process on the EC2 fake and the simulat
 
   it('exit 1 with the fix printed under the failed check', async () => {
     world.ec2.setVpcDnsAttributes(world.ec2.world.vpcId, { enableDnsSupport: false });
-    const run = await runCliWith(['preflight'], env, world.cliDeps);
+    const run = await runCliAsOperator(world, ['preflight'], env);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
       `    fix: aws ec2 modify-vpc-attribute --vpc-id ${world.ec2.world.vpcId} --enable-dns-support '{"Value":true}'`,

@@ -14,7 +14,7 @@ import { loadConfig } from '../../../functions/config.ts';
 import { LeaseExpiredError, RECONCILE_LEASE } from '../../../functions/core/lease.ts';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
 import { MemoryLeaseStore } from '../../../testing/lease-fake.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { operatorPolicyFor, runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
 let world: World;
@@ -30,7 +30,11 @@ afterEach(async () => {
   await world.close();
 });
 
-const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), { ...world.cliDeps, lease });
+/** The operator policy the command needs, with the state table's lease seen through it. */
+const cli = async (args: string[]) =>
+  runCliAsOperator(world, args, cliEnvOf(world), {
+    lease: (await world.portsFor(operatorPolicyFor(args))).lease(lease),
+  });
 
 const SCHEDULED = 'tidb-privatelink-dev-reconcile request 7f3a';
 

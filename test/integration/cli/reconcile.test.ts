@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { cliEnvOf, startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 let world: World;
@@ -22,7 +22,7 @@ afterEach(async () => {
   await world.close();
 });
 
-const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), world.cliDeps);
+const cli = (args: string[]) => runCliAsOperator(world, args, cliEnvOf(world));
 
 async function provisionJson(clusterId: string) {
   const run = await cli(['provision', '--cluster', clusterId, '--wait', '--json']);
@@ -131,10 +131,10 @@ describe('tidb-privatelink reconcile', () => {
 
   it('rejects a bad PRIVATELINK_PENDING_TIMEOUT_MIN in one sentence, exit 2, nothing done', async () => {
     world.sim.clearRequests();
-    const run = await runCliWith(
+    const run = await runCliAsOperator(
+      world,
       ['reconcile'],
       cliEnvOf(world, { PRIVATELINK_PENDING_TIMEOUT_MIN: 'soon' }),
-      world.cliDeps,
     );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('PRIVATELINK_PENDING_TIMEOUT_MIN "soon"');

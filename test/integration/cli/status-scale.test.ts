@@ -7,7 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalDataPlane } from '../../../functions/adapters/dataplane/local-data-plane.ts';
 import { TidbCloudClient } from '../../../functions/adapters/tidbcloud/client.ts';
 import type { CliDeps } from '../../../functions/app/cli-deps.ts';
-import { Ec2Fake } from '../../../testing/ec2-fake.ts';
+import { Ec2Fake, type Ec2FakeWithWorld } from '../../../testing/ec2-fake.ts';
+import { authorizeEc2Call, enforcedEc2 } from '../../../testing/iam/enforce.ts';
+import { authorizerAs, portViews } from '../../../testing/iam/enforce-ports.ts';
+import { OPERATOR_READ_ONLY } from '../../../testing/iam/roles.ts';
 import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
 import { runCliWith } from '../../../testing/run-cli.ts';
 import type { SimCluster, Simulator } from '../../../testing/tidbcloud-simulator/index.ts';
@@ -34,7 +37,15 @@ beforeAll(async () => {
 
 afterAll(() => sim.close());
 
-function deps(registry?: MemoryClusterRegistry): CliDeps {
+/** The CLI's parts as a holder of the read-only operator policy sees them: EC2 and the registry under it. */
+async function deps(registry?: MemoryClusterRegistry): Promise<CliDeps> {
+  const ec2: Ec2FakeWithWorld = Ec2Fake.withDefaultWorld({
+    region: 'us-east-1',
+    authorize: authorizeEc2Call(() => ec2),
+  });
+  const { vpcId, subnetIds, securityGroupId } = ec2.world;
+  const vpcs = [{ vpcId, subnetIds, securityGroupIds: [securityGroupId] }];
+  const operator = await authorizerAs(OPERATOR_READ_ONLY, vpcs);
   return {
     tidb: new TidbCloudClient({
       baseUrl: sim.url,
@@ -42,14 +53,14 @@ function deps(registry?: MemoryClusterRegistry): CliDeps {
       privateKey: sim.privateKey,
       requestsPerMinute: 100_000,
     }),
-    ec2: Ec2Fake.withDefaultWorld({ region: 'us-east-1' }),
+    ec2: enforcedEc2(ec2, operator),
     events: new RecordingEvents(),
     clock: new VirtualClock(),
     dataPlane: new LocalDataPlane(),
     preflight: () => {
       throw new Error('status never runs preflight');
     },
-    ...(registry ? { registry } : {}),
+    ...(registry ? { registry: portViews(operator).registry(registry) } : {}),
   };
 }
 
@@ -70,7 +81,7 @@ describe('status at scale', () => {
       });
     }
     sim.clearRequests();
-    const run = await runCliWith(['status', '--json'], env, deps(registry));
+    const run = await runCliWith(['status', '--json'], env, await deps(registry));
     expect(run.code).toBe(0);
     const rows = (JSON.parse(run.stdout) as { clusters: Row[] }).clusters;
     expect(rows).toHaveLength(FLEET);
@@ -89,7 +100,7 @@ describe('status at scale', () => {
     const run = await runCliWith(
       ['status', '--json'],
       { ...env, PRIVATELINK_CLUSTERS: 'app-000?' },
-      deps(registry),
+      await deps(registry),
     );
     const rows = (JSON.parse(run.stdout) as { clusters: Row[] }).clusters;
     expect(rows.every((row) => row.privateLinkService?.state === 'ACTIVE')).toBe(true);
@@ -101,13 +112,13 @@ describe('status at scale', () => {
   }, 60_000);
 
   it('without the registry, a terminal sees progress on stderr (and --json stdout stays clean)', async () => {
-    const run = await runCliWith(['status', '--json'], env, deps(), { stderrIsTerminal: true });
+    const run = await runCliWith(['status', '--json'], env, await deps(), { stderrIsTerminal: true });
     expect(run.code).toBe(0);
     const progress = run.stderr.split('\n').filter((line) => line.startsWith('status: read'));
     expect(progress.length).toBeGreaterThanOrEqual(10);
     expect(progress.at(-1)).toContain(`${FLEET}/${FLEET}`);
     expect(JSON.parse(run.stdout).clusters).toHaveLength(FLEET);
-    const quiet = await runCliWith(['status', '--json'], env, deps());
+    const quiet = await runCliWith(['status', '--json'], env, await deps());
     expect(quiet.stderr).not.toContain('status: read');
   }, 60_000);
 });

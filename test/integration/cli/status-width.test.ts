@@ -4,7 +4,7 @@
  * the rest; `--json` is the same document with or without it. In-process, on the simulator and the EC2 fake.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { cliEnvOf, startWorld, type World } from '../../../testing/world.ts';
 
 const LONG_NAME = 'orders-primary-eu-central-reporting-and-analytics-cluster-000001';
@@ -24,7 +24,7 @@ const ROW_FIELDS = [
 ];
 
 let world: World;
-const cli = (args: string[]) => runCliWith(args, cliEnvOf(world), world.cliDeps);
+const cli = (args: string[]) => runCliAsOperator(world, args, cliEnvOf(world));
 
 beforeAll(async () => {
   world = await startWorld();

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DiagnosticReport } from '../../../functions/core/diagnose/report.ts';
 import type { ProvisionOutcome, VpcPlacement } from '../../../functions/core/reconcile/types.ts';
-import { runCliWith } from '../../../testing/run-cli.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { startVpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -26,6 +26,8 @@ beforeEach(async () => {
     },
     { vpcId, subnetIds, securityGroupIds: [] },
   ];
+  // A cold package of this stack's policies takes longer than a test may: made (or found cached) here.
+  await world.cliDepsAs('operator-provision', { ...world.settings, vpcs });
 });
 
 afterEach(async () => {
@@ -43,7 +45,9 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
   };
 }
 
-const cli = (args: string[], extra?: Record<string, string>) => runCliWith(args, env(extra), world.cliDeps);
+/** The CLI under the operator policies of a stack serving both VPCs (packaged once for this shape). */
+const cli = (args: string[], extra?: Record<string, string>) =>
+  runCliAsOperator(world, args, env(extra), {}, { ...world.settings, vpcs });
 
 describe('two VPCs on the command line', () => {
   it('provision --wait: Ready in both VPCs, one outcome per VPC (exit 0)', async () => {

@@ -92,8 +92,10 @@ describe('a security group that drops the packets, across the Lambda split', () 
   it('troubleshoot reports tcp.connect timed out, before the data-plane function is killed', async () => {
     const handler = createTroubleshootHandler(
       async () => ({
-        ...world.cliDeps,
-        dataPlane: new LambdaDataPlane(dataPlaneFunction.client, 'tidb-privatelink-dev-dataPlane'),
+        ...(await world.partsFor(
+          'troubleshoot',
+          new LambdaDataPlane(dataPlaneFunction.client, 'tidb-privatelink-dev-dataPlane'),
+        )),
         metrics: new PowertoolsProbeMetrics(new Metrics()),
         settings: {
           region: 'us-east-1',

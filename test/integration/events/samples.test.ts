@@ -55,7 +55,10 @@ async function emitEverything(world: World, vpc: VpcStandIn): Promise<AppEvent[]
   await reconcileAll(world.deps, { deadline: world.clock.now() + 3_600_000 });
   const paused = world.addCluster({ state: 'PAUSED' });
   await provision(world.deps, { clusterId: paused.clusterId });
-  const probeDeps = { ...world.cliDeps, dataPlane: vpc.dataPlane, metrics: { record: () => undefined } };
+  const probeDeps = {
+    ...(await world.partsFor('probe', vpc.dataPlane)),
+    metrics: { record: () => undefined },
+  };
   await probeAll(probeDeps, {
     region: 'us-east-1',
     dnsServer: vpc.dnsServer,

@@ -84,8 +84,7 @@ async function runEverything(): Promise<AppEvent[]> {
   const elsewhere = world.addCluster({ regionId: 'aws-eu-west-1' });
   await provision(world.deps, { clusterId: elsewhere.clusterId });
   const diagnosticsDeps = {
-    ...world.cliDeps,
-    dataPlane: vpc.dataPlane,
+    ...(await world.partsFor('probe', vpc.dataPlane)),
     metrics: new PowertoolsProbeMetrics(new Metrics()),
     settings: { region: 'us-east-1', dnsServer: vpc.dnsServer, timeoutMs: 1500, concurrency: 2 },
   };

@@ -274,12 +274,8 @@ describe('diagnostics handlers', () => {
 
   /** The diagnostics function's dependencies: EC2 and events under its own packaged role. */
   async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics): Promise<DiagnosticsDeps> {
-    const { ec2, events } = await world.depsFor(fn);
     return {
-      ...world.cliDeps,
-      ec2,
-      events,
-      dataPlane: vpc.dataPlane,
+      ...(await world.partsFor(fn, vpc.dataPlane)),
       metrics: new PowertoolsProbeMetrics(metrics),
       settings: {
         region: 'us-east-1',

@@ -44,12 +44,16 @@ afterEach(async () => {
   await world.close();
 });
 
+/** The provision function's own idempotency store, under its packaged role. */
+const provisionStore = async () =>
+  (await world.portsFor('provision')).idempotency(new MemoryIdempotencyStore());
+
 const duplicates = () => logged.filter((line) => line.startsWith('Duplicate delivery ignored'));
 
 describe('provision once per event', () => {
   it('a redelivered TiDB Cluster Detected provisions once; a new event id runs again', async () => {
     const cluster = world.addCluster();
-    const store = new MemoryIdempotencyStore();
+    const store = await provisionStore();
     const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
 
@@ -69,7 +73,7 @@ describe('provision once per event', () => {
   });
 
   it('a malformed event is rejected before any record is written', async () => {
-    const store = new MemoryIdempotencyStore();
+    const store = await provisionStore();
     const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, store);
     const event = { ...sample('cluster-detected.json'), detail: { clusterId: 'not-a-number' } };
     await expect(handler(event, lambdaContext(900_000))).resolves.toEqual({
@@ -82,8 +86,9 @@ describe('provision once per event', () => {
 
   it('with the registry, a Detected event for a cluster the reconcile already handled costs no TiDB call', async () => {
     const cluster = world.addCluster();
-    const registry = new MemoryClusterRegistry();
-    await registry.recordSighting(cluster.clusterId, '', world.clock.now());
+    const table = new MemoryClusterRegistry();
+    await table.recordSighting(cluster.clusterId, '', world.clock.now());
+    const registry = (await world.portsFor('provision')).registry(table);
     const handler = createProvisionHandler(
       async () => ({ ...(await world.depsFor('provision')), registry }),
       logger,
@@ -125,9 +130,9 @@ describe('diagnostics once per event', () => {
     return cluster;
   }
 
-  const diagnosticsDeps = (): DiagnosticsDeps => ({
-    ...world.cliDeps,
-    dataPlane: vpc.dataPlane,
+  /** The probe's or the troubleshoot's parts, each AWS call under its packaged role. */
+  const diagnosticsDeps = async (fn: 'probe' | 'troubleshoot'): Promise<DiagnosticsDeps> => ({
+    ...(await world.partsFor(fn, vpc.dataPlane)),
     metrics: new PowertoolsProbeMetrics(new Metrics({ namespace: 'Test' })),
     settings: {
       region: 'us-east-1',
@@ -144,11 +149,11 @@ describe('diagnostics once per event', () => {
     const metrics = new Metrics({ namespace: 'Test' });
     vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
     const handler = createProbeHandler(
-      async () => diagnosticsDeps(),
+      () => diagnosticsDeps('probe'),
       logger,
       metrics,
       DEPLOYED_BUDGETS,
-      new MemoryIdempotencyStore(),
+      (await world.portsFor('probe')).idempotency(new MemoryIdempotencyStore()),
     );
     const event = { ...sample('endpoint-ready.json'), detail: { clusterId: cluster.clusterId } };
 
@@ -167,11 +172,11 @@ describe('diagnostics once per event', () => {
   it('a redelivered Troubleshoot Requested runs the doctor once', async () => {
     const cluster = await readyCluster();
     const handler = createTroubleshootHandler(
-      async () => diagnosticsDeps(),
+      () => diagnosticsDeps('troubleshoot'),
       logger,
       undefined,
       DEPLOYED_BUDGETS,
-      new MemoryIdempotencyStore(),
+      (await world.portsFor('troubleshoot')).idempotency(new MemoryIdempotencyStore()),
     );
     const event = { ...sample('troubleshoot-requested.json'), detail: { clusterId: cluster.clusterId } };
     await handler(event, lambdaContext(10_000));

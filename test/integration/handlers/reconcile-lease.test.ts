@@ -27,7 +27,10 @@ afterEach(() => world.close());
 type Answer = { clusters: ProvisionOutcome[]; leaseHeldBy?: { holder: string; until: number } };
 
 const invoke = (remainingMs: number, id = 'req-1') =>
-  createReconcileHandler(async () => ({ ...world.deps, lease }), logger)(
+  createReconcileHandler(
+    async () => ({ ...world.deps, lease: (await world.portsFor('reconcile')).lease(lease) }),
+    logger,
+  )(
     {},
     { ...lambdaContext(remainingMs, 'tidb-privatelink-dev-reconcile'), awsRequestId: id },
   ) as Promise<Answer>;

@@ -87,7 +87,7 @@ describe('provisioning handlers with two VPCs', () => {
     // The first VPC is the Blocked one: its outcome comes first, so a last-write-wins record would say Ready.
     world.ec2.setVpcDnsAttributes(vpcIds[0] ?? '', { enableDnsHostnames: false });
     const cluster = world.addCluster();
-    const registry = new MemoryClusterRegistry();
+    const registry = (await world.portsFor('reconcile', deps.settings)).registry(new MemoryClusterRegistry());
     const handler = createReconcileHandler(async () => ({ ...deps, registry }), logger);
     const { clusters: outcomes } = (await handler({}, context(900_000))) as { clusters: ProvisionOutcome[] };
     expect(outcomes.map((o) => [o.vpcId, o.phase])).toEqual([

@@ -62,13 +62,12 @@ afterEach(async () => {
 });
 
 /** What `functions/handlers/probe.ts` builds once per cold start, with the world's EC2 and data plane. */
-function coldStartDeps(): DiagnosticsDeps {
+async function coldStartDeps(): Promise<DiagnosticsDeps> {
   const config = loadConfig({ TIDB_CLOUD_API_URL: world.sim.url, AWS_REGION: 'us-east-1' });
   const keys = { publicKey: world.sim.publicKey, privateKey: world.sim.privateKey };
   return {
-    ...world.cliDeps,
+    ...(await world.partsFor('probe', vpc.dataPlane)),
     tidb: createTidbClient(config, keys),
-    dataPlane: vpc.dataPlane,
     metrics: { record: () => {} },
     settings: { region: 'us-east-1', dnsServer: vpc.dnsServer, timeoutMs: 1500, concurrency: 4 },
   };

@@ -3,10 +3,9 @@
  * decided against its packaged role, and a denied call fails as AWS answers it, before the fake acts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsError } from '../../../functions/core/errors.ts';
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, SUBNET_CONFIG_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
-import { Authorizer, enforcedEvents } from '../../../testing/iam/enforce.ts';
+import { Authorizer, awsFailureOf, enforcedEvents } from '../../../testing/iam/enforce.ts';
 import { rolesFor } from '../../../testing/iam/roles.ts';
 import type { Role } from '../../../testing/iam-engine.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
@@ -35,22 +34,11 @@ async function managedEndpoint(): Promise<string> {
   return endpoint.vpcEndpointId;
 }
 
-/** The error a call fails with, or undefined. */
-async function failure(call: Promise<unknown>): Promise<AwsError | undefined> {
-  try {
-    await call;
-    return undefined;
-  } catch (error) {
-    if (error instanceof AwsError) return error;
-    throw error;
-  }
-}
-
 describe("a function's view of the EC2 fake", () => {
   it("denies the probe's CreateVpcEndpoint as EC2 does, and the fake never creates it", async () => {
     const cluster = world.addCluster();
     const probe = await world.depsFor('probe');
-    const error = await failure(
+    const error = await awsFailureOf(
       probe.ec2.createInterfaceEndpoint({
         vpcId: world.settings.vpcId,
         serviceName: cluster.serviceName,
@@ -71,7 +59,7 @@ describe("a function's view of the EC2 fake", () => {
     const id = await managedEndpoint();
     const probe = await world.depsFor('probe');
     await probe.ec2.tagResource(id, { 'tidb-privatelink:health': 'healthy' });
-    const error = await failure(probe.ec2.tagResource(id, { [SUBNET_CONFIG_TAG]: 'subnet-0aaa' }));
+    const error = await awsFailureOf(probe.ec2.tagResource(id, { [SUBNET_CONFIG_TAG]: 'subnet-0aaa' }));
     expect(error?.awsCode).toBe('UnauthorizedOperation');
     expect(world.ec2.peekEndpoints()[0]?.tags).toEqual({
       [MANAGED_BY_TAG]: MANAGED_BY_VALUE,
@@ -89,7 +77,7 @@ describe("a function's view of the EC2 fake", () => {
       clientToken: 'someone',
       tags: {},
     });
-    const error = await failure(world.deps.ec2.deleteVpcEndpoints([unmanaged.vpcEndpointId]));
+    const error = await awsFailureOf(world.deps.ec2.deleteVpcEndpoints([unmanaged.vpcEndpointId]));
     expect(error?.awsCode).toBe('UnauthorizedOperation');
     expect(world.ec2.peekEndpoints().map((e) => e.state)).toEqual(['pendingAcceptance']);
     const ours = await managedEndpoint();
@@ -119,7 +107,7 @@ describe('the events port', () => {
       new Authorizer('dataPlane', roles.dataPlane as Role),
       'default',
     );
-    const error = await failure(dataPlane.publish([event]));
+    const error = await awsFailureOf(dataPlane.publish([event]));
     expect(error?.awsCode).toBe('AccessDeniedException');
     expect(error?.message).toMatch(
       /is not authorized to perform: events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:event-bus\/default/,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_TAG, STACK_TAG } from '../../../functions/core/model.ts';
+import { HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
 import {
@@ -9,6 +9,7 @@ import {
   probeCaches,
 } from '../../../functions/core/probe/probe.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
+import type { PortViews } from '../../../testing/iam/enforce-ports.ts';
 import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
@@ -19,6 +20,7 @@ let recorded: Array<{ clusterId: string; figures: ProbeFigures }>;
 let deps: ProbeDeps;
 let settings: ProbeSettings;
 let clusterId: string;
+let ports: PortViews;
 
 beforeEach(async () => {
   world = await startWorld();
@@ -33,13 +35,14 @@ beforeEach(async () => {
   const outcome = await provision(world.deps, { clusterId }, { deadline: world.clock.now() + 3_600_000 });
   expect(outcome.phase).toBe('Ready');
   recorded = [];
-  // The probe function's own view: EC2 and events under its packaged role.
+  // The probe function's own view: EC2, events, the data plane and the health record under its packaged role.
   const probe = await world.depsFor('probe');
+  ports = await world.portsFor('probe');
   deps = {
     ...world.cliDeps,
     ec2: probe.ec2,
     events: probe.events,
-    dataPlane: vpc.dataPlane,
+    dataPlane: ports.dataPlane(vpc.dataPlane),
     metrics: { record: (id, figures) => recorded.push({ clusterId: id, figures }) },
   };
   settings = { region: 'us-east-1', dnsServer: vpc.dnsServer, timeoutMs: 1500, concurrency: 4 };
@@ -212,6 +215,61 @@ describe('probeAll', () => {
   });
 });
 
+describe('probeAll on Endpoint Ready with what the reconcile knew', () => {
+  it("judges from the event's known facts: no TiDB Cloud request, the same verdict as reading", async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const other = world.addCluster({ displayName: 'other', port: vpc.port });
+    vpc.serve(other.serviceDnsName, other.serviceName);
+    world.events.published.length = 0;
+    await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
+    const [ready] = world.events.ofType(DETAIL_TYPES.endpointReady);
+    const known = ready?.detail.known as ReadyFacts | undefined;
+    expect(known?.cluster.clusterId).toBe(other.clusterId);
+    expect(known?.connection).toMatchObject({
+      endpointState: 'ACTIVE',
+      endpointId: ready?.detail.vpcEndpointId,
+    });
+    expect(known?.service.state).toBe('ACTIVE');
+
+    const before = world.sim.requests.length;
+    const fromFacts = await probeAll(
+      { ...deps, caches: probeCaches(world.clock.now) },
+      settings,
+      {},
+      {
+        clusterId: other.clusterId,
+        known,
+      },
+    );
+    expect(world.sim.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([]);
+    const fromReads = await probeAll(
+      { ...deps, caches: probeCaches(world.clock.now) },
+      settings,
+      {},
+      {
+        clusterId: other.clusterId,
+      },
+    );
+    expect(world.sim.requests.length).toBeGreaterThan(before);
+    const verdict = (probes: typeof fromFacts) => probes.map((p) => [p.clusterId, p.health, p.failing]);
+    expect(verdict(fromFacts)).toEqual([[other.clusterId, 'healthy', []]]);
+    expect(verdict(fromFacts)).toEqual(verdict(fromReads));
+  });
+
+  it('facts about another cluster are not used: that run reads', async () => {
+    vpc.admit(world.ec2.world.securityGroupId);
+    const [ready] = world.events.ofType(DETAIL_TYPES.endpointReady);
+    expect(ready).toBeUndefined();
+    const facts = {
+      cluster: { clusterId: '1', state: 'ACTIVE' },
+    } as unknown as ReadyFacts;
+    const before = world.sim.requests.length;
+    const probes = await probeAll(deps, settings, {}, { clusterId, known: facts });
+    expect(probes.map((p) => p.health)).toEqual(['healthy']);
+    expect(world.sim.requests.length).toBeGreaterThan(before);
+  });
+});
+
 describe('probeAll, two runs at once (Endpoint Ready and the schedule)', () => {
   const flips = () =>
     healthChanges().map((change) => `${change.clusterId}:${change.previous}→${change.current}`);
@@ -226,7 +284,7 @@ describe('probeAll, two runs at once (Endpoint Ready and the schedule)', () => {
   });
 
   it('with the health record exactly one of them reports each flip, and an unchanged health writes nothing', async () => {
-    const registry = new MemoryClusterRegistry();
+    const registry = ports.registry(new MemoryClusterRegistry());
     const recorded: ProbeDeps = { ...deps, healthRecord: registry };
     const group = world.ec2.world.securityGroupId;
     vpc.admit(group);
@@ -252,7 +310,7 @@ describe('probeAll, two runs at once (Endpoint Ready and the schedule)', () => {
   });
 
   it('a tag that lags the record (a run died between the two writes) costs no second report', async () => {
-    const registry = new MemoryClusterRegistry();
+    const registry = ports.registry(new MemoryClusterRegistry());
     vpc.admit(world.ec2.world.securityGroupId);
     await probeAll({ ...deps, healthRecord: registry }, settings);
     const [endpoint] = world.ec2.peekEndpoints();
@@ -273,7 +331,7 @@ describe('probeAll, two runs at once (Endpoint Ready and the schedule)', () => {
     expect(probe).toMatchObject({ health: 'healthy', error: expect.stringContaining('health not recorded') });
     expect(flips()).toEqual([]);
     expect(world.events.ofType(DETAIL_TYPES.probeCompleted)).toHaveLength(1);
-    await probeAll({ ...deps, healthRecord: new MemoryClusterRegistry() }, settings);
+    await probeAll({ ...deps, healthRecord: ports.registry(new MemoryClusterRegistry()) }, settings);
     expect(flips()).toEqual([`${clusterId}:null→healthy`]);
   });
 });

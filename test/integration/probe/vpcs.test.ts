@@ -20,6 +20,7 @@ import { probeAll } from '../../../functions/core/probe/probe.ts';
 import type { ProbeSite } from '../../../functions/core/probe/sites.ts';
 import type { VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { reconcileStack } from '../../../functions/core/reconcile/vpcs.ts';
+import { DATA_PLANE_FUNCTION } from '../../../testing/iam/enforce-ports.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
 /** One endpoint's answer: the endpoint's own addresses resolve and accept, TiDB greets. */
@@ -98,13 +99,31 @@ afterEach(async () => {
 });
 
 const NO_METRICS = { record: () => undefined };
-/** The stack's deps with one data plane per VPC; the default data plane is never the one asked. */
-const probeDeps = (chosen: ProbeSite[]) => ({
-  ...world.cliDeps,
-  dataPlane: answeringDataPlane(),
-  sites: chosen,
-  metrics: NO_METRICS,
-});
+/** The data plane function of a VPC: the stack's first has the plain name, the nth `…dataPlane<n>`. */
+function dataPlaneFunctionOf(vpcId: string): string {
+  const index = vpcs.findIndex((vpc) => vpc.vpcId === vpcId);
+  return `${DATA_PLANE_FUNCTION}${index === 0 ? '' : index + 1}`;
+}
+
+/**
+ * The probe's deps in a stack packaged with both VPCs, under its role, with one data plane per VPC (each
+ * its own function); the default data plane is never the one asked.
+ */
+async function probeDeps(chosen: ProbeSite[], fn: 'probe' | 'troubleshoot' = 'probe') {
+  const stack = { ...world.settings, vpcs };
+  const [{ ec2, events }, ports] = await Promise.all([world.depsFor(fn, stack), world.portsFor(fn, stack)]);
+  return {
+    ...world.cliDeps,
+    ec2,
+    events,
+    dataPlane: answeringDataPlane(),
+    sites: chosen.map((site) => ({
+      ...site,
+      dataPlane: ports.dataPlane(site.dataPlane, dataPlaneFunctionOf(site.vpcId)),
+    })),
+    metrics: NO_METRICS,
+  };
+}
 const SETTINGS = { region: 'us-east-1', timeoutMs: 1000, concurrency: 4 };
 
 async function addressesOf(vpcId: string): Promise<string[][]> {
@@ -114,7 +133,7 @@ async function addressesOf(vpcId: string): Promise<string[][]> {
 
 describe('the probe with two VPCs', () => {
   it("asks each endpoint's own VPC's data plane, and both VPCs' endpoints are healthy", async () => {
-    const probes = await probeAll(probeDeps(sites), SETTINGS);
+    const probes = await probeAll(await probeDeps(sites), SETTINGS);
 
     expect(probes).toHaveLength(4);
     expect(probes.every((probe) => probe.health === 'healthy')).toBe(true);
@@ -129,7 +148,7 @@ describe('the probe with two VPCs', () => {
   it("judges security groups from each data plane's own placement", async () => {
     // The second VPC's endpoints admit nothing from its data plane's subnets any more.
     world.ec2.revokeRules(vpcs[1]?.securityGroupIds[0] ?? '', () => true);
-    const probes = await probeAll(probeDeps(sites), SETTINGS);
+    const probes = await probeAll(await probeDeps(sites), SETTINGS);
     const endpoints = await world.ec2.listManagedEndpoints();
     const vpcOf = (id: string) => endpoints.find((e) => e.vpcEndpointId === id)?.vpcId;
     const healthBy = probes.map((probe) => [vpcOf(probe.vpcEndpointId), probe.health, probe.failing]);
@@ -142,7 +161,7 @@ describe('the probe with two VPCs', () => {
   });
 
   it('leaves alone endpoints in a VPC no data plane of the stack runs in', async () => {
-    const probes = await probeAll(probeDeps(sites.slice(0, 1)), SETTINGS);
+    const probes = await probeAll(await probeDeps(sites.slice(0, 1)), SETTINGS);
     expect(probes).toHaveLength(2);
     expect(sites[1]?.dataPlane.inputs).toHaveLength(0);
   });
@@ -151,8 +170,8 @@ describe('the probe with two VPCs', () => {
 describe('troubleshoot with two VPCs', () => {
   const context = { getRemainingTimeInMillis: () => 20_000 } as Context;
   const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
-  const deps = (): DiagnosticsDeps => ({
-    ...probeDeps(sites),
+  const deps = async (): Promise<DiagnosticsDeps> => ({
+    ...(await probeDeps(sites, 'troubleshoot')),
     settings: { ...SETTINGS, vpcId: vpcs[0]?.vpcId },
   });
 

@@ -14,7 +14,9 @@ beforeEach(async () => {
 
 afterEach(() => world.close());
 
-function withRegistry(registry: MemoryClusterRegistry): ReconcileDeps {
+/** The reconcile's parts with the registry, which it reaches under its packaged role. */
+async function withRegistry(table: MemoryClusterRegistry): Promise<ReconcileDeps> {
+  const registry = (await world.portsFor('reconcile')).registry(table);
   return {
     ...world.deps,
     tidb: recordingServices(world.deps.tidb, registry),
@@ -29,7 +31,7 @@ describe('TiDB Cluster Detected with the registry', () => {
     const stranded = world.addCluster({ displayName: 'stranded', availableZones: ['use1-az6'] });
     const registry = new MemoryClusterRegistry();
     for (let tick = 0; tick < 3; tick++) {
-      const [outcome] = await reconcileAll(withRegistry(registry));
+      const [outcome] = await reconcileAll(await withRegistry(registry));
       expect(outcome?.phase).toBe('Blocked');
     }
     expect(detected()).toEqual([stranded.clusterId]);
@@ -38,14 +40,17 @@ describe('TiDB Cluster Detected with the registry', () => {
   it('goes out once when two runs see a new cluster at the same moment', async () => {
     const cluster = world.addCluster();
     const registry = new MemoryClusterRegistry();
-    await Promise.all([reconcileAll(withRegistry(registry)), reconcileAll(withRegistry(registry))]);
+    await Promise.all([
+      reconcileAll(await withRegistry(registry)),
+      reconcileAll(await withRegistry(registry)),
+    ]);
     expect(detected()).toEqual([cluster.clusterId]);
   });
 
   it('keeps each ACTIVE service for status, written once per process', async () => {
     const cluster = world.addCluster();
     const registry = new MemoryClusterRegistry();
-    const deps = withRegistry(registry);
+    const deps = await withRegistry(registry);
     await reconcileAll(deps, { deadline: world.clock.now() + 3_600_000 });
     expect((await registry.get(cluster.clusterId))?.service).toEqual({
       state: 'ACTIVE',
@@ -56,7 +61,8 @@ describe('TiDB Cluster Detected with the registry', () => {
 
   it('keeps the client behind it whole: its request counters still feed the API usage metrics', async () => {
     const cluster = world.addCluster();
-    const recording = recordingServices(world.tidb, new MemoryClusterRegistry());
+    const registry = (await world.portsFor('reconcile')).registry(new MemoryClusterRegistry());
+    const recording = recordingServices(world.tidb, registry);
     const before = recording.stats.requests;
     const [node] = (await recording.getCluster(cluster.clusterId)).nodeGroups;
     await recording.getPrivateLinkService(cluster.clusterId, node?.tidbNodeGroupId ?? '');

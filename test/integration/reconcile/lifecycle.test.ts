@@ -78,6 +78,52 @@ describe('one cluster never stops the others', () => {
     expect(outcome).toMatchObject({ phase: 'Error', error: { code, message } });
   });
 
+  it('a managed-endpoint listing that fails twice is retried inside the pass: every cluster Ready', async () => {
+    const clusters = [world.addCluster(), world.addCluster()];
+    const internal = () =>
+      new AwsError('InternalError', 'An internal error has occurred', { fault: 'server' });
+    world.ec2.failNext('DescribeVpcEndpoints', internal());
+    world.ec2.failNext('DescribeVpcEndpoints', internal());
+    const started = world.clock.now();
+    const outcomes = await reconcileAll(world.deps, waitUntil());
+    expect(outcomes.map((o) => o.phase)).toEqual(clusters.map(() => 'Ready'));
+    // The backoff before the answer (1 s + 2 s) is spent on the pass's clock, not on a tick.
+    expect(world.clock.now() - started).toBeGreaterThanOrEqual(3_000);
+  });
+
+  it('a listing that keeps failing stops the pass with its own error, after the backoff', async () => {
+    world.addCluster();
+    for (let i = 0; i < 4; i++)
+      world.ec2.failNext(
+        'DescribeVpcEndpoints',
+        new AwsError('InternalError', 'An internal error', { fault: 'server' }),
+      );
+    await expect(reconcileAll(world.deps, waitUntil())).rejects.toMatchObject({ awsCode: 'InternalError' });
+  });
+
+  it('a later pass whose listing fails for good keeps what the earlier passes did', async () => {
+    const cluster = world.addCluster();
+    let passes = 0;
+    const failing = new Proxy(world.deps.ec2, {
+      get(target, property, receiver) {
+        if (property !== 'listManagedEndpoints') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<typeof target.listManagedEndpoints>) => {
+          // The first pass lists; every later one meets an outage no backoff outlives.
+          if (++passes > 1) throw new AwsError('InternalError', 'An internal error', { fault: 'server' });
+          return target.listManagedEndpoints(...args);
+        };
+      },
+    });
+    const [outcome] = await reconcileAll({ ...world.deps, ec2: failing }, waitUntil());
+    expect(outcome).toMatchObject({
+      clusterId: cluster.clusterId,
+      phase: 'Error',
+      error: { code: 'InternalError' },
+      vpcEndpointId: expect.stringMatching(/^vpce-/),
+    });
+    expect(outcome?.actions.map((action) => action.type)).toContain('create-endpoint');
+  });
+
   it('a permission refusal from AWS is Blocked with AWS text, not retried as transient', async () => {
     const cluster = world.addCluster();
     const text = 'You are not authorized to perform this operation. Encoded authorization failure message: x';

@@ -12,8 +12,9 @@ import {
 import { createDiagnosticsDeps, createLambdaDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
+import { runCliAsOperator } from '../../../testing/operator-cli.ts';
 import { type RawRequest, type RawServer, startRawServer } from '../../../testing/raw-http-server.ts';
-import { type CliRun, runCliWith, spawnCli } from '../../../testing/run-cli.ts';
+import { type CliRun, spawnCli } from '../../../testing/run-cli.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../../testing/world.ts';
 
@@ -221,7 +222,6 @@ const cliEnv = (): Record<string, string> => ({
 
 describe('the CLI, in-process on the local world (EC2 fake, VPC stand-in): success paths', () => {
   it('provision --wait, reconcile, status and doctor --json (with a SQL login) print no canary', async () => {
-    const deps = { ...world.cliDeps, dataPlane: vpc.dataPlane };
     const runs: Captured[] = [];
     for (const args of [
       ['provision', '--cluster', clusterId, '--wait', '--json'],
@@ -232,7 +232,10 @@ describe('the CLI, in-process on the local world (EC2 fake, VPC stand-in): succe
     ]) {
       let run: CliRun | undefined;
       runs.push(
-        ...(await capturing(args[0] ?? '', async () => (run = await runCliWith(args, cliEnv(), deps)))),
+        ...(await capturing(
+          args[0] ?? '',
+          async () => (run = await runCliAsOperator(world, args, cliEnv(), { dataPlane: vpc.dataPlane })),
+        )),
       );
       if (run) runs.push(...cliCaptures(args.join(' '), run));
     }
@@ -346,20 +349,23 @@ describe('every handler, with its secrets from Secrets Manager', () => {
     );
   }
 
-  async function reconcileDeps(apiKeyArn?: string) {
+  /** The handler's own parts, with EC2 and events the world's under `fn`'s packaged role. */
+  async function reconcileDeps(apiKeyArn?: string, fn: 'reconcile' | 'provision' = 'reconcile') {
     const deps = await createLambdaDeps(lambdaConfig(apiKeyArn), 5000);
-    return { ...deps, ec2: world.ec2, events: world.events, clock: world.clock };
+    const { ec2, events } = await world.depsFor(fn);
+    return { ...deps, ec2, events, clock: world.clock };
   }
 
-  async function diagnosticsDeps(metrics: Metrics) {
+  async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics) {
     const deps = await createDiagnosticsDeps(lambdaConfig(), metrics);
     expect(deps.settings.credentials?.password).toBe(CANARY.sqlPassword);
+    const { ec2, events, dataPlane } = await world.partsFor(fn, vpc.dataPlane);
     return {
       ...deps,
-      ec2: world.ec2,
-      events: world.events,
+      ec2,
+      events,
       clock: world.clock,
-      dataPlane: vpc.dataPlane,
+      dataPlane,
       settings: { ...deps.settings, dnsServer: vpc.dnsServer, timeoutMs: 3000 },
     };
   }
@@ -372,19 +378,23 @@ describe('every handler, with its secrets from Secrets Manager', () => {
         createReconcileHandler(() => reconcileDeps(), logger())({}, lambdaContext()),
       )),
       ...(await capturing('provision', () =>
-        createProvisionHandler(() => reconcileDeps(), logger())(
+        createProvisionHandler(() => reconcileDeps(undefined, 'provision'), logger())(
           { 'detail-type': 'TiDB Cluster Detected', detail: { clusterId } },
           lambdaContext(),
         ),
       )),
       ...(await capturing('troubleshoot', () =>
-        createTroubleshootHandler(() => diagnosticsDeps(metrics), logger())(
+        createTroubleshootHandler(() => diagnosticsDeps('troubleshoot', metrics), logger())(
           { 'detail-type': 'PrivateLink Troubleshoot Requested', detail: { clusterId } },
           lambdaContext(10_000),
         ),
       )),
       ...(await capturing('probe', () =>
-        createProbeHandler(() => diagnosticsDeps(metrics), logger(), metrics)({}, lambdaContext(60_000)),
+        createProbeHandler(
+          () => diagnosticsDeps('probe', metrics),
+          logger(),
+          metrics,
+        )({}, lambdaContext(60_000)),
       )),
       ...(await capturing('data plane', () =>
         createDataPlaneHandler(vpc.dataPlane, logger())(

@@ -333,12 +333,12 @@ describe('the operator policies (resources/operator-policies.yml)', () => {
     expect(await may(role, { action: 'servicequotas:GetServiceQuota', resource: quota })).toBe(true);
     expect(await may(role, { action: 'lambda:GetAccountSettings', resource: '*' })).toBe(true);
     expect(await may(role, { action: 'dynamodb:Scan', resource: TABLE })).toBe(true);
-    expect(await may(role, item('dynamodb:UpdateItem', 'quota#29000000'))).toBe(true);
+    expect(await may(role, item('dynamodb:UpdateItem', 'quota#ring-95'))).toBe(true);
     for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem']) {
       expect(await may(role, item(action, 'lease#reconcile')), action).toBe(false);
       expect(await may(role, item(action, 'cluster#1')), action).toBe(false);
     }
-    expect(await may(role, item('dynamodb:PutItem', 'quota#29000000'))).toBe(false);
+    expect(await may(role, item('dynamodb:PutItem', 'quota#ring-95'))).toBe(false);
   });
 
   it('read-only: creates, changes, tags and deletes no endpoint, publishes no event', async () => {

@@ -139,7 +139,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(env('Probe').PRIVATELINK_STACK_NAME).toBe('tidb-privatelink');
   });
 
-  it('schedules the reconcile and routes TiDB Cluster Detected to the provision function', () => {
+  it('schedules the reconcile and routes TiDB Cluster Detected the reconcile did not handle to the provision function', () => {
     const schedules = resourcesOfType('AWS::Events::Rule').filter(([, r]) => r.Properties.ScheduleExpression);
     expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toContain('rate(5 minutes)');
     const patterns = resourcesOfType('AWS::Events::Rule')
@@ -148,6 +148,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
     expect(patterns).toContainEqual({
       source: ['tidb-privatelink'],
       'detail-type': ['TiDB Cluster Detected'],
+      detail: { handledBy: [{ exists: false }] },
     });
   });
 

@@ -223,6 +223,36 @@ describe('simulator rate limit reaching a real client', () => {
   });
 });
 
+describe('simulator counting sliding windows', () => {
+  it('refuses a burst straddling two clock minutes that per-minute counting lets through', async () => {
+    let now = Date.parse('2026-01-01T00:00:50.000Z');
+    const run = async (rateLimitWindow: 'clock-minute' | 'sliding') => {
+      const sim = await startSimulator({ rateLimitPerMinute: 3, rateLimitNow: () => now, rateLimitWindow });
+      try {
+        sim.addCluster();
+        const client = clientFor(sim, {
+          requestsPerMinute: 50,
+          now: () => now,
+          sleep: async (ms) => {
+            now += ms;
+          },
+        });
+        // Three requests at :50, three more 15 s later, in the next clock minute.
+        now = Date.parse('2026-01-01T00:00:50.000Z');
+        for (let i = 0; i < 3; i += 1) await client.listClusters({});
+        now += 15_000;
+        for (let i = 0; i < 3; i += 1) await client.listClusters({});
+        return { throttled: sim.stats().byStatus['429'] ?? 0, at: now };
+      } finally {
+        await sim.close();
+      }
+    };
+    expect(await run('clock-minute')).toEqual({ throttled: 0, at: Date.parse('2026-01-01T00:01:05.000Z') });
+    // The fourth request waits for the first to leave the window: the reset says 45 s, at :50 + 60 s.
+    expect(await run('sliding')).toEqual({ throttled: 1, at: Date.parse('2026-01-01T00:01:50.000Z') });
+  });
+});
+
 describe('createConnection when the answer is lost', () => {
   it('retries, and on the duplicate refusal returns the registration its first attempt made', async () => {
     const sim = await startSimulator({ serviceReadyMs: 0 });

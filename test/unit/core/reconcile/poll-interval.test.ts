@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { pollIntervalFor } from '../../../../functions/core/reconcile/reconcile.ts';
+import {
+  pollIntervalFor,
+  QUIET_POLL_CAP_MS,
+  quietInterval,
+} from '../../../../functions/core/reconcile/reconcile.ts';
 import type { ReconcileSettings } from '../../../../functions/core/reconcile/types.ts';
 
 const settings = (requestsPerMinute?: number): ReconcileSettings => ({
@@ -33,5 +37,26 @@ describe('pollIntervalFor', () => {
 
   it('without a quota setting, polls as configured', () => {
     expect(pollIntervalFor(settings(), snapshot(1000, 1000))).toBe(5000);
+  });
+});
+
+describe('quietInterval', () => {
+  it('polls at the interval after a pass that took a step, and after the first quiet one', () => {
+    expect(quietInterval(5000, 0)).toBe(5000);
+    expect(quietInterval(5000, 1)).toBe(5000);
+  });
+
+  it('doubles for each further quiet pass, up to the cap', () => {
+    expect([2, 3, 4, 5, 9].map((quiet) => quietInterval(5000, quiet))).toEqual([
+      10_000,
+      QUIET_POLL_CAP_MS,
+      QUIET_POLL_CAP_MS,
+      QUIET_POLL_CAP_MS,
+      QUIET_POLL_CAP_MS,
+    ]);
+  });
+
+  it('never shortens an interval already longer than the cap (1,000 clusters listed)', () => {
+    expect(quietInterval(45_000, 6)).toBe(45_000);
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * A read the whole pass depends on (the managed-endpoint listing), retried inside the pass. The SDK already
+ * retries each call; what outlives those retries (an EC2 brown-out of a few seconds) would otherwise cost the
+ * whole pass, every cluster in it, until the next tick. Only transient failures are retried (a refusal will
+ * not change in seconds), never past the caller's deadline, and with a backoff that doubles.
+ */
+import { failureKind } from '../errors.ts';
+import type { CallOptions, Clock } from '../ports.ts';
+
+/** Waits between attempts: 1 s, 2 s, 4 s (the pass gives up after about 7 s of a failing read). */
+export const PASS_READ_BACKOFF_MS: readonly number[] = [1_000, 2_000, 4_000];
+
+export async function retryPassRead<T>(
+  read: () => Promise<T>,
+  clock: Pick<Clock, 'now' | 'sleep'>,
+  options: CallOptions,
+): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      const wait = PASS_READ_BACKOFF_MS[attempt];
+      const pastDeadline = options.deadline !== undefined && clock.now() + (wait ?? 0) > options.deadline;
+      if (wait === undefined || failureKind(error) !== 'transient' || pastDeadline || options.signal?.aborted)
+        throw error;
+      await clock.sleep(wait, options.signal);
+    }
+  }
+}
