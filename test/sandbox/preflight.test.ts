@@ -172,7 +172,6 @@ describe('preflight against moto and the simulator', () => {
       ...(await deployerEnv(goodSecretArn)),
       PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
     });
-    console.log(run.stdout, run.stderr);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ aws\.vpc {2,}vpc-0123456789abcdef0 does not exist in us-east-1\.$/m);
     expect(run.stdout).toMatch(
