@@ -635,6 +635,14 @@ export class Ec2Fake
     );
   }
 
+  /** Security groups' VPCs as they are now, without counting a call; unknown ids are left out. */
+  peekSecurityGroups(groupIds: string[]): Array<{ groupId: string; vpcId: string }> {
+    return groupIds.flatMap((groupId) => {
+      const group = this.#securityGroups.get(groupId);
+      return group ? [{ groupId, vpcId: group.vpcId }] : [];
+    });
+  }
+
   /** Subnets as they are now, without counting a call (see `peekEndpoints`); unknown ids are left out. */
   peekSubnets(subnetIds: string[]): Subnet[] {
     return subnetIds.flatMap((id) => {

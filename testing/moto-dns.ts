@@ -5,15 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CreateHostedZoneCommand, Route53Client } from '@aws-sdk/client-route-53';
-import type { SandboxConfig } from './moto-world.ts';
+import { type SandboxClientOptions, type SandboxConfig, sandboxClientConfig } from './moto-world.ts';
 
-export function createSandboxRoute53(config: SandboxConfig): Route53Client {
-  return new Route53Client({
-    region: config.region,
-    endpoint: config.endpointUrl,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  });
+export function createSandboxRoute53(
+  config: SandboxConfig,
+  options: SandboxClientOptions = {},
+): Route53Client {
+  return new Route53Client(sandboxClientConfig(config, options));
 }
 
 /** A private zone associated with the VPC. moto answers HTTP 500 to CreateHostedZone without a Comment. */

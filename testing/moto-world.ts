@@ -33,7 +33,7 @@ import { EventBridgeAdapter } from '../functions/adapters/aws/eventbridge.ts';
 import { DEFAULT_TIDB_PORT } from '../functions/core/model.ts';
 import type { AppEvent } from '../functions/core/ports.ts';
 import type { Authorizer } from './iam/enforce.ts';
-import { enforceEc2Client, enforceEventBridgeClient } from './iam/sdk-middleware.ts';
+import { motoProxy } from './iam/moto-proxy.ts';
 
 export interface SandboxConfig {
   /** `http://127.0.0.1:<port>` of the moto server. */
@@ -53,47 +53,57 @@ const SANDBOX_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing'
 
 export interface SandboxClientOptions {
   /**
-   * The function whose clients these are: each command is first decided against its role (testing/iam), and
-   * a denied one fails as AWS refuses it, before moto sees it. Without it, moto's allow-everything.
+   * The function (or operator) whose clients these are: they reach moto through this worker's IAM proxy
+   * (testing/iam/moto-proxy.ts) with that principal's keys, so each call is first decided against its role
+   * and a denied one fails as AWS refuses it, before moto sees it. Without it, moto's allow-everything.
    */
   as?: Authorizer;
+}
+
+/**
+ * The configuration of any SDK client on the sandbox: moto directly, or, `as` a principal, through this
+ * worker's IAM proxy with that principal's keys. No retries: a sandbox failure should surface at once.
+ *
+ * @example const dynamodb = new DynamoDBClient(sandboxClientConfig(config, { as: reconcile }));
+ */
+export function sandboxClientConfig(config: SandboxConfig, options: SandboxClientOptions = {}) {
+  const common = { region: config.region, maxAttempts: 1 };
+  const { as } = options;
+  if (!as) return { ...common, endpoint: config.endpointUrl, credentials: SANDBOX_CREDENTIALS };
+  // The proxy starts on first use; the SDK accepts both as providers, so building clients stays synchronous.
+  const proxy = motoProxy(config);
+  const keys = proxy.then((started) => started.principal(as));
+  return {
+    ...common,
+    endpoint: async () => ({ url: new URL((await proxy).url) }),
+    credentials: () => keys,
+  };
 }
 
 export function createSandboxClients(
   config: SandboxConfig,
   options: SandboxClientOptions = {},
 ): SandboxClients {
-  const common = {
-    region: config.region,
-    endpoint: config.endpointUrl,
-    credentials: SANDBOX_CREDENTIALS,
-    // No retries: a sandbox failure should surface at once, not after backoff.
-    maxAttempts: 1,
-  };
-  const clients = {
+  const common = sandboxClientConfig(config, options);
+  return {
     config,
     ec2: new EC2Client(common),
     eventBridge: new EventBridgeClient(common),
     sqs: new SQSClient(common),
   };
-  if (options.as) {
-    // The state IAM decides on (tags, a subnet's VPC) is read with a client of its own, which no role limits.
-    const lookup = new EC2Client(common);
-    enforceEc2Client(clients.ec2, options.as, lookup, config.region);
-    enforceEventBridgeClient(clients.eventBridge, options.as, config.region);
-    const destroy = clients.ec2.destroy.bind(clients.ec2);
-    clients.ec2.destroy = () => {
-      lookup.destroy();
-      destroy();
-    };
-  }
-  return clients;
 }
 
 export function destroySandboxClients(clients: SandboxClients): void {
   clients.ec2.destroy();
   clients.eventBridge.destroy();
   clients.sqs.destroy();
+}
+
+/** Creates the event bus `name` unless moto (shared by every sandbox file) has it already. */
+export async function ensureEventBus(clients: SandboxClients, name: string): Promise<void> {
+  await clients.eventBridge.send(new CreateEventBusCommand({ Name: name })).catch((error: Error) => {
+    if (error.name !== 'ResourceAlreadyExistsException') throw error;
+  });
 }
 
 export interface MotoWorld {
@@ -246,6 +256,12 @@ export interface DeliveredEvent {
 export interface DeliveredEventsOptions {
   /** The events' source (default `tidb-privatelink`), as `EventBridgeAdapter` would be configured. */
   source?: string;
+  /**
+   * The function that publishes them, given the fresh bus's name: its PutEvents then goes through the IAM
+   * proxy under that function's role (packaged with that bus). Without it, the events are published around
+   * IAM (another publisher's, or a test's own).
+   */
+  publisher?: (busName: string) => Promise<Authorizer>;
 }
 
 /**
@@ -294,11 +310,7 @@ export async function deliveredEvents(
         Targets: [{ Id: 'queue', Arn: required(attributes.Attributes?.QueueArn, 'QueueArn') }],
       }),
     );
-    await new EventBridgeAdapter({
-      client: eventBridge,
-      eventBusName: required(bus.EventBusArn, 'EventBusArn'),
-      source: options.source ?? 'tidb-privatelink',
-    }).publish(events);
+    await publish(clients, options, busName, required(bus.EventBusArn, 'EventBusArn'), events);
     return await drainQueue(sqs, queueUrl);
   } finally {
     await eventBridge
@@ -309,6 +321,28 @@ export async function deliveredEvents(
       .catch(() => undefined);
     await eventBridge.send(new DeleteEventBusCommand({ Name: busName }));
     await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
+  }
+}
+
+/** Publishes `events` onto the bus as the EventBridge adapter does: as `options.publisher`, when given. */
+async function publish(
+  clients: SandboxClients,
+  options: DeliveredEventsOptions,
+  busName: string,
+  busArn: string,
+  events: AppEvent[],
+): Promise<void> {
+  const publishing = options.publisher
+    ? createSandboxClients(clients.config, { as: await options.publisher(busName) })
+    : undefined;
+  try {
+    await new EventBridgeAdapter({
+      client: (publishing ?? clients).eventBridge,
+      eventBusName: busArn,
+      source: options.source ?? 'tidb-privatelink',
+    }).publish(events);
+  } finally {
+    if (publishing) destroySandboxClients(publishing);
   }
 }
 

@@ -15,6 +15,8 @@ import { diagnoseDnsPath } from '../../functions/core/diagnose/dns-path.ts';
 import { gatherNetworkPath } from '../../functions/core/diagnose/gather-network.ts';
 import { observer } from '../../functions/core/diagnose/observation.ts';
 import { AwsError } from '../../functions/core/errors.ts';
+import { motoProxy } from '../../testing/iam/moto-proxy.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   associateResolverRule,
   createPrivateZone,
@@ -34,6 +36,9 @@ const HOST = 'privatelink-19341789.ubkypd000000.clusters.tidb-cloud.com';
 let clients: SandboxClients;
 let route53: Route53Client;
 let world: MotoWorld;
+/** The troubleshoot function's clients (it gathers the DNS path), each call decided against its role. */
+let troubleshoot: SandboxClients;
+let troubleshootRoute53: Route53Client;
 let resolver: Route53ResolverAdapter;
 
 beforeAll(async () => {
@@ -41,17 +46,30 @@ beforeAll(async () => {
   clients = createSandboxClients(config);
   route53 = createSandboxRoute53(config);
   world = await buildMotoWorld(clients);
+  const principals = await sandboxPrincipals({
+    placement: {
+      vpcId: world.vpcId,
+      subnetIds: Object.values(world.subnetIdByZoneId),
+      securityGroupIds: [world.securityGroupId],
+    },
+  });
+  const as = principals.as('troubleshoot');
+  troubleshoot = createSandboxClients(config, { as });
+  troubleshootRoute53 = createSandboxRoute53(config, { as });
+  const proxy = await motoProxy(config);
   resolver = new Route53ResolverAdapter({
     region: config.region,
-    endpointUrl: config.endpointUrl,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    endpointUrl: proxy.url,
+    credentials: proxy.principal(as),
     maxAttempts: 1,
   });
-});
+}, 120_000);
 
 afterAll(() => {
   route53.destroy();
+  troubleshootRoute53?.destroy();
   destroySandboxClients(clients);
+  if (troubleshoot) destroySandboxClients(troubleshoot);
 });
 
 describe('Route53Adapter on moto', () => {
@@ -66,7 +84,10 @@ describe('Route53Adapter on moto', () => {
       vpcId: world.provider.vpcId,
       region: 'us-east-1',
     });
-    const zones = await new Route53Adapter(route53).listHostedZonesByVpc(world.vpcId, 'us-east-1');
+    const zones = await new Route53Adapter(troubleshootRoute53).listHostedZonesByVpc(
+      world.vpcId,
+      'us-east-1',
+    );
     expect(zones).toEqual([
       { hostedZoneId: zoneId, name: 'tidb-cloud.com.', owningAccount: expect.stringMatching(/^\d{12}$/) },
     ]);
@@ -152,7 +173,11 @@ describe('the DNS path gathered from moto', () => {
   it('finds the forwarding rule, with DNS Firewall unknown (moto lacks it) and nothing else lost', async () => {
     const observe = observer(new AbortController().signal);
     const reads = gatherNetworkPath(
-      { ec2: new Ec2Adapter(clients.ec2), hostedZones: new Route53Adapter(route53), resolver },
+      {
+        ec2: new Ec2Adapter(troubleshoot.ec2),
+        hostedZones: new Route53Adapter(troubleshootRoute53),
+        resolver,
+      },
       observe,
       Promise.resolve(world.vpcId),
       { region: 'us-east-1' },

@@ -19,6 +19,9 @@ import { TidbCloudClient } from '../../functions/adapters/tidbcloud/client.ts';
 import type { DiagnosticReport } from '../../functions/core/diagnose/report.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
 import { DEFAULT_PENDING_TIMEOUT_MIN, DEFAULT_STACK_NAME } from '../../functions/core/reconcile/types.ts';
+import { type MotoProxy, motoProxy } from '../../testing/iam/moto-proxy.ts';
+import { OPERATOR_READ_ONLY } from '../../testing/iam/roles.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import { closeAll, startDns } from '../../testing/local-servers.ts';
 import { createPrivateZone, createSandboxRoute53 } from '../../testing/moto-dns.ts';
 import {
@@ -32,12 +35,14 @@ import { spawnCli } from '../../testing/run-cli.ts';
 import { type Simulator, startSimulator } from '../../testing/tidbcloud-simulator/index.ts';
 
 let clients: SandboxClients;
+let reconcile: SandboxClients;
 let route53: Route53Client;
 let moto: MotoWorld;
 let sim: Simulator;
 let clusterId: string;
 let host: string;
 let env: Record<string, string>;
+let proxy: MotoProxy;
 
 beforeAll(async () => {
   const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
@@ -54,18 +59,23 @@ beforeAll(async () => {
   });
   clusterId = cluster.clusterId;
   host = cluster.serviceDnsName;
-  // The endpoint, registered with TiDB Cloud: what the doctor inspects.
+  const placement = {
+    vpcId: moto.vpcId,
+    subnetIds: Object.values(moto.subnetIdByZoneId),
+    securityGroupIds: [moto.securityGroupId],
+  };
+  const principals = await sandboxPrincipals({ placement });
+  reconcile = createSandboxClients(config, { as: principals.as('reconcile') });
+  // The endpoint, registered with TiDB Cloud: what the doctor inspects (made under the reconcile's role).
   await provision(
     {
       tidb: new TidbCloudClient({ baseUrl: sim.url, publicKey: sim.publicKey, privateKey: sim.privateKey }),
-      ec2: new Ec2Adapter(clients.ec2),
+      ec2: new Ec2Adapter(reconcile.ec2),
       events: new LogEventsPort(() => undefined),
       clock: systemClock,
       settings: {
         region: config.region,
-        vpcId: moto.vpcId,
-        subnetIds: Object.values(moto.subnetIdByZoneId),
-        securityGroupIds: [moto.securityGroupId],
+        ...placement,
         pollIntervalMs: 100,
         stackName: DEFAULT_STACK_NAME,
         pendingTimeoutMs: DEFAULT_PENDING_TIMEOUT_MIN * 60_000,
@@ -74,23 +84,32 @@ beforeAll(async () => {
     { clusterId },
     { deadline: Date.now() + 30_000 },
   );
+  // The doctor (a CLI child process) runs as a holder of the read-only operator policy, through the proxy.
+  proxy = await motoProxy(config);
+  const keys = proxy.principal(principals.as(OPERATOR_READ_ONLY));
   env = {
     TIDB_CLOUD_API_URL: sim.url,
     TIDB_CLOUD_PUBLIC_KEY: sim.publicKey,
     TIDB_CLOUD_PRIVATE_KEY: sim.privateKey,
     AWS_REGION: config.region,
-    AWS_ENDPOINT_URL: config.endpointUrl,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ENDPOINT_URL: proxy.url,
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     PRIVATELINK_VPC_ID: moto.vpcId,
   };
 }, 120_000);
 
 afterAll(async () => {
+  // The doctor reports a failed read as an unread part, not a failure: IAM refusals would hide there.
+  expect({ refused: proxy?.refused, undecodable: proxy?.undecodable }).toEqual({
+    refused: [],
+    undecodable: [],
+  });
   await closeAll();
   await sim.close();
   route53.destroy();
   destroySandboxClients(clients);
+  if (reconcile) destroySandboxClients(reconcile);
 });
 
 describe('doctor names a shadowing private hosted zone (real bin, moto)', () => {

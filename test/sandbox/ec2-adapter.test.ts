@@ -25,6 +25,8 @@ import {
   NODE_GROUP_ID_TAG,
   ORPHANED_SINCE_TAG,
 } from '../../functions/core/model.ts';
+import { OPERATOR_PROVISION } from '../../testing/iam/roles.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
@@ -47,16 +49,34 @@ function managedTags(clusterId = CLUSTER_ID): Record<string, string> {
 
 describe('Ec2Adapter on moto', () => {
   let clients: SandboxClients;
+  /** The adapter's own clients: as a holder of the provision operator policy (every read and write it has). */
+  let operator: SandboxClients;
+  /** The probe's: the only role that records health on an endpoint. */
+  let probe: SandboxClients;
   let world: MotoWorld;
   let ec2: Ec2Adapter;
 
   beforeAll(async () => {
-    clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+    const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+    clients = createSandboxClients(config);
     world = await buildMotoWorld(clients);
-    ec2 = new Ec2Adapter(clients.ec2);
-  });
+    const principals = await sandboxPrincipals({
+      placement: {
+        vpcId: world.vpcId,
+        subnetIds: Object.values(world.subnetIdByZoneId),
+        securityGroupIds: [world.securityGroupId],
+      },
+    });
+    operator = createSandboxClients(config, { as: principals.as(OPERATOR_PROVISION) });
+    probe = createSandboxClients(config, { as: principals.as('probe') });
+    ec2 = new Ec2Adapter(operator.ec2);
+  }, 120_000);
 
-  afterAll(() => destroySandboxClients(clients));
+  afterAll(() => {
+    destroySandboxClients(clients);
+    if (operator) destroySandboxClients(operator);
+    if (probe) destroySandboxClients(probe);
+  });
 
   it('maps AZ names to AZ IDs with DescribeAvailabilityZones', async () => {
     const zones = await ec2.describeAvailabilityZones();
@@ -136,7 +156,7 @@ describe('Ec2Adapter on moto', () => {
     expect(await ec2.findEndpoints({ vpcEndpointIds: [] })).toEqual([]);
 
     // Tags added later (the probe's health) are read back.
-    await ec2.tagResource(created.vpcEndpointId, { [HEALTH_TAG]: 'healthy' });
+    await new Ec2Adapter(probe.ec2).tagResource(created.vpcEndpointId, { [HEALTH_TAG]: 'healthy' });
     const [tagged] = await ec2.findEndpoints({ vpcEndpointIds: [created.vpcEndpointId] });
     expect(tagged?.tags[HEALTH_TAG]).toBe('healthy');
 

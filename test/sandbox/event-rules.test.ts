@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type AppEvent, DETAIL_TYPES } from '../../functions/core/ports.ts';
 import { reconcileAll } from '../../functions/core/reconcile/reconcile.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   createSandboxClients,
   deliveredEvents,
@@ -44,6 +45,11 @@ let clients: SandboxClients;
 let world: World;
 /** Everything one scheduled reconcile published, in order. */
 let reconcileEvents: AppEvent[];
+
+/** The reconcile publishes its own events: PutEvents under its packaged role, on the bus it was packaged with. */
+const asReconcile = {
+  publisher: async (bus: string) => (await sandboxPrincipals({ eventBus: bus })).as('reconcile'),
+};
 
 beforeAll(async () => {
   clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
@@ -159,7 +165,7 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
     const detected = world.events.ofType(DETAIL_TYPES.clusterDetected);
     expect(detected.map((event) => event.detail.handledBy)).toEqual(detected.map(() => 'reconcile'));
 
-    expect(await deliveredEvents(clients, pattern, reconcileEvents)).toEqual([]);
+    expect(await deliveredEvents(clients, pattern, reconcileEvents, asReconcile)).toEqual([]);
   });
 
   it('receives every TiDB Cluster Detected from elsewhere (no handledBy), detail intact', async () => {
@@ -168,7 +174,7 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
       .ofType(DETAIL_TYPES.clusterDetected)
       .map(({ detailType, detail: { handledBy: _handled, ...detail } }) => ({ detailType, detail }));
 
-    const delivered = await deliveredEvents(clients, pattern, [...detected, ...reconcileEvents]);
+    const delivered = await deliveredEvents(clients, pattern, [...detected, ...reconcileEvents], asReconcile);
 
     expect(delivered.map((event) => event['detail-type'])).toEqual(
       detected.map(() => 'TiDB Cluster Detected'),
@@ -190,7 +196,7 @@ describe('provision rule (TiDB Cluster Detected → provision)', () => {
     ];
     expect(outcomes).toHaveLength(2);
 
-    expect(await deliveredEvents(clients, pattern, outcomes)).toEqual([]);
+    expect(await deliveredEvents(clients, pattern, outcomes, asReconcile)).toEqual([]);
   });
 
   it('does not receive a TiDB Cluster Detected from another source', async () => {
@@ -254,7 +260,7 @@ describe('probe-on-Ready rule (PrivateLink Endpoint Ready → probe)', () => {
     const ready = world.events.ofType(DETAIL_TYPES.endpointReady);
     expect(ready).toHaveLength(1);
 
-    const delivered = await deliveredEvents(clients, pattern, reconcileEvents);
+    const delivered = await deliveredEvents(clients, pattern, reconcileEvents, asReconcile);
 
     expect(delivered.map((event) => event['detail-type'])).toEqual(['PrivateLink Endpoint Ready']);
     expect(delivered.map((event) => event.detail)).toEqual(ready.map((event) => event.detail));

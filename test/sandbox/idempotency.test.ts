@@ -3,22 +3,33 @@
  * beside the registry: a redelivered `TiDB Cluster Detected` provisions once.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createIdempotencyStore } from '../../functions/adapters/aws/idempotency-store.ts';
 import { createProvisionHandler } from '../../functions/app/provisioning.ts';
 import { DETAIL_TYPES } from '../../functions/core/ports.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import { lambdaContext } from '../../testing/lambda-context.ts';
+import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 import { startWorld, type World } from '../../testing/world.ts';
 
 let table: SandboxTable;
 let world: World;
+/** The provision function's client: its idempotency records are decided against its packaged role first. */
+let provisionClient: DynamoDBClient;
 const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
 
 beforeAll(async () => {
-  table = await createStateTable({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  table = await createStateTable(config);
+  const principals = await sandboxPrincipals({ stateTable: table.tableName });
+  provisionClient = new DynamoDBClient(sandboxClientConfig(config, { as: principals.as('provision') }));
+}, 120_000);
+afterAll(async () => {
+  provisionClient?.destroy();
+  await table?.drop();
 });
-afterAll(() => table?.drop());
 beforeEach(async () => {
   world = await startWorld();
 });
@@ -45,7 +56,7 @@ describe('provision idempotency on moto DynamoDB', () => {
       async () => world.deps,
       logger,
       undefined,
-      createIdempotencyStore(table.client, table.tableName),
+      createIdempotencyStore(provisionClient, table.tableName),
     );
     const event = detected(cluster.clusterId, 'a1b2c3d4-0000-4000-8000-000000000001');
     const first = await handler(event, lambdaContext(900_000, 'provision'));
@@ -59,7 +70,7 @@ describe('provision idempotency on moto DynamoDB', () => {
 
   it('two deliveries at the same time: one provisions, the other is turned away', async () => {
     const cluster = world.addCluster();
-    const store = () => createIdempotencyStore(table.client, table.tableName);
+    const store = () => createIdempotencyStore(provisionClient, table.tableName);
     // Two Lambda instances (each its own persistence layer), the same event.
     const [a, b] = [
       createProvisionHandler(async () => world.deps, logger, undefined, store()),

@@ -5,7 +5,7 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { DynamoDbLeaseStore } from '../../functions/adapters/aws/dynamodb-lease.ts';
 import { KEY_ATTRIBUTE } from '../../functions/adapters/aws/dynamodb-registry.ts';
@@ -13,23 +13,31 @@ import { createReconcileHandler } from '../../functions/app/provisioning.ts';
 import { RECONCILE_LEASE } from '../../functions/core/lease.ts';
 import type { TidbCloudPort } from '../../functions/core/ports.ts';
 import type { ProvisionOutcome } from '../../functions/core/reconcile/types.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import { lambdaContext } from '../../testing/lambda-context.ts';
+import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 import { startWorld, type World } from '../../testing/world.ts';
 import { leaseStoreContract } from '../unit/core/lease-contract.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 let table: SandboxTable;
+let reconcileClient: DynamoDBClient;
 let store: DynamoDbLeaseStore;
 let world: World;
 
 beforeAll(async () => {
-  table = await createStateTable({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
-  store = new DynamoDbLeaseStore(table.client, table.tableName);
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  table = await createStateTable(config);
+  // The reconcile's own client: its lease writes are decided against its packaged role first.
+  const principals = await sandboxPrincipals({ stateTable: table.tableName });
+  reconcileClient = new DynamoDBClient(sandboxClientConfig(config, { as: principals.as('reconcile') }));
+  store = new DynamoDbLeaseStore(reconcileClient, table.tableName);
   world = await startWorld();
-});
+}, 120_000);
 
 afterAll(async () => {
+  reconcileClient?.destroy();
   await world?.close();
   await table?.drop();
 });

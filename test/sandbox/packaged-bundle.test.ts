@@ -10,10 +10,13 @@ import { DescribeVpcEndpointsCommand, ModifyVpcAttributeCommand } from '@aws-sdk
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CLUSTER_ID_TAG, MANAGED_BY_TAG } from '../../functions/core/model.ts';
+import { motoProxy } from '../../testing/iam/moto-proxy.ts';
+import { SANDBOX_BUS, sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
+  ensureEventBus,
   type MotoWorld,
   type SandboxClients,
 } from '../../testing/moto-world.ts';
@@ -46,16 +49,31 @@ beforeAll(async () => {
     }),
   );
   secrets.destroy();
+  await ensureEventBus(clients, SANDBOX_BUS);
   const stack = await packageStack();
-  // What the template and the Lambda runtime would set; AWS_ENDPOINT_URL and the dummy credentials come
-  // from the sandbox's global setup.
+  // The function's role, as Lambda gives it: its keys, and moto behind the IAM proxy, so each call the bundle
+  // makes is decided against the packaged provision role first.
+  const principals = await sandboxPrincipals({
+    placement: {
+      vpcId: moto.vpcId,
+      subnetIds: Object.values(moto.subnetIdByZoneId),
+      securityGroupIds: [moto.securityGroupId],
+    },
+    apiKeySecretArn: String(secret.ARN),
+  });
+  const proxy = await motoProxy({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const keys = proxy.principal(principals.as('provision'));
+  // What the template and the Lambda runtime would set.
   Object.assign(process.env, {
+    AWS_ENDPOINT_URL: proxy.url,
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
     TIDB_CLOUD_API_URL: sim.url,
     TIDB_CLOUD_API_KEY_SECRET_ARN: secret.ARN,
     PRIVATELINK_VPC_ID: moto.vpcId,
     PRIVATELINK_SUBNET_IDS: Object.values(moto.subnetIdByZoneId).join(','),
     PRIVATELINK_SECURITY_GROUP_IDS: moto.securityGroupId,
-    PRIVATELINK_EVENT_BUS: 'default',
+    PRIVATELINK_EVENT_BUS: SANDBOX_BUS,
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
   const module = (await import(pathToFileURL(unpackHandler(stack, 'provision')).href)) as {

@@ -6,10 +6,14 @@ import { ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PreflightReport } from '../../functions/core/preflight/ports.ts';
+import { motoProxy } from '../../testing/iam/moto-proxy.ts';
+import { OPERATOR_READ_ONLY } from '../../testing/iam/roles.ts';
+import { SANDBOX_BUS, sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
+  ensureEventBus,
   type MotoWorld,
   type SandboxClients,
 } from '../../testing/moto-world.ts';
@@ -33,6 +37,8 @@ beforeAll(async () => {
   clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
   secrets = new SecretsManagerClient({ region: inject('awsRegion'), endpoint: inject('awsEndpointUrl') });
   moto = await buildMotoWorld(clients);
+  // The bus the stack (packaged with it) creates at deploy.
+  await ensureEventBus(clients, SANDBOX_BUS);
   sim = await startSimulator();
   sim.addCluster({ displayName: 'orders' });
   goodSecretArn = await createSecret(
@@ -42,18 +48,37 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  // A preflight check that cannot read warns rather than fails: IAM refusals would hide there.
+  const proxy = await motoProxy({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  expect({ refused: proxy.refused, undecodable: proxy.undecodable }).toEqual({
+    refused: [],
+    undecodable: [],
+  });
   await sim.close();
   secrets.destroy();
   destroySandboxClients(clients);
 });
 
-/** The deployer's environment: moto's endpoint and dummy credentials, the stack's settings. */
-function deployerEnv(secretArn: string): Record<string, string> {
+/**
+ * The deployer's environment: the stack's settings, and moto through the IAM proxy with the keys of a person
+ * holding the read-only operator policy of a stack packaged with this secret.
+ */
+async function deployerEnv(secretArn: string): Promise<Record<string, string>> {
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  const placement = {
+    vpcId: moto.vpcId,
+    subnetIds: Object.values(moto.subnetIdByZoneId),
+    securityGroupIds: [moto.securityGroupId],
+  };
+  const principals = await sandboxPrincipals({ placement, apiKeySecretArn: secretArn });
+  const proxy = await motoProxy(config);
+  const keys = proxy.principal(principals.as(OPERATOR_READ_ONLY));
   return {
-    AWS_ENDPOINT_URL: inject('awsEndpointUrl'),
+    AWS_ENDPOINT_URL: proxy.url,
     AWS_REGION: inject('awsRegion'),
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+    PRIVATELINK_EVENT_BUS: SANDBOX_BUS,
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     TIDB_CLOUD_API_URL: sim.url,
     TIDB_CLOUD_API_KEY_SECRET_ARN: secretArn,
@@ -63,7 +88,7 @@ function deployerEnv(secretArn: string): Record<string, string> {
 }
 
 async function preflight(secretArn: string): Promise<{ code: number; report: PreflightReport }> {
-  const run = await spawnCli(['preflight', '--json'], deployerEnv(secretArn));
+  const run = await spawnCli(['preflight', '--json'], await deployerEnv(secretArn));
   return { code: run.code, report: JSON.parse(run.stdout) as PreflightReport };
 }
 
@@ -144,10 +169,9 @@ describe('preflight against moto and the simulator', () => {
 
   it('fails a VPC that does not exist, skipping what depends on it', async () => {
     const run = await spawnCli(['preflight'], {
-      ...deployerEnv(goodSecretArn),
+      ...(await deployerEnv(goodSecretArn)),
       PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
     });
-    console.log(run.stdout, run.stderr);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^✘ aws\.vpc {2,}vpc-0123456789abcdef0 does not exist in us-east-1\.$/m);
     expect(run.stdout).toMatch(

@@ -6,7 +6,17 @@ import { Agent } from 'node:http';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import {
+  afterAll,
+  afterEach,
+  beforeAll,
+  beforeEach,
+  describe,
+  expect,
+  inject,
+  it,
+  onTestFinished,
+} from 'vitest';
 import {
   DynamoDbClusterRegistry,
   HEALTH_ROW_RETAIN_S,
@@ -18,6 +28,9 @@ import { loadConfig } from '../../functions/config.ts';
 import { DETAIL_TYPES, type HealthRecordPort } from '../../functions/core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeAll } from '../../functions/core/probe/probe.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
+import { motoProxy } from '../../testing/iam/moto-proxy.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
+import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../../testing/world.ts';
@@ -34,15 +47,15 @@ beforeAll(async () => {
   // server checks and writes without a lock, so two writes on two connections can both pass a condition
   // that only one of them may. One connection gives moto DynamoDB's order: the writes still race (each run
   // sends its write before knowing the other's outcome), they are only applied one after the other.
+  // The probe's own client: its health writes are decided against its packaged role by the IAM proxy first
+  // (which forwards one request at a time as it gets them, so the order holds).
+  const principals = await sandboxPrincipals({ stateTable: table.tableName });
   serial = new DynamoDBClient({
-    region: config.region,
-    endpoint: config.endpointUrl,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
+    ...sandboxClientConfig(config, { as: principals.as('probe') }),
     requestHandler: { httpAgent: new Agent({ keepAlive: true, maxSockets: 1 }) },
   });
   registry = new DynamoDbClusterRegistry(serial, table.tableName);
-});
+}, 120_000);
 
 afterAll(async () => {
   serial?.destroy();
@@ -87,7 +100,9 @@ describe('DynamoDbClusterRegistry.recordHealth on moto', () => {
     );
     expect(Item?.health).toEqual({ S: 'healthy' });
     expect(Item?.[TTL_ATTRIBUTE]).toEqual({ N: String(T0 / 1000 + HEALTH_ROW_RETAIN_S) });
-    expect((await registry.list()).map((row) => row.clusterId)).not.toContain(other.clusterId);
+    // The test's own look (the probe never lists): around the proxy.
+    const rows = await new DynamoDbClusterRegistry(table.client, table.tableName).list();
+    expect(rows.map((row) => row.clusterId)).not.toContain(other.clusterId);
   });
 });
 
@@ -171,9 +186,21 @@ describe('the probe function with and without the state table', () => {
       }),
     );
     secrets.destroy();
+    // The function's clients read their keys from the environment, as in Lambda: the probe's, through the proxy.
+    const principals = await sandboxPrincipals({ stateTable: table.tableName, apiKeySecretArn: ARN ?? '' });
+    const proxy = await motoProxy({ endpointUrl, region: inject('awsRegion') });
+    const keys = proxy.principal(principals.as('probe'));
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: keys.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+    });
+    onTestFinished(() => {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
+    });
     const env = {
       AWS_REGION: inject('awsRegion'),
-      AWS_ENDPOINT_URL: endpointUrl,
+      AWS_ENDPOINT_URL: proxy.url,
       TIDB_CLOUD_API_KEY_SECRET_ARN: ARN ?? '',
       PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
       PRIVATELINK_SUBNET_IDS: 'subnet-0123456789abcdef0',

@@ -5,7 +5,6 @@
  * (test/integration/reconcile/provision.test.ts).
  */
 import { ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
-import { CreateEventBusCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../../functions/adapters/aws/eventbridge.ts';
@@ -18,13 +17,12 @@ import {
   DEFAULT_STACK_NAME,
   type ReconcileDeps,
 } from '../../functions/core/reconcile/types.ts';
-import { Authorizer } from '../../testing/iam/enforce.ts';
-import { rolesFor } from '../../testing/iam/roles.ts';
-import type { Role } from '../../testing/iam-engine.ts';
+import { SANDBOX_BUS, sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
   destroySandboxClients,
+  ensureEventBus,
   type MotoWorld,
   type SandboxClients,
 } from '../../testing/moto-world.ts';
@@ -37,22 +35,22 @@ let sim: Simulator;
 let deps: ReconcileDeps;
 
 /** The stack's bus: the reconcile's role may publish only to the bus it was packaged with. */
-const BUS = 'tidb-privatelink-flow';
+const BUS = SANDBOX_BUS;
 
 beforeAll(async () => {
   const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
   clients = createSandboxClients(config);
   moto = await buildMotoWorld(clients);
   sim = await startSimulator({ serviceReadyMs: 0, connectionAcceptMs: 300 });
-  await clients.eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
+  await ensureEventBus(clients, BUS);
   const placement = {
     vpcId: moto.vpcId,
     subnetIds: Object.values(moto.subnetIdByZoneId),
     securityGroupIds: [moto.securityGroupId],
   };
   // The reconcile's own clients: every call decided against its packaged role before moto sees it.
-  const roles = await rolesFor([placement], { PRIVATELINK_EVENT_BUS: BUS });
-  reconcile = createSandboxClients(config, { as: new Authorizer('reconcile', roles.reconcile as Role) });
+  const principals = await sandboxPrincipals({ placement });
+  reconcile = createSandboxClients(config, { as: principals.as('reconcile') });
   deps = {
     tidb: new TidbCloudClient({ baseUrl: sim.url, publicKey: sim.publicKey, privateKey: sim.privateKey }),
     ec2: new Ec2Adapter(reconcile.ec2),

@@ -3,28 +3,45 @@
  * (the QuotaCounter contract the in-memory fake runs too), and several budgets, as several functions would,
  * racing for the one ring: every take recorded once, no window over the limit, no update lost.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DynamoDbQuotaCounter, quotaKeyOf } from '../../functions/adapters/aws/dynamodb-quota.ts';
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../functions/adapters/aws/dynamodb-registry.ts';
 import type { QuotaCounter } from '../../functions/core/ports.ts';
 import { SharedBudget, WINDOW_MS } from '../../functions/core/shared-budget.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
+import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 import { quotaCounterContract } from '../unit/core/quota-contract.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 let table: SandboxTable;
+/** Each function's own DynamoDB client: every write decided against its packaged role first (testing/iam). */
+const clients = new Map<string, DynamoDBClient>();
 
 beforeAll(async () => {
-  table = await createStateTable({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  table = await createStateTable(config);
+  const principals = await sandboxPrincipals({ stateTable: table.tableName });
+  for (const fn of ['reconcile', 'provision', 'probe', 'troubleshoot'])
+    clients.set(fn, new DynamoDBClient(sandboxClientConfig(config, { as: principals.as(fn) })));
+}, 120_000);
+
+afterAll(() => {
+  for (const client of clients.values()) client.destroy();
+  return table?.drop();
 });
 
-afterAll(() => table?.drop());
+const clientOf = (fn: string): DynamoDBClient => {
+  const client = clients.get(fn);
+  if (!client) throw new Error(`no client for ${fn}`);
+  return client;
+};
 
 // One table for the whole file; every contract test uses a limit (a ring) of its own.
 quotaCounterContract(
-  'DynamoDbQuotaCounter on moto',
-  () => new DynamoDbQuotaCounter(table.client, table.tableName),
+  'DynamoDbQuotaCounter on moto (as the probe)',
+  () => new DynamoDbQuotaCounter(clientOf('probe'), table.tableName),
 );
 
 describe('SharedBudget on moto', () => {
@@ -43,8 +60,9 @@ describe('SharedBudget on moto', () => {
     };
     const recorded: number[] = [];
     let refused = 0;
-    const counterOf = (): QuotaCounter => {
-      const counter = new DynamoDbQuotaCounter(table.client, table.tableName);
+    const FUNCTION_NAMES = ['reconcile', 'provision', 'probe', 'troubleshoot'];
+    const counterOf = (fn: string): QuotaCounter => {
+      const counter = new DynamoDbQuotaCounter(clientOf(fn), table.tableName);
       return {
         tryTake: async (take, options) => {
           const result = await counter.tryTake(take, options);
@@ -55,8 +73,9 @@ describe('SharedBudget on moto', () => {
       };
     };
     await Promise.all(
-      Array.from({ length: FUNCTIONS }, async () => {
-        const budget = new SharedBudget(counterOf(), LIMIT, clock);
+      Array.from({ length: FUNCTIONS }, async (_, i) => {
+        const fn = FUNCTION_NAMES[i % FUNCTION_NAMES.length] as string;
+        const budget = new SharedBudget(counterOf(fn), LIMIT, clock);
         for (let i = 0; i < TAKES; i++) await budget.take();
       }),
     );

@@ -2,26 +2,46 @@
  * The cluster registry's DynamoDB adapter against moto's DynamoDB over real HTTP: conditional writes decide
  * the first sighting exactly once, even when runs race; the TTL attribute goes only on deleted clusters.
  */
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   DynamoDbClusterRegistry,
   KEY_ATTRIBUTE,
   TTL_ATTRIBUTE,
 } from '../../functions/adapters/aws/dynamodb-registry.ts';
+import { OPERATOR_READ_ONLY } from '../../testing/iam/roles.ts';
+import { type SandboxPrincipals, sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
+import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
 
 const NODE_GROUP = '1934178998036000000';
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 let table: SandboxTable;
+let principals: SandboxPrincipals;
+/** The reconcile's registry (it writes) and the operator's (`status` reads), each under its packaged IAM. */
 let registry: DynamoDbClusterRegistry;
+let status: DynamoDbClusterRegistry;
+const clients: DynamoDBClient[] = [];
+
+/** The state table's client of a packaged function or operator policy, through the IAM proxy. */
+function clientOf(name: string): DynamoDBClient {
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  const client = new DynamoDBClient(sandboxClientConfig(config, { as: principals.as(name) }));
+  clients.push(client);
+  return client;
+}
 
 beforeAll(async () => {
   table = await createStateTable({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
-  registry = new DynamoDbClusterRegistry(table.client, table.tableName);
-});
+  principals = await sandboxPrincipals({ stateTable: table.tableName });
+  registry = new DynamoDbClusterRegistry(clientOf('reconcile'), table.tableName);
+  status = new DynamoDbClusterRegistry(clientOf(OPERATOR_READ_ONLY), table.tableName);
+}, 120_000);
 
-afterAll(() => table?.drop());
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await table?.drop();
+});
 
 async function rawItem(clusterId: string) {
   const { Item } = await table.client.send(
@@ -38,7 +58,7 @@ describe('DynamoDbClusterRegistry on moto', () => {
     const clusterId = '1379661944646413001';
     expect(await registry.recordSighting(clusterId, NODE_GROUP, T0)).toEqual({ first: true });
     expect(await registry.recordSighting(clusterId, NODE_GROUP, T0 + 60_000)).toEqual({ first: false });
-    expect(await registry.get(clusterId)).toEqual({
+    expect(await status.get(clusterId)).toEqual({
       clusterId,
       tidbNodeGroupId: NODE_GROUP,
       firstSeenAt: '2026-01-01T00:00:00.000Z',
@@ -50,7 +70,7 @@ describe('DynamoDbClusterRegistry on moto', () => {
     await registry.setPhase(clusterId, 'Progressing', T0);
     await registry.recordService(clusterId, { state: 'ACTIVE', serviceName: 's', availableZones: [] });
     expect(await registry.recordSighting(clusterId, NODE_GROUP, T0)).toEqual({ first: true });
-    expect(await registry.get(clusterId)).toMatchObject({
+    expect(await status.get(clusterId)).toMatchObject({
       phase: 'Progressing',
       firstSeenAt: '2026-01-01T00:00:00.000Z',
     });
@@ -69,12 +89,12 @@ describe('DynamoDbClusterRegistry on moto', () => {
     await registry.recordSighting(clusterId, NODE_GROUP, T0);
     await registry.setPhase(clusterId, 'Progressing', T0 + 1000);
     await registry.setPhase(clusterId, 'Progressing', T0 + 2000);
-    expect(await registry.get(clusterId)).toMatchObject({
+    expect(await status.get(clusterId)).toMatchObject({
       phase: 'Progressing',
       phaseSince: '2026-01-01T00:00:01.000Z',
     });
     await registry.setPhase(clusterId, 'Ready', T0 + 3000);
-    expect(await registry.get(clusterId)).toMatchObject({
+    expect(await status.get(clusterId)).toMatchObject({
       phase: 'Ready',
       phaseSince: '2026-01-01T00:00:03.000Z',
       firstSeenAt: '2026-01-01T00:00:00.000Z',
@@ -90,7 +110,7 @@ describe('DynamoDbClusterRegistry on moto', () => {
     };
     await registry.recordSighting(clusterId, NODE_GROUP, T0);
     await registry.recordService(clusterId, service);
-    const listed = await registry.list();
+    const listed = await status.list();
     expect(listed.find((row) => row.clusterId === clusterId)?.service).toEqual(service);
     expect(listed.map((row) => row.clusterId)).toEqual(
       expect.arrayContaining(['1379661944646413001', '1379661944646413002', '1379661944646413003']),
@@ -104,6 +124,6 @@ describe('DynamoDbClusterRegistry on moto', () => {
     expect((await rawItem(clusterId))?.[TTL_ATTRIBUTE]).toBeUndefined();
     await registry.markDeleted(clusterId, T0, 7 * 86_400);
     expect((await rawItem(clusterId))?.[TTL_ATTRIBUTE]).toEqual({ N: String(T0 / 1000 + 7 * 86_400) });
-    expect(await registry.get(clusterId)).toMatchObject({ deletedAt: '2026-01-01T00:00:00.000Z' });
+    expect(await status.get(clusterId)).toMatchObject({ deletedAt: '2026-01-01T00:00:00.000Z' });
   });
 });

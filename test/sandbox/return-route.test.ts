@@ -15,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
 import { returnPaths } from '../../functions/core/diagnose/return-route.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import {
   buildMotoWorld,
   createSandboxClients,
@@ -24,6 +25,8 @@ import {
 } from '../../testing/moto-world.ts';
 
 let clients: SandboxClients;
+/** The troubleshoot function's clients: its route-table reads are decided against its packaged role. */
+let troubleshoot: SandboxClients;
 let world: MotoWorld;
 let ids: { table: string; pcx: string; tgw: string; vgw: string };
 
@@ -33,8 +36,17 @@ const required = (value: string | undefined, what: string): string => {
 };
 
 beforeAll(async () => {
-  clients = createSandboxClients({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
+  clients = createSandboxClients(config);
   world = await buildMotoWorld(clients);
+  const principals = await sandboxPrincipals({
+    placement: {
+      vpcId: world.vpcId,
+      subnetIds: Object.values(world.subnetIdByZoneId),
+      securityGroupIds: [world.securityGroupId],
+    },
+  });
+  troubleshoot = createSandboxClients(config, { as: principals.as('troubleshoot') });
   const { ec2 } = clients;
   const table = await ec2.send(new CreateRouteTableCommand({ VpcId: world.vpcId }));
   const peering = await ec2.send(
@@ -57,13 +69,16 @@ beforeAll(async () => {
   await route('10.100.0.0/16', { VpcPeeringConnectionId: ids.pcx });
   await route('172.16.0.0/12', { TransitGatewayId: ids.tgw });
   await route('192.168.0.0/16', { GatewayId: ids.vgw });
-});
+}, 120_000);
 
-afterAll(() => destroySandboxClients(clients));
+afterAll(() => {
+  destroySandboxClients(clients);
+  if (troubleshoot) destroySandboxClients(troubleshoot);
+});
 
 describe('route tables on moto', () => {
   it('reads the main and the custom table with their associations and targets', async () => {
-    const tables = await new Ec2Adapter(clients.ec2).describeRouteTables(world.vpcId);
+    const tables = await new Ec2Adapter(troubleshoot.ec2).describeRouteTables(world.vpcId);
     const main = tables.find((table) => table.main);
     const custom = tables.find((table) => table.routeTableId === ids.table);
     expect(main?.routes).toContainEqual({ destination: world.cidrBlock, target: 'local', state: 'active' });
@@ -78,7 +93,7 @@ describe('route tables on moto', () => {
   });
 
   it('the custom table routes each kind of outside client back; the main table serving az2 does not', async () => {
-    const tables = await new Ec2Adapter(clients.ec2).describeRouteTables(world.vpcId);
+    const tables = await new Ec2Adapter(troubleshoot.ec2).describeRouteTables(world.vpcId);
     const subnets = [world.subnetIdByZoneId['use1-az1'] ?? '', world.subnetIdByZoneId['use1-az2'] ?? ''];
     const kinds = (source: string) =>
       returnPaths(tables, subnets, source).map((path) => [path.viaMain, path.legs.map((leg) => leg.kind)]);

@@ -17,6 +17,8 @@ export interface Ec2State {
   region: string;
   peekEndpoints(): VpcEndpoint[];
   peekSubnets(subnetIds: string[]): Subnet[];
+  /** The groups' VPCs, for their `ec2:Vpc`; a state without it leaves the key out. */
+  peekSecurityGroups?(groupIds: string[]): Array<{ groupId: string; vpcId: string }>;
 }
 
 /** One call of an `Ec2Port` method, as the caller made it. */
@@ -52,14 +54,13 @@ export function ec2RequestsOf(operation: Ec2Operation, call: PortCall, state: Ec
     resource: arn(`vpc-endpoint/${id}`),
     context: { ...endpointTags(id), ...context },
   });
-  const subnet = (id: string): AwsRequest => {
-    const vpcId = state.peekSubnets([id])[0]?.vpcId;
-    return {
-      action,
-      resource: arn(`subnet/${id}`),
-      context: vpcId ? { 'ec2:Vpc': arn(`vpc/${vpcId}`) } : {},
-    };
-  };
+  const inVpc = (resource: string, vpcId: string | undefined): AwsRequest => ({
+    action,
+    resource: arn(resource),
+    context: vpcId ? { 'ec2:Vpc': arn(`vpc/${vpcId}`) } : {},
+  });
+  const subnet = (id: string) => inVpc(`subnet/${id}`, state.peekSubnets([id])[0]?.vpcId);
+  const group = (id: string) => inVpc(`security-group/${id}`, state.peekSecurityGroups?.([id])[0]?.vpcId);
   const [first, second] = call.args;
   switch (operation) {
     case 'CreateVpcEndpoint': {
@@ -73,8 +74,8 @@ export function ec2RequestsOf(operation: Ec2Operation, call: PortCall, state: Ec
           context: { 'ec2:VpceServiceName': input.serviceName, ...requestTags(input.tags) },
         },
         { action, resource: arn(`vpc/${input.vpcId}`) },
-        ...input.subnetIds.map((id) => ({ action, resource: arn(`subnet/${id}`) })),
-        ...input.securityGroupIds.map((id) => ({ action, resource: arn(`security-group/${id}`) })),
+        ...input.subnetIds.map(subnet),
+        ...input.securityGroupIds.map(group),
         // Tags given at creation are authorised as CreateTags too, with the action that creates them.
         ...(Object.keys(input.tags).length > 0
           ? [

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { VpcTarget } from '../../functions/settings/vpcs.ts';
 import { managedPoliciesRole, type Role, roleOf } from '../iam-engine.ts';
-import { type PackagedStack, packagedFunctions, packageStack } from '../serverless-package.ts';
+import { PACKAGE_ENV, type PackagedStack, packagedFunctions, packageStack } from '../serverless-package.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CACHE = join(ROOT, '.tmp', 'iam-roles');
@@ -185,4 +185,21 @@ export async function rolesFor(vpcs: VpcTarget[], extraEnv: Record<string, strin
  */
 export async function warmRoles(shapes: VpcTarget[][]): Promise<void> {
   for (const vpcs of shapes) await rolesFor(vpcs);
+}
+
+/** What a sandbox names the stack's resources that the package names by its own (template logical ids, settings). */
+export interface SandboxNames {
+  /** The state table (the template's `StateTable` has no TableName; CloudFormation would make one up). */
+  stateTable?: string;
+  /** The TiDB Cloud API key secret's ARN (moto adds its own six-character suffix). */
+  apiKeySecretArn?: string;
+}
+
+/** `roles` with the sandbox's own table and secret in place of the package's. */
+export function withSandboxNames(roles: Roles, names: SandboxNames): Roles {
+  let text = JSON.stringify(roles);
+  if (names.stateTable) text = text.replace(/:table\/StateTable(?=["/])/g, `:table/${names.stateTable}`);
+  if (names.apiKeySecretArn)
+    text = text.replaceAll(PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN, names.apiKeySecretArn);
+  return JSON.parse(text) as Roles;
 }
