@@ -213,7 +213,11 @@ describe('the deployed stack', () => {
     ]);
 
     const expectedPatterns = {
-      provision: { source: ['tidb-privatelink'], 'detail-type': ['TiDB Cluster Detected'] },
+      provision: {
+        source: ['tidb-privatelink'],
+        'detail-type': ['TiDB Cluster Detected'],
+        detail: { handledBy: [{ exists: false }] },
+      },
       troubleshoot: { source: ['tidb-privatelink'], 'detail-type': ['PrivateLink Troubleshoot Requested'] },
     };
     for (const [fn, pattern] of Object.entries(expectedPatterns)) {

@@ -5,6 +5,8 @@
  */
 import type { TestProject } from 'vitest/node';
 import { startMoto } from '../../scripts/sandbox/moto.ts';
+import { warmRoles } from '../../testing/iam/roles.ts';
+import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -29,6 +31,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
+  // The packaged roles the suites run under (testing/iam), packaged before any suite starts so none waits
+  // for `serverless package` (about 20 s each, then cached on disk): the suites' shared package, and the
+  // local world's (a VPC of three subnets and one group; only the shape matters).
+  await sandboxPrincipals();
+  await warmRoles([
+    [
+      {
+        vpcId: 'vpc-01',
+        subnetIds: ['subnet-010', 'subnet-011', 'subnet-012'],
+        securityGroupIds: ['sg-010'],
+      },
+    ],
+  ]);
   project.provide('awsEndpointUrl', moto.endpointUrl);
   project.provide('awsRegion', region);
   if (process.env.SANDBOX_VERBOSE) {

@@ -28,6 +28,7 @@ import { loadConfig } from '../../functions/config.ts';
 import { DETAIL_TYPES, type HealthRecordPort } from '../../functions/core/ports.ts';
 import { type ProbeDeps, type ProbeSettings, probeAll } from '../../functions/core/probe/probe.ts';
 import { provision } from '../../functions/core/reconcile/reconcile.ts';
+import type { Authorizer } from '../../testing/iam/enforce.ts';
 import { motoProxy } from '../../testing/iam/moto-proxy.ts';
 import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import { sandboxClientConfig } from '../../testing/moto-world.ts';
@@ -173,43 +174,12 @@ describe('two overlapping probe runs with the health record on moto', () => {
 
 describe('the probe function with and without the state table', () => {
   it('records health in the table when PRIVATELINK_STATE_TABLE is set, and has no record without it', async () => {
-    const endpointUrl = inject('awsEndpointUrl');
-    const secrets = new SecretsManagerClient({
-      region: inject('awsRegion'),
-      endpoint: endpointUrl,
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
-    const { ARN } = await secrets.send(
-      new CreateSecretCommand({
-        Name: `probe-health-key-${Date.now()}`,
-        SecretString: JSON.stringify({ publicKey: 'pub', privateKey: 'priv' }),
-      }),
-    );
-    secrets.destroy();
-    // The function's clients read their keys from the environment, as in Lambda: the probe's, through the proxy.
-    const principals = await sandboxPrincipals({ stateTable: table.tableName, apiKeySecretArn: ARN ?? '' });
-    const proxy = await motoProxy({ endpointUrl, region: inject('awsRegion') });
-    const keys = proxy.principal(principals.as('probe'));
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    Object.assign(process.env, {
-      AWS_ACCESS_KEY_ID: keys.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-    });
-    onTestFinished(() => {
-      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
-    });
-    const env = {
-      AWS_REGION: inject('awsRegion'),
-      AWS_ENDPOINT_URL: proxy.url,
-      TIDB_CLOUD_API_KEY_SECRET_ARN: ARN ?? '',
-      PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
-      PRIVATELINK_SUBNET_IDS: 'subnet-0123456789abcdef0',
-      PRIVATELINK_DATA_PLANE_FUNCTION: 'data-plane',
-    };
-    const options = { apiKeys: 'secret', probe: true } as const;
+    const arn = await createSecret('probe-health-key', { publicKey: 'pub', privateKey: 'priv' });
+    const principals = await sandboxPrincipals({ stateTable: table.tableName, apiKeySecretArn: arn });
+    const env = await functionEnv(principals.as('probe'), { TIDB_CLOUD_API_KEY_SECRET_ARN: arn });
     const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'probe-health' });
     const withTable = await createDiagnosticsDeps(
-      loadConfig({ ...env, PRIVATELINK_STATE_TABLE: table.tableName }, options),
+      loadConfig({ ...env, PRIVATELINK_STATE_TABLE: table.tableName }, DIAGNOSTICS),
       metrics,
     );
     const key = {
@@ -222,7 +192,74 @@ describe('the probe function with and without the state table', () => {
       previous: null,
     });
     expect(await registry.recordHealth(key, 'unhealthy', T0 + 1)).toEqual({ changed: false });
-    const withoutTable = await createDiagnosticsDeps(loadConfig(env, options), metrics);
+    const withoutTable = await createDiagnosticsDeps(loadConfig(env, DIAGNOSTICS), metrics);
     expect(withoutTable.healthRecord).toBeUndefined();
   });
+
+  it.each(['probe', 'troubleshoot'] as const)(
+    'the %s reads the SQL login secret (TIDB_SQL_SECRET_ARN) under its own role; the reconcile may not',
+    async (fn) => {
+      const apiKey = await createSecret(`${fn}-key`, { publicKey: 'pub', privateKey: 'priv' });
+      const sql = await createSecret(`${fn}-sql`, { user: 'prober', password: 'not-logged' });
+      const principals = await sandboxPrincipals({ apiKeySecretArn: apiKey, sqlSecretArn: sql });
+      const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'probe-health' });
+      const settings = { TIDB_CLOUD_API_KEY_SECRET_ARN: apiKey, TIDB_SQL_SECRET_ARN: sql };
+      const own = await functionEnv(principals.as(fn), settings);
+      const deps = await createDiagnosticsDeps(loadConfig(own, DIAGNOSTICS), metrics);
+      expect(deps.settings.credentials).toEqual({ user: 'prober', password: 'not-logged' });
+
+      const other = await functionEnv(principals.as('reconcile'), settings);
+      await expect(createDiagnosticsDeps(loadConfig(other, DIAGNOSTICS), metrics)).rejects.toThrow(
+        /not authorized to perform: secretsmanager:GetSecretValue/,
+      );
+    },
+  );
 });
+
+const DIAGNOSTICS = { apiKeys: 'secret', probe: true } as const;
+
+/** A secret in moto (any principal's test setup, outside IAM); its ARN, with moto's suffix. */
+async function createSecret(name: string, value: Record<string, string>): Promise<string> {
+  const secrets = new SecretsManagerClient({
+    region: inject('awsRegion'),
+    endpoint: inject('awsEndpointUrl'),
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  });
+  try {
+    const { ARN } = await secrets.send(
+      new CreateSecretCommand({ Name: `${name}-${Date.now()}`, SecretString: JSON.stringify(value) }),
+    );
+    if (!ARN) throw new Error('moto returned no secret ARN');
+    return ARN;
+  } finally {
+    secrets.destroy();
+  }
+}
+
+/**
+ * A function's environment as Lambda gives it: its keys in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (the SDK's
+ * clients read them from there), moto behind the IAM proxy as the endpoint; restored when the test ends.
+ */
+async function functionEnv(
+  as: Authorizer,
+  settings: Record<string, string>,
+): Promise<Record<string, string>> {
+  const proxy = await motoProxy({ endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') });
+  const keys = proxy.principal(as);
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  Object.assign(process.env, {
+    AWS_ACCESS_KEY_ID: keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
+  });
+  onTestFinished(() => {
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.secret });
+  });
+  return {
+    AWS_REGION: inject('awsRegion'),
+    AWS_ENDPOINT_URL: proxy.url,
+    PRIVATELINK_VPC_ID: 'vpc-0123456789abcdef0',
+    PRIVATELINK_SUBNET_IDS: 'subnet-0123456789abcdef0',
+    PRIVATELINK_DATA_PLANE_FUNCTION: 'data-plane',
+    ...settings,
+  };
+}

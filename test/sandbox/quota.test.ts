@@ -9,6 +9,7 @@ import { DynamoDbQuotaCounter, quotaKeyOf } from '../../functions/adapters/aws/d
 import { KEY_ATTRIBUTE, TTL_ATTRIBUTE } from '../../functions/adapters/aws/dynamodb-registry.ts';
 import type { QuotaCounter } from '../../functions/core/ports.ts';
 import { SharedBudget, WINDOW_MS } from '../../functions/core/shared-budget.ts';
+import { OPERATOR_PROVISION, OPERATOR_READ_ONLY } from '../../testing/iam/roles.ts';
 import { sandboxPrincipals } from '../../testing/iam/sandbox-roles.ts';
 import { sandboxClientConfig } from '../../testing/moto-world.ts';
 import { createStateTable, type SandboxTable } from '../../testing/state-table.ts';
@@ -16,14 +17,26 @@ import { quotaCounterContract } from '../unit/core/quota-contract.ts';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 let table: SandboxTable;
-/** Each function's own DynamoDB client: every write decided against its packaged role first (testing/iam). */
+/**
+ * Who takes from the one ring: every function that calls TiDB Cloud, and a person running the CLI with the
+ * state table under either operator policy set.
+ */
+const TAKERS = [
+  'reconcile',
+  'provision',
+  'probe',
+  'troubleshoot',
+  OPERATOR_READ_ONLY,
+  OPERATOR_PROVISION,
+] as const;
+/** Each taker's own DynamoDB client: every write decided against its packaged role first (testing/iam). */
 const clients = new Map<string, DynamoDBClient>();
 
 beforeAll(async () => {
   const config = { endpointUrl: inject('awsEndpointUrl'), region: inject('awsRegion') };
   table = await createStateTable(config);
   const principals = await sandboxPrincipals({ stateTable: table.tableName });
-  for (const fn of ['reconcile', 'provision', 'probe', 'troubleshoot'])
+  for (const fn of TAKERS)
     clients.set(fn, new DynamoDBClient(sandboxClientConfig(config, { as: principals.as(fn) })));
 }, 120_000);
 
@@ -60,7 +73,6 @@ describe('SharedBudget on moto', () => {
     };
     const recorded: number[] = [];
     let refused = 0;
-    const FUNCTION_NAMES = ['reconcile', 'provision', 'probe', 'troubleshoot'];
     const counterOf = (fn: string): QuotaCounter => {
       const counter = new DynamoDbQuotaCounter(clientOf(fn), table.tableName);
       return {
@@ -74,7 +86,7 @@ describe('SharedBudget on moto', () => {
     };
     await Promise.all(
       Array.from({ length: FUNCTIONS }, async (_, i) => {
-        const fn = FUNCTION_NAMES[i % FUNCTION_NAMES.length] as string;
+        const fn = TAKERS[i % TAKERS.length] as string;
         const budget = new SharedBudget(counterOf(fn), LIMIT, clock);
         for (let i = 0; i < TAKES; i++) await budget.take();
       }),

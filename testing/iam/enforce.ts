@@ -50,13 +50,13 @@ function record(entry: RecordedDecision): void {
 }
 
 /** The request as AWS evaluates it: context keys that do not apply to the action and resource left out. */
-async function decideOnce(principal: string, role: Role, request: AwsRequest) {
+async function decideOnce(principal: string, role: Role, request: AwsRequest, recorded: boolean) {
   const { decision, ignoredContextKeys } = await simulate(role, request);
   const context = Object.fromEntries(
     Object.entries(request.context ?? {}).filter(([key]) => !ignoredContextKeys.includes(key)),
   );
   const evaluated = { ...request, context };
-  record({ principal, role, request: evaluated, decision });
+  if (recorded) record({ principal, role, request: evaluated, decision });
   return { decision, request: evaluated };
 }
 
@@ -80,15 +80,19 @@ function denial(protocol: Protocol, role: Role, request: AwsRequest): AwsError {
   }
 }
 
-/** One principal's authority: a function's packaged role or an operator policy. */
+/**
+ * One principal's authority: a function's packaged role or an operator policy. `recorded: false` keeps its
+ * decisions out of the replay's record: for a policy the package does not ship (a test's copy of one).
+ */
 export class Authorizer {
   readonly #roleHash: string;
 
   constructor(
     readonly principal: string,
     readonly role: Role,
+    private readonly options: { recorded: boolean } = { recorded: true },
   ) {
-    this.#roleHash = hashOf(role);
+    this.#roleHash = `${hashOf(role)}\0${options.recorded}`;
   }
 
   /** Resolves when IAM allows every request; otherwise throws the service's refusal for the first denied. */
@@ -103,7 +107,7 @@ export class Authorizer {
     let answer = decisions.get(key);
     if (!answer) {
       pending += 1;
-      answer = decideOnce(this.principal, this.role, request).finally(() => {
+      answer = decideOnce(this.principal, this.role, request, this.options.recorded).finally(() => {
         pending -= 1;
       });
       decisions.set(key, answer);

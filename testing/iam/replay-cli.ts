@@ -22,7 +22,7 @@ for (const verdict of verdicts) {
     : verdict.justification
       ? `not exercised: ${verdict.justification}`
       : 'NOT NEEDED by any recorded request and not listed in iam.yml unexercisedBySuites';
-  process.stdout.write(`${verdict.principal}\t${verdict.actions.join(',')}\t${why}\n`);
+  process.stdout.write(`${verdict.owner}\t${verdict.statement}\t${verdict.actions.join(',')}\t${why}\n`);
 }
 const missing = unjustified(verdicts);
 process.stdout.write(`${verdicts.length} statements, ${missing.length} neither needed nor justified\n`);

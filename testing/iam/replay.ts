@@ -14,6 +14,11 @@ type Statement = { Action?: string | string[] } & Record<string, unknown>;
 
 export interface StatementVerdict {
   principal: string;
+  /**
+   * Whose statement it is: the principal's own, or, for a managed policy several principals hold (the
+   * read-only operator policy is in both operator sets), the policy's, so a request of either holder counts.
+   */
+  owner: string;
   /** `policy name #index`, and the statement's actions, to find it in iam.yml. */
   statement: string;
   actions: string[];
@@ -62,6 +67,25 @@ async function witnessFor(role: Role, requests: AwsRequest[]): Promise<AwsReques
   return undefined;
 }
 
+type Policy = Role['policies'][number];
+const policyKey = (policy: Policy) => `${policy.name}\0${JSON.stringify(policy.policy)}`;
+
+/**
+ * The names of managed policies: one that more than one recorded principal holds with the same document in
+ * some package (a function's inline policy shares its name with the others', never its document).
+ */
+function sharedPolicies(holders: Array<{ principal: string; role: Role }>): Set<string> {
+  const holdersOf = new Map<string, Set<string>>();
+  for (const { principal, role } of holders) {
+    for (const policy of role.policies) {
+      const key = policyKey(policy);
+      holdersOf.set(key, (holdersOf.get(key) ?? new Set()).add(principal));
+    }
+  }
+  const shared = [...holdersOf].filter(([, principals]) => principals.size > 1);
+  return new Set(shared.map(([key]) => key.split('\0')[0] as string));
+}
+
 /** Each statement of each recorded role: the recorded request that needs it, or iam.yml's reason, or neither. */
 export async function replay(
   record: RecordedDecision[],
@@ -74,9 +98,11 @@ export async function replay(
     if (entry.decision === 'Allowed') group.allowed.push(entry.request);
     byRole.set(key, group);
   }
+  const shared = sharedPolicies([...byRole.values()].map(({ principal, role }) => ({ principal, role })));
   const verdicts: StatementVerdict[] = [];
   for (const { principal, role, allowed } of byRole.values()) {
     for (const [policyIndex, policy] of role.policies.entries()) {
+      const owner = shared.has(policy.name) ? `policy ${policy.name}` : principal;
       const statements = (policy.policy as { Statement: Statement[] }).Statement;
       for (const [index, statement] of statements.entries()) {
         const actions = actionsOf(statement);
@@ -84,6 +110,7 @@ export async function replay(
         const justification = actions.map((action) => reasons.get(action)).find(Boolean);
         verdicts.push({
           principal,
+          owner,
           statement: `${policy.name} #${index}`,
           actions,
           ...(witness ? { witness } : {}),
@@ -102,7 +129,7 @@ export async function replay(
 export function perStatement(verdicts: StatementVerdict[]): StatementVerdict[] {
   const merged = new Map<string, StatementVerdict>();
   for (const verdict of verdicts) {
-    const key = `${verdict.principal}\0${verdict.statement}\0${verdict.actions.join(',')}`;
+    const key = `${verdict.owner}\0${verdict.statement}\0${verdict.actions.join(',')}`;
     const held = merged.get(key);
     if (!held || (!held.witness && verdict.witness)) merged.set(key, verdict);
   }

@@ -193,7 +193,12 @@ export interface SandboxNames {
   stateTable?: string;
   /** The TiDB Cloud API key secret's ARN (moto adds its own six-character suffix). */
   apiKeySecretArn?: string;
+  /** The SQL login secret's (`TIDB_SQL_SECRET_ARN`), for a package made with SANDBOX_SQL_SECRET_ARN. */
+  sqlSecretArn?: string;
 }
+
+/** The SQL secret a sandbox package names (`TIDB_SQL_SECRET_ARN`), replaced by a suite's own. */
+export const SANDBOX_SQL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tidb-sql-login-AbCdEf';
 
 /** `roles` with the sandbox's own table and secret in place of the package's. */
 export function withSandboxNames(roles: Roles, names: SandboxNames): Roles {
@@ -201,5 +206,6 @@ export function withSandboxNames(roles: Roles, names: SandboxNames): Roles {
   if (names.stateTable) text = text.replace(/:table\/StateTable(?=["/])/g, `:table/${names.stateTable}`);
   if (names.apiKeySecretArn)
     text = text.replaceAll(PACKAGE_ENV.TIDB_CLOUD_API_KEY_SECRET_ARN, names.apiKeySecretArn);
+  if (names.sqlSecretArn) text = text.replaceAll(SANDBOX_SQL_SECRET_ARN, names.sqlSecretArn);
   return JSON.parse(text) as Roles;
 }

@@ -6,7 +6,7 @@
 import type { VpcTarget } from '../../functions/settings/vpcs.ts';
 import type { Role } from '../iam-engine.ts';
 import { Authorizer } from './enforce.ts';
-import { type Roles, rolesFor, type SandboxNames, withSandboxNames } from './roles.ts';
+import { type Roles, rolesFor, SANDBOX_SQL_SECRET_ARN, type SandboxNames, withSandboxNames } from './roles.ts';
 
 /** The event bus the sandbox stack is packaged with: a role may publish only there. */
 export const SANDBOX_BUS = 'tidb-privatelink-flow';
@@ -34,7 +34,11 @@ export interface SandboxPrincipals {
 export async function sandboxPrincipals(options: SandboxRolesOptions = {}): Promise<SandboxPrincipals> {
   const placement = options.placement ?? NO_PLACEMENT;
   const packaged = withSandboxNames(
-    await rolesFor([placement], { PRIVATELINK_EVENT_BUS: SANDBOX_BUS }),
+    // With a SQL secret: the probe's and troubleshoot's roles then read it (readSqlSecret names it).
+    await rolesFor([placement], {
+      PRIVATELINK_EVENT_BUS: SANDBOX_BUS,
+      TIDB_SQL_SECRET_ARN: SANDBOX_SQL_SECRET_ARN,
+    }),
     options,
   );
   const { eventBus } = options;

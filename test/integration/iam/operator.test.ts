@@ -5,6 +5,10 @@
  * provision reaches Ready.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SUBNET_CONFIG_TAG } from '../../../functions/core/model.ts';
+import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { enforcedEvents } from '../../../testing/iam/enforce.ts';
+import { authorizerAs } from '../../../testing/iam/enforce-ports.ts';
 import { runCliWith } from '../../../testing/run-cli.ts';
 import { cliEnvOf, type OperatorPolicies, startWorld, type World } from '../../../testing/world.ts';
 
@@ -54,6 +58,45 @@ describe('the read-only operator policy', () => {
 });
 
 describe('the provision operator policy (with the read-only one)', () => {
+  it("with PRIVATELINK_EVENT_BUS, publishes the run's events to the stack's bus", async () => {
+    const cluster = world.addCluster();
+    const holder = await world.cliDepsAs('operator-provision');
+    // The bus the package names (the world's stack keeps EventBridge's default bus).
+    const authorizer = await authorizerAs('operator-provision', [world.settings]);
+    const events = enforcedEvents(world.events, authorizer, 'default');
+    const env = cliEnvOf(world, { PRIVATELINK_EVENT_BUS: 'default' });
+    const run = await runCliWith(['provision', '--cluster', cluster.clusterId, '--wait'], env, {
+      ...holder,
+      events,
+    });
+    expect(run.code).toBe(0);
+    expect(world.events.ofType(DETAIL_TYPES.endpointReady).map((e) => e.detail.clusterId)).toEqual([
+      cluster.clusterId,
+    ]);
+  });
+
+  it('moves a live endpoint to a changed subnet configuration and records it', async () => {
+    const cluster = world.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'] });
+    expect(
+      (await cliAs('operator-provision', ['provision', '--cluster', cluster.clusterId, '--wait'])).code,
+    ).toBe(0);
+    const az6 = world.ec2.createSubnet({
+      vpcId: world.ec2.world.vpcId,
+      availabilityZoneId: 'use1-az6',
+      cidrBlock: '10.0.64.0/20',
+    });
+    const subnets = [...world.ec2.world.subnetIds, az6].join(',');
+    const run = await runCliWith(
+      ['reconcile', '--json'],
+      cliEnvOf(world, { PRIVATELINK_SUBNET_IDS: subnets }),
+      await world.cliDepsAs('operator-provision'),
+    );
+    expect(run.code).toBe(0);
+    const [endpoint] = world.ec2.peekEndpoints();
+    expect(endpoint?.subnetIds).toContain(az6);
+    expect(endpoint?.tags[SUBNET_CONFIG_TAG]).toBeDefined();
+  });
+
   it('provisions a cluster to Ready', async () => {
     const cluster = world.addCluster();
     const run = await cliAs('operator-provision', ['provision', '--cluster', cluster.clusterId, '--wait']);

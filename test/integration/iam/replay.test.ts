@@ -32,8 +32,8 @@ describe('the replay', () => {
   it('names the recorded request each needed statement allows, and flags the one nothing needs', async () => {
     const verdicts = await replay(record, new Map());
     expect(verdicts).toEqual([
-      { principal: 'test', statement: 'test #0', actions: ['events:PutEvents'], witness: put },
-      { principal: 'test', statement: 'test #1', actions: ['ec2:DeleteVpcEndpoints'] },
+      { principal: 'test', owner: 'test', statement: 'test #0', actions: ['events:PutEvents'], witness: put },
+      { principal: 'test', owner: 'test', statement: 'test #1', actions: ['ec2:DeleteVpcEndpoints'] },
     ]);
     expect(unjustified(verdicts).map((v) => v.statement)).toEqual(['test #1']);
   });
@@ -53,6 +53,33 @@ describe('the replay', () => {
         .filter((v) => v.witness)
         .map((v) => v.statement),
     ).toEqual(['test #0']);
+  });
+
+  it('counts a managed policy two principals hold as one: a request of either holder needs its statement', async () => {
+    // As the operator sets: "read" holds the policy alone, "act" holds it with one more; only "read" used it.
+    const acting: Role = {
+      ...role,
+      principal: 'arn:aws:iam::123456789012:role/act',
+      policies: [...role.policies, { name: 'extra', policy: { Version: '2012-10-17', Statement: [] } }],
+    };
+    const verdicts = perStatement(
+      await replay(
+        [
+          ...record.map((entry) => ({ ...entry, principal: 'read' })),
+          { principal: 'act', role: acting, request: put, decision: 'Allowed' },
+          {
+            principal: 'act',
+            role: acting,
+            request: { ...put, action: 'ec2:DescribeVpcs' },
+            decision: 'ImplicitlyDenied',
+          },
+        ],
+        new Map(),
+      ),
+    );
+    expect(
+      verdicts.filter((v) => v.statement === 'test #0').map((v) => [v.owner, Boolean(v.witness)]),
+    ).toEqual([['policy test', true]]);
   });
 
   it("reads iam.yml's reasons for what Lambda itself does with a role", () => {

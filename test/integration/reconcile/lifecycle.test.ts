@@ -245,32 +245,41 @@ describe('endpoint identity', () => {
     expect(await liveEndpoints()).toHaveLength(1);
   });
 
-  it('a subnet added to the configuration: the live endpoint gains it, no second endpoint', async () => {
-    const cluster = world.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'] });
-    const first = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
-    const az6 = world.ec2.createSubnet({
-      vpcId: world.ec2.world.vpcId,
-      availabilityZoneId: 'use1-az6',
-      cidrBlock: '10.0.64.0/20',
-    });
-    world.settings.subnetIds = [...world.settings.subnetIds, az6];
+  it.each(['reconcile', 'provision'] as const)(
+    'a subnet added to the configuration: the live endpoint gains it, no second endpoint (as the %s)',
+    async (fn) => {
+      // The function's own view: its packaged role decides the subnet move and the configuration tag.
+      const deps = await world.depsFor(fn);
+      const cluster = world.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'] });
+      const first = await provision(deps, { clusterId: cluster.clusterId }, waitUntil());
+      const az6 = world.ec2.createSubnet({
+        vpcId: world.ec2.world.vpcId,
+        availabilityZoneId: 'use1-az6',
+        cidrBlock: '10.0.64.0/20',
+      });
+      world.settings.subnetIds = [...world.settings.subnetIds, az6];
 
-    const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
+      const outcome = await provision(deps, { clusterId: cluster.clusterId }, waitUntil());
 
-    expect(outcome).toMatchObject({ phase: 'Ready', vpcEndpointId: first.vpcEndpointId });
-    expect(outcome.actions).toEqual([
-      expect.objectContaining({ type: 'modify-endpoint-subnets', addSubnetIds: [az6], removeSubnetIds: [] }),
-    ]);
-    const endpoints = await liveEndpoints();
-    expect(endpoints).toHaveLength(1);
-    expect(endpoints[0]?.subnetIds).toContain(az6);
-    expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
-    // Remembered: the next pass is converged and cheap again.
-    world.ec2.resetCalls();
-    const third = await provision(world.deps, { clusterId: cluster.clusterId });
-    expect(third).toMatchObject({ phase: 'Ready', actions: [] });
-    expect(world.ec2.calls.ModifyVpcEndpoint + world.ec2.calls.DescribeSubnets).toBe(0);
-  });
+      expect(outcome).toMatchObject({ phase: 'Ready', vpcEndpointId: first.vpcEndpointId });
+      expect(outcome.actions).toEqual([
+        expect.objectContaining({
+          type: 'modify-endpoint-subnets',
+          addSubnetIds: [az6],
+          removeSubnetIds: [],
+        }),
+      ]);
+      const endpoints = await liveEndpoints();
+      expect(endpoints).toHaveLength(1);
+      expect(endpoints[0]?.subnetIds).toContain(az6);
+      expect(world.ec2.calls.CreateVpcEndpoint).toBe(1);
+      // Remembered: the next pass is converged and cheap again.
+      world.ec2.resetCalls();
+      const third = await provision(deps, { clusterId: cluster.clusterId });
+      expect(third).toMatchObject({ phase: 'Ready', actions: [] });
+      expect(world.ec2.calls.ModifyVpcEndpoint + world.ec2.calls.DescribeSubnets).toBe(0);
+    },
+  );
 
   it('a subnet removed from the configuration leaves the live endpoint', async () => {
     const cluster = world.addCluster();
