@@ -10,7 +10,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 
-const FRAME = /(?:file:\/\/)?[^\s()]*\/([\w-]+\.mjs):(\d+):(\d+)/g;
+const FRAME = /(?:file:\/\/)?[^\s()]*\/([\w.-]+\.mjs):(\d+):(\d+)/g;
 
 function mapper(folder: string): (line: string) => string {
   const maps = new Map<string, SourceMap | undefined>();

@@ -113,6 +113,19 @@ describe('the packaged functions, for a short cold start', () => {
     );
     expect(mapped).toMatch(/at loadConfig \(functions\/config\.ts:\d+:\d+\)/);
     expect(mapped).toMatch(/functions\/handlers\/reconcile\.ts:\d+:\d+/);
+    // A frame in a lazy chunk maps through that chunk's own map.
+    const handler = unpackHandler(stack, 'reconcile');
+    const chunk = chunkFiles(handler).find((file) =>
+      readFileSync(join(dirname(handler), file), 'utf8').includes('"makeIdempotent"'),
+    );
+    const line = readFileSync(join(dirname(handler), chunk ?? ''), 'utf8').split('\n')[1] ?? '';
+    const frame = `    at makeIdempotent (file:///var/task/functions/handlers/${chunk}:2:${line.indexOf('makeIdempotent') + 1})`;
+    const mappedChunk = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/map-stack.ts'), maps],
+      { input: frame, encoding: 'utf8' },
+    );
+    expect(mappedChunk).toMatch(/@aws-lambda-powertools\/idempotency\/.*:\d+:\d+\)/);
   });
 
   it("holds each function's chunks in its own zip only, and every chunk loads from there", async () => {
