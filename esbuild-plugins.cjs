@@ -1,7 +1,27 @@
 // esbuild plugins for serverless-esbuild (custom.esbuild.plugins). CommonJS because serverless-esbuild
 // loads this file with require().
-const { mkdirSync, readFileSync, renameSync } = require('node:fs');
+const { mkdirSync, readdirSync, readFileSync, renameSync } = require('node:fs');
 const path = require('node:path');
+
+/** The file name, without extension, of the one entry point serverless-esbuild gives each build. */
+function entryBase(build) {
+  const [entry] = build.initialOptions.entryPoints;
+  return path.basename(String(entry), path.extname(String(entry)));
+}
+
+/**
+ * Names each function's chunks after its bundle (`probe.<name>-<hash>.mjs` beside `probe.mjs`).
+ * serverless-esbuild builds every handler into the same folder and keeps out of a function's zip the files
+ * named `<other handler>.…`, so each zip gets its own chunks and no other function's. `splitting` makes a
+ * chunk of each dynamic `import()` (a file Node reads and compiles only when that import runs, where a
+ * single-file bundle compiles the lazy code with the rest at init), plus chunks of the code both sides share.
+ */
+const functionChunks = {
+  name: 'function-chunks',
+  setup(build) {
+    build.initialOptions.chunkNames = `${entryBase(build)}.[name]-[hash]`;
+  },
+};
 
 /**
  * Moves each bundle's external source map out of the folder serverless-esbuild zips, into
@@ -18,10 +38,10 @@ function sourceMapsBesideTheZips(serverless) {
       build.onEnd((result) => {
         // A failed build wrote no map: let esbuild's own error be the one reported.
         if (result.errors.length > 0) return;
-        const { entryPoints, outdir, outExtension } = build.initialOptions;
-        for (const entry of Array.isArray(entryPoints) ? entryPoints : []) {
-          const base = path.basename(String(entry), path.extname(String(entry)));
-          const map = `${base}${outExtension?.['.js'] ?? '.js'}.map`;
+        const { outdir } = build.initialOptions;
+        // The bundle's map and its chunks' maps (chunks are named after the bundle: functionChunks).
+        const prefix = `${entryBase(build)}.`;
+        for (const map of readdirSync(outdir).filter((f) => f.startsWith(prefix) && f.endsWith('.map'))) {
           mkdirSync(target, { recursive: true });
           renameSync(path.join(outdir, map), path.join(target, map));
         }
@@ -57,4 +77,4 @@ const schemaKeysInlined = {
   },
 };
 
-module.exports = (serverless) => [schemaKeysInlined, sourceMapsBesideTheZips(serverless)];
+module.exports = (serverless) => [schemaKeysInlined, functionChunks, sourceMapsBesideTheZips(serverless)];

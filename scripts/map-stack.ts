@@ -2,15 +2,15 @@
  * Maps a stack trace of a deployed function back to the TypeScript sources, offline:
  *   npx tsx scripts/map-stack.ts [maps folder, default .serverless/sourcemaps] < trace.txt
  * The bundles are minified and carry no source map (so init never reads one); `serverless package` leaves
- * each bundle's map in <package folder>/sourcemaps/ (esbuild-plugins.cjs). Use the maps of the package you
- * deployed: a map fits only the bundle it was built with.
+ * each bundle's and chunk's map in <package folder>/sourcemaps/ (esbuild-plugins.cjs). Use the maps of the
+ * package you deployed: a map fits only the bundle it was built with.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 
-const FRAME = /(?:file:\/\/)?[^\s()]*\/([\w-]+\.mjs):(\d+):(\d+)/g;
+const FRAME = /(?:file:\/\/)?[^\s()]*\/([\w.-]+\.mjs):(\d+):(\d+)/g;
 
 function mapper(folder: string): (line: string) => string {
   const maps = new Map<string, SourceMap | undefined>();

@@ -1,7 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -93,4 +93,31 @@ export function functionEnvironment(stack: PackagedStack, name: string): Record<
     typeof value === 'string' ? value : 'sg-0123456789abcdef0',
   ]);
   return { ...Object.fromEntries(variables), AWS_REGION: PACKAGE_ENV.AWS_REGION };
+}
+
+/** `import{…}from"./x.mjs"`, `import"./x.mjs"`, `export{…}from"./x.mjs"`: esbuild's static chunk imports (not `import(…)`). */
+const STATIC_IMPORT = /(?:import|export)\s*(?:\{[^}]*\}\s*from\s*)?"\.\/([^"]+\.mjs)"/g;
+
+/**
+ * The files a `node` import of the handler reads at init: the handler and the chunks it imports statically,
+ * transitively (esbuild's `splitting`). The other chunks beside it (`chunkFiles`) load on a dynamic import.
+ */
+export function initFiles(handlerPath: string): string[] {
+  const folder = dirname(handlerPath);
+  const found = new Set<string>();
+  const pending = [basename(handlerPath)];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (found.has(file)) continue;
+    found.add(file);
+    for (const [, chunk] of readFileSync(join(folder, file), 'utf8').matchAll(STATIC_IMPORT))
+      pending.push(chunk ?? '');
+  }
+  return [...found].sort();
+}
+
+/** Every module file in the handler's folder: the handler and all its chunks, static or lazy. */
+export function chunkFiles(handlerPath: string): string[] {
+  return readdirSync(dirname(handlerPath))
+    .filter((file) => file.endsWith('.mjs'))
+    .sort();
 }

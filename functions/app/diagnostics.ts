@@ -1,4 +1,3 @@
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -23,7 +22,7 @@ import {
 } from './inbound-events.ts';
 import { perInvocation } from './invocation-signal.ts';
 import type { DiagnosticsDeps } from './lambda-deps.ts';
-import { oncePerEvent } from './once-per-event.ts';
+import { oncePerEvent, type PersistenceSource } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
 
@@ -69,7 +68,7 @@ export function createTroubleshootHandler(
   logger: Logger,
   metrics?: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
-  idempotency?: BasePersistenceLayer,
+  idempotency?: PersistenceSource,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'troubleshoot' };
   const run = oncePerEvent(troubleshoot(getDeps, logger, metrics, budgets), store, logger);
@@ -138,7 +137,7 @@ export function createProbeHandler(
   logger: Logger,
   metrics: Metrics,
   budgets: Budgets = DEPLOYED_BUDGETS,
-  idempotency?: BasePersistenceLayer,
+  idempotency?: PersistenceSource,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'probe-on-ready' };
   const run = (context: Context, signal: AbortSignal, scope: ProbeScope = {}) =>

@@ -12,7 +12,6 @@ import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
-import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -25,6 +24,7 @@ import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/p
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
+import type { PersistenceSource } from './once-per-event.ts';
 import { reconcileSettingsOf } from './settings.ts';
 import { createTidbClient } from './tidb-client.ts';
 
@@ -169,10 +169,14 @@ export async function createDiagnosticsDeps(config: Config, metrics: Metrics): P
 
 /**
  * The event-driven functions' idempotency records, in the stack's table; none without a table (a local
- * invoke), and then every delivery runs. Built at cold start: the client makes no call until used.
+ * invoke), and then every delivery runs. The store (Powertools' DynamoDB layer and its client) is built
+ * when the first event needs it, not at cold start: most probe runs are scheduled and never need it.
  */
-export function createIdempotency(config: Config) {
+export function createIdempotency(config: Config): PersistenceSource | undefined {
   const table = config.privateLink.stateTable;
   if (!table) return undefined;
-  return createIdempotencyStore(createDynamoDbClient(awsOptions(config)), table);
+  return async () => {
+    const { createIdempotencyStore } = await import('../adapters/aws/idempotency-store.ts');
+    return createIdempotencyStore(createDynamoDbClient(awsOptions(config)), table);
+  };
 }

@@ -3,18 +3,25 @@
  * delivery does no work twice (it gets the first result back), while a new request (a new id, or a direct
  * invoke without one) always runs. Without a state table (the CLI, a local invoke) the work runs as is.
  */
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import { keptWhileWarm } from './cold-start.ts';
 
 /** EventBridge retries a delivery for up to 24 hours: remember each event a little longer than that. */
 export const EVENT_MEMORY_SECONDS = 25 * 3600;
 
 type Work<R> = (event: unknown, context: Context, signal: AbortSignal) => Promise<R>;
 
+/**
+ * A persistence layer, or how to build one when the first event needs it: the deployed handlers load
+ * Powertools' DynamoDB layer (and its JMESPath engine) only then, so an import, or a run that needs no record
+ * (the scheduled probe, a direct invoke), never compiles it.
+ */
+export type PersistenceSource = BasePersistenceLayer | (() => Promise<BasePersistenceLayer>);
+
 export interface OncePerEventOptions {
-  persistenceStore: BasePersistenceLayer;
+  persistenceStore: PersistenceSource;
   /** Keeps two functions' records apart in the one table. */
   keyPrefix: string;
   expiresAfterSeconds?: number;
@@ -42,23 +49,18 @@ export function oncePerEvent<R>(
   logger: Logger,
 ): Work<R | DuplicateInProgress> {
   if (!options) return work;
-  const config = new IdempotencyConfig({
-    eventKeyJmesPath: 'id',
-    expiresAfterSeconds: options.expiresAfterSeconds ?? EVENT_MEMORY_SECONDS,
-  });
   let ran = false;
-  const idempotent = makeIdempotent(
-    async (event: unknown, context: Context, signal: AbortSignal) => {
+  const idempotent = keptWhileWarm(() =>
+    idempotentWork(async (event: unknown, context: Context, signal: AbortSignal) => {
       ran = true;
       return work(event, context, signal);
-    },
-    { persistenceStore: options.persistenceStore, config, keyPrefix: options.keyPrefix },
+    }, options),
   );
   return async (event, context, signal) => {
     ran = false;
     const eventId = eventIdOf(event);
     try {
-      const result = await idempotent(event, context, signal);
+      const result = await (await idempotent())(event, context, signal);
       if (!ran) logger.info('Duplicate delivery ignored: this event was already handled.', { eventId });
       return result;
     } catch (error) {
@@ -69,4 +71,19 @@ export function oncePerEvent<R>(
       throw error;
     }
   };
+}
+
+/** `work` made idempotent by Powertools, which is imported here, on the first event that needs it. */
+async function idempotentWork<R>(work: Work<R>, options: OncePerEventOptions): Promise<Work<R>> {
+  const { IdempotencyConfig, makeIdempotent } = await import('@aws-lambda-powertools/idempotency');
+  const { persistenceStore } = options;
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'id',
+    expiresAfterSeconds: options.expiresAfterSeconds ?? EVENT_MEMORY_SECONDS,
+  });
+  return makeIdempotent(work, {
+    persistenceStore: typeof persistenceStore === 'function' ? await persistenceStore() : persistenceStore,
+    config,
+    keyPrefix: options.keyPrefix,
+  });
 }

@@ -1,4 +1,3 @@
-import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
@@ -13,7 +12,7 @@ import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '.
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, isDelivery, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { perInvocation } from './invocation-signal.ts';
-import { oncePerEvent } from './once-per-event.ts';
+import { oncePerEvent, type PersistenceSource } from './once-per-event.ts';
 import { rejectInvalidEvents } from './reject-invalid-events.ts';
 import { meteringTidbApi } from './tidb-api-metrics.ts';
 
@@ -168,7 +167,7 @@ export function createProvisionHandler(
   getDeps: DepsSource,
   logger: Logger,
   metrics?: Metrics,
-  idempotency?: BasePersistenceLayer,
+  idempotency?: PersistenceSource,
 ) {
   const store = idempotency && { persistenceStore: idempotency, keyPrefix: 'provision' };
   const run = oncePerEvent(

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Ec2Adapter } from '../../functions/adapters/aws/ec2.ts';
 import { Route53Adapter } from '../../functions/adapters/aws/route53.ts';
 import { Route53ResolverAdapter } from '../../functions/adapters/aws/route53-resolver.ts';
+import { dnsPathDeps } from '../../functions/app/dns-path-deps.ts';
 import { diagnoseDnsPath } from '../../functions/core/diagnose/dns-path.ts';
 import { gatherNetworkPath } from '../../functions/core/diagnose/gather-network.ts';
 import { observer } from '../../functions/core/diagnose/observation.ts';
@@ -91,6 +92,27 @@ describe('Route53Adapter on moto', () => {
     expect(zones).toEqual([
       { hostedZoneId: zoneId, name: 'tidb-cloud.com.', owningAccount: expect.stringMatching(/^\d{12}$/) },
     ]);
+  });
+});
+
+describe('dnsPathDeps on moto', () => {
+  it('imports its clients on the first call and reads what the adapters read', async () => {
+    const zoneId = await createPrivateZone(route53, {
+      name: 'lazy.example',
+      // The provider's VPC: the gather below reads the consumer VPC's zones and expects only its own.
+      vpcId: world.provider.vpcId,
+      region: 'us-east-1',
+    });
+    // The credentials come from the environment, as on Lambda (the sandbox's global setup sets them).
+    const lazy = dnsPathDeps({ region: inject('awsRegion'), endpointUrl: inject('awsEndpointUrl') });
+    expect(await lazy.hostedZones.listHostedZonesByVpc(world.provider.vpcId, 'us-east-1')).toContainEqual({
+      hostedZoneId: zoneId,
+      name: 'lazy.example.',
+      owningAccount: expect.stringMatching(/^\d{12}$/),
+    });
+    expect(await lazy.resolver.listResolverRuleAssociations(world.vpcId)).toEqual(
+      await resolver.listResolverRuleAssociations(world.vpcId),
+    );
   });
 });
 

@@ -6,7 +6,6 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { Route53Client } from '@aws-sdk/client-route-53';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -35,7 +34,7 @@ export const DEFAULT_MAX_ATTEMPTS = 5;
  * throttling such as `RequestLimitExceeded`, 5xx and transient network errors, bounded by a retry quota),
  * so the adapters themselves never retry.
  */
-function clientConfig(options: AwsClientOptions) {
+export function clientConfig(options: AwsClientOptions) {
   return {
     region: options.region,
     retryMode: 'standard',
@@ -45,7 +44,9 @@ function clientConfig(options: AwsClientOptions) {
 }
 
 // One factory per client, so a Lambda bundle holds only the SDK clients its function uses (the SDK packages
-// declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client.
+// declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client. A client
+// only lazily imported code uses has its factory beside that code (Route 53: route53.ts): esbuild splits by
+// module, so a factory here would put its client in the chunk every function loads at init.
 export const createEc2Client = (options: AwsClientOptions) => new EC2Client(clientConfig(options));
 export const createEventBridgeClient = (options: AwsClientOptions) =>
   new EventBridgeClient(clientConfig(options));
@@ -54,8 +55,6 @@ export const createSecretsManagerClient = (options: AwsClientOptions) =>
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
 /** The state table (registry, idempotency, the stack's quota). */
 export const createDynamoDbClient = (options: AwsClientOptions) => new DynamoDBClient(clientConfig(options));
-/** Route 53: the doctor's private hosted zones (the CLI and the troubleshoot function). */
-export const createRoute53Client = (options: AwsClientOptions) => new Route53Client(clientConfig(options));
 /** STS and Service Quotas: only `preflight` (the CLI) reads them. */
 export const createStsClient = (options: AwsClientOptions) => new STSClient(clientConfig(options));
 export const createServiceQuotasClient = (options: AwsClientOptions) =>

@@ -2,10 +2,13 @@
  * `HostedZonesPort` on the AWS SDK's Route 53 client: the private hosted zones associated with a VPC, each
  * with its owner, which tells a customer's zone from one an AWS service keeps for an endpoint's private DNS.
  */
-import { ListHostedZonesByVPCCommand, type Route53Client, type VPCRegion } from '@aws-sdk/client-route-53';
+import { ListHostedZonesByVPCCommand, Route53Client, type VPCRegion } from '@aws-sdk/client-route-53';
 import type { PrivateHostedZone } from '../../core/model.ts';
 import type { CallOptions, HostedZonesPort } from '../../core/ports.ts';
-import { toAwsError } from './clients.ts';
+import { type AwsClientOptions, clientConfig, toAwsError } from './clients.ts';
+
+/** Route 53: the doctor's private hosted zones (the CLI and the troubleshoot function's DNS path). */
+export const createRoute53Client = (options: AwsClientOptions) => new Route53Client(clientConfig(options));
 
 /**
  * @example const zones = await new Route53Adapter(createRoute53Client({ region })).listHostedZonesByVpc('vpc-0abc', 'us-east-1');

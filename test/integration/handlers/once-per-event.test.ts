@@ -72,6 +72,24 @@ describe('provision once per event', () => {
     expect(world.sim.requests.length).toBeGreaterThan(requestsAfterFirst);
   });
 
+  it('a store given as a source is built on the first event, once, and serves the redelivery', async () => {
+    const cluster = world.addCluster();
+    const store = await provisionStore();
+    let built = 0;
+    const source = async () => {
+      built += 1;
+      return store;
+    };
+    const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, source);
+    expect(built).toBe(0);
+    const event = { ...sample('cluster-detected.json'), detail: { clusterId: cluster.clusterId } };
+    const first = await handler(event, lambdaContext(900_000));
+    expect(await handler(structuredClone(event), lambdaContext(900_000))).toEqual(first);
+    expect(built).toBe(1);
+    expect(store.records.size).toBe(1);
+    expect(duplicates()).toHaveLength(1);
+  });
+
   it('a malformed event is rejected before any record is written', async () => {
     const store = await provisionStore();
     const handler = createProvisionHandler(() => world.depsFor('provision'), logger, undefined, store);

@@ -1,17 +1,20 @@
 /**
  * What keeps the cold start short, checked on the packaged artifacts (timings live in `npm run bench`):
- * small zips without source maps, no --enable-source-maps, mysql2 out of the data plane's init, and source
- * maps that still turn a trace from a minified bundle back into TypeScript positions.
+ * small zips without source maps, no --enable-source-maps, mysql2 out of the data plane's init, each
+ * function's lazy parts in chunks of its own zip that its init never reads, and source maps that still turn
+ * a trace from a minified bundle back into TypeScript positions.
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAll, mysqlServer, onSamePort, startDns } from '../../../testing/local-servers.ts';
 import {
+  chunkFiles,
   functionEnvironment,
+  initFiles,
   type PackagedStack,
   packagedFunctions,
   packageStack,
@@ -92,11 +95,10 @@ describe('the packaged functions, for a short cold start', () => {
     expect(result.afterLogin).toEqual(['NativeModule tls']);
   });
 
-  it('leaves one source map per bundle beside the zips, which map a minified trace back to TypeScript', () => {
+  it('leaves one source map per bundle and chunk beside the zips, which map a minified trace back to TypeScript', () => {
     const maps = join(stack.dir, 'sourcemaps');
-    expect(readdirSync(maps).sort()).toEqual(
-      ['data-plane', 'probe', 'provision', 'reconcile', 'troubleshoot'].map((name) => `${name}.mjs.map`),
-    );
+    const modules = packagedFunctions(stack).flatMap((name) => chunkFiles(unpackHandler(stack, name)));
+    expect(readdirSync(maps).sort()).toEqual(modules.map((file) => `${file}.map`).sort());
     // A cold start without configuration throws from loadConfig: a real trace of the minified bundle.
     const url = JSON.stringify(pathToFileURL(unpackHandler(stack, 'reconcile')).href);
     const trace = spawnSync(process.execPath, ['-e', `import(${url})`], {
@@ -111,5 +113,64 @@ describe('the packaged functions, for a short cold start', () => {
     );
     expect(mapped).toMatch(/at loadConfig \(functions\/config\.ts:\d+:\d+\)/);
     expect(mapped).toMatch(/functions\/handlers\/reconcile\.ts:\d+:\d+/);
+    // A frame in a lazy chunk maps through that chunk's own map.
+    const handler = unpackHandler(stack, 'reconcile');
+    const chunk = chunkFiles(handler).find((file) =>
+      readFileSync(join(dirname(handler), file), 'utf8').includes('"makeIdempotent"'),
+    );
+    const line = readFileSync(join(dirname(handler), chunk ?? ''), 'utf8').split('\n')[1] ?? '';
+    const frame = `    at makeIdempotent (file:///var/task/functions/handlers/${chunk}:2:${line.indexOf('makeIdempotent') + 1})`;
+    const mappedChunk = execFileSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'scripts/map-stack.ts'), maps],
+      { input: frame, encoding: 'utf8' },
+    );
+    expect(mappedChunk).toMatch(/@aws-lambda-powertools\/idempotency\/.*:\d+:\d+\)/);
+  });
+
+  it("holds each function's chunks in its own zip only, and every chunk loads from there", async () => {
+    for (const name of packagedFunctions(stack)) {
+      const handler = unpackHandler(stack, name);
+      const own = `${basename(handler, '.mjs')}.`;
+      const chunks = chunkFiles(handler).filter((file) => file !== basename(handler));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const chunk of chunks) expect(chunk.startsWith(own)).toBe(true);
+      // A chunk whose own imports were missing from the zip would fail here, not at the first lazy call.
+      const urls = JSON.stringify(chunks.map((chunk) => pathToFileURL(join(dirname(handler), chunk)).href));
+      const loaded = await runNode(`for (const u of ${urls}) await import(u); console.log('ok');`, {});
+      expect(loaded.trim()).toBe('ok');
+    }
+  });
+
+  it('leaves the lazy parts out of init: the handlers import with only their init files present', async () => {
+    // Class and function names survive minification (keepNames): they say which chunk holds what.
+    const lazy: Record<string, string[]> = {
+      probe: ['Route53Client', 'makeIdempotent', 'STSClient'],
+      troubleshoot: ['Route53Client', 'makeIdempotent', 'STSClient'],
+      provision: ['makeIdempotent', 'STSClient'],
+      reconcile: ['makeIdempotent', 'STSClient'],
+      dataPlane: ['PoolConnection'],
+    };
+    for (const [name, markers] of Object.entries(lazy)) {
+      const handler = unpackHandler(stack, name);
+      const init = initFiles(handler);
+      const text = (file: string) => readFileSync(join(dirname(handler), file), 'utf8');
+      for (const marker of markers) {
+        const holders = chunkFiles(handler).filter((file) => text(file).includes(`"${marker}"`));
+        expect(holders, `${name}: ${marker}`).not.toEqual([]);
+        expect(
+          holders.filter((file) => init.includes(file)),
+          `${name}: ${marker}`,
+        ).toEqual([]);
+      }
+      // The proof that init reads nothing else: a copy of the folder holding only the init files imports.
+      const copy = mkdtempSync(join(stack.dir, `init-only-${name}-`));
+      for (const file of init) cpSync(join(dirname(handler), file), join(copy, file));
+      const url = JSON.stringify(pathToFileURL(join(copy, basename(handler))).href);
+      const env = functionEnvironment(stack, name);
+      const exported = await runNode(`const m = await import(${url}); console.log(typeof m.handler);`, env);
+      expect(exported.trim()).toBe('function');
+      rmSync(copy, { recursive: true });
+    }
   });
 });
