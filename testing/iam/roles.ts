@@ -198,7 +198,8 @@ export interface SandboxNames {
 }
 
 /** The SQL secret a sandbox package names (`TIDB_SQL_SECRET_ARN`), replaced by a suite's own. */
-export const SANDBOX_SQL_SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:tidb-sql-login-AbCdEf';
+export const SANDBOX_SQL_SECRET_ARN =
+  'arn:aws:secretsmanager:us-east-1:123456789012:secret:tidb-sql-login-AbCdEf';
 
 /** `roles` with the sandbox's own table and secret in place of the package's. */
 export function withSandboxNames(roles: Roles, names: SandboxNames): Roles {

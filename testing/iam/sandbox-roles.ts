@@ -6,7 +6,13 @@
 import type { VpcTarget } from '../../functions/settings/vpcs.ts';
 import type { Role } from '../iam-engine.ts';
 import { Authorizer } from './enforce.ts';
-import { type Roles, rolesFor, SANDBOX_SQL_SECRET_ARN, type SandboxNames, withSandboxNames } from './roles.ts';
+import {
+  type Roles,
+  rolesFor,
+  SANDBOX_SQL_SECRET_ARN,
+  type SandboxNames,
+  withSandboxNames,
+} from './roles.ts';
 
 /** The event bus the sandbox stack is packaged with: a role may publish only there. */
 export const SANDBOX_BUS = 'tidb-privatelink-flow';
