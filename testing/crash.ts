@@ -8,7 +8,8 @@ export class SimulatedCrash extends Error {
 
 /**
  * Wraps a port so that the first call of `method` does its work and then throws, as if the process died
- * between the side effect and whatever came next. Later calls pass through.
+ * between the side effect and whatever came next; from then on every call throws too (a dead process does
+ * nothing more), so the run ends without the step's sequel and the next run must resume it.
  */
 export function crashAfter<T extends object>(target: T, method: keyof T & string): T {
   let crashed = false;
@@ -16,7 +17,12 @@ export function crashAfter<T extends object>(target: T, method: keyof T & string
     get(object, property, receiver) {
       const value: unknown = Reflect.get(object, property, receiver);
       if (typeof value !== 'function') return value;
-      if (property !== method || crashed) return value.bind(object);
+      if (crashed) {
+        return async () => {
+          throw new SimulatedCrash(method);
+        };
+      }
+      if (property !== method) return value.bind(object);
       return async (...args: unknown[]) => {
         await value.apply(object, args);
         crashed = true;

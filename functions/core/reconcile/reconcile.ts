@@ -347,8 +347,10 @@ async function runPasses(
     }
     if (recorder) break;
     await deps.events.publish(events, options);
+    // A cluster in Error met a transient failure (a refusal is Blocked): it is tried again next pass, as one
+    // still Progressing is, rather than waiting for the next tick.
     pending = results
-      .filter(({ outcome }) => outcome.phase === 'Progressing')
+      .filter(({ outcome }) => outcome.phase === 'Progressing' || outcome.phase === 'Error')
       .map(({ outcome }) => ({
         clusterId: outcome.clusterId,
         tidbNodeGroupId: outcome.tidbNodeGroupId,

@@ -78,6 +78,17 @@ describe('one cluster never stops the others', () => {
     expect(outcome).toMatchObject({ phase: 'Error', error: { code, message } });
   });
 
+  it('a cluster in Error for a transient failure is tried again in the next pass of the same run', async () => {
+    const cluster = world.addCluster();
+    world.ec2.failNext(
+      'CreateVpcEndpoint',
+      new AwsError('InternalError', 'An internal error', { fault: 'server' }),
+    );
+    const [outcome] = await reconcileAll(world.deps, waitUntil());
+    expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
+    expect(world.ec2.peekEndpoints()).toHaveLength(1);
+  });
+
   it('a managed-endpoint listing that fails twice is retried inside the pass: every cluster Ready', async () => {
     const clusters = [world.addCluster(), world.addCluster()];
     const internal = () =>

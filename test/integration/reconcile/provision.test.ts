@@ -139,7 +139,7 @@ describe('provision: idempotent and concurrency-safe', () => {
     'a crash right after %s is resumed by the next run, with no duplicates',
     async (_, crashing) => {
       const cluster = world.addCluster();
-      // The crash ends that cluster's pass as an Error (a real crash would end the process): nothing is lost.
+      // The crash ends that cluster's run as an Error (the crashed port answers nothing more): nothing is lost.
       const crashed = await provision(crashing(world.deps), { clusterId: cluster.clusterId }, waitUntil());
       expect(crashed).toMatchObject({ phase: 'Error', error: { message: expect.stringContaining('crash') } });
       const outcome = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
