@@ -190,7 +190,9 @@ describe('LocalDataPlane', () => {
       timeoutMs: 400,
       dnsServer,
     });
-    expect(performance.now() - begin).toBeLessThan(440);
+    // The budget ends the connect: without it a black hole holds it for the kernel's two minutes. The margin
+    // is for a loaded machine (this is not a timing benchmark).
+    expect(performance.now() - begin).toBeLessThan(400 + 1_000);
     expect(result.tcp).toMatchObject([{ address: '127.0.0.14', status: 'timeout' }]);
   });
 });
