@@ -82,16 +82,16 @@ function rows(runs: Run[]): Cell[][] {
     '0 / 0',
   );
   row(
-    'registry: live clusters / their rows / missing / stale / expiring',
+    'registry: live clusters / their rows / missing / stale / stale, deleted while CREATING / expiring',
     (r) => {
       const g = r.verdict.registry;
-      return `${g.liveClusters} / ${g.liveRows} / ${g.missingRows} / ${g.staleRows} / ${g.expiringRows}`;
+      return `${g.liveClusters} / ${g.liveRows} / ${g.missingRows} / ${g.staleRows} / ${g.staleRowsNeverActive} / ${g.expiringRows}`;
     },
-    'n / n / 0 / 0 / —',
+    'n / n / 0 / 0 / 0 / —',
   );
   row('state-table rows, day 1 / 3 / 5 / 7', (r) => r.samples.registryRows.join(' / '));
   row('health rows, day 1 / 3 / 5 / 7', (r) => r.samples.healthRows.join(' / '));
-  row('idempotency records (TTL 1 h in DynamoDB), day 1 / 3 / 5 / 7', (r) =>
+  row('idempotency records (in memory: no TTL applied), day 1 / 3 / 5 / 7', (r) =>
     r.samples.idempotency.join(' / '),
   );
   row('tags on the most tagged endpoint', (r) => r.samples.maxTags);

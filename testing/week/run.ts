@@ -87,7 +87,8 @@ export interface WeekRecord {
   addedGroups: number;
   /** Cluster ids the user deleted. */
   deleted: Set<string>;
-  orphaned: Map<string, { at: number; clusterId: string }>;
+  /** By endpoint: the first `Endpoint Orphaned`, and the mark (`orphanedSince`) it carries. */
+  orphaned: Map<string, { at: number; since: number; clusterId: string }>;
   endpointDeleted: Map<string, { at: number; clusterId: string }>;
   samples: HourSample[];
   ec2Faults: Ec2FaultCounts;
@@ -260,7 +261,11 @@ function recordEvents(sim: StackSim, record: WeekRecord): void {
     }
     const endpointId = String(event.detail.vpcEndpointId ?? '');
     if (event.detailType === DETAIL_TYPES.endpointOrphaned && !record.orphaned.has(endpointId)) {
-      record.orphaned.set(endpointId, { at, clusterId });
+      record.orphaned.set(endpointId, {
+        at,
+        since: Date.parse(String(event.detail.orphanedSince)),
+        clusterId,
+      });
     }
     if (event.detailType === DETAIL_TYPES.endpointDeleted)
       record.endpointDeleted.set(endpointId, { at, clusterId });

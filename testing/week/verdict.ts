@@ -69,12 +69,17 @@ export interface WeekVerdict {
   falseOrphans: string[];
   maxDuplicateEndpoints: number;
   maxDuplicateConnections: number;
-  /** State-table rows at the end: live clusters', stale ones (cluster gone, no expiry), expiring ones. */
+  /**
+   * State-table rows at the end: live clusters', stale ones (cluster gone, no expiry) of clusters that had an
+   * endpoint, stale ones of clusters deleted before they turned ACTIVE (never given an expiry: they stay
+   * for ever), expiring ones.
+   */
   registry: {
     liveClusters: number;
     liveRows: number;
     missingRows: number;
     staleRows: number;
+    staleRowsNeverActive: number;
     expiringRows: number;
   };
   busiestSliding60s: number;
@@ -132,7 +137,9 @@ function orphanVerdict(record: WeekRecord) {
       unmarked.push(id);
       continue;
     }
-    const due = marked.at + graceMs;
+    // The grace counts from the product's mark (the tag), which the event carries: a mark whose answer was
+    // lost is tagged a pass before its event is sent.
+    const due = marked.since + graceMs;
     if (deleted && deleted.at < due) deletedEarly.push(id);
     if (deleted) maxDeletionDelayMs = Math.max(maxDeletionDelayMs, deleted.at - due);
     if (due + TICK_MS <= end && (!deleted || endpoint.state !== 'deleted')) dueNotDeleted.push(id);
@@ -153,11 +160,14 @@ function orphanVerdict(record: WeekRecord) {
 function registryVerdict(record: WeekRecord, liveClusters: Set<string>) {
   const rows = [...record.sim.registry.rows.values()];
   const liveRows = rows.filter((row) => row.deletedAt === undefined);
+  const everActive = new Set(record.groups.map((g) => g.clusterId));
+  const stale = liveRows.filter((row) => !liveClusters.has(row.clusterId));
   return {
     liveClusters: liveClusters.size,
     liveRows: liveRows.filter((row) => liveClusters.has(row.clusterId)).length,
     missingRows: [...liveClusters].filter((id) => !rows.some((row) => row.clusterId === id)).length,
-    staleRows: liveRows.filter((row) => !liveClusters.has(row.clusterId)).length,
+    staleRows: stale.filter((row) => everActive.has(row.clusterId)).length,
+    staleRowsNeverActive: stale.filter((row) => !everActive.has(row.clusterId)).length,
     expiringRows: rows.length - liveRows.length,
   };
 }
