@@ -13,9 +13,12 @@ import { benchProbe } from './probe.ts';
 import { benchReconcile } from './reconcile.ts';
 import { benchStack } from './stack.ts';
 import { benchTimeouts } from './timeouts.ts';
+import { benchWeek } from './week.ts';
 
 const RECONCILE_SIZES = [10, 100, 1000];
 const STACK_SIZES = [10, 100];
+/** The week at CI size is test/integration/week/week.test.ts; the bench runs the fleet. */
+const WEEK_SIZES = [1000];
 
 /** The sections by their printed number, in the order they run. */
 const SECTIONS: Record<number, () => Promise<void>> = {
@@ -27,6 +30,7 @@ const SECTIONS: Record<number, () => Promise<void>> = {
   6: benchColdStart,
   7: benchFaults,
   8: () => benchStack(STACK_SIZES),
+  9: () => benchWeek(WEEK_SIZES),
 };
 
 /** `8` or `1,8` (the first argument); none means all. One sentence and exit 2 for anything else. */
@@ -45,7 +49,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 3.5–4.5 of them the fault matrix; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 3.5–4.5 of them the fault matrix, plus section 9, the week at 1,000 clusters; loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,
