@@ -41,11 +41,17 @@ export class MemoryClusterRegistry implements ClusterRegistry, HealthRecordPort 
     return { first: true };
   }
 
-  async setPhase(clusterId: string, phase: string, since: number): Promise<void> {
+  async setPhase(
+    clusterId: string,
+    phase: string,
+    since: number,
+  ): Promise<{ changed: boolean; known: boolean; previous?: string }> {
     this.writes += 1;
-    const row = this.rows.get(clusterId) ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
-    if (row.phase === phase) return;
+    const existing = this.rows.get(clusterId);
+    const row = existing ?? { clusterId, tidbNodeGroupId: '', firstSeenAt: '' };
+    if (row.phase === phase) return { changed: false, known: true, previous: phase };
     this.rows.set(clusterId, { ...row, phase, phaseSince: new Date(since).toISOString() });
+    return { changed: true, known: existing !== undefined, ...(row.phase ? { previous: row.phase } : {}) };
   }
 
   async recordService(clusterId: string, service: ServiceFacts): Promise<void> {

@@ -7,7 +7,8 @@ import type { Context } from 'aws-lambda';
 import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
 import { mapLimited } from '../core/concurrency.ts';
 import { describeHeld, RECONCILE_LEASE, withLease } from '../core/lease.ts';
-import { type ClusterRegistry, DETAIL_TYPES, type LeaseStore } from '../core/ports.ts';
+import { type ClusterRegistry, DETAIL_TYPES, type EventsPort, type LeaseStore } from '../core/ports.ts';
+import { endpointReady } from '../core/reconcile/events.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
 import { clusterKeyOf, isDelivery, PROVISION_TRIGGERS } from './inbound-events.ts';
@@ -117,16 +118,37 @@ async function reconcilePass(
   logger: Logger,
   metrics: Metrics | undefined,
 ): Promise<{ clusters: ProvisionOutcome[] }> {
+  const announced = new Set<string>();
+  const watched = { ...deps, events: noticingReady(deps.events, announced) };
   const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
-    reconcileStack(deps, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
+    reconcileStack(watched, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
   );
   for (const outcome of clusters) logOutcome(logger, outcome);
   const phases = phaseCounts(clusters);
   logger.info('reconcile pass finished', { phases });
   if (metrics) recordClustersByPhase(metrics, phases);
   // Several VPCs: the cluster's row shows its most pressing VPC.
-  if (deps.registry) await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
+  if (deps.registry) {
+    const becameReady = await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
+    const unannounced = becameReady.filter((outcome) => !announced.has(outcome.clusterId));
+    if (unannounced.length > 0)
+      await deps.events.publish(
+        unannounced.map((o) => endpointReady(o)),
+        { signal },
+      );
+  }
   return { clusters };
+}
+
+/** `events`, noting each cluster a `PrivateLink Endpoint Ready` goes out for. */
+function noticingReady(events: EventsPort, announced: Set<string>): EventsPort {
+  return {
+    publish: async (published, options) => {
+      await events.publish(published, options);
+      for (const event of published)
+        if (event.detailType === DETAIL_TYPES.endpointReady) announced.add(event.detail.clusterId);
+    },
+  };
 }
 
 /** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */
@@ -134,20 +156,23 @@ export const DELETED_ROW_RETAIN_S = 7 * 86_400;
 
 /**
  * Each cluster's phase and since when, for `status` and operators; unchanged phases write nothing new. An
- * Orphaned cluster (proven gone) gets its row's expiry; a live cluster's row never expires.
+ * Orphaned cluster (proven gone) gets its row's expiry; a live cluster's row never expires. Answers the
+ * clusters the registry knew that have just turned Ready (for the `Endpoint Ready` no run may have sent).
  */
 async function recordPhases(
   registry: ClusterRegistry,
   outcomes: ProvisionOutcome[],
   now: number,
   signal: AbortSignal,
-): Promise<void> {
-  await mapLimited(outcomes, 8, async (outcome) => {
-    await registry.setPhase(outcome.clusterId, outcome.phase, now, { signal });
+): Promise<ProvisionOutcome[]> {
+  const turned = await mapLimited(outcomes, 8, async (outcome) => {
+    const recorded = await registry.setPhase(outcome.clusterId, outcome.phase, now, { signal });
     if (outcome.phase === 'Orphaned') {
       await registry.markDeleted(outcome.clusterId, now, DELETED_ROW_RETAIN_S, { signal });
     }
+    return outcome.phase === 'Ready' && recorded.changed && recorded.known ? outcome : undefined;
   });
+  return turned.filter((outcome): outcome is ProvisionOutcome => outcome !== undefined);
 }
 
 /**

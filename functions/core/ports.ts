@@ -242,8 +242,17 @@ export interface ClusterRegistry {
     at: number,
     options?: CallOptions,
   ): Promise<{ first: boolean }>;
-  /** Records a phase; `since` moves only when the phase differs from the recorded one. */
-  setPhase(clusterId: string, phase: string, since: number, options?: CallOptions): Promise<void>;
+  /**
+   * Records a phase; `since` moves only when the phase differs from the recorded one. Answers whether it
+   * changed, and from what: `previous` is the phase recorded before (absent when the row had none), `known`
+   * whether the row existed at all.
+   */
+  setPhase(
+    clusterId: string,
+    phase: string,
+    since: number,
+    options?: CallOptions,
+  ): Promise<{ changed: boolean; known: boolean; previous?: string }>;
   recordService(clusterId: string, service: ServiceFacts, options?: CallOptions): Promise<void>;
   get(clusterId: string, options?: CallOptions): Promise<ClusterRecord | undefined>;
   list(options?: CallOptions): Promise<ClusterRecord[]>;

@@ -87,13 +87,29 @@ describe('DynamoDbClusterRegistry on moto', () => {
   it('moves phaseSince only when the phase changes', async () => {
     const clusterId = '1379661944646413003';
     await registry.recordSighting(clusterId, NODE_GROUP, T0);
-    await registry.setPhase(clusterId, 'Progressing', T0 + 1000);
-    await registry.setPhase(clusterId, 'Progressing', T0 + 2000);
+    expect(await registry.setPhase(clusterId, 'Progressing', T0 + 1000)).toEqual({
+      changed: true,
+      known: true,
+    });
+    expect(await registry.setPhase(clusterId, 'Progressing', T0 + 2000)).toEqual({
+      changed: false,
+      known: true,
+      previous: 'Progressing',
+    });
     expect(await status.get(clusterId)).toMatchObject({
       phase: 'Progressing',
       phaseSince: '2026-01-01T00:00:01.000Z',
     });
-    await registry.setPhase(clusterId, 'Ready', T0 + 3000);
+    // What turned Ready, from what: the reconcile announces a Ready no run announced (provisioning.ts).
+    expect(await registry.setPhase(clusterId, 'Ready', T0 + 3000)).toEqual({
+      changed: true,
+      known: true,
+      previous: 'Progressing',
+    });
+    expect(await registry.setPhase('1379661944646413099', 'Ready', T0)).toEqual({
+      changed: true,
+      known: false,
+    });
     expect(await status.get(clusterId)).toMatchObject({
       phase: 'Ready',
       phaseSince: '2026-01-01T00:00:03.000Z',

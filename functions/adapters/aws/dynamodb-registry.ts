@@ -133,9 +133,14 @@ export class DynamoDbClusterRegistry implements ClusterRegistry, HealthRecordPor
     return { changed: true, previous: typeof previous === 'string' ? previous : null };
   }
 
-  async setPhase(clusterId: string, phase: string, since: number, options: CallOptions = {}): Promise<void> {
+  async setPhase(
+    clusterId: string,
+    phase: string,
+    since: number,
+    options: CallOptions = {},
+  ): Promise<{ changed: boolean; known: boolean; previous?: string }> {
     // Only a different phase moves `since`: a cluster Progressing for an hour says so, not "since this tick".
-    await this.conditional(
+    const written = await this.conditional(
       'dynamodb:UpdateItem',
       new UpdateCommand({
         TableName: this.tableName,
@@ -144,9 +149,18 @@ export class DynamoDbClusterRegistry implements ClusterRegistry, HealthRecordPor
         ConditionExpression: 'attribute_not_exists(#phase) OR #phase <> :phase',
         ExpressionAttributeNames: { '#phase': 'phase' },
         ExpressionAttributeValues: { ':phase': phase, ':since': iso(since), ':id': clusterId },
+        // The row as it was (none: no row). Not UPDATED_OLD: whether an attribute set to its own value counts
+        // as updated is not documented, and `clusterId` is.
+        ReturnValues: 'ALL_OLD',
       }),
       options,
     );
+    if (!written) return { changed: false, known: true, previous: phase };
+    const old = written.Attributes;
+    const previous = typeof old?.phase === 'string' ? old.phase : undefined;
+    // No row before: AWS sends no Attributes; moto sends an empty map. Either means the same.
+    const known = old !== undefined && Object.keys(old).length > 0;
+    return { changed: true, known, ...(previous ? { previous } : {}) };
   }
 
   async recordService(clusterId: string, service: ServiceFacts, options: CallOptions = {}): Promise<void> {

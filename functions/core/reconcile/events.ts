@@ -35,12 +35,7 @@ export function eventsFor(
       detail: { ...ids, action, phase: outcome.phase },
     });
   }
-  if (outcome.phase === 'Ready' && outcome.actions.length > 0) {
-    events.push({
-      detailType: DETAIL_TYPES.endpointReady,
-      detail: { ...ids, vpcEndpointId: outcome.vpcEndpointId, ...knownOf(last) },
-    });
-  }
+  if (outcome.phase === 'Ready' && outcome.actions.length > 0) events.push(endpointReady(outcome, last));
   if (outcome.phase === 'Blocked') {
     events.push({
       detailType: DETAIL_TYPES.provisioningBlocked,
@@ -64,4 +59,21 @@ export function eventsFor(
 function knownOf(last: Observation | undefined): { known?: ReadyFacts } {
   const { cluster, service, connection } = last ?? {};
   return cluster && service && connection ? { known: { cluster, service, connection } } : {};
+}
+
+/**
+ * `PrivateLink Endpoint Ready` for `outcome`: from the pass that made it Ready, with what that pass saw; or,
+ * without `last`, for a cluster the registry shows turned Ready with no run announcing it (the run that took
+ * the last step died before it could, and the next one found nothing to do).
+ */
+export function endpointReady(outcome: ProvisionOutcome, last?: Observation): AppEvent {
+  return {
+    detailType: DETAIL_TYPES.endpointReady,
+    detail: {
+      clusterId: outcome.clusterId,
+      tidbNodeGroupId: outcome.tidbNodeGroupId,
+      vpcEndpointId: outcome.vpcEndpointId,
+      ...knownOf(last),
+    },
+  };
 }

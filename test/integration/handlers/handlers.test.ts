@@ -16,6 +16,8 @@ import { SUBNET_CONFIG_TAG } from '../../../functions/core/model.ts';
 import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import { provision } from '../../../functions/core/reconcile/reconcile.ts';
 import { PHASES, type Phase, type ProvisionOutcome } from '../../../functions/core/reconcile/types.ts';
+import { crashAfter } from '../../../testing/crash.ts';
+import { MemoryClusterRegistry } from '../../../testing/registry-fake.ts';
 import { startVpcStandIn, type VpcStandIn } from '../../../testing/vpc-stand-in.ts';
 import { startWorld, VirtualClock, type World } from '../../../testing/world.ts';
 
@@ -243,6 +245,39 @@ describe('provisioning handlers', () => {
       'cluster reconciled',
       expect.objectContaining({ phase: 'Ready', notes: [expect.stringContaining(text)] }),
     ]);
+  });
+
+  it('reconcile: a cluster that turned Ready in a run that died before announcing it gets its Endpoint Ready next tick', async () => {
+    const cluster = world.addCluster();
+    // The state table, as the reconcile's role sees it.
+    const table = new MemoryClusterRegistry();
+    const registry = (await world.portsFor('reconcile')).registry(table);
+    const deps = { ...world.deps, registry };
+    // The run dies right after enabling private DNS: the endpoint is Ready, but nothing announced it.
+    const dying = { ...deps, ec2: crashAfter(deps.ec2, 'enablePrivateDns', { dies: true }) };
+    await createReconcileHandler(async () => dying, logger)(
+      sample('schedule-tick.json'),
+      lambdaContext(900_000),
+    );
+    expect(world.events.ofType(DETAIL_TYPES.endpointReady)).toEqual([]);
+    expect((await table.get(cluster.clusterId))?.phase).toBe('Error');
+
+    const tick = createReconcileHandler(async () => deps, logger);
+    const { clusters } = (await tick(sample('schedule-tick.json'), lambdaContext(900_000))) as {
+      clusters: ProvisionOutcome[];
+    };
+    expect(clusters).toMatchObject([{ clusterId: cluster.clusterId, phase: 'Ready', actions: [] }]);
+    const ready = world.events.ofType(DETAIL_TYPES.endpointReady);
+    expect(ready.map((event) => event.detail)).toEqual([
+      {
+        clusterId: cluster.clusterId,
+        tidbNodeGroupId: expect.any(String),
+        vpcEndpointId: expect.stringMatching(/^vpce-/),
+      },
+    ]);
+    // Announced once: a cluster that stays Ready is not announced again.
+    await tick(sample('schedule-tick.json'), lambdaContext(900_000));
+    expect(world.events.ofType(DETAIL_TYPES.endpointReady)).toHaveLength(1);
   });
 
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {

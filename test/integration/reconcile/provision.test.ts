@@ -130,9 +130,18 @@ describe('provision: idempotent and concurrency-safe', () => {
   });
 
   const crashPoints: Array<[string, (deps: ReconcileDeps) => ReconcileDeps]> = [
-    ['creating the endpoint', (deps) => ({ ...deps, ec2: crashAfter(deps.ec2, 'createInterfaceEndpoint') })],
-    ['registering with TiDB Cloud', (deps) => ({ ...deps, tidb: crashAfter(deps.tidb, 'createConnection') })],
-    ['enabling private DNS', (deps) => ({ ...deps, ec2: crashAfter(deps.ec2, 'enablePrivateDns') })],
+    [
+      'creating the endpoint',
+      (deps) => ({ ...deps, ec2: crashAfter(deps.ec2, 'createInterfaceEndpoint', { dies: true }) }),
+    ],
+    [
+      'registering with TiDB Cloud',
+      (deps) => ({ ...deps, tidb: crashAfter(deps.tidb, 'createConnection', { dies: true }) }),
+    ],
+    [
+      'enabling private DNS',
+      (deps) => ({ ...deps, ec2: crashAfter(deps.ec2, 'enablePrivateDns', { dies: true }) }),
+    ],
   ];
 
   it.each(crashPoints)(

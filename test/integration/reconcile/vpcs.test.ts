@@ -133,7 +133,7 @@ describe('two VPCs in one stack', () => {
 
   it('a crash right after a create is resumed by the next run: still one endpoint per VPC', async () => {
     const cluster = world.addCluster();
-    const crashing = { ...deps, ec2: crashAfter(deps.ec2, 'createInterfaceEndpoint') };
+    const crashing = { ...deps, ec2: crashAfter(deps.ec2, 'createInterfaceEndpoint', { dies: true }) };
     const crashed = await reconcileStack(crashing, waitUntil());
     expect(crashed.some((o) => o.phase === 'Error')).toBe(true);
     const outcomes = await reconcileStack(deps, waitUntil());
