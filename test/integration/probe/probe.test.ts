@@ -189,6 +189,16 @@ describe('probeAll', () => {
     expect(flips.map((change) => `${change.previous}→${change.current}`)).toEqual(['null→healthy']);
   });
 
+  it('reads nothing from TiDB Cloud while its endpoints are still being provisioned', async () => {
+    const fresh = world.addCluster({ displayName: 'fresh', port: vpc.port });
+    const first = await provision(world.deps, { clusterId: fresh.clusterId });
+    expect(first.phase).toBe('Progressing');
+    world.sim.clearRequests();
+    const probes = await probeAll(deps, settings, {}, { clusterId: fresh.clusterId });
+    expect(probes).toEqual([]);
+    expect(world.sim.stats().byOperation).toEqual({});
+  });
+
   it('skips the endpoints of paused clusters, of other stacks and of other VPCs', async () => {
     vpc.admit(world.ec2.world.securityGroupId);
     expect(
