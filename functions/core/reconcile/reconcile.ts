@@ -348,7 +348,7 @@ async function runPasses(
   const executor: Executor = recorder ? { act: recorder.step } : { act: apply, keepBooks };
   // A service once ACTIVE is read once per run, not once per pass while its cluster waits; an endpoint is
   // registered once per run.
-  const memory = newRunMemory();
+  const memory = newRunMemory(deps.services);
   let pending: ReconcileKey[] | undefined;
   let last: Snapshot | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
