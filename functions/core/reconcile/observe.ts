@@ -9,7 +9,6 @@ import {
   isOurs,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
-  type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, EndpointServiceDetails } from '../ports.ts';
