@@ -3,11 +3,15 @@
  * (the TiDB Cloud simulator over HTTP, the in-memory EC2 fake, DNS / TCP / MySQL-protocol servers on
  * 127.0.0.0/8); nothing connects outside loopback. Sections run one after another so their timings do not
  * disturb each other on a small machine. `npm run bench -- 8` (or `-- 1,8`) runs only those sections.
+ * Section 8 is the whole stack at 10 and 100 clusters (about 2.5 min); 9 is the same at 1,000 (about 7 min on
+ * the 2-core machine), kept apart so 8 stays quick; 10 is each function's peak memory at 1,000 clusters, each
+ * in a process of its own.
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchColdStart } from './cold-start.ts';
 import { benchDoctor } from './doctor.ts';
 import { benchFaults } from './faults.ts';
+import { benchMemory } from './memory.ts';
 import { benchOverhead } from './overhead.ts';
 import { benchProbe } from './probe.ts';
 import { benchReconcile } from './reconcile.ts';
@@ -16,6 +20,7 @@ import { benchTimeouts } from './timeouts.ts';
 
 const RECONCILE_SIZES = [10, 100, 1000];
 const STACK_SIZES = [10, 100];
+const FLEET_SIZES = [1000];
 
 /** The sections by their printed number, in the order they run. */
 const SECTIONS: Record<number, () => Promise<void>> = {
@@ -27,6 +32,8 @@ const SECTIONS: Record<number, () => Promise<void>> = {
   6: benchColdStart,
   7: benchFaults,
   8: () => benchStack(STACK_SIZES),
+  9: () => benchStack(FLEET_SIZES, 9),
+  10: benchMemory,
 };
 
 /** `8` or `1,8` (the first argument); none means all. One sentence and exit 2 for anything else. */
@@ -45,7 +52,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 6 min, 3.5–4.5 of them the fault matrix; loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 16 min: 3.5–4.5 the fault matrix, 7 the 1,000-cluster stack (section 9); loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,

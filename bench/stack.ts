@@ -1,7 +1,7 @@
 /**
  * Section 8: the whole stack as deployed, N clusters created at the same moment. The handlers' own code
  * (the app/ factories the Lambda entry points use) runs on a discrete-event clock: the reconcile on its
- * 5-minute schedule, one at a time (the lease, modelled by a guard here) and its 285 s timeout, one
+ * 5-minute schedule, one at a time (the lease, in the in-memory state table) and its 285 s timeout, one
  * provision per `TiDB Cluster Detected`, the probe on its schedule and on every `PrivateLink Endpoint Ready`, a troubleshoot request
  * every few minutes. Each function has its own TiDB Cloud client (own limiter, own digest nonce); all of
  * them share the one API key of the simulator, with its real 100/minute limit counted in every sliding 60 s,
@@ -22,12 +22,15 @@ import { createProbeHandler, createTroubleshootHandler } from '../functions/app/
 import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
 import type { DataPlaneBatchPort } from '../functions/core/diagnose/ports.ts';
+import type { PrivateLinkService } from '../functions/core/model.ts';
 import { type AppEvent, type Clock, DETAIL_TYPES, type QuotaCounter } from '../functions/core/ports.ts';
-import { probeCaches } from '../functions/core/probe/probe.ts';
+import { PROBE_CACHE_TTL_MS, probeCaches } from '../functions/core/probe/probe.ts';
+import { TtlCache } from '../functions/core/probe/ttl-cache.ts';
 import { detectOnce, recordingServices } from '../functions/core/registry/detect-once.ts';
 import { SharedBudget, WINDOW_MS } from '../functions/core/shared-budget.ts';
 import { decisionsPending } from '../testing/iam/enforce.ts';
 import { MemoryIdempotencyStore } from '../testing/idempotency-fake.ts';
+import { MemoryLeaseStore } from '../testing/lease-fake.ts';
 import { MemoryClusterRegistry, MemoryQuotaCounter } from '../testing/registry-fake.ts';
 import { startVpcStandIn } from '../testing/vpc-stand-in.ts';
 import { startWorld, type World } from '../testing/world.ts';
@@ -132,7 +135,7 @@ async function progressOf(
 interface Figures {
   readyMinusWaits: number[];
   clusters: number;
-  requests: Array<{ at: number; operation: string; status: number; progress: boolean }>;
+  requests: Array<{ at: number; operation: string; status: number; progress: boolean; fn?: FunctionName }>;
   /** Services already read as ACTIVE: a second read of one is looking, not progress. */
   activeSeen: Set<string>;
   invocations: Record<FunctionName | 'dataPlane', number>;
@@ -142,6 +145,15 @@ interface Figures {
   /** Per probe run that probed anything: data-plane invocations and endpoints probed. */
   tripsPerProbeRun: Array<{ trips: number; endpoints: number }>;
   falseFlips: number;
+  /** Of those, how often each check failed. */
+  falseFailing: Map<string, number>;
+  /** `Health Changed` per cluster. */
+  healthChanged: Map<string, number>;
+  /** Invocations that ran longer than their Lambda timeout (Lambda would have stopped them), and any still running at the end. */
+  overran: string[];
+  running: number;
+  /** State-table operations (registry and health records, quota ring, lease, idempotency records). */
+  table: { reads: number; writes: number };
   virtualMs: number;
   /** The shared budget's conditional writes: takes recorded, and refused ones (a lost race or a stale view). */
   budgetWrites: { taken: number; refused: number };
@@ -179,7 +191,13 @@ async function startStack(size: number) {
   return { clock, world, vpc };
 }
 
-function stackClient(world: World, clock: DiscreteClock, counter: QuotaCounter, figures: Figures) {
+function stackClient(
+  world: World,
+  clock: DiscreteClock,
+  counter: QuotaCounter,
+  figures: Figures,
+  fn: FunctionName,
+) {
   const fetchTracked: typeof fetch = (input, init) =>
     clock.track(async () => {
       const at = clock.now();
@@ -188,6 +206,7 @@ function stackClient(world: World, clock: DiscreteClock, counter: QuotaCounter, 
         response.status === 401 ? 'challenge' : operationOf(String(input), init?.method ?? 'GET');
       figures.requests.push({
         at,
+        fn,
         operation,
         status: response.status,
         progress: await progressOf(operation, String(input), response, figures.activeSeen),
@@ -238,6 +257,29 @@ function envelope(event: AppEvent) {
   };
 }
 
+/** Powertools' records in memory, counting the state-table reads and writes each would be. */
+class CountingIdempotencyStore extends MemoryIdempotencyStore {
+  constructor(private readonly tally: { reads: number; writes: number }) {
+    super();
+  }
+  protected override _getRecord(key: string) {
+    this.tally.reads += 1;
+    return super._getRecord(key);
+  }
+  protected override _putRecord(...args: Parameters<MemoryIdempotencyStore['_putRecord']>) {
+    this.tally.writes += 1;
+    return super._putRecord(...args);
+  }
+  protected override _updateRecord(...args: Parameters<MemoryIdempotencyStore['_updateRecord']>) {
+    this.tally.writes += 1;
+    return super._updateRecord(...args);
+  }
+  protected override _deleteRecord(...args: Parameters<MemoryIdempotencyStore['_deleteRecord']>) {
+    this.tally.writes += 1;
+    return super._deleteRecord(...args);
+  }
+}
+
 /** Each function's own view of the shared fakes (EC2, events, the state table, the data plane), under its packaged role. */
 async function ownViews(world: World, registry: MemoryClusterRegistry) {
   const names: FunctionName[] = ['reconcile', 'provision', 'probe', 'troubleshoot'];
@@ -258,6 +300,8 @@ async function runStack(size: number): Promise<Figures> {
   const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
   const counter = new MemoryQuotaCounter();
   const registry = new MemoryClusterRegistry();
+  const lease = new MemoryLeaseStore();
+  const idempotencyTally = { reads: 0, writes: 0 };
   const figures: Figures = {
     readyMinusWaits: [],
     clusters: size,
@@ -269,16 +313,24 @@ async function runStack(size: number): Promise<Figures> {
     detected: new Map(),
     tripsPerProbeRun: [],
     falseFlips: 0,
+    falseFailing: new Map(),
+    healthChanged: new Map(),
+    overran: [],
+    running: 0,
+    table: { reads: 0, writes: 0 },
     virtualMs: 0,
     budgetWrites: { taken: 0, refused: 0 },
   };
   const own = await ownViews(world, registry);
-  const client = (fn: FunctionName) => stackClient(world, clock, own[fn].ports.quota(counter), figures);
+  const client = (fn: FunctionName) => stackClient(world, clock, own[fn].ports.quota(counter), figures, fn);
   const reconcileDeps = {
     ...own.reconcile.deps,
     tidb: recordingServices(client('reconcile'), own.reconcile.registry),
     events: detectOnce(own.reconcile.deps.events, own.reconcile.registry, clock),
     registry: own.reconcile.registry,
+    lease: own.reconcile.ports.lease(lease),
+    // As deployed (app/lambda-deps.ts): one warm instance keeps ACTIVE services across runs.
+    services: new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now),
   };
   const provisionDeps = {
     ...own.provision.deps,
@@ -325,9 +377,9 @@ async function runStack(size: number): Promise<Figures> {
   const probeClient = client('probe');
   const troubleshootClient = client('troubleshoot');
   const stores = {
-    provision: own.provision.ports.idempotency(new MemoryIdempotencyStore()),
-    probe: own.probe.ports.idempotency(new MemoryIdempotencyStore()),
-    troubleshoot: own.troubleshoot.ports.idempotency(new MemoryIdempotencyStore()),
+    provision: own.provision.ports.idempotency(new CountingIdempotencyStore(idempotencyTally)),
+    probe: own.probe.ports.idempotency(new CountingIdempotencyStore(idempotencyTally)),
+    troubleshoot: own.troubleshoot.ports.idempotency(new CountingIdempotencyStore(idempotencyTally)),
   };
   const handlers = {
     reconcile: createReconcileHandler(async () => reconcileDeps, logger),
@@ -340,14 +392,10 @@ async function runStack(size: number): Promise<Figures> {
       stores.troubleshoot,
     ),
   };
-  const running = { reconcile: 0 };
   const invoke = async (name: FunctionName, event: unknown) => {
-    if (name === 'reconcile' && running.reconcile > 0) {
-      figures.throttled += 1;
-      return;
-    }
     figures.invocations[name] += 1;
-    if (name === 'reconcile') running.reconcile += 1;
+    figures.running += 1;
+    const startedAt = clock.now();
     const context = contextOf(clock, name, TIMEOUTS_MS[name]);
     try {
       if (name === 'probe') {
@@ -364,12 +412,16 @@ async function runStack(size: number): Promise<Figures> {
           figures.tripsPerProbeRun.push({ trips: trips.count, endpoints: result.probed ?? 0 });
         }
       } else {
-        await handlers[name](event, context);
+        const result = (await handlers[name](event, context)) as { leaseHeldBy?: unknown } | undefined;
+        if (result?.leaseHeldBy) figures.throttled += 1;
       }
     } catch (error) {
       figures.errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
-      if (name === 'reconcile') running.reconcile -= 1;
+      figures.running -= 1;
+      // The bench cannot stop a handler as Lambda would: one that outlives its timeout is counted instead.
+      const took = clock.now() - startedAt;
+      if (took > TIMEOUTS_MS[name]) figures.overran.push(`${name} ran ${minutes(took)}`);
     }
   };
   // EventBridge: the template's rules, delivered half a second later.
@@ -382,8 +434,14 @@ async function runStack(size: number): Promise<Figures> {
     if (event.detailType === DETAIL_TYPES.endpointReady && !ready.has(clusterId))
       ready.set(clusterId, clock.now());
     if (event.detailType === DETAIL_TYPES.healthChanged) {
+      figures.healthChanged.set(clusterId, (figures.healthChanged.get(clusterId) ?? 0) + 1);
       const { previous, current } = event.detail;
-      if (previous === 'unhealthy' || current === 'unhealthy') figures.falseFlips += 1;
+      if (previous === 'unhealthy' || current === 'unhealthy') {
+        figures.falseFlips += 1;
+        for (const id of (event.detail as { failing?: string[] }).failing ?? []) {
+          figures.falseFailing.set(id, (figures.falseFailing.get(id) ?? 0) + 1);
+        }
+      }
     }
     // The provision rule matches only detections the reconcile did not handle itself (no `handledBy`).
     const target =
@@ -425,6 +483,16 @@ async function runStack(size: number): Promise<Figures> {
   });
   figures.virtualMs = clock.now() - START;
   figures.budgetWrites = { taken: counter.taken.length, refused: counter.refused };
+  figures.table = {
+    reads: registry.reads + idempotencyTally.reads,
+    writes:
+      registry.writes +
+      counter.taken.length +
+      counter.refused +
+      lease.takes +
+      lease.releases +
+      idempotencyTally.writes,
+  };
   for (const cluster of clusters) {
     const at = ready.get(cluster.clusterId);
     figures.readyMinusWaits.push(at === undefined ? Number.POSITIVE_INFINITY : at - START - WAITS_MS);
@@ -462,10 +530,19 @@ function busiestMinute(requests: Figures['requests']) {
   return { fixed: fixed.length, sliding, polling };
 }
 
+/** An event's count per cluster as min–max, or how many clusters had any when some had none. */
+function perClusterRange(counts: Map<string, number>, clusters: number): string {
+  const values = [...counts.values()];
+  return values.length === clusters
+    ? `${Math.min(...values)}–${Math.max(...values)}`
+    : `${values.length} of ${clusters} clusters`;
+}
+
 const minutes = (ms: number) => (Number.isFinite(ms) ? `${(ms / MINUTE).toFixed(1)} min` : 'never');
 
-export async function benchStack(sizes: number[]): Promise<void> {
-  section('8. The whole stack as deployed: N clusters created at the same moment');
+/** `number`: the section's number in `npm run bench` (8 for 10 and 100 clusters, 9 for 1,000). */
+export async function benchStack(sizes: number[], number = 8): Promise<void> {
+  section(`${number}. The whole stack as deployed: N clusters created at the same moment`);
   note(
     `Handlers wired as deployed on a discrete-event clock; one API key at the real 100/min, counted by the simulator in every sliding 60 s; the shared budget ${QUOTA} per sliding ${WINDOW_MS / 1000} s; waits scaled to 1 + 1 min.`,
   );
@@ -496,6 +573,14 @@ export async function benchStack(sizes: number[]): Promise<void> {
     (f) => `${f.requests.length} (${(f.requests.length / f.clusters).toFixed(1)})`,
     '',
   );
+  row(
+    'TiDB requests by function: reconcile / provision / probe / troubleshoot',
+    (f) =>
+      (['reconcile', 'provision', 'probe', 'troubleshoot'] as const)
+        .map((fn) => f.requests.filter((r) => r.fn === fn).length)
+        .join(' / '),
+    '',
+  );
   row('429 answers', (f) => f.requests.filter((r) => r.status === 429).length, '0');
   row(
     'shared budget: conditional writes per TiDB request (refused ones)',
@@ -507,18 +592,23 @@ export async function benchStack(sizes: number[]): Promise<void> {
   );
   row(
     'TiDB Cluster Detected per cluster (min–max)',
-    (f) => {
-      const counts = [...f.detected.values()];
-      return counts.length === f.clusters
-        ? `${Math.min(...counts)}–${Math.max(...counts)}`
-        : `${counts.length} of ${f.clusters} clusters`;
-    },
+    (f) => perClusterRange(f.detected, f.clusters),
     'exactly 1',
   );
   for (const name of ['reconcile', 'provision', 'probe', 'troubleshoot', 'dataPlane'] as const) {
     row(`Lambda invocations: ${name}`, (f) => f.invocations[name], '');
   }
-  row('reconcile ticks refused (one at a time)', (f) => f.throttled, '');
+  row(
+    'Lambda invocations per cluster (all five functions)',
+    (f) => (Object.values(f.invocations).reduce((a, b) => a + b, 0) / f.clusters).toFixed(2),
+    '',
+  );
+  row(
+    'state table reads / writes per cluster (registry, health, quota ring, lease, idempotency)',
+    (f) => `${(f.table.reads / f.clusters).toFixed(2)} / ${(f.table.writes / f.clusters).toFixed(2)}`,
+    '',
+  );
+  row('reconcile ticks refused (the lease)', (f) => f.throttled, '');
   row(
     'data-plane invocations per probe run (largest run; any over 1 per 50)',
     (f) => {
@@ -528,9 +618,23 @@ export async function benchStack(sizes: number[]): Promise<void> {
     },
     '1 per ≤ 50 endpoints',
   );
+  row(
+    'Health Changed per cluster (min–max)',
+    (f) => perClusterRange(f.healthChanged, f.clusters),
+    'exactly 1',
+  );
   row('false health changes', (f) => f.falseFlips, '0');
   row('function errors', (f) => f.errors.length, '0');
+  row(
+    'invocations past their Lambda timeout / still running at the end',
+    (f) => `${f.overran.length} / ${f.running}`,
+    '0 / 0',
+  );
   row('virtual time simulated', (f) => minutes(f.virtualMs), '');
   printTable(['figure', ...sizes.map((size) => `${size} clusters`), 'goal'], columns, [sizes.length + 1]);
-  for (const f of results) for (const error of f.errors.slice(0, 3)) note(`error (${f.clusters}): ${error}`);
+  for (const f of results) {
+    for (const error of [...f.errors, ...f.overran].slice(0, 3)) note(`error (${f.clusters}): ${error}`);
+    const failing = [...f.falseFailing].map(([id, count]) => `${id} × ${count}`).join(', ');
+    if (failing) note(`false health changes (${f.clusters}) failed: ${failing}`);
+  }
 }
