@@ -3,9 +3,9 @@
  * (the TiDB Cloud simulator over HTTP, the in-memory EC2 fake, DNS / TCP / MySQL-protocol servers on
  * 127.0.0.0/8); nothing connects outside loopback. Sections run one after another so their timings do not
  * disturb each other on a small machine. `npm run bench -- 8` (or `-- 1,8`) runs only those sections.
- * Section 8 is the whole stack at 10 and 100 clusters (about 2.5 min); 9 is the same at 1,000 (about 7 min on
+ * Section 8 is the whole stack at 10 and 100 clusters (about 2.5 min); 9 is the same at 1,000 (3–7 min on
  * the 2-core machine), kept apart so 8 stays quick; 10 is each function's peak memory at 1,000 clusters, each
- * in a process of its own.
+ * in a process of its own (about 10 min, most of it building the worlds).
  */
 import { availableParallelism, cpus } from 'node:os';
 import { benchColdStart } from './cold-start.ts';
@@ -52,7 +52,7 @@ function header(): void {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   console.log('tidb-privatelink benchmarks');
   console.log(
-    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 16 min: 3.5–4.5 the fault matrix, 7 the 1,000-cluster stack (section 9); loopback only)',
+    'Reproduce: npm ci && npm run bench   (runs bench/run.ts with tsx; about 25 min: 3.5–4.5 the fault matrix, 3–7 the 1,000-cluster stack (9), about 10 the memory of each function (10); loopback only)',
   );
   console.log(
     `Node ${process.version} on ${process.platform}/${process.arch}, ${availableParallelism()} × ${cpu}; ${new Date().toISOString()}`,
