@@ -293,7 +293,11 @@ export async function probeAll(
   options: CallOptions = {},
   scope: ProbeScope = {},
 ): Promise<EndpointProbe[]> {
-  const candidates = (await deps.ec2.listManagedEndpoints({}, options)).filter(
+  // One cluster's run (on Ready) asks EC2 for that cluster's endpoints only: listing all 1,000 for each of
+  // 1,000 Ready events is a million endpoints read, parsed and thrown away.
+  const tags: Record<string, string> =
+    scope.clusterId === undefined ? {} : { [CLUSTER_ID_TAG]: scope.clusterId };
+  const candidates = (await deps.ec2.listManagedEndpoints(tags, options)).filter(
     (endpoint) => inScope(deps, endpoint, settings, scope) && mayBeJudgeable(endpoint),
   );
   if (candidates.length === 0) return [];

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { CLUSTER_ID_TAG, HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
+import { type CallOptions, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
 import {
   type ProbeDeps,
@@ -220,8 +220,17 @@ describe('probeAll', () => {
     const other = world.addCluster({ displayName: 'other', port: vpc.port });
     vpc.serve(other.serviceDnsName, other.serviceName);
     await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
-    const probes = await probeAll(deps, settings, {}, { clusterId: other.clusterId });
+    const listed: Array<Record<string, string> | undefined> = [];
+    const ec2: ProbeDeps['ec2'] = Object.assign(Object.create(deps.ec2), {
+      listManagedEndpoints: (tags?: Record<string, string>, options?: CallOptions) => {
+        listed.push(tags);
+        return deps.ec2.listManagedEndpoints(tags, options);
+      },
+    });
+    const probes = await probeAll({ ...deps, ec2 }, settings, {}, { clusterId: other.clusterId });
     expect(probes.map((p) => [p.clusterId, p.health])).toEqual([[other.clusterId, 'healthy']]);
+    // EC2 is asked for that cluster's endpoints only, not every endpoint of the stack.
+    expect(listed).toEqual([{ [CLUSTER_ID_TAG]: other.clusterId }]);
   });
 });
 
