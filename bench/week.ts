@@ -1,5 +1,5 @@
 /**
- * Section 9: a simulated week of churn (testing/week/): N clusters created, deleted, paused and resumed,
+ * Section 11: a simulated week of churn (testing/week/): N clusters created, deleted, paused and resumed,
  * through maintenance states, given node groups, under 5 % faults on both APIs and crashes after side
  * effects, with every handler on its schedule on the discrete clock. Prints the verdict and the month's bill
  * computed from the counts. `npx tsx bench/week.ts 100` runs one size alone.
@@ -116,7 +116,7 @@ function rows(runs: Run[]): Cell[][] {
 }
 
 export async function benchWeek(sizes: number[]): Promise<void> {
-  section('9. A simulated week of churn');
+  section('11. A simulated week of churn');
   note(
     `Seed ${WEEK_RUN.seed}; ${WEEK_RUN.faultRate * 100} % faults on TiDB (500s, dropped connections) and EC2 (throttling, InternalError, SDK retries); crashes after side effects; PRIVATELINK_DELETE_ORPHANS_AFTER_H=${WEEK_RUN.deleteOrphansAfterH}; data plane in memory.`,
   );

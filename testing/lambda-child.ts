@@ -27,6 +27,8 @@ export interface ChildLambda {
   client: LambdaClient;
   /** Invokes that hit the timeout, for assertions. */
   timedOut: number;
+  /** The running child's process id (none before the first invoke or warm-up): its memory can be read. */
+  pid: number | undefined;
   /** Runs the init phase now (a warm function), so the first invoke does not wait for it. */
   warm(): Promise<void>;
   close(): void;
@@ -130,6 +132,9 @@ export function startChildLambda(options: {
     client,
     get timedOut() {
       return state.timedOut;
+    },
+    get pid() {
+      return current?.child.pid;
     },
     warm: async () => {
       current ??= start();

@@ -19,8 +19,10 @@ import type { Config } from '../config.ts';
 import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
+import type { PrivateLinkService } from '../core/model.ts';
 import type { ClusterRegistry, Ec2Port, LeaseStore } from '../core/ports.ts';
-import { type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
+import { PROBE_CACHE_TTL_MS, type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
+import { TtlCache } from '../core/probe/ttl-cache.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
@@ -93,13 +95,15 @@ export interface LambdaDeps extends ReconcileDeps {
 /**
  * Built once per cold start (the handler memoises the promise); never at module load of code tests import.
  * With the state table, Detected goes out once per cluster, ACTIVE services are kept for `status`, and the
- * reconcile runs one at a time (its lease).
+ * reconcile runs one at a time (its lease). ACTIVE services are also kept for an hour while the Lambda is warm,
+ * as the probe keeps them, so a later run's `Endpoint Ready` still carries them (`known`).
  */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
   const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
   const settings = reconcileSettingsOf(config, pollIntervalMs);
+  const services = new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now);
   const table = config.privateLink.stateTable;
-  if (!table || !dynamodb) return { tidb, ec2, events, clock, settings };
+  if (!table || !dynamodb) return { tidb, ec2, events, clock, settings, services };
   const registry = new DynamoDbClusterRegistry(dynamodb, table);
   return {
     tidb: recordingServices(tidb, registry),
@@ -107,6 +111,7 @@ export async function createLambdaDeps(config: Config, pollIntervalMs: number): 
     events: detectOnce(events, registry, clock),
     clock,
     settings,
+    services,
     registry,
     lease: new DynamoDbLeaseStore(dynamodb, table),
   };

@@ -245,7 +245,19 @@ function judgeable(endpoint: VpcEndpoint, connections: PrivateEndpointConnection
   const active = connections.some(
     (c) => c.endpointId === endpoint.vpcEndpointId && c.endpointState === 'ACTIVE',
   );
-  return active && endpoint.state === 'available' && endpoint.privateDnsEnabled;
+  return active && mayBeJudgeable(endpoint);
+}
+
+/**
+ * What EC2 alone says of `judgeable`: a judged endpoint, or one available with private DNS on (the reconcile
+ * turns DNS on only once TiDB's connection is ACTIVE). Checked before TiDB Cloud is read, so a run while
+ * endpoints are still being provisioned spends none of the quota the registrations need: at 1,000 new
+ * clusters the scheduled probe read a service for each (ten minutes of the quota) and then judged none.
+ */
+function mayBeJudgeable(endpoint: VpcEndpoint): boolean {
+  return (
+    previousHealthOf(endpoint) !== null || (endpoint.state === 'available' && endpoint.privateDnsEnabled)
+  );
 }
 
 function inScope(
@@ -281,8 +293,12 @@ export async function probeAll(
   options: CallOptions = {},
   scope: ProbeScope = {},
 ): Promise<EndpointProbe[]> {
-  const candidates = (await deps.ec2.listManagedEndpoints({}, options)).filter((endpoint) =>
-    inScope(deps, endpoint, settings, scope),
+  // One cluster's run (on Ready) asks EC2 for that cluster's endpoints only: listing all 1,000 for each of
+  // 1,000 Ready events is a million endpoints read, parsed and thrown away.
+  const tags: Record<string, string> =
+    scope.clusterId === undefined ? {} : { [CLUSTER_ID_TAG]: scope.clusterId };
+  const candidates = (await deps.ec2.listManagedEndpoints(tags, options)).filter(
+    (endpoint) => inScope(deps, endpoint, settings, scope) && mayBeJudgeable(endpoint),
   );
   if (candidates.length === 0) return [];
   const caches = deps.caches ?? probeCaches(deps.clock.now);

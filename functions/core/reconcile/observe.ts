@@ -9,7 +9,6 @@ import {
   isOurs,
   NODE_GROUP_ID_TAG,
   type PrivateEndpointConnection,
-  type PrivateLinkService,
   type VpcEndpoint,
 } from '../model.ts';
 import type { CallOptions, EndpointServiceDetails } from '../ports.ts';
@@ -21,6 +20,7 @@ import {
   type ReconcileDeps,
   type ReconcileKey,
   type ReconcileSettings,
+  type ServiceMemo,
   type VpcFacts,
 } from './types.ts';
 
@@ -169,13 +169,16 @@ export function observationOf(
 
 /** What one run (all its passes) remembers: what no later pass needs to read or do again. */
 export interface RunMemory {
-  /** Private link services read ACTIVE, by `clusterId/tidbNodeGroupId`. */
-  services: Map<string, PrivateLinkService>;
+  /** Private link services read ACTIVE, by `clusterId/tidbNodeGroupId` (the warm Lambda's, if it keeps them). */
+  services: ServiceMemo;
   /** Endpoints this run registered with TiDB Cloud (or adopted TiDB's registration of): never again. */
   registered: Set<string>;
 }
 
-export const newRunMemory = (): RunMemory => ({ services: new Map(), registered: new Set() });
+export const newRunMemory = (services: ServiceMemo = new Map()): RunMemory => ({
+  services,
+  registered: new Set(),
+});
 
 /**
  * Reads the details plan() needs, once per reconcile pass: VPC facts are shared by every cluster, service

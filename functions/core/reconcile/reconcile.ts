@@ -1,7 +1,7 @@
 import { mapLimited } from '../concurrency.ts';
 import { AppError, errorCodeOf, failureKind, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
-import type { AppEvent, CallOptions } from '../ports.ts';
+import type { CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
 import { selects } from '../selection.ts';
 import { apply } from './apply.ts';
@@ -140,6 +140,8 @@ interface KeyResult {
   start?: Observation;
   /** What the pass ended with (what `Endpoint Ready` passes on to the probe). */
   last?: Observation;
+  /** Not reached before the deadline: an earlier pass's outcome, if any, stands. */
+  deferred?: true;
 }
 
 async function reconcileKey(
@@ -204,20 +206,56 @@ function failedOutcome(
   return { ...base, phase: 'Error', error: { code: errorCodeOf(error), message } };
 }
 
+/**
+ * A cluster the pass did not reach before the run's deadline: Progressing, from the listing alone (no call),
+ * for the next run. Without a `start` it raises no `TiDB Cluster Detected`: the run that handles it does.
+ */
+function deferredOutcome(key: ReconcileKey, snapshot: Snapshot, settings: ReconcileSettings): KeyResult {
+  const cluster = snapshot.clusters.find((candidate) => candidate.clusterId === key.clusterId);
+  const tidbNodeGroupId =
+    key.tidbNodeGroupId ?? (cluster && defaultNodeGroup(cluster)?.tidbNodeGroupId) ?? '';
+  const waiting = { kind: 'wait', waitingFor: 'the next reconcile (this one ran out of time)' } as const;
+  if (!cluster) {
+    const outcome = { clusterId: key.clusterId, tidbNodeGroupId, vpcEndpointId: null, actions: [] };
+    return { outcome: { ...outcome, phase: 'Progressing', waitingFor: waiting.waitingFor }, deferred: true };
+  }
+  const observed = observationOf(cluster, tidbNodeGroupId, snapshot, settings);
+  return { outcome: outcomeOf(observed, waiting, []), deferred: true };
+}
+
+/**
+ * No cluster starts this close to the deadline: one started then still takes its requests from the shared
+ * budget, behind the rest of the stack's, and at 1,000 clusters (the budget full) such clusters ran up to
+ * 19 s past a deadline 10 s before the Lambda timeout.
+ */
+export const CLUSTER_START_MARGIN_MS = 20_000;
+
+/**
+ * One pass over `keys`, each cluster's result handed to `settle` as soon as it is known, so its events go out
+ * then rather than after the slowest cluster. With a deadline, a cluster not started by then is deferred: at
+ * 1,000 new clusters one pass needs the quota for 20 minutes, and a pass that outran the Lambda timeout
+ * would lose every event it had earned.
+ */
 async function pass(
   deps: ReconcileDeps,
   snapshot: Snapshot,
   keys: ReconcileKey[],
   executor: Executor,
-  options: CallOptions,
+  options: RunOptions,
   memory: RunMemory,
+  settle: (result: KeyResult) => Promise<void>,
 ): Promise<KeyResult[]> {
   const reader = new DetailReader(deps, options, memory);
-  return mapLimited(keys, CONCURRENCY, (key) =>
-    reconcileKey(deps, snapshot, key, reader, executor, options).catch((error: unknown) => ({
-      outcome: failedOutcome(key, snapshot, error, options),
-    })),
-  );
+  const outOfTime = () => deps.clock.now() >= lastStart(options);
+  return mapLimited(keys, CONCURRENCY, async (key) => {
+    const result = outOfTime()
+      ? deferredOutcome(key, snapshot, deps.settings)
+      : await reconcileKey(deps, snapshot, key, reader, executor, options).catch((error: unknown) => ({
+          outcome: failedOutcome(key, snapshot, error, options),
+        }));
+    await settle(result);
+    return result;
+  });
 }
 
 /** `provision --cluster` of a paused cluster: Blocked with the resume command (docs/contracts.md). */
@@ -263,6 +301,11 @@ export function quietInterval(intervalMs: number, quietPasses: number): number {
   return Math.min(doubled, Math.max(intervalMs, QUIET_POLL_CAP_MS));
 }
 
+/** The last instant a cluster or a pass may start (no deadline: any time). */
+function lastStart({ deadline }: RunOptions): number {
+  return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - CLUSTER_START_MARGIN_MS;
+}
+
 /** Sleeps one poll interval if the deadline leaves room for another pass after it. */
 async function waitForNextPass(
   deps: ReconcileDeps,
@@ -270,7 +313,7 @@ async function waitForNextPass(
   intervalMs: number,
 ): Promise<boolean> {
   const { deadline, signal } = options;
-  if (deadline === undefined || deps.clock.now() + intervalMs >= deadline || signal?.aborted) {
+  if (deadline === undefined || deps.clock.now() + intervalMs >= lastStart(options) || signal?.aborted) {
     return false;
   }
   await deps.clock.sleep(intervalMs, signal);
@@ -320,33 +363,32 @@ async function runPasses(
   const executor: Executor = recorder ? { act: recorder.step } : { act: apply, keepBooks };
   // A service once ACTIVE is read once per run, not once per pass while its cluster waits; an endpoint is
   // registered once per run.
-  const memory = newRunMemory();
+  const memory = newRunMemory(deps.services);
   let pending: ReconcileKey[] | undefined;
   let last: Snapshot | undefined;
   let intervalMs = deps.settings.pollIntervalMs;
   let quietPasses = 0;
+  const settle = async (result: KeyResult) => {
+    const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
+    if (recorder) {
+      merged.set(outcome.clusterId, recorder.outcomeOf(outcome));
+      return;
+    }
+    const previous = merged.get(outcome.clusterId);
+    if (result.deferred && previous) return;
+    merged.set(outcome.clusterId, mergeRuns(previous, outcome));
+    const events = eventsFor(outcome, result, options.detect && previous === undefined);
+    if (events.length > 0) await deps.events.publish(events, options);
+  };
   do {
     const snapshot = await observeOrSettle(observe, last, pending, merged, options);
     if (!snapshot) break;
     last = snapshot;
     const keys = pending ?? selectKeys(snapshot);
-    const results = await pass(deps, snapshot, keys, executor, options, memory);
+    const results = await pass(deps, snapshot, keys, executor, options, memory, settle);
     quietPasses = results.some(({ outcome }) => outcome.actions.length > 0) ? 0 : quietPasses + 1;
     intervalMs = quietInterval(pollIntervalFor(deps.settings, snapshot), quietPasses);
-    const events: AppEvent[] = [];
-    for (const result of results) {
-      const { start, last } = result;
-      const outcome = options.idleIsBlocked ? pausedAsBlocked(result) : result.outcome;
-      if (recorder) {
-        merged.set(outcome.clusterId, recorder.outcomeOf(outcome));
-        continue;
-      }
-      const previous = merged.get(outcome.clusterId);
-      events.push(...eventsFor(outcome, { start, last }, options.detect && previous === undefined));
-      merged.set(outcome.clusterId, mergeRuns(previous, outcome));
-    }
     if (recorder) break;
-    await deps.events.publish(events, options);
     // A cluster in Error met a transient failure (a refusal is Blocked): it is tried again next pass, as one
     // still Progressing is, rather than waiting for the next tick.
     pending = results

@@ -50,12 +50,24 @@ export interface ReconcileSettings extends VpcPlacement {
 export const DEFAULT_STACK_NAME = 'tidb-privatelink';
 export const DEFAULT_PENDING_TIMEOUT_MIN = 30;
 
+/** Private link services read ACTIVE, by `clusterId/tidbNodeGroupId` (a Map, or a cache that forgets). */
+export interface ServiceMemo {
+  get(key: string): PrivateLinkService | undefined;
+  set(key: string, service: PrivateLinkService): void;
+}
+
 export interface ReconcileDeps {
   tidb: TidbCloudPort;
   ec2: ProvisioningEc2Port;
   events: EventsPort;
   clock: Clock;
   settings: ReconcileSettings;
+  /**
+   * ACTIVE services kept across runs by a warm Lambda; absent: each run reads them again. A cluster whose
+   * endpoint became Ready a run after its service was read still gets `Endpoint Ready` with its `known`
+   * facts: without them its probe read every page of clusters and connections (21 requests at 1,000).
+   */
+  services?: ServiceMemo;
 }
 
 /** Facts about the customer's VPC, read lazily and once per reconcile pass, shared by all clusters. */

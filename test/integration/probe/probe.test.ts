@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { CLUSTER_ID_TAG, HEALTH_TAG, type ReadyFacts, STACK_TAG } from '../../../functions/core/model.ts';
+import { type CallOptions, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 import type { ProbeFigures } from '../../../functions/core/probe/figures.ts';
 import {
   type ProbeDeps,
@@ -189,6 +189,16 @@ describe('probeAll', () => {
     expect(flips.map((change) => `${change.previous}→${change.current}`)).toEqual(['null→healthy']);
   });
 
+  it('reads nothing from TiDB Cloud while its endpoints are still being provisioned', async () => {
+    const fresh = world.addCluster({ displayName: 'fresh', port: vpc.port });
+    const first = await provision(world.deps, { clusterId: fresh.clusterId });
+    expect(first.phase).toBe('Progressing');
+    world.sim.clearRequests();
+    const probes = await probeAll(deps, settings, {}, { clusterId: fresh.clusterId });
+    expect(probes).toEqual([]);
+    expect(world.sim.stats().byOperation).toEqual({});
+  });
+
   it('skips the endpoints of paused clusters, of other stacks and of other VPCs', async () => {
     vpc.admit(world.ec2.world.securityGroupId);
     expect(
@@ -210,8 +220,17 @@ describe('probeAll', () => {
     const other = world.addCluster({ displayName: 'other', port: vpc.port });
     vpc.serve(other.serviceDnsName, other.serviceName);
     await provision(world.deps, { clusterId: other.clusterId }, { deadline: world.clock.now() + 3_600_000 });
-    const probes = await probeAll(deps, settings, {}, { clusterId: other.clusterId });
+    const listed: Array<Record<string, string> | undefined> = [];
+    const ec2: ProbeDeps['ec2'] = Object.assign(Object.create(deps.ec2), {
+      listManagedEndpoints: (tags?: Record<string, string>, options?: CallOptions) => {
+        listed.push(tags);
+        return deps.ec2.listManagedEndpoints(tags, options);
+      },
+    });
+    const probes = await probeAll({ ...deps, ec2 }, settings, {}, { clusterId: other.clusterId });
     expect(probes.map((p) => [p.clusterId, p.health])).toEqual([[other.clusterId, 'healthy']]);
+    // EC2 is asked for that cluster's endpoints only, not every endpoint of the stack.
+    expect(listed).toEqual([{ [CLUSTER_ID_TAG]: other.clusterId }]);
   });
 });
 

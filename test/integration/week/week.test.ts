@@ -1,6 +1,6 @@
 /**
  * Issue 16, goal 4, at CI size: a simulated week of churn for 100 clusters (testing/week/; 1,000 clusters is
- * `npm run bench -- 9`). Seven virtual days of creations, deletions, pauses, maintenance states and added
+ * `npm run bench -- 11`). Seven virtual days of creations, deletions, pauses, maintenance states and added
  * node groups, 5 % faults on both APIs and crashes after side effects, every handler on its schedule. The
  * verdict is read from the world and the events, never from the code's own reports.
  */
