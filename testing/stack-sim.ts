@@ -1,8 +1,8 @@
 /**
  * The whole stack as deployed, on a discrete-event clock, for the bench's section 8 (N clusters at once) and
  * the simulated week (testing/week/). The handlers' own code (the app/ factories the Lambda entry points
- * use): the reconcile on its 5-minute schedule, one at a time (the lease, modelled by a guard) and its 285 s
- * timeout, one provision per `TiDB Cluster Detected` the reconcile did not handle, the probe on its schedule
+ * use): the reconcile on its 5-minute schedule, one at a time (the lease in the state table, or a guard that
+ * models it) and its 285 s timeout, one provision per `TiDB Cluster Detected` the reconcile did not handle, the probe on its schedule
  * and on every `PrivateLink Endpoint Ready`, troubleshoot requests. Each function has its own TiDB Cloud
  * client (own limiter, own digest nonce); all share the simulator's one API key and the stack's budget and
  * registry (the state table, in memory). Every AWS call a function makes (EC2, events, the state table, the
@@ -20,13 +20,16 @@ import { createProbeHandler, createTroubleshootHandler } from '../functions/app/
 import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
 import type { DataPlaneBatchPort } from '../functions/core/diagnose/ports.ts';
+import type { PrivateLinkService } from '../functions/core/model.ts';
 import { type AppEvent, type Clock, DETAIL_TYPES, type QuotaCounter } from '../functions/core/ports.ts';
-import { type ProbeMetricsPort, probeCaches } from '../functions/core/probe/probe.ts';
+import { PROBE_CACHE_TTL_MS, type ProbeMetricsPort, probeCaches } from '../functions/core/probe/probe.ts';
+import { TtlCache } from '../functions/core/probe/ttl-cache.ts';
 import type { ReconcileDeps } from '../functions/core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../functions/core/registry/detect-once.ts';
 import { SharedBudget } from '../functions/core/shared-budget.ts';
 import { decisionsPending } from './iam/enforce.ts';
 import { MemoryIdempotencyStore } from './idempotency-fake.ts';
+import { MemoryLeaseStore } from './lease-fake.ts';
 import { MemoryClusterRegistry, MemoryQuotaCounter } from './registry-fake.ts';
 import type { SimulatorOptions } from './tidbcloud-simulator/index.ts';
 import { type FunctionName, startWorld, type World, type WorldOptions } from './world.ts';
@@ -34,7 +37,7 @@ import { type FunctionName, startWorld, type World, type WorldOptions } from './
 export const MINUTE = 60_000;
 export const TICK_MS = 5 * MINUTE;
 export const STACK_START = Date.parse('2026-01-01T00:00:00.000Z');
-const TIMEOUTS_MS = { reconcile: 285_000, provision: 900_000, probe: 300_000, troubleshoot: 60_000 };
+export const TIMEOUTS_MS = { reconcile: 285_000, provision: 900_000, probe: 300_000, troubleshoot: 60_000 };
 
 /**
  * Time that moves only when nothing is in flight: it then jumps to the earliest sleeper's wake-up. In-flight
@@ -145,8 +148,8 @@ export type Invoked = FunctionName | 'dataPlane';
 
 /** What the stack did, counted as it happened. */
 export interface StackCounts {
-  /** Every TiDB Cloud request any function sent (status 0: no answer). */
-  requests: Array<{ at: number; operation: string; status: number; progress: boolean }>;
+  /** Every TiDB Cloud request any function sent (status 0: no answer), and which function sent it. */
+  requests: Array<{ at: number; operation: string; status: number; progress: boolean; fn?: FunctionName }>;
   /** Services already read as ACTIVE: a second read of one is looking, not progress. */
   activeSeen: Set<string>;
   invocations: Record<Invoked, number>;
@@ -156,9 +159,21 @@ export interface StackCounts {
   throttled: number;
   errors: string[];
   detected: Map<string, number>;
+  /** When each cluster's first `PrivateLink Endpoint Ready` was announced. */
+  ready: Map<string, number>;
+  /** `Health Changed` per cluster. */
+  healthChanged: Map<string, number>;
   /** Per probe run that probed anything: data-plane invocations and endpoints probed. */
   tripsPerProbeRun: Array<{ trips: number; endpoints: number }>;
   falseFlips: number;
+  /** Of those, how often each check failed. */
+  falseFailing: Map<string, number>;
+  /** Invocations that ran longer than their Lambda timeout (Lambda would have stopped them; the sim cannot). */
+  overran: Array<{ fn: FunctionName; ms: number }>;
+  /** Invocations still running. */
+  running: number;
+  /** Reads and writes of Powertools' idempotency records (each one a state-table operation). */
+  idempotency: { reads: number; writes: number };
   /** Per-cluster probe metrics emitted, as `name|clusterId|hour` (CloudWatch bills a metric per hour it is sent). */
   metricHours: Set<string>;
 }
@@ -178,6 +193,12 @@ export interface StackOptions {
   wrapEc2?: (fn: FunctionName, ec2: ReconcileDeps['ec2']) => ReconcileDeps['ec2'];
   /** `PRIVATELINK_DELETE_ORPHANS_AFTER_H` in ms, for the reconcile. */
   deleteOrphansAfterMs?: number;
+  /**
+   * As deployed: the reconcile takes the lease in the state table (`StackSim.lease`; a refused tick is still
+   * an invocation) and keeps ACTIVE services warm across runs. Otherwise a guard refuses a tick while one
+   * runs (not an invocation) and each run reads the services again.
+   */
+  deployedReconcile?: boolean;
 }
 
 export interface StackSim {
@@ -187,6 +208,8 @@ export interface StackSim {
   /** The state table's items (registry and health rows) and the quota ring, in memory. */
   registry: MemoryClusterRegistry;
   counter: MemoryQuotaCounter;
+  /** The reconcile's lease in the state table (taken only with `deployedReconcile`). */
+  lease: MemoryLeaseStore;
   idempotency: Record<'provision' | 'probe' | 'troubleshoot', MemoryIdempotencyStore>;
   /** Invokes a function as Lambda would (the reconcile refused while one runs). */
   invoke(name: FunctionName, event: unknown): Promise<void>;
@@ -237,8 +260,14 @@ function emptyCounts(): StackCounts {
     throttled: 0,
     errors: [],
     detected: new Map(),
+    ready: new Map(),
+    healthChanged: new Map(),
     tripsPerProbeRun: [],
     falseFlips: 0,
+    falseFailing: new Map(),
+    overran: [],
+    running: 0,
+    idempotency: { reads: 0, writes: 0 },
     metricHours: new Set(),
   };
 }
@@ -249,6 +278,7 @@ function stackClient(
   quota: number,
   counter: QuotaCounter,
   counts: StackCounts,
+  fn: FunctionName,
 ) {
   const fetchTracked: typeof fetch = (input, init) =>
     clock.track(async () => {
@@ -259,11 +289,12 @@ function stackClient(
         response = await fetch(input, init);
       } catch (error) {
         // A dropped connection still counts against the key: the gateway saw the request.
-        counts.requests.push({ at, operation, status: 0, progress: false });
+        counts.requests.push({ at, fn, operation, status: 0, progress: false });
         throw error;
       }
       counts.requests.push({
         at,
+        fn,
         operation: response.status === 401 ? 'challenge' : operation,
         status: response.status,
         progress: await progressOf(operation, String(input), response, counts.activeSeen),
@@ -280,6 +311,29 @@ function stackClient(
     fetch: fetchTracked,
     budget: new SharedBudget(counter, quota, clock),
   });
+}
+
+/** Powertools' records in memory, counting the state-table reads and writes each would be. */
+class CountingIdempotencyStore extends MemoryIdempotencyStore {
+  constructor(private readonly tally: StackCounts['idempotency']) {
+    super();
+  }
+  protected override _getRecord(key: string) {
+    this.tally.reads += 1;
+    return super._getRecord(key);
+  }
+  protected override _putRecord(...args: Parameters<MemoryIdempotencyStore['_putRecord']>) {
+    this.tally.writes += 1;
+    return super._putRecord(...args);
+  }
+  protected override _updateRecord(...args: Parameters<MemoryIdempotencyStore['_updateRecord']>) {
+    this.tally.writes += 1;
+    return super._updateRecord(...args);
+  }
+  protected override _deleteRecord(...args: Parameters<MemoryIdempotencyStore['_deleteRecord']>) {
+    this.tally.writes += 1;
+    return super._deleteRecord(...args);
+  }
 }
 
 /** Each function's own view of the shared fakes (EC2, events, the state table, the data plane), under its packaged role. */
@@ -341,16 +395,22 @@ export async function wireStack(
   const logger = new Logger({ serviceName: 'tidb-privatelink', logLevel: 'SILENT' });
   const counter = new MemoryQuotaCounter();
   const registry = new MemoryClusterRegistry();
+  const lease = new MemoryLeaseStore();
   const counts = emptyCounts();
   const own = await ownViews(world, registry, options);
   const client = (fn: FunctionName) =>
-    stackClient(world, clock, options.quota, own[fn].ports.quota(counter), counts);
+    stackClient(world, clock, options.quota, own[fn].ports.quota(counter), counts, fn);
   const reconcileDeps = {
     ...own.reconcile.deps,
     settings: { ...own.reconcile.deps.settings, deleteOrphansAfterMs: options.deleteOrphansAfterMs },
     tidb: recordingServices(client('reconcile'), own.reconcile.registry),
     events: detectOnce(own.reconcile.deps.events, own.reconcile.registry, clock),
     registry: own.reconcile.registry,
+    ...(options.deployedReconcile && {
+      lease: own.reconcile.ports.lease(lease),
+      // As deployed (app/lambda-deps.ts): one warm instance keeps ACTIVE services across runs.
+      services: new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now),
+    }),
   };
   const provisionDeps = {
     ...own.provision.deps,
@@ -398,9 +458,9 @@ export async function wireStack(
   const probeClient = client('probe');
   const troubleshootClient = client('troubleshoot');
   const idempotency = {
-    provision: new MemoryIdempotencyStore(),
-    probe: new MemoryIdempotencyStore(),
-    troubleshoot: new MemoryIdempotencyStore(),
+    provision: new CountingIdempotencyStore(counts.idempotency),
+    probe: new CountingIdempotencyStore(counts.idempotency),
+    troubleshoot: new CountingIdempotencyStore(counts.idempotency),
   };
   const stores = {
     provision: own.provision.ports.idempotency(idempotency.provision),
@@ -433,22 +493,31 @@ export async function wireStack(
   };
   const running = { reconcile: 0 };
   const invoke = async (name: FunctionName, event: unknown) => {
-    if (name === 'reconcile' && running.reconcile > 0) {
+    if (!options.deployedReconcile && name === 'reconcile' && running.reconcile > 0) {
       counts.throttled += 1;
       return;
     }
     counts.invocations[name] += 1;
+    counts.running += 1;
     if (name === 'reconcile') running.reconcile += 1;
     const started = clock.now();
     const context = contextOf(clock, name, TIMEOUTS_MS[name]);
     try {
-      await (name === 'probe' ? probe(event, context) : handlers[name](event, context));
+      if (name === 'probe') await probe(event, context);
+      else {
+        const result = (await handlers[name](event, context)) as { leaseHeldBy?: unknown } | undefined;
+        if (result?.leaseHeldBy) counts.throttled += 1;
+      }
     } catch (error) {
       counts.errors.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
+      counts.running -= 1;
       if (name === 'reconcile') running.reconcile -= 1;
+      const took = clock.now() - started;
+      // The sim cannot stop a handler as Lambda would: one that outlives its timeout is counted instead.
+      if (took > TIMEOUTS_MS[name]) counts.overran.push({ fn: name, ms: took });
       // Lambda bills at least 1 ms, and at most the timeout.
-      counts.durationMs[name] += Math.min(TIMEOUTS_MS[name], Math.max(1, clock.now() - started));
+      counts.durationMs[name] += Math.min(TIMEOUTS_MS[name], Math.max(1, took));
     }
   };
   routeEvents(clock, world, counts, invoke);
@@ -463,7 +532,7 @@ export async function wireStack(
       return invoke('troubleshoot', envelope({ detailType: DETAIL_TYPES.troubleshootRequested, detail }));
     });
   };
-  return { clock, world, counts, registry, counter, idempotency, invoke, schedule };
+  return { clock, world, counts, registry, counter, lease, idempotency, invoke, schedule };
 }
 
 /** EventBridge: the template's rules, delivered half a second later. */
@@ -478,9 +547,17 @@ function routeEvents(
     if (event.detailType === DETAIL_TYPES.clusterDetected) {
       counts.detected.set(clusterId, (counts.detected.get(clusterId) ?? 0) + 1);
     }
+    if (event.detailType === DETAIL_TYPES.endpointReady && !counts.ready.has(clusterId))
+      counts.ready.set(clusterId, clock.now());
     if (event.detailType === DETAIL_TYPES.healthChanged) {
+      counts.healthChanged.set(clusterId, (counts.healthChanged.get(clusterId) ?? 0) + 1);
       const { previous, current } = event.detail;
-      if (previous === 'unhealthy' || current === 'unhealthy') counts.falseFlips += 1;
+      if (previous === 'unhealthy' || current === 'unhealthy') {
+        counts.falseFlips += 1;
+        for (const id of (event.detail as { failing?: string[] }).failing ?? []) {
+          counts.falseFailing.set(id, (counts.falseFailing.get(id) ?? 0) + 1);
+        }
+      }
     }
     // The provision rule matches only detections the reconcile did not handle itself (no `handledBy`).
     const target =
@@ -491,6 +568,21 @@ function routeEvents(
           : undefined;
     if (target) void clock.sleep(500).then(() => invoke(target, envelope(event)));
   });
+}
+
+/** State-table operations: registry and health records, the quota ring, the lease, idempotency records. */
+export function stateTableOps(sim: StackSim): { reads: number; writes: number } {
+  const { registry, counter, lease, counts } = sim;
+  return {
+    reads: registry.reads + counts.idempotency.reads,
+    writes:
+      registry.writes +
+      counter.taken.length +
+      counter.refused +
+      lease.takes +
+      lease.releases +
+      counts.idempotency.writes,
+  };
 }
 
 /** The busiest wall-clock minute and sliding 60 s of `requests`, and the busiest minute's share of polling. */

@@ -31,7 +31,7 @@ let pending = 0;
 
 /**
  * Decisions being evaluated now (a first request of its kind): real time, for a discrete-event clock that
- * must not jump ahead while a call waits for IAM (bench/stack.ts), as no AWS call waits for it in truth.
+ * must not jump ahead while a call waits for IAM (testing/stack-sim.ts), as no AWS call waits for it in truth.
  */
 export function decisionsPending(): number {
   return pending;
