@@ -225,8 +225,31 @@ function send(response: ServerResponse, answer: WireAnswer): void {
   response.end(answer.body);
 }
 
+/**
+ * DynamoDB's writes, which AWS applies atomically, condition and all. moto serves requests on threads and
+ * does not lock an item between a condition's check and the write, so two racing conditional writes can both
+ * pass there (the shared budget's ring showed it, rarely); the proxy sends such writes on one at a time.
+ */
+const DYNAMODB_WRITES =
+  /^DynamoDB_20120810\.(UpdateItem|PutItem|DeleteItem|BatchWriteItem|TransactWriteItems)$/;
+
+const isDynamoDbWrite = (incoming: IncomingMessage): boolean =>
+  DYNAMODB_WRITES.test(String(incoming.headers['x-amz-target'] ?? ''));
+
 /** Sends the request on to moto as it came (moto verifies no signature, so the changed Host is harmless). */
-function forward(target: URL, incoming: IncomingMessage, body: Buffer, response: ServerResponse): void {
+function forward(
+  target: URL,
+  incoming: IncomingMessage,
+  body: Buffer,
+  response: ServerResponse,
+): Promise<void> {
+  return new Promise((done) => {
+    response.on('close', () => done());
+    sendOn(target, incoming, body, response);
+  });
+}
+
+function sendOn(target: URL, incoming: IncomingMessage, body: Buffer, response: ServerResponse): void {
   const upstream = httpRequest(
     {
       hostname: target.hostname,
@@ -276,6 +299,7 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   const principals = new Map<string, Authorizer>();
   const refused: string[] = [];
   const undecodable: string[] = [];
+  let writes: Promise<void> = Promise.resolve();
   const server = createServer((incoming, response) => {
     void (async () => {
       const body = await readBody(incoming);
@@ -290,7 +314,11 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
       const refusal =
         signer && authorizer && (await refusalFor(authorizer, signer, request, lookups, refused));
       if (refusal) send(response, refusal);
-      else forward(moto, incoming, body, response);
+      else if (isDynamoDbWrite(incoming)) {
+        const turn = writes.then(() => forward(moto, incoming, body, response));
+        writes = turn.catch(() => undefined);
+        await turn;
+      } else await forward(moto, incoming, body, response);
     })().catch((error: unknown) => {
       // A request the proxy cannot decide is a gap in the test kit: say so loudly rather than let it through
       // (a 4xx, which no client retries).
