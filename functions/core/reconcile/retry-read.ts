@@ -1,13 +1,15 @@
 /**
- * A read the whole pass depends on (the managed-endpoint listing), retried inside the pass. The SDK already
- * retries each call; what outlives those retries (an EC2 brown-out of a few seconds) would otherwise cost the
- * whole pass, every cluster in it, until the next tick. Only transient failures are retried (a refusal will
- * not change in seconds), never past the caller's deadline, and with a backoff that doubles.
+ * A read the whole pass depends on (the managed-endpoint listing) or one cluster's progress does (VPC facts,
+ * the service's zones, an endpoint read again), or a change that is safe to repeat (apply.ts says why for
+ * each), retried inside the pass. The SDK already retries each call; what outlives those retries (an EC2
+ * brown-out of a few seconds) would otherwise cost the whole pass, or that cluster, until the next tick.
+ * Only transient failures are retried (a refusal will not change in seconds), never past the caller's
+ * deadline, and with a backoff that doubles.
  */
 import { failureKind } from '../errors.ts';
 import type { CallOptions, Clock } from '../ports.ts';
 
-/** Waits between attempts: 1 s, 2 s, 4 s (the pass gives up after about 7 s of a failing read). */
+/** Waits between attempts: 1 s, 2 s, 4 s (a read failing for about 7 s is given up on). */
 export const PASS_READ_BACKOFF_MS: readonly number[] = [1_000, 2_000, 4_000];
 
 export async function retryPassRead<T>(
