@@ -11,7 +11,7 @@ import {
   STACK_TAG,
   SUBNET_CONFIG_TAG,
 } from '../../../functions/core/model.ts';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { type AppEvent, DETAIL_TYPES, type EventsPort } from '../../../functions/core/ports.ts';
 import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import { PASS_READ_BACKOFF_MS } from '../../../functions/core/reconcile/retry-read.ts';
@@ -45,6 +45,17 @@ function failPastRetries(operation: Ec2Operation, error: () => AwsError): void {
 
 const internalError = () =>
   new AwsError('InternalError', 'An internal error has occurred', { fault: 'server' });
+
+/** The world's events port (the reconcile role's), failing the publishes `fails` picks with InternalError. */
+function failingEvents(fails: (events: AppEvent[]) => boolean): EventsPort {
+  return {
+    publish: (events, options) =>
+      fails(events) ? Promise.reject(internalError()) : world.deps.events.publish(events, options),
+  };
+}
+
+const detectedIds = () =>
+  world.events.ofType(DETAIL_TYPES.clusterDetected).map((event) => String(event.detail.clusterId));
 
 async function liveEndpoints() {
   return (await world.ec2.listManagedEndpoints()).filter((e) => !['deleted', 'deleting'].includes(e.state));
@@ -142,6 +153,21 @@ describe('one cluster never stops the others', () => {
     const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
     expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'API_REFUSED' });
     expect(world.clock.now() - started).toBeLessThan(PASS_READ_BACKOFF_MS[0] ?? 0);
+  });
+
+  it('an event publish that fails once is sent again inside the pass: no event lost, the run succeeds', async () => {
+    const clusters = [world.addCluster(), world.addCluster()];
+    let publishes = 0;
+    const events = failingEvents(() => ++publishes === 1);
+    await reconcileAll({ ...world.deps, events });
+    expect(detectedIds().sort()).toEqual(clusters.map((c) => c.clusterId).sort());
+  });
+
+  it('a publish that keeps failing for one cluster does not starve the others; the run then fails with it', async () => {
+    const [unlucky, ...others] = Array.from({ length: 6 }, () => world.addCluster());
+    const events = failingEvents((batch) => batch.some((e) => e.detail.clusterId === unlucky?.clusterId));
+    await expect(reconcileAll({ ...world.deps, events })).rejects.toMatchObject({ awsCode: 'InternalError' });
+    expect(detectedIds().sort()).toEqual(others.map((c) => c.clusterId).sort());
   });
 
   it('a managed-endpoint listing that fails twice is retried inside the pass: every cluster Ready', async () => {
