@@ -3,10 +3,11 @@
  * the service's zones, an endpoint read again), or a change that is safe to repeat (apply.ts says why for
  * each), retried inside the pass. The SDK already retries each call; what outlives those retries (an EC2
  * brown-out of a few seconds) would otherwise cost the whole pass, or that cluster, until the next tick.
- * Only transient failures are retried (a refusal will not change in seconds), never past the caller's
- * deadline, and with a backoff that doubles.
+ * Only AWS's transient failures are retried (a refusal will not change in seconds, nor will an error that is
+ * not AWS's: a bug, or a test's simulated crash), never past the caller's deadline, and with a backoff that
+ * doubles. TiDB Cloud's client retries its own calls.
  */
-import { failureKind } from '../errors.ts';
+import { AwsError, failureKind } from '../errors.ts';
 import type { CallOptions, Clock } from '../ports.ts';
 
 /** Waits between attempts: 1 s, 2 s, 4 s (a read failing for about 7 s is given up on). */
@@ -23,8 +24,8 @@ export async function retryPassRead<T>(
     } catch (error) {
       const wait = PASS_READ_BACKOFF_MS[attempt];
       const pastDeadline = options.deadline !== undefined && clock.now() + (wait ?? 0) > options.deadline;
-      if (wait === undefined || failureKind(error) !== 'transient' || pastDeadline || options.signal?.aborted)
-        throw error;
+      const transient = error instanceof AwsError && failureKind(error) === 'transient';
+      if (wait === undefined || !transient || pastDeadline || options.signal?.aborted) throw error;
       await clock.sleep(wait, options.signal);
     }
   }
