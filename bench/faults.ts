@@ -78,8 +78,28 @@ function rowCells(row: FaultRow, result: RowResult, baselineMs: number, wallMs: 
   ];
 }
 
+/** `name ×count, …`, largest first. */
+const tally = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, count]) => `${name} ×${count}`)
+    .join(', ');
+
+/** Where a row's faults landed: a failed pass costs every cluster a tick, an Error outcome one cluster. */
+function whereFaultsLanded(row: FaultRow, result: RowResult): void {
+  const failed = tally(result.ec2FailuresByMethod);
+  if (failed) note(`${row.name}: EC2 calls that failed in the core: ${failed}`);
+  const errors = tally(result.errors);
+  if (errors || result.passFailures > 0) {
+    note(
+      `${row.name}: runs that failed as a whole ${result.passFailures}; cluster outcomes in Error: ${errors || 0}`,
+    );
+  }
+}
+
 function findings(results: Array<{ row: FaultRow; result: RowResult }>): void {
   for (const { row, result } of results) {
+    whereFaultsLanded(row, result);
     const blocked = Object.entries(result.blocked).map(([reason, count]) => `${reason} ×${count}`);
     if (blocked.length > 0) note(`${row.name}: printed Blocked for a transient fault: ${blocked.join(', ')}`);
     if (result.lastError) note(`${row.name}: last run without a report said "${result.lastError}"`);
@@ -89,14 +109,32 @@ function findings(results: Array<{ row: FaultRow; result: RowResult }>): void {
   }
 }
 
-export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promise<void> {
+/**
+ * The rows to run: all, or (`--row <text>`) the baseline and the rows whose name contains `text`, so one row
+ * can be iterated on in a minute; the baseline stays, as "vs none" needs it.
+ */
+export function selectRows(rows: FaultRow[], only?: string): FaultRow[] {
+  if (only === undefined) return rows;
+  const wanted = rows.filter(
+    (row, index) => index === 0 || row.name.toLowerCase().includes(only.toLowerCase()),
+  );
+  if (wanted.length === 1) {
+    throw new Error(
+      `No fault row matches "${only}"; the rows are: ${rows.map((row) => row.name).join('; ')}.`,
+    );
+  }
+  return wanted;
+}
+
+export async function benchFaults(options: MatrixOptions = FAULT_MATRIX, only?: string): Promise<void> {
+  const selected = selectRows(faultRows(RATE), only);
   section(
     `7. Fault matrix: ${options.clusters} clusters from scratch, ${RATE * 100} % faults per kind (seed ${options.seed})`,
   );
   const results: Array<{ row: FaultRow; result: RowResult }> = [];
   const rows: Cell[][] = [];
   let baselineMs = Number.NaN;
-  for (const row of faultRows(RATE)) {
+  for (const row of selected) {
     const { result, ms } = await wall(() => runFaultRow(row, options));
     if (Number.isNaN(baselineMs)) baselineMs = result.virtualMs;
     results.push({ row, result });
@@ -144,5 +182,25 @@ export async function benchFaults(options: MatrixOptions = FAULT_MATRIX): Promis
   findings(results);
 }
 
-// `npx tsx bench/faults.ts`: this section alone.
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await benchFaults();
+/** `--row <text>` from the command line, if given. */
+function rowFlag(argv: string[]): string | undefined {
+  const at = argv.indexOf('--row');
+  if (at === -1) return undefined;
+  const value = argv[at + 1];
+  if (!value || value.startsWith('--'))
+    throw new Error('--row needs part of a row name, e.g. --row bypassed.');
+  return value;
+}
+
+// `npx tsx bench/faults.ts [--row <text>]`: this section alone, or the baseline and the matching rows.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  let only: string | undefined;
+  try {
+    only = rowFlag(process.argv.slice(2));
+    selectRows(faultRows(RATE), only);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  await benchFaults(FAULT_MATRIX, only);
+}

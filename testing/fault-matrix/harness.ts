@@ -145,6 +145,12 @@ export interface RowResult {
   tidbRequests: number;
   tidbFaulted: number;
   ec2: Ec2FaultCounts;
+  /** EC2 calls that reached the core failed, by port method (where the row's faults land). */
+  ec2FailuresByMethod: Record<string, number>;
+  /** Cluster outcomes the runs printed in Error, by error code (each costs that cluster a tick). */
+  errors: Record<string, number>;
+  /** Runs that printed no report: the pass itself failed (every cluster waits for the next tick). */
+  passFailures: number;
   /** The last error line of a run that printed no report (the pass could not run at all). */
   lastError?: string;
 }
@@ -210,6 +216,24 @@ async function faultyPort(
   return faultyEc2(enforced, ec2.sdkRetries ? { ...rates, sdkRetries: { sleep } } : rates, counts);
 }
 
+/** `port` counting, by method, the calls that failed: which reads and changes the row's faults reach. */
+function countingFailures<Port extends object>(port: Port, byMethod: Record<string, number>): Port {
+  return new Proxy(port, {
+    get(object, property) {
+      const value: unknown = Reflect.get(object, property);
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        try {
+          return (await Reflect.apply(value, object, args)) as unknown;
+        } catch (error) {
+          byMethod[String(property)] = (byMethod[String(property)] ?? 0) + 1;
+          throw error;
+        }
+      };
+    },
+  });
+}
+
 const runIdOf = (headers: IncomingHttpHeaders): string =>
   /fault-run\/(\S+)/.exec(String(headers['user-agent'] ?? ''))?.[1] ?? '';
 
@@ -230,6 +254,7 @@ class RowWorld {
     readonly clock: Clock,
     readonly fake: Ec2FakeWithWorld,
     readonly ec2Counts: Ec2FaultCounts,
+    readonly ec2FailuresByMethod: Record<string, number>,
     readonly sim: Simulator,
     private readonly ec2Server: Ec2Server,
   ) {}
@@ -244,6 +269,7 @@ class RowWorld {
       authorize: authorizeEc2Call(() => fake),
     });
     const ec2Counts = noEc2Faults();
+    const failuresByMethod: Record<string, number> = {};
     // The servers report side effects to the world, which needs the servers: it is set right after.
     let world: RowWorld | undefined;
     const sim = await startSimulator({
@@ -254,10 +280,9 @@ class RowWorld {
       onConnectionActive: (endpointId) => fake.accept(endpointId),
       afterApplied: (request, headers) => world?.afterTidbWrite(request, headers),
     });
-    const server = await serveEc2(await faultyPort(row, options, fake, clock, ec2Counts), (_, runId) =>
-      world?.afterEc2Call(runId),
-    );
-    world = new RowWorld(row, options, scale, clock, fake, ec2Counts, sim, server);
+    const port = countingFailures(await faultyPort(row, options, fake, clock, ec2Counts), failuresByMethod);
+    const server = await serveEc2(port, (_, runId) => world?.afterEc2Call(runId));
+    world = new RowWorld(row, options, scale, clock, fake, ec2Counts, failuresByMethod, sim, server);
     if (row.tidb) {
       sim.faults.random({
         seed: options.seed,
@@ -389,6 +414,8 @@ async function schedule(world: RowWorld): Promise<{
   runs: number;
   exitCodes: Record<string, number>;
   blocked: Record<string, number>;
+  errors: Record<string, number>;
+  passFailures: number;
   reportedReadyAtRun?: number;
   lastError?: string;
 }> {
@@ -397,6 +424,8 @@ async function schedule(world: RowWorld): Promise<{
   const deadline = world.clock.now() + (options.maxVirtualMs ?? 2 * 3_600_000);
   const exitCodes: Record<string, number> = {};
   const blocked: Record<string, number> = {};
+  const errors: Record<string, number> = {};
+  let passFailures = 0;
   let lastError: string | undefined;
   let runs = 0;
   while (runs < maxRuns && world.clock.now() < deadline) {
@@ -409,20 +438,31 @@ async function schedule(world: RowWorld): Promise<{
     for (const outcome of outcomes ?? []) {
       if (outcome.phase === 'Blocked' && outcome.reason)
         blocked[outcome.reason] = (blocked[outcome.reason] ?? 0) + 1;
+      if (outcome.phase === 'Error') {
+        const code = outcome.error?.code ?? 'UNKNOWN';
+        errors[code] = (errors[code] ?? 0) + 1;
+      }
     }
-    if (!outcomes) lastError = result.stderr.trim().split('\n').at(-1);
+    if (!outcomes) {
+      passFailures += 1;
+      lastError = result.stderr.trim().split('\n').at(-1);
+    }
     const allReady =
       outcomes?.length === options.clusters && outcomes.every((outcome) => outcome.phase === 'Ready');
     if (allReady) {
-      return { runs, exitCodes, blocked, reportedReadyAtRun: runs, ...(lastError ? { lastError } : {}) };
+      const last = lastError ? { lastError } : {};
+      return { runs, exitCodes, blocked, errors, passFailures, reportedReadyAtRun: runs, ...last };
     }
     await world.clock.sleep(options.tickMs ?? 60_000);
   }
-  return { runs, exitCodes, blocked, ...(lastError ? { lastError } : {}) };
+  return { runs, exitCodes, blocked, errors, passFailures, ...(lastError ? { lastError } : {}) };
 }
 
 /** Provisions `options.clusters` clusters from scratch under `row`'s faults and measures the outcome. */
 export async function runFaultRow(row: FaultRow, options: MatrixOptions): Promise<RowResult> {
+  // Bundled before the row's clock starts: on the scaled clock the seconds esbuild takes would otherwise be
+  // minutes added to the first row's time (the baseline's, which every other row is measured against).
+  await childScript();
   const world = await RowWorld.start(row, options);
   try {
     const started = world.clock.now();
@@ -440,6 +480,7 @@ export async function runFaultRow(row: FaultRow, options: MatrixOptions): Promis
       tidbRequests: world.sim.requests.length,
       tidbFaulted: world.sim.requests.filter((r) => r.fault !== undefined).length,
       ec2: world.ec2Counts,
+      ec2FailuresByMethod: world.ec2FailuresByMethod,
     };
   } finally {
     await world.close();

@@ -21,6 +21,7 @@ import type { CallOptions, CreateEndpointInput } from '../ports.ts';
 import * as fix from '../remediation.ts';
 import { clientTokenFor, retiredGeneration, subnetConfigOf } from './identity.ts';
 import { findConnection, GONE_STATES } from './observe.ts';
+import { retryPassRead } from './retry-read.ts';
 import type {
   Action,
   AppliedAction,
@@ -76,7 +77,13 @@ async function isGone(
   options: CallOptions,
 ): Promise<boolean> {
   if (GONE_STATES.has(endpoint.state)) return true;
-  const [listed] = await deps.ec2.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] }, options);
+  // Retried: the endpoint exists either way, but a failed read here would leave the cluster without the
+  // answer of its create until the next tick.
+  const [listed] = await retryPassRead(
+    () => deps.ec2.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] }, options),
+    deps.clock,
+    options,
+  );
   if (listed) return GONE_STATES.has(listed.state);
   const createdAt = endpoint.createdAt ? Date.parse(endpoint.createdAt) : Number.NaN;
   return askedAt - createdAt > REPLAY_AGE_MS;
@@ -109,7 +116,14 @@ async function createFresh(
     const askedAt = deps.clock.now();
     let endpoint: VpcEndpoint;
     try {
-      endpoint = await deps.ec2.createInterfaceEndpoint({ ...request, clientToken }, options);
+      // Safe to repeat after a transient failure, even one that came after the endpoint was made: the same
+      // ClientToken with the same parameters answers that endpoint, never a second one. A refusal is not
+      // retried here; the token chain below handles it.
+      endpoint = await retryPassRead(
+        () => deps.ec2.createInterfaceEndpoint({ ...request, clientToken }, options),
+        deps.clock,
+        options,
+      );
     } catch (error) {
       if (!retiresToken(error, refusedBefore)) throw error;
       refusedBefore = true;
@@ -179,6 +193,9 @@ async function modifySubnets(
 ): Promise<ApplyResult> {
   const endpoint = ownedEndpoint(deps, observed, action.vpcEndpointId);
   const { addSubnetIds, removeSubnetIds } = action;
+  // Not retried inside the pass: a failure may come after EC2 made the change, and the same diff sent again
+  // (a subnet added twice, one removed twice) could then be refused and read as Blocked. The next pass
+  // observes the endpoint as it is and plans the diff that is still missing, if any.
   await deps.ec2.modifyEndpointSubnets(endpoint.vpcEndpointId, { addSubnetIds, removeSubnetIds }, options);
   const subnetIds = [...endpoint.subnetIds.filter((id) => !removeSubnetIds.includes(id)), ...addSubnetIds];
   const changed = { ...endpoint, subnetIds };
@@ -237,7 +254,9 @@ async function enablePrivateDns(
 ): Promise<ApplyResult> {
   const endpoint = ownedEndpoint(deps, observed, vpcEndpointId);
   try {
-    await deps.ec2.enablePrivateDns(vpcEndpointId, options);
+    // Level-triggered (ModifyVpcEndpoint PrivateDnsEnabled=true): asking again once it is on changes nothing,
+    // so a transient failure, before or after EC2 acted, is safe to retry inside the pass.
+    await retryPassRead(() => deps.ec2.enablePrivateDns(vpcEndpointId, options), deps.clock, options);
   } catch (error) {
     if (error instanceof AwsError && failureKind(error) === 'refused') {
       const blocked = privateDnsRefusal(deps, observed, vpcEndpointId, error.message);

@@ -181,11 +181,27 @@ export const newRunMemory = (services: ServiceMemo = new Map()): RunMemory => ({
 });
 
 /**
+ * `read`'s answer kept under `key` for the callers after it; a failure is not kept, so the next caller reads
+ * again instead of inheriting it (one failed read must not fail every cluster after it in the pass).
+ */
+function shared<T>(cache: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> {
+  const held = cache.get(key);
+  if (held) return held;
+  const fresh = read();
+  cache.set(key, fresh);
+  fresh.catch(() => {
+    if (cache.get(key) === fresh) cache.delete(key);
+  });
+  return fresh;
+}
+
+/**
  * Reads the details plan() needs, once per reconcile pass: VPC facts are shared by every cluster, service
- * zones by every cluster of the same service.
+ * zones by every cluster of the same service. Each EC2 read is retried inside the pass (retry-read.ts): the
+ * cluster cannot take its next step without it, and a failure would cost it a whole tick.
  */
 export class DetailReader {
-  private vpcFacts?: Promise<VpcFacts>;
+  private readonly vpcFacts = new Map<string, Promise<VpcFacts>>();
   private readonly services = new Map<string, Promise<EndpointServiceDetails>>();
 
   constructor(
@@ -223,7 +239,9 @@ export class DetailReader {
         this.readServiceDetails(serviceName),
         result.endpoint
           ? Promise.resolve([])
-          : this.deps.ec2.findEndpoints({ vpcId: this.deps.settings.vpcId, serviceName }, this.options),
+          : this.retried(() =>
+              this.deps.ec2.findEndpoints({ vpcId: this.deps.settings.vpcId, serviceName }, this.options),
+            ),
       ]);
       result = {
         ...result,
@@ -252,9 +270,8 @@ export class DetailReader {
     ) {
       return observed;
     }
-    const [fresh] = await this.deps.ec2.findEndpoints(
-      { vpcEndpointIds: [endpoint.vpcEndpointId] },
-      this.options,
+    const [fresh] = await this.retried(() =>
+      this.deps.ec2.findEndpoints({ vpcEndpointIds: [endpoint.vpcEndpointId] }, this.options),
     );
     return fresh && isOurs(fresh, this.deps.settings.stackName) ? { ...observed, endpoint: fresh } : observed;
   }
@@ -282,20 +299,23 @@ export class DetailReader {
 
   private readVpcFacts(): Promise<VpcFacts> {
     const { ec2, settings } = this.deps;
-    this.vpcFacts ??= Promise.all([
-      ec2.describeSubnets(settings.subnetIds, this.options),
-      ec2.describeAvailabilityZones(this.options),
-      ec2.describeVpcDnsAttributes(settings.vpcId, this.options),
-    ]).then(([subnets, zones, dns]) => ({ subnets, zones, dns }));
-    return this.vpcFacts;
+    return shared(this.vpcFacts, settings.vpcId, async () => {
+      const [subnets, zones, dns] = await Promise.all([
+        this.retried(() => ec2.describeSubnets(settings.subnetIds, this.options)),
+        this.retried(() => ec2.describeAvailabilityZones(this.options)),
+        this.retried(() => ec2.describeVpcDnsAttributes(settings.vpcId, this.options)),
+      ]);
+      return { subnets, zones, dns };
+    });
   }
 
   private readServiceDetails(serviceName: string): Promise<EndpointServiceDetails> {
-    let details = this.services.get(serviceName);
-    if (!details) {
-      details = this.deps.ec2.describeEndpointService(serviceName, this.options);
-      this.services.set(serviceName, details);
-    }
-    return details;
+    return shared(this.services, serviceName, () =>
+      this.retried(() => this.deps.ec2.describeEndpointService(serviceName, this.options)),
+    );
+  }
+
+  private retried<T>(read: () => Promise<T>): Promise<T> {
+    return retryPassRead(read, this.deps.clock, this.options);
   }
 }

@@ -20,6 +20,7 @@ import {
 } from './observe.ts';
 import { handleOrphans, mergeOrphanResults } from './orphans.ts';
 import { plan, zoneNotes } from './plan.ts';
+import { retryPassRead } from './retry-read.ts';
 import type {
   AppliedAction,
   Decision,
@@ -247,15 +248,22 @@ async function pass(
 ): Promise<KeyResult[]> {
   const reader = new DetailReader(deps, options, memory);
   const outOfTime = () => deps.clock.now() >= lastStart(options);
-  return mapLimited(keys, CONCURRENCY, async (key) => {
+  // A cluster whose events could not be sent must not starve the clusters after it: the pass goes on, and
+  // the run fails with that error once every cluster has had its turn (a lost event is never silent).
+  let unsettled: { error: unknown } | undefined;
+  const results = await mapLimited(keys, CONCURRENCY, async (key) => {
     const result = outOfTime()
       ? deferredOutcome(key, snapshot, deps.settings)
       : await reconcileKey(deps, snapshot, key, reader, executor, options).catch((error: unknown) => ({
           outcome: failedOutcome(key, snapshot, error, options),
         }));
-    await settle(result);
+    await settle(result).catch((error: unknown) => {
+      unsettled ??= { error };
+    });
     return result;
   });
+  if (unsettled) throw unsettled.error;
+  return results;
 }
 
 /** `provision --cluster` of a paused cluster: Blocked with the resume command (docs/contracts.md). */
@@ -378,7 +386,11 @@ async function runPasses(
     if (result.deferred && previous) return;
     merged.set(outcome.clusterId, mergeRuns(previous, outcome));
     const events = eventsFor(outcome, result, options.detect && previous === undefined);
-    if (events.length > 0) await deps.events.publish(events, options);
+    // Safe to send again after a transient failure: every event carries its full state, and the rules'
+    // targets are level-triggered (a batch sent before the failure may arrive twice, never wrong).
+    if (events.length > 0) {
+      await retryPassRead(() => deps.events.publish(events, options), deps.clock, options);
+    }
   };
   do {
     const snapshot = await observeOrSettle(observe, last, pending, merged, options);

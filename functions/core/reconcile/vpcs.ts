@@ -19,15 +19,23 @@ class DetectedOnce implements EventsPort {
 
   constructor(private readonly inner: EventsPort) {}
 
-  publish(events: AppEvent[], options?: CallOptions): Promise<void> {
+  async publish(events: AppEvent[], options?: CallOptions): Promise<void> {
+    const claimed: string[] = [];
     const kept = events.filter((event) => {
       if (event.detailType !== DETAIL_TYPES.clusterDetected) return true;
       const clusterId = String(event.detail.clusterId);
       if (this.detected.has(clusterId)) return false;
       this.detected.add(clusterId);
+      claimed.push(clusterId);
       return true;
     });
-    return this.inner.publish(kept, options);
+    try {
+      await this.inner.publish(kept, options);
+    } catch (error) {
+      // Not sent: a retry of this publish (reconcile.ts) must send the detection again, not drop it.
+      for (const clusterId of claimed) this.detected.delete(clusterId);
+      throw error;
+    }
   }
 }
 

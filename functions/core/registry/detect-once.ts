@@ -22,19 +22,29 @@ export function detectOnce(
   registry: ClusterRegistry,
   clock: Pick<Clock, 'now'>,
 ): EventsPort {
+  // Sightings this caller won whose event has not gone out yet: a publish retried after a failure
+  // (reconcile.ts) must still send it, though the registry now says the sighting is not the first.
+  const unsent = new Set<string>();
   return {
     async publish(batch: AppEvent[], options?: CallOptions): Promise<void> {
       const kept: AppEvent[] = [];
+      const won: string[] = [];
       for (const event of batch) {
         if (event.detailType !== DETAIL_TYPES.clusterDetected) {
           kept.push(event);
           continue;
         }
         const { clusterId, tidbNodeGroupId } = event.detail;
+        const key = `${clusterId}/${tidbNodeGroupId}`;
         const { first } = await registry.recordSighting(clusterId, tidbNodeGroupId, clock.now(), options);
-        if (first) kept.push(event);
+        if (first || unsent.has(key)) {
+          kept.push(event);
+          won.push(key);
+          unsent.add(key);
+        }
       }
       await events.publish(kept, options);
+      for (const key of won) unsent.delete(key);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { AwsError } from '../../../functions/core/errors.ts';
+import { DETAIL_TYPES, type EventsPort } from '../../../functions/core/ports.ts';
 import { reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
 import type { ReconcileDeps } from '../../../functions/core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../../../functions/core/registry/detect-once.ts';
@@ -35,6 +36,24 @@ describe('TiDB Cluster Detected with the registry', () => {
       expect(outcome?.phase).toBe('Blocked');
     }
     expect(detected()).toEqual([stranded.clusterId]);
+  });
+
+  it('goes out once when its first publish failed: the retry inside the pass still sends it', async () => {
+    const cluster = world.addCluster();
+    let publishes = 0;
+    const flaky: EventsPort = {
+      publish: (events) =>
+        ++publishes === 1
+          ? Promise.reject(new AwsError('InternalError', 'An internal error', { fault: 'server' }))
+          : world.events.publish(events),
+    };
+    const registry = new MemoryClusterRegistry();
+    await reconcileAll({
+      ...(await withRegistry(registry)),
+      events: detectOnce(flaky, registry, world.clock),
+    });
+    await reconcileAll(await withRegistry(registry));
+    expect(detected()).toEqual([cluster.clusterId]);
   });
 
   it('goes out once when two runs see a new cluster at the same moment', async () => {

@@ -11,10 +11,11 @@ import {
   STACK_TAG,
   SUBNET_CONFIG_TAG,
 } from '../../../functions/core/model.ts';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { type AppEvent, DETAIL_TYPES, type EventsPort } from '../../../functions/core/ports.ts';
 import { subnetConfigOf } from '../../../functions/core/reconcile/identity.ts';
 import { provision, reconcileAll } from '../../../functions/core/reconcile/reconcile.ts';
-import type { TokenReplay } from '../../../testing/ec2-fake.ts';
+import { PASS_READ_BACKOFF_MS } from '../../../functions/core/reconcile/retry-read.ts';
+import type { Ec2Operation, TokenReplay } from '../../../testing/ec2-fake.ts';
 import { startWorld, type World, type WorldOptions } from '../../../testing/world.ts';
 
 const HOUR = 3_600_000;
@@ -35,6 +36,26 @@ afterEach(async () => {
 });
 
 const waitUntil = () => ({ deadline: world.clock.now() + HOUR });
+
+/** Fails `operation` as often as the pass retries it and once more: the failure outlives the pass's retries. */
+function failPastRetries(operation: Ec2Operation, error: () => AwsError): void {
+  for (let attempt = 0; attempt <= PASS_READ_BACKOFF_MS.length; attempt++)
+    world.ec2.failNext(operation, error());
+}
+
+const internalError = () =>
+  new AwsError('InternalError', 'An internal error has occurred', { fault: 'server' });
+
+/** The world's events port (the reconcile role's), failing the publishes `fails` picks with InternalError. */
+function failingEvents(fails: (events: AppEvent[]) => boolean): EventsPort {
+  return {
+    publish: (events, options) =>
+      fails(events) ? Promise.reject(internalError()) : world.deps.events.publish(events, options),
+  };
+}
+
+const detectedIds = () =>
+  world.events.ofType(DETAIL_TYPES.clusterDetected).map((event) => String(event.detail.clusterId));
 
 async function liveEndpoints() {
   return (await world.ec2.listManagedEndpoints()).filter((e) => !['deleted', 'deleting'].includes(e.state));
@@ -61,7 +82,10 @@ describe('one cluster never stops the others', () => {
 
   it('an AWS throttle that outlived the retries is Error for this pass, then converges next pass', async () => {
     const cluster = world.addCluster();
-    world.ec2.failNext('CreateVpcEndpoint', new AwsError('RequestLimitExceeded', 'Request limit exceeded.'));
+    failPastRetries(
+      'CreateVpcEndpoint',
+      () => new AwsError('RequestLimitExceeded', 'Request limit exceeded.'),
+    );
     const first = await provision(world.deps, { clusterId: cluster.clusterId });
     expect(first).toMatchObject({ phase: 'Error', error: { code: 'RequestLimitExceeded' } });
     const second = await provision(world.deps, { clusterId: cluster.clusterId }, waitUntil());
@@ -73,20 +97,77 @@ describe('one cluster never stops the others', () => {
     ['ECONNRESET', 'socket hang up'],
   ])('AWS %s is Error, never Blocked', async (code, message) => {
     const cluster = world.addCluster();
-    world.ec2.failNext('DescribeSubnets', new AwsError(code, message));
+    failPastRetries('DescribeSubnets', () => new AwsError(code, message));
     const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
     expect(outcome).toMatchObject({ phase: 'Error', error: { code, message } });
   });
 
   it('a cluster in Error for a transient failure is tried again in the next pass of the same run', async () => {
     const cluster = world.addCluster();
-    world.ec2.failNext(
-      'CreateVpcEndpoint',
-      new AwsError('InternalError', 'An internal error', { fault: 'server' }),
-    );
+    failPastRetries('CreateVpcEndpoint', internalError);
     const [outcome] = await reconcileAll(world.deps, waitUntil());
     expect(outcome).toMatchObject({ clusterId: cluster.clusterId, phase: 'Ready' });
     expect(world.ec2.peekEndpoints()).toHaveLength(1);
+  });
+
+  // One pass (no deadline): before these reads and changes were retried inside the pass, each failure
+  // cost the cluster the whole pass (Error, and in the CLI or a tick, a minute).
+  it.each<[Ec2Operation, boolean]>([
+    ['DescribeSubnets', false],
+    ['DescribeAvailabilityZones', false],
+    ['DescribeVpcAttribute', false],
+    ['DescribeVpcEndpointServices', false],
+    ['CreateVpcEndpoint', false],
+    ['CreateVpcEndpoint', true],
+  ])(
+    '%s failing (after the change: %s) is retried inside the pass: the endpoint is made in that pass',
+    async (operation, afterSideEffect) => {
+      const cluster = world.addCluster();
+      world.ec2.failNext(operation, internalError(), { afterSideEffect });
+      const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+      expect(outcome).toMatchObject({ phase: 'Progressing', vpcEndpointId: expect.stringMatching(/^vpce-/) });
+      expect(outcome.actions.map((action) => action.type)).toContain('create-endpoint');
+      expect(await liveEndpoints()).toHaveLength(1);
+    },
+  );
+
+  it('a shared read that outlived its retries fails only the clusters waiting on it; later ones read again', async () => {
+    // At most four clusters run at once, so the fifth starts only after one of them ended, which none can
+    // before the first VPC read failed for good: it reads again, rather than inherit that failure.
+    const clusters = Array.from({ length: 5 }, () => world.addCluster());
+    failPastRetries('DescribeSubnets', internalError);
+    const outcomes = await reconcileAll(world.deps);
+    const phases = clusters.map((c) => outcomes.find((o) => o.clusterId === c.clusterId)?.phase);
+    const errors = phases.filter((phase) => phase === 'Error').length;
+    expect(errors).toBeGreaterThanOrEqual(1);
+    expect(errors).toBeLessThanOrEqual(4);
+    expect(phases.filter((phase) => phase === 'Progressing')).toHaveLength(5 - errors);
+  });
+
+  it('a permanent refusal of a per-cluster read is not retried: Blocked at once', async () => {
+    const cluster = world.addCluster();
+    const denied = () =>
+      new AwsError('UnauthorizedOperation', 'You are not authorized.', { fault: 'client' });
+    world.ec2.failNext('DescribeVpcEndpointServices', denied());
+    const started = world.clock.now();
+    const outcome = await provision(world.deps, { clusterId: cluster.clusterId });
+    expect(outcome).toMatchObject({ phase: 'Blocked', reason: 'API_REFUSED' });
+    expect(world.clock.now() - started).toBeLessThan(PASS_READ_BACKOFF_MS[0] ?? 0);
+  });
+
+  it('an event publish that fails once is sent again inside the pass: no event lost, the run succeeds', async () => {
+    const clusters = [world.addCluster(), world.addCluster()];
+    let publishes = 0;
+    const events = failingEvents(() => ++publishes === 1);
+    await reconcileAll({ ...world.deps, events });
+    expect(detectedIds().sort()).toEqual(clusters.map((c) => c.clusterId).sort());
+  });
+
+  it('a publish that keeps failing for one cluster does not starve the others; the run then fails with it', async () => {
+    const [unlucky, ...others] = Array.from({ length: 6 }, () => world.addCluster());
+    const events = failingEvents((batch) => batch.some((e) => e.detail.clusterId === unlucky?.clusterId));
+    await expect(reconcileAll({ ...world.deps, events })).rejects.toMatchObject({ awsCode: 'InternalError' });
+    expect(detectedIds().sort()).toEqual(others.map((c) => c.clusterId).sort());
   });
 
   it('a managed-endpoint listing that fails twice is retried inside the pass: every cluster Ready', async () => {

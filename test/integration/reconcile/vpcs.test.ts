@@ -3,8 +3,9 @@
  * Cloud and Ready, against the TiDB Cloud simulator over HTTP and the EC2 fake.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AwsError } from '../../../functions/core/errors.ts';
 import { CLUSTER_ID_TAG, VPC_ID_TAG } from '../../../functions/core/model.ts';
-import { DETAIL_TYPES } from '../../../functions/core/ports.ts';
+import { DETAIL_TYPES, type EventsPort } from '../../../functions/core/ports.ts';
 import type { ReconcileDeps, VpcPlacement } from '../../../functions/core/reconcile/types.ts';
 import { provisionStack, reconcileStack } from '../../../functions/core/reconcile/vpcs.ts';
 import { crashAfter } from '../../../testing/crash.ts';
@@ -151,6 +152,20 @@ describe('two VPCs in one stack', () => {
     expect(orphaned.map((o) => o.vpcId).sort()).toEqual([world.settings.vpcId, second.vpcId].sort());
     expect(new Set(orphaned.map((o) => o.vpcEndpointId)).size).toBe(2);
   });
+  it('TiDB Cluster Detected whose first publish failed is sent on the retry, still once per cluster', async () => {
+    const clusters = [world.addCluster(), world.addCluster()];
+    let publishes = 0;
+    const events: EventsPort = {
+      publish: (batch, options) =>
+        ++publishes === 1
+          ? Promise.reject(new AwsError('InternalError', 'An internal error', { fault: 'server' }))
+          : deps.events.publish(batch, options),
+    };
+    await reconcileStack({ ...deps, events });
+    const detected = world.events.ofType(DETAIL_TYPES.clusterDetected).map((e) => e.detail.clusterId);
+    expect(detected.sort()).toEqual(clusters.map((c) => c.clusterId).sort());
+  });
+
   it("a subnet dropped from the second VPC's list moves its live endpoint, under the two-VPC role", async () => {
     const cluster = world.addCluster();
     await provisionStack(deps, { clusterId: cluster.clusterId }, waitUntil());

@@ -60,6 +60,14 @@ describe('retryPassRead', () => {
     expect(clock.waits).toEqual([]);
   });
 
+  it('does not retry an error that is not AWS’s (a bug, a crash): it will not pass in seconds', async () => {
+    const clock = recordingClock();
+    const { read, calls } = flakyRead([new TypeError('endpoint.tags is undefined')], []);
+    await expect(retryPassRead(read, clock, {})).rejects.toBeInstanceOf(TypeError);
+    expect(calls()).toBe(1);
+    expect(clock.waits).toEqual([]);
+  });
+
   it('never waits past the caller’s deadline', async () => {
     const clock = recordingClock();
     const { read, calls } = flakyRead([internalError(), internalError()], []);
