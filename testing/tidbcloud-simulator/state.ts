@@ -157,6 +157,11 @@ export class SimState {
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly connections = new Map<string, SimConnection>();
   private readonly decisions = new Map<string, Promise<void>>();
+  /**
+   * The decisions still running: what a read waits for. Kept apart from `decisions` (which also marks the
+   * connections decided for good) so a read does not wait on every connection ever decided.
+   */
+  private readonly deciding = new Set<Promise<void>>();
   /** The answer to a duplicate registration (see `SimulatorOptions.duplicateConnectionStatus`). */
   duplicateStatus: 400 | 409 = 400;
   /** The order of connection listings, which the API does not document (see `SimulatorOptions.listingSeed`). */
@@ -280,7 +285,7 @@ export class SimState {
         this.connections.delete(connection.privateEndpointConnectionId);
       }
     }
-    await Promise.all(this.decisions.values());
+    await Promise.all(this.deciding);
   }
 
   // ---- reads and writes used by the HTTP routes ----
@@ -419,6 +424,8 @@ export class SimState {
       this.decisions.delete(id);
     });
     this.decisions.set(id, decision);
+    this.deciding.add(decision);
+    void decision.finally(() => this.deciding.delete(decision));
   }
 
   private async runDecision(connection: SimConnection): Promise<void> {
