@@ -22,7 +22,10 @@ interface Run {
 }
 
 async function weekOf(clusters: number): Promise<Run> {
-  const record = await runWeek({ clusters, ...WEEK_RUN });
+  // A long run's progress on stderr, so a log shows how far it is (the table goes to stdout at the end).
+  const progress = (day: number, realMs: number) =>
+    process.stderr.write(`week of ${clusters} clusters: day ${day} after ${(realMs / 1000).toFixed(0)} s\n`);
+  const record = await runWeek({ clusters, ...WEEK_RUN, progress });
   try {
     const verdict = await judgeWeek(record);
     const last = (pick: (s: (typeof record.samples)[number]) => number) => {

@@ -628,6 +628,15 @@ export class Ec2Fake
     return this.#listed().map(publicEndpoint);
   }
 
+  /**
+   * One endpoint as it is now (as `peekEndpoints` would list it, or undefined), without counting a call: IAM's
+   * look-up of the endpoint a call names (testing/iam), by id rather than through a whole shuffled listing.
+   */
+  peekEndpoint(vpcEndpointId: string): VpcEndpoint | undefined {
+    const endpoint = this.#endpoints.get(vpcEndpointId);
+    return endpoint && !this.#forgotten.has(vpcEndpointId) ? publicEndpoint(endpoint) : undefined;
+  }
+
   /** Security-group rules as they are now, without counting a call (see `peekEndpoints`). */
   peekSecurityGroupRules(groupIds: string[]): SecurityGroupRule[] {
     return groupIds.flatMap((groupId) =>

@@ -32,6 +32,7 @@ import { MemoryIdempotencyStore } from './idempotency-fake.ts';
 import { MemoryLeaseStore } from './lease-fake.ts';
 import { MemoryClusterRegistry, MemoryQuotaCounter } from './registry-fake.ts';
 import type { SimulatorOptions } from './tidbcloud-simulator/index.ts';
+import { type Timer, TimerHeap } from './timer-heap.ts';
 import { type FunctionName, startWorld, type World, type WorldOptions } from './world.ts';
 
 export const MINUTE = 60_000;
@@ -47,7 +48,7 @@ export const TIMEOUTS_MS = { reconcile: 285_000, provision: 900_000, probe: 300_
 export class DiscreteClock implements Clock {
   current = STACK_START;
   inFlight = 0;
-  private timers: Array<{ at: number; seq: number; wake: () => void }> = [];
+  private timers = new TimerHeap();
   private seq = 0;
 
   now = (): number => this.current;
@@ -56,10 +57,10 @@ export class DiscreteClock implements Clock {
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
       const onAbort = () => {
-        this.timers = this.timers.filter((t) => t !== timer);
+        timer.cancelled = true;
         reject(signal?.reason);
       };
-      const timer = {
+      const timer: Timer = {
         at: this.current + Math.max(0, ms),
         seq: this.seq++,
         wake: () => {
@@ -96,8 +97,7 @@ export class DiscreteClock implements Clock {
     for (;;) {
       await this.quiescent();
       if (done()) return;
-      this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
-      const next = this.timers.shift();
+      const next = this.timers.pop();
       if (!next || next.at > end) return;
       this.current = Math.max(this.current, next.at);
       next.wake();

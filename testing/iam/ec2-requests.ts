@@ -18,6 +18,8 @@ export interface Ec2State {
   /** The account the VPC is in, when not the hub's (a spoke's). */
   account?: string;
   peekEndpoints(): VpcEndpoint[];
+  /** One endpoint by id, when the state can look it up without listing them all. */
+  peekEndpoint?(vpcEndpointId: string): VpcEndpoint | undefined;
   peekSubnets(subnetIds: string[]): Subnet[];
   /** The groups' VPCs, for their `ec2:Vpc`; a state without it leaves the key out. */
   peekSecurityGroups?(groupIds: string[]): Array<{ groupId: string; vpcId: string }>;
@@ -49,8 +51,9 @@ function hostedZoneOf(serviceName: string): string {
 export function ec2RequestsOf(operation: Ec2Operation, call: PortCall, state: Ec2State): AwsRequest[] {
   const arn = (resource: string) => `arn:aws:ec2:${state.region}:${state.account ?? ACCOUNT}:${resource}`;
   const action = `ec2:${operation}`;
-  const endpointTags = (id: string) =>
-    tagContext('aws:ResourceTag', state.peekEndpoints().find((e) => e.vpcEndpointId === id)?.tags ?? {});
+  const endpointOf = (id: string) =>
+    state.peekEndpoint ? state.peekEndpoint(id) : state.peekEndpoints().find((e) => e.vpcEndpointId === id);
+  const endpointTags = (id: string) => tagContext('aws:ResourceTag', endpointOf(id)?.tags ?? {});
   const onEndpoint = (id: string, context: Record<string, string | string[]> = {}): AwsRequest => ({
     action,
     resource: arn(`vpc-endpoint/${id}`),
@@ -96,7 +99,7 @@ export function ec2RequestsOf(operation: Ec2Operation, call: PortCall, state: Ec
         const change = second as { addSubnetIds: string[]; removeSubnetIds: string[] };
         return [onEndpoint(id), ...[...change.addSubnetIds, ...change.removeSubnetIds].map(subnet)];
       }
-      const endpoint = state.peekEndpoints().find((e) => e.vpcEndpointId === id);
+      const endpoint = endpointOf(id);
       // Turning private DNS on associates the VPC with the service's zone, on the caller's authority.
       const associates = endpoint && !endpoint.privateDnsEnabled;
       return [

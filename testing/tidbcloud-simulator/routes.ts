@@ -77,10 +77,12 @@ function connectionsInScope(state: SimState, clusterId: string, groupId: string,
   // "set both to `-` and pass the project_id": without it, the key's default project.
   const projectId = query.get('projectId') || state.defaultProjectId;
   const provider = query.get('cloudProvider');
-  return state
-    .allConnections()
-    .filter((item) => clusterId !== '-' || state.cluster(item.clusterId).projectId === projectId)
-    .filter((item) => clusterId === '-' || item.clusterId === clusterId)
+  // One cluster's from the simulator's index: a per-cluster listing must not cost a pass over the fleet.
+  const candidates =
+    clusterId === '-'
+      ? state.allConnections().filter((item) => state.cluster(item.clusterId).projectId === projectId)
+      : state.connectionsOf(clusterId);
+  return candidates
     .filter((item) => groupId === '-' || item.tidbNodeGroupId === groupId)
     .filter(() => !provider || provider === 'aws');
 }

@@ -156,7 +156,21 @@ function alnum(length: number): string {
 export class SimState {
   private readonly clusters = new Map<string, ClusterRecord>();
   private readonly connections = new Map<string, SimConnection>();
+  /** The same connections by cluster, for a cluster's listing without a pass over the whole fleet. */
+  private readonly connectionsByCluster = new Map<string, Map<string, SimConnection>>();
+  /**
+   * What `advance` must look at, so a read costs what is in transition rather than the fleet: clusters
+   * CREATING on the lifecycle clock, and connections that were PENDING or DELETING when last seen (each
+   * dropped once it is neither, and added again by whatever sets such a state).
+   */
+  private readonly creating = new Set<ClusterRecord>();
+  private readonly unsettled = new Set<SimConnection>();
   private readonly decisions = new Map<string, Promise<void>>();
+  /**
+   * The decisions still running: what a read waits for. Kept apart from `decisions` (which also marks the
+   * connections decided for good) so a read does not wait on every connection ever decided.
+   */
+  private readonly deciding = new Set<Promise<void>>();
   /** The answer to a duplicate registration (see `SimulatorOptions.duplicateConnectionStatus`). */
   duplicateStatus: 400 | 409 = 400;
   /** The order of connection listings, which the API does not document (see `SimulatorOptions.listingSeed`). */
@@ -192,6 +206,7 @@ export class SimState {
       groups: [],
     };
     this.clusters.set(clusterId, record);
+    if (record.autoActiveAt !== undefined) this.creating.add(record);
     const group = this.newGroup(record, {
       displayName: 'DefaultGroup',
       isDefaultGroup: true,
@@ -208,17 +223,18 @@ export class SimState {
   }
 
   removeCluster(clusterId: string): void {
+    const record = this.clusters.get(clusterId);
+    if (record) this.creating.delete(record);
     this.clusters.delete(clusterId);
-    for (const [id, connection] of this.connections) {
-      if (connection.clusterId === clusterId) this.connections.delete(id);
-    }
+    for (const connection of this.connectionsOf(clusterId)) this.dropConnection(connection);
+    this.connectionsByCluster.delete(clusterId);
   }
 
   removeNodeGroup(clusterId: string, groupId: string): void {
     const record = this.cluster(clusterId);
     record.groups = record.groups.filter((group) => group.tidbNodeGroupId !== groupId);
-    for (const [id, connection] of this.connections) {
-      if (connection.tidbNodeGroupId === groupId) this.connections.delete(id);
+    for (const connection of this.connectionsOf(clusterId)) {
+      if (connection.tidbNodeGroupId === groupId) this.dropConnection(connection);
     }
   }
 
@@ -259,28 +275,33 @@ export class SimState {
     if (!connection) throw new Error(`no connection ${connectionId}`);
     connection.endpointState = state;
     connection.message = message;
+    this.unsettled.add(connection);
     this.decisions.set(connectionId, Promise.resolve());
   }
 
   /** Applies every transition that is due. Async because the hooks may be. */
   async advance(): Promise<void> {
     const now = this.now();
-    for (const record of this.clusters.values()) {
-      if (record.state === 'CREATING' && record.autoActiveAt !== undefined && now >= record.autoActiveAt) {
+    for (const record of [...this.creating]) {
+      if (record.autoActiveAt === undefined) this.creating.delete(record);
+      else if (record.state === 'CREATING' && now >= record.autoActiveAt) {
         record.state = 'ACTIVE';
         record.activeSince = record.autoActiveAt;
         delete record.autoActiveAt;
+        this.creating.delete(record);
       }
     }
-    for (const connection of [...this.connections.values()]) {
+    for (const connection of [...this.unsettled]) {
       if (connection.endpointState === 'PENDING' && now >= connection.acceptAt) this.decide(connection);
       const deleteAt =
         (connection.deletingSince ?? Number.POSITIVE_INFINITY) + this.timings.connectionDeleteMs;
-      if (connection.endpointState === 'DELETING' && now >= deleteAt) {
-        this.connections.delete(connection.privateEndpointConnectionId);
+      if (connection.endpointState === 'DELETING' && now >= deleteAt) this.dropConnection(connection);
+      const inTransition = connection.endpointState === 'PENDING' || connection.endpointState === 'DELETING';
+      if (!inTransition || !this.connections.has(connection.privateEndpointConnectionId)) {
+        this.unsettled.delete(connection);
       }
     }
-    await Promise.all(this.decisions.values());
+    await Promise.all(this.deciding);
   }
 
   // ---- reads and writes used by the HTTP routes ----
@@ -319,6 +340,11 @@ export class SimState {
     return [...this.connections.values()];
   }
 
+  /** One cluster's connections, in the order `allConnections` lists them. */
+  connectionsOf(clusterId: string): SimConnection[] {
+    return [...(this.connectionsByCluster.get(clusterId)?.values() ?? [])];
+  }
+
   connection(clusterId: string, groupId: string, connectionId: string): SimConnection {
     this.group(clusterId, groupId);
     const connection = this.connections.get(connectionId);
@@ -350,6 +376,7 @@ export class SimState {
     if (connection.endpointState !== 'DELETING') {
       connection.endpointState = 'DELETING';
       connection.deletingSince = this.now();
+      this.unsettled.add(connection);
     }
   }
 
@@ -407,7 +434,18 @@ export class SimState {
       acceptAt: now + this.timings.connectionAcceptMs,
     };
     this.connections.set(connection.privateEndpointConnectionId, connection);
+    const ofCluster = this.connectionsByCluster.get(group.clusterId) ?? new Map<string, SimConnection>();
+    ofCluster.set(connection.privateEndpointConnectionId, connection);
+    this.connectionsByCluster.set(group.clusterId, ofCluster);
+    this.unsettled.add(connection);
     return connection;
+  }
+
+  private dropConnection(connection: SimConnection): void {
+    const id = connection.privateEndpointConnectionId;
+    this.connections.delete(id);
+    this.connectionsByCluster.get(connection.clusterId)?.delete(id);
+    this.unsettled.delete(connection);
   }
 
   /** Runs the acceptance check once per connection, however many requests race to read it. */
@@ -419,6 +457,8 @@ export class SimState {
       this.decisions.delete(id);
     });
     this.decisions.set(id, decision);
+    this.deciding.add(decision);
+    void decision.finally(() => this.deciding.delete(decision));
   }
 
   private async runDecision(connection: SimConnection): Promise<void> {

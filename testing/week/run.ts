@@ -30,6 +30,7 @@ import type { World } from '../world.ts';
 import { type ChurnRates, type ClusterPlan, planWeek, WEEK_MS } from './plan.ts';
 
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 const NODE_GROUP_TAG = 'tidb-privatelink:node-group-id';
 
 export interface WeekOptions {
@@ -42,6 +43,8 @@ export interface WeekOptions {
   deleteOrphansAfterH: number;
   /** Registrations whose answer is lost after TiDB carried them out. */
   lostRegistrations: number;
+  /** Called at each virtual midnight with the day just begun and the real time so far, for a long run's log. */
+  progress?: (day: number, realMs: number) => void;
 }
 
 /** The week as the bench (1,000 clusters) and the CI test (100) run it. */
@@ -316,6 +319,12 @@ export async function runWeek(options: WeekOptions): Promise<WeekRecord> {
   clock.every(HOUR, 30 * MINUTE, async () => {
     record.samples.push(await sample(sim));
   });
+  const { progress } = options;
+  if (progress) {
+    clock.every(DAY, DAY, () =>
+      progress(Math.round((clock.now() - STACK_START) / DAY), performance.now() - started),
+    );
+  }
   await clock.runUntil(STACK_START + WEEK_MS, () => false);
   record.samples.push(await sample(sim));
   record.crashes = crashes.count + sim.counts.errors.filter((e) => e.includes('simulated crash')).length;

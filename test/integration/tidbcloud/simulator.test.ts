@@ -187,6 +187,44 @@ describe('simulator semantics', () => {
     expect(second).not.toEqual(first);
   });
 
+  it("lists a cluster's own connections only, and forgets those of a removed group or cluster", async () => {
+    // A simulator of its own: the others' clusters stay as they are.
+    const sim = await startSimulator({ serviceReadyMs: 0 });
+    const [mine, other] = [sim.addCluster().clusterId, sim.addCluster().clusterId];
+    const added = sim.addNodeGroup(mine);
+    const endpoint = (n: number) => `vpce-0aa${n.toString(16).padStart(14, '0')}`;
+    sim.seedConnection({ clusterId: mine, endpointId: endpoint(1) });
+    sim.seedConnection({ clusterId: mine, tidbNodeGroupId: added.tidbNodeGroupId, endpointId: endpoint(2) });
+    const pinned = sim.seedConnection({
+      clusterId: other,
+      endpointId: endpoint(3),
+      endpointState: 'PENDING',
+    });
+    const listed = async (clusterId: string) => {
+      const page = await call(
+        sim,
+        'GET',
+        `/v1beta1/clusters/${clusterId}/tidbNodeGroups/-/privateEndpointConnections?pageSize=100`,
+      );
+      const items = field(page.json, 'privateEndpointConnections') as Array<{ endpointId: string }>;
+      return items.map((item) => item.endpointId).sort();
+    };
+    expect(await listed(mine)).toEqual([endpoint(1), endpoint(2)]);
+    sim.removeNodeGroup(mine, added.tidbNodeGroupId);
+    expect(await listed(mine)).toEqual([endpoint(1)]);
+    // Another cluster's connection, PENDING until TiDB's acceptance is due (minutes away), is left alone.
+    expect(await listed(other)).toEqual([endpoint(3)]);
+    sim.removeCluster(mine);
+    const all = await sim.connections();
+    expect(all.filter((c) => c.clusterId === mine)).toEqual([]);
+    expect(
+      all.find((c) => c.privateEndpointConnectionId === pinned.privateEndpointConnectionId),
+    ).toMatchObject({
+      endpointState: 'PENDING',
+    });
+    await sim.close();
+  });
+
   it('caps pageSize at 100, honours skip, and rejects malformed paging', async () => {
     const big = await call(sim, 'GET', '/v1beta1/clusters?pageSize=500');
     expect((field(big.json, 'clusters') as unknown[]).length).toBe(25);

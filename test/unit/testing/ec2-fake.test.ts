@@ -182,6 +182,18 @@ describe('Ec2Fake: the token of a deleted endpoint (tokenReplay)', () => {
     expect(await again).toEqual(first);
     expect(await fake.findEndpoints({ vpcEndpointIds: [first.vpcEndpointId] })).toEqual([]);
     expect(await fake.listManagedEndpoints()).toEqual([]);
+    expect(fake.peekEndpoint(first.vpcEndpointId)).toBeUndefined();
+  });
+
+  it('peekEndpoint: the endpoint peekEndpoints lists, by id, without counting a call', async () => {
+    const { fake, first } = await deletedThenAgain({ mode: 'current' });
+    const calls = fake.totalCalls;
+    expect(fake.peekEndpoint(first.vpcEndpointId)).toEqual(
+      fake.peekEndpoints().find((e) => e.vpcEndpointId === first.vpcEndpointId),
+    );
+    expect(fake.peekEndpoint(first.vpcEndpointId)?.state).toBe('deleted');
+    expect(fake.peekEndpoint('vpce-0000000000000000')).toBeUndefined();
+    expect(fake.totalCalls).toBe(calls);
   });
 
   it('error: refuses with the code given, InvalidVpcEndpointId.NotFound by default', async () => {
