@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency.ts';
-import { AppError, errorCodeOf, failureKind, UsageError } from '../errors.ts';
+import { AppError, errorCodeOf, failureKind, SpokeAccessDeniedError, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
 import type { CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
@@ -194,6 +194,15 @@ function failedOutcome(
     vpcEndpointId: null,
     actions: [],
   };
+  if (error instanceof SpokeAccessDeniedError) {
+    return {
+      ...base,
+      phase: 'Blocked',
+      reason: 'SPOKE_ACCESS_DENIED',
+      message,
+      remediation: error.remediation,
+    };
+  }
   if (kind === 'refused') {
     return {
       ...base,

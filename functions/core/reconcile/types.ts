@@ -152,7 +152,9 @@ export type BlockedReason =
   | 'PRIVATE_DNS_FAILED'
   | 'PRIVATE_DNS_UNAVAILABLE'
   | 'PENDING_TOO_LONG'
-  | 'API_REFUSED';
+  | 'API_REFUSED'
+  /** A spoke's role could not be assumed: its (cluster, VPC) pairs only. */
+  | 'SPOKE_ACCESS_DENIED';
 
 /** The pure plan's verdict for one cluster at one instant. */
 export type Decision =
