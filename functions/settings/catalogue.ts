@@ -140,6 +140,13 @@ export const SETTINGS: readonly Setting[] = [
     functions: [],
   },
   {
+    name: 'AWS_LAMBDA_FUNCTION_NAME',
+    meaning:
+      "Lambda's own: the function's name, the session name when it assumes a spoke's role (the CLI's is `tidb-privatelink-cli`)",
+    cli: false,
+    functions: ALL,
+  },
+  {
     name: 'PRIVATELINK_VPC_ID',
     meaning: 'the VPC the endpoints go in (the short form of one `PRIVATELINK_VPCS` entry)',
     form: 'vpc-…',
