@@ -15,6 +15,8 @@ import { ACCOUNT, type AwsRequest } from '../iam-engine.ts';
 /** What the requests are built from besides the call itself: the fake's state, read without counting a call. */
 export interface Ec2State {
   region: string;
+  /** The account the VPC is in, when not the hub's (a spoke's). */
+  account?: string;
   peekEndpoints(): VpcEndpoint[];
   peekSubnets(subnetIds: string[]): Subnet[];
   /** The groups' VPCs, for their `ec2:Vpc`; a state without it leaves the key out. */
@@ -45,7 +47,7 @@ function hostedZoneOf(serviceName: string): string {
 }
 
 export function ec2RequestsOf(operation: Ec2Operation, call: PortCall, state: Ec2State): AwsRequest[] {
-  const arn = (resource: string) => `arn:aws:ec2:${state.region}:${ACCOUNT}:${resource}`;
+  const arn = (resource: string) => `arn:aws:ec2:${state.region}:${state.account ?? ACCOUNT}:${resource}`;
   const action = `ec2:${operation}`;
   const endpointTags = (id: string) =>
     tagContext('aws:ResourceTag', state.peekEndpoints().find((e) => e.vpcEndpointId === id)?.tags ?? {});

@@ -107,7 +107,7 @@ const STALE_LOCK_MS = 300_000;
  * One `serverless package` at a time across the test workers: two at once share the service folder's build
  * directory. A directory is the lock (mkdir is atomic).
  */
-async function oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+export async function onePackageAtATime<T>(work: () => Promise<T>): Promise<T> {
   await mkdir(CACHE, { recursive: true });
   for (;;) {
     try {
@@ -151,7 +151,7 @@ async function packagedRoles(env: Record<string, string>): Promise<Roles> {
   const key = cacheKey(env);
   const file = join(CACHE, `${key}.json`);
   if (existsSync(file)) return JSON.parse(await readFile(file, 'utf8')) as Roles;
-  const pending = inFlight.get(key) ?? oneAtATime(() => packageRoles(env, file));
+  const pending = inFlight.get(key) ?? onePackageAtATime(() => packageRoles(env, file));
   inFlight.set(key, pending);
   return pending;
 }
