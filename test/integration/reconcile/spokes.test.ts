@@ -1,8 +1,11 @@
 /**
  * A hub and a spoke (issue 17): the stack's own VPC and a second account's VPC, reached by an assumed role.
- * Against the TiDB Cloud simulator over HTTP and two EC2 fakes (one per account): the spoke's endpoints are
- * created in the spoke's VPC with the spoke's zones, registered with TiDB by their id and Ready; its events
- * name its account; a refused role blocks that spoke's pairs only, STS throttling is Error for them only.
+ * Against the TiDB Cloud simulator over HTTP and two EC2 fakes (one per account), every call decided by the
+ * policy engine: the hub's under its packaged role, AssumeRole under the hub role and the spoke template's
+ * trust policy, the spoke's EC2 calls under the spoke role's policies as the hub function's session. The
+ * spoke's endpoints are created in the spoke's VPC with the spoke's zones, registered with TiDB by their id
+ * and Ready; its events name its account; a refused role (a wrong external id) blocks that spoke's pairs
+ * only, STS throttling is Error for them only.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLUSTER_ID_TAG } from '../../../functions/core/model.ts';
@@ -18,9 +21,15 @@ let world: World;
 let spoke: SpokeAccount;
 let deps: ReconcileDeps;
 
+const EXTERNAL_ID = 'tenant-42-shared';
+/** The hub's own VPC as its package's shape (one own VPC): AssumeRole does not depend on its ids. */
+const HUB_SHAPE = [
+  { vpcId: 'vpc-0aaa', subnetIds: ['subnet-0a1', 'subnet-0a2', 'subnet-0a3'], securityGroupIds: ['sg-0a'] },
+];
+
 beforeEach(async () => {
   const clock = new VirtualClock();
-  spoke = spokeAccount(clock);
+  spoke = await spokeAccount(clock, HUB_SHAPE, { externalId: EXTERNAL_ID });
   world = await startWorld({ clock, accounts: [spoke.ec2] });
   const { vpcId, subnetIds, securityGroupIds } = world.settings;
   // The hub's function, under its packaged role for its own VPC; the spoke's calls go through the spoke's port.
@@ -69,6 +78,15 @@ describe('a hub and a spoke account', () => {
     expect(spoke.assumed).toBeGreaterThanOrEqual(1);
   });
 
+  it("keeps to the spoke role's grants: a call it does not allow is refused in the spoke", async () => {
+    const port = spoke.accounts.ec2Of(spoke.placement.vpcId);
+    // The spoke role may describe the network, never delete a VPC endpoint that is not the hub's.
+    await expect(port?.describeSubnets(spoke.placement.subnetIds)).resolves.toHaveLength(3);
+    await expect(port?.deleteVpcEndpoints(['vpce-0123456789abcdef0'])).rejects.toMatchObject({
+      awsCode: 'UnauthorizedOperation',
+    });
+  });
+
   it("names the spoke's account in its pairs' events, never in the cluster's Detected", async () => {
     world.addCluster();
     await reconcileStack(deps, waitUntil());
@@ -84,8 +102,8 @@ describe('a hub and a spoke account', () => {
     expect(detected[0]?.detail).not.toHaveProperty('accountId');
   });
 
-  it('a refused role blocks only the spoke: SPOKE_ACCESS_DENIED with the fix; the hub VPC is Ready', async () => {
-    spoke.answer = 'AccessDenied';
+  it('a refused role (wrong external id) blocks only the spoke: SPOKE_ACCESS_DENIED; the hub VPC is Ready', async () => {
+    spoke.externalId = 'not-the-spoke-s';
     const clusters = [world.addCluster(), world.addCluster()];
 
     const outcomes = await reconcileStack(deps, waitUntil());
@@ -98,7 +116,7 @@ describe('a hub and a spoke account', () => {
       ]);
       const blocked = own[1];
       expect(blocked?.accountId).toBe(SPOKE_ACCOUNT);
-      expect(blocked?.remediation).toMatch(/aws sts assume-role --role-arn arn:aws:iam::222233334444:role\//);
+      expect(blocked?.remediation).toContain(`aws sts assume-role --role-arn ${spoke.spoke.roleArn}`);
     }
     expect(await live(spoke.ec2)).toEqual([]);
     const blockedEvents = world.events.ofType(DETAIL_TYPES.provisioningBlocked);
@@ -111,14 +129,14 @@ describe('a hub and a spoke account', () => {
   });
 
   it('STS throttling is Error for the spoke pairs only; the next run, with STS back, reaches Ready', async () => {
-    spoke.answer = 'Throttling';
+    spoke.stsOutage = 'Throttling';
     const cluster = world.addCluster();
     const outcomes = await provisionStack(deps, { clusterId: cluster.clusterId }, waitUntil());
     expect(outcomes.map((o) => [o.vpcId, o.phase, o.error?.code])).toEqual([
       [world.settings.vpcId, 'Ready', undefined],
       [spoke.placement.vpcId, 'Error', 'Throttling'],
     ]);
-    spoke.answer = 'allow';
+    spoke.stsOutage = undefined;
     const again = await provisionStack(deps, { clusterId: cluster.clusterId }, waitUntil());
     expect(again.map((o) => o.phase)).toEqual(['Ready', 'Ready']);
   });
