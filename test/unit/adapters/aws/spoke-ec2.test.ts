@@ -102,6 +102,18 @@ describe("a spoke VPC's EC2 calls", () => {
     }
   });
 
+  it('share one AssumeRole among calls made at once', async () => {
+    const { ports, assumeRequests, ec2Requests } = await stack(
+      () => assumed('ASIAFIRST'),
+      () => noEndpoints,
+    );
+    await Promise.all(
+      ['vpc-0c1', 'vpc-0c2', 'vpc-0c1'].map((vpcId) => ports.ec2Of(vpcId)?.listManagedEndpoints({})),
+    );
+    expect(assumeRequests()).toHaveLength(1);
+    expect(ec2Requests()).toHaveLength(3);
+  });
+
   it('assume the role again shortly before the credentials expire', async () => {
     const { ports, assumeRequests } = await stack(
       (n) => assumed(`ASIA${n}`, n === 1 ? 60_000 : 3_600_000),
