@@ -5,6 +5,7 @@ import {
   type DataPlaneSite,
   defaultedValue,
   type Env,
+  isSpoke,
   listOf,
   type Needs,
   parseDataPlanes,
@@ -26,11 +27,12 @@ export interface Config {
     /** Client-side pace for this key; raise it only if PingCAP raised the key's quota above 100/min. */
     requestsPerMinute: number;
   };
-  aws: { region: string; endpointUrl?: string };
+  /** `functionName`: Lambda's own `AWS_LAMBDA_FUNCTION_NAME` (the session name of a spoke's role); absent in the CLI. */
+  aws: { region: string; endpointUrl?: string; functionName?: string };
   privateLink: {
     /** Every VPC of the stack (`PRIVATELINK_VPCS`, or the short form as one entry); empty without a VPC. */
     vpcs: VpcTarget[];
-    /** The first of `vpcs` (the short form's own values): code that serves one VPC reads these. */
+    /** The first of `vpcs` in the stack's own account (the short form's own values): code that serves one VPC reads these. */
     vpcId?: string;
     subnetIds: string[];
     securityGroupIds: string[];
@@ -81,6 +83,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
   const problems = check(env, 'run', needs);
   if (problems.length > 0) throw new ConfigError(problems.map((item) => item.message));
   const vpcs = readVpcs(env).vpcs;
+  // The first VPC of the stack's own account: a spoke's is another account's (the settings require one).
+  const own = vpcs.find((vpc) => !isSpoke(vpc));
   const orphanGrace = setValue(env, 'PRIVATELINK_DELETE_ORPHANS_AFTER_H');
   return {
     tidbCloud: {
@@ -91,12 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv, needs: ConfigNeeds = {}): Con
       projectId: setValue(env, 'TIDB_CLOUD_PROJECT_ID'),
       requestsPerMinute: numberOf(env, 'TIDB_CLOUD_REQUESTS_PER_MINUTE'),
     },
-    aws: { region: regionOf(env) ?? '', endpointUrl: setValue(env, 'AWS_ENDPOINT_URL') },
+    aws: {
+      region: regionOf(env) ?? '',
+      endpointUrl: setValue(env, 'AWS_ENDPOINT_URL'),
+      functionName: setValue(env, 'AWS_LAMBDA_FUNCTION_NAME'),
+    },
     privateLink: {
       vpcs,
-      vpcId: vpcs[0]?.vpcId,
-      subnetIds: vpcs[0]?.subnetIds ?? [],
-      securityGroupIds: vpcs[0]?.securityGroupIds ?? [],
+      vpcId: own?.vpcId,
+      subnetIds: own?.subnetIds ?? [],
+      securityGroupIds: own?.securityGroupIds ?? [],
       eventBus: defaultedValue(env, 'PRIVATELINK_EVENT_BUS'),
       eventSource: defaultedValue(env, 'PRIVATELINK_EVENT_SOURCE'),
       stackName: defaultedValue(env, 'PRIVATELINK_STACK_NAME'),

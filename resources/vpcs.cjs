@@ -31,21 +31,34 @@ function validVpcs() {
   return problems.length > 0 ? [] : vpcs;
 }
 
+/**
+ * The stack's own VPCs: a spoke's (an entry with `roleArn`) is another account's, where this stack builds
+ * nothing and its own role grants nothing (the spoke's role does, under the spoke template).
+ */
+const ownVpcs = () => validVpcs().filter((vpc) => !settingsModule().isSpoke(vpc));
+const spokeVpcs = () => validVpcs().filter((vpc) => settingsModule().isSpoke(vpc));
+
+/** The entry as the functions read it again: the derived `accountId` left out (not a field one may set). */
+const settingOf = ({ accountId, ...entry }) => entry;
+
 module.exports = {
   validVpcs,
+  ownVpcs,
+  spokeVpcs,
+  settingOf,
   listForm,
   interfaceResources,
-  /** CreateVpcEndpoint authorises the VPC on its own: every VPC of the stack, any subnet and group in them. */
+  /** CreateVpcEndpoint authorises the VPC on its own: every own VPC of the stack, any subnet and group in them. */
   endpointNetworkResources: async () => [
-    ...validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
+    ...ownVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
     { 'Fn::Sub': `${EC2_ARN}:subnet/*` },
     { 'Fn::Sub': `${EC2_ARN}:security-group/*` },
   ],
-  /** `ec2:Vpc` values: every VPC of the stack (a list matches any of them). */
-  vpcArns: async () => validVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
+  /** `ec2:Vpc` values: every own VPC of the stack (a list matches any of them). */
+  vpcArns: async () => ownVpcs().map((vpc) => ({ 'Fn::Sub': `${EC2_ARN}:vpc/${vpc.vpcId}` })),
   /** `route53:VPCs` values: one string for one VPC (as before), a list (any of them) for several. */
   route53Vpcs: async () => {
-    const values = validVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));
+    const values = ownVpcs().map((vpc) => ({ 'Fn::Sub': `VPCId=${vpc.vpcId},VPCRegion=\${AWS::Region}` }));
     return values.length === 1 ? values[0] : values;
   },
 };

@@ -101,6 +101,8 @@ export interface Ec2FakeOptions {
    * function's role); it throws AWS's refusal to deny. Calls made outside a function's view pass.
    */
   authorize?: (operation: Ec2Operation) => Promise<void>;
+  /** Where this fake's id sequence starts: a second account's fake beside the first never repeats its ids. */
+  idBase?: number;
 }
 
 /**
@@ -269,6 +271,7 @@ export class Ec2Fake
     this.#tokenReplay = options.tokenReplay ?? { mode: 'current' };
     this.#order = new ListingOrder(options.listingSeed);
     this.#authorize = options.authorize;
+    this.#sequence = options.idBase ?? 0;
   }
 
   /**
@@ -596,6 +599,11 @@ export class Ec2Fake
     const eni = this.#enis.get(networkInterfaceId);
     if (!eni) throw new Error(`Ec2Fake: no ENI ${networkInterfaceId}`);
     eni.privateIpAddress = privateIpAddress;
+  }
+
+  /** Whether this fake (this account) holds the endpoint, in any state. */
+  hasEndpoint(vpcEndpointId: string): boolean {
+    return this.#endpoints.has(vpcEndpointId);
   }
 
   /** The addresses of an endpoint's ENIs, in subnet order: what its private DNS name would resolve to. */

@@ -81,6 +81,11 @@ export interface WorldOptions {
   pollIntervalMs?: number;
   /** e.g. a raised `endpointLimitPerVpc` (AWS's default quota is 50 interface endpoints per VPC). */
   ec2?: Ec2FakeOptions;
+  /**
+   * Other accounts' EC2 fakes (spokes, testing/spoke-account.ts): TiDB sees their endpoints as it sees the
+   * world's own (registration, acceptance), and every cluster's service is known to them too.
+   */
+  accounts?: Ec2Fake[];
 }
 
 /** Who may run the CLI: the holder of the read-only operator policy, or of both (testing/iam/roles.ts). */
@@ -144,13 +149,16 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     authorize: authorizeEc2Call(() => ec2),
     ...options.ec2,
   });
+  const fakes = [ec2, ...(options.accounts ?? [])];
+  // The account holding an endpoint; the world's own when none does (its answer for an unknown id).
+  const accountOf = (endpointId: string) => fakes.find((fake) => fake.hasEndpoint(endpointId)) ?? ec2;
   const sim = await startSimulator({
     now: clock.now,
     serviceReadyMs: 0,
     connectionAcceptMs: 300_000,
-    endpointExists: (endpointId) => ec2.endpointAddresses(endpointId).length > 0,
+    endpointExists: (endpointId) => accountOf(endpointId).endpointAddresses(endpointId).length > 0,
     // TiDB accepting the connection is what moves the AWS endpoint out of pendingAcceptance.
-    onConnectionActive: (endpointId) => ec2.accept(endpointId),
+    onConnectionActive: (endpointId) => accountOf(endpointId).accept(endpointId),
     ...options.simulator,
   });
   const tidb = new TidbCloudClient({
@@ -205,7 +213,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const addCluster = (input: Parameters<Simulator['addCluster']>[0] = {}) => {
     // The real service spans the cluster's AZs: two of the VPC's three here, so AZ filtering shows.
     const cluster = sim.addCluster({ availableZones: ['use1-az1', 'use1-az4', 'use1-az6'], ...input });
-    ec2.registerService(cluster.serviceName, cluster.availableZones);
+    for (const fake of fakes) fake.registerService(cluster.serviceName, cluster.availableZones);
     return cluster;
   };
   return {

@@ -4,6 +4,7 @@
  */
 import type { DataPlanePort } from '../core/diagnose/ports.ts';
 import type {
+  AccountEc2Port,
   Clock,
   ClusterRegistry,
   EventsPort,
@@ -19,6 +20,8 @@ import type { PreflightPorts } from '../core/preflight/ports.ts';
 export interface CliDeps {
   tidb: TidbCloudPort;
   ec2: ProvisioningEc2Port;
+  /** Spoke VPCs' EC2 ports (assumed roles, session `tidb-privatelink-cli`); absent without spokes. */
+  accounts?: AccountEc2Port;
   events: EventsPort;
   clock: Clock;
   /** DNS, TCP and the handshake, from where the CLI runs (run it inside the VPC). */

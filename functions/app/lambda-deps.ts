@@ -28,6 +28,7 @@ import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
 import type { PersistenceSource } from './once-per-event.ts';
 import { reconcileSettingsOf } from './settings.ts';
+import { spokeAccounts } from './spokes.ts';
 import { createTidbClient } from './tidb-client.ts';
 
 /** Reads a JSON secret and checks that `fields` are non-empty strings, without ever echoing its content. */
@@ -80,6 +81,7 @@ async function commonDeps(config: Config) {
     secrets,
     tidb: createTidbClient(config, keys, dynamodb),
     ec2: new Ec2Adapter(createEc2Client(aws)),
+    ...spokeAccounts(config, aws),
     dynamodb,
     events,
     clock: systemClock,
@@ -99,15 +101,17 @@ export interface LambdaDeps extends ReconcileDeps {
  * as the probe keeps them, so a later run's `Endpoint Ready` still carries them (`known`).
  */
 export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+  const { tidb, ec2, accounts, events, clock, dynamodb } = await commonDeps(config);
   const settings = reconcileSettingsOf(config, pollIntervalMs);
   const services = new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now);
   const table = config.privateLink.stateTable;
-  if (!table || !dynamodb) return { tidb, ec2, events, clock, settings, services };
+  const spokes = accounts ? { accounts } : {};
+  if (!table || !dynamodb) return { tidb, ec2, ...spokes, events, clock, settings, services };
   const registry = new DynamoDbClusterRegistry(dynamodb, table);
   return {
     tidb: recordingServices(tidb, registry),
     ec2,
+    ...spokes,
     events: detectOnce(events, registry, clock),
     clock,
     settings,

@@ -14,6 +14,7 @@ import { systemClock } from '../adapters/system-clock.ts';
 import type { Config } from '../config.ts';
 import type { CliDeps } from './cli-deps.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
+import { spokeAccounts } from './spokes.ts';
 import { createTidbClient } from './tidb-client.ts';
 
 /** The CLI's real parts: TiDB Cloud over HTTPS, EC2 and EventBridge through the SDK. */
@@ -32,6 +33,7 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
   return {
     tidb: createTidbClient(config, keys, table ? clients.dynamodb : undefined),
     ec2: new Ec2Adapter(clients.ec2),
+    ...spokeAccounts(config, aws),
     events,
     clock: systemClock,
     dataPlane: new LocalDataPlane(),

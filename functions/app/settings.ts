@@ -12,7 +12,13 @@ export function reconcileSettingsOf(config: Config, pollIntervalMs = POLL_INTERV
     vpcId: privateLink.vpcId ?? '',
     subnetIds: privateLink.subnetIds,
     securityGroupIds: privateLink.securityGroupIds,
-    vpcs: privateLink.vpcs,
+    // Only where each VPC is and whose it is: a spoke's role and external id stay with the app's clients.
+    vpcs: privateLink.vpcs.map(({ vpcId, subnetIds, securityGroupIds, accountId }) => ({
+      vpcId,
+      subnetIds,
+      securityGroupIds,
+      ...(accountId === undefined ? {} : { accountId }),
+    })),
     projectId: tidbCloud.projectId,
     selection: privateLink.clusters,
     pollIntervalMs,

@@ -144,6 +144,23 @@ export class AwsError extends AppError {
 
 export type AwsFault = 'client' | 'server' | 'network';
 
+/**
+ * A spoke's role could not be assumed for good (deleted, its trust policy changed, the external id wrong):
+ * that spoke's (cluster, VPC) pairs are Blocked `SPOKE_ACCESS_DENIED` with `remediation`; nothing else is.
+ * STS throttling or an outage is an `AwsError` like any other transient one (Error for those pairs).
+ */
+export class SpokeAccessDeniedError extends AppError {
+  readonly roleArn: string;
+  readonly remediation: string;
+
+  constructor(roleArn: string, message: string, remediation: string, options?: ErrorOptions) {
+    super('SPOKE_ACCESS_DENIED', message, options);
+    this.name = 'SpokeAccessDeniedError';
+    this.roleArn = roleArn;
+    this.remediation = remediation;
+  }
+}
+
 /** AWS codes (and socket error codes the SDK surfaces as names) that a later attempt may cure. */
 const TRANSIENT_AWS =
   /Throttl|RequestLimitExceeded|TooManyRequests|SlowDown|ServiceUnavailable|Unavailable|InternalError|InternalFailure|ServerError|ServiceFailure|Timeout|TimedOut|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|NetworkingError|socket/i;
@@ -157,7 +174,13 @@ export type FailureKind = 'refused' | 'transient' | 'pass';
 
 export function failureKind(error: unknown): FailureKind {
   if (error instanceof ConfigError || error instanceof TidbCloudAuthError) return 'pass';
-  if (error instanceof TidbCloudBadRequestError || error instanceof TidbCloudForbiddenError) return 'refused';
+  if (
+    error instanceof TidbCloudBadRequestError ||
+    error instanceof TidbCloudForbiddenError ||
+    error instanceof SpokeAccessDeniedError
+  ) {
+    return 'refused';
+  }
   if (error instanceof AwsError) {
     const transient =
       error.fault === 'server' || error.fault === 'network' || TRANSIENT_AWS.test(error.awsCode);

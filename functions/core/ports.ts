@@ -181,6 +181,14 @@ export interface EndpointLifecyclePort {
 /** What provisioning needs from EC2: the reads both cores share and the endpoint lifecycle. */
 export interface ProvisioningEc2Port extends Ec2Port, EndpointLifecyclePort {}
 
+/**
+ * The EC2 port of a VPC in another account (a spoke: its calls go with that account's assumed role);
+ * undefined for a VPC of the stack's own account, whose calls use the stack's own port.
+ */
+export interface AccountEc2Port {
+  ec2Of(vpcId: string): ProvisioningEc2Port | undefined;
+}
+
 export const DETAIL_TYPES = {
   clusterDetected: 'TiDB Cluster Detected',
   provisioningProgressed: 'PrivateLink Provisioning Progressed',

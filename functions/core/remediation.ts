@@ -152,6 +152,23 @@ export function apiRefused(clusterId: string, nodeGroupId: string | undefined): 
   return `The API refused the request with the reason above (a permission or a parameter): fix that, then: ${retry}`;
 }
 
+/**
+ * A spoke's role the hub could not assume. The external id's value is never printed (it is the spoke
+ * owner's shared secret); only whether one is configured.
+ */
+export function spokeAccessDenied(input: {
+  roleArn: string;
+  sessionName: string;
+  withExternalId: boolean;
+}): string {
+  const account = input.roleArn.split(':')[4] ?? 'the spoke account';
+  const externalId = input.withExternalId ? ' --external-id "<the entry\'s externalId>"' : '';
+  const condition = input.withExternalId
+    ? ', with the condition sts:ExternalId equal to the entry\'s "externalId" in PRIVATELINK_VPCS'
+    : '';
+  return `Check that the role ${input.roleArn} exists in account ${account} (redeploy the spoke template there if it was deleted), that its trust policy lets the hub's function role call sts:AssumeRole${condition}, and that the hub role's policy allows sts:AssumeRole on it (redeploy the hub with this entry in PRIVATELINK_VPCS); test with the hub's credentials: aws sts assume-role --role-arn ${input.roleArn} --role-session-name ${input.sessionName}${externalId}`;
+}
+
 export function pendingTooLong(input: {
   clusterId: string;
   nodeGroupId: string;

@@ -140,6 +140,13 @@ export const SETTINGS: readonly Setting[] = [
     functions: [],
   },
   {
+    name: 'AWS_LAMBDA_FUNCTION_NAME',
+    meaning:
+      "Lambda's own: the function's name, the session name when it assumes a spoke's role (the CLI's is `tidb-privatelink-cli`)",
+    cli: false,
+    functions: ALL,
+  },
+  {
     name: 'PRIVATELINK_VPC_ID',
     meaning: 'the VPC the endpoints go in (the short form of one `PRIVATELINK_VPCS` entry)',
     form: 'vpc-…',
@@ -171,8 +178,8 @@ export const SETTINGS: readonly Setting[] = [
   {
     name: 'PRIVATELINK_VPCS',
     meaning:
-      'several VPCs in one stack, a data plane each; replaces the three single-VPC variables and `PRIVATELINK_PROBE_SUBNET_IDS`',
-    form: '[{"vpcId","subnetIds":[…],"securityGroupIds":[…]}]',
+      "several VPCs in one stack, a data plane each; replaces the three single-VPC variables and `PRIVATELINK_PROBE_SUBNET_IDS`. `roleArn` (an IAM role of another account) makes the entry a spoke: the stack assumes that role (with `externalId` when given) for every AWS call about that VPC, and probes through `dataPlaneFunctionArn` (default: the spoke template's `<service>-<stage>-dataPlane-<vpcId>` in that account). At least one entry must be of the stack's own account",
+    form: '[{"vpcId","subnetIds":[…],"securityGroupIds":[…],"roleArn"?,"externalId"?,"dataPlaneFunctionArn"?}]',
     cli: true,
     functions: ALL,
     deploy: 'deployer',

@@ -102,10 +102,11 @@ function keyProblems(env: Env, needs: Needs['apiKeys']): Problem[] {
 const listForm = (env: Env) => setValue(env, VPCS_VARIABLE) !== undefined;
 
 /** The list form is checked whenever it is set; the short form must be complete only when a VPC is needed. */
-function vpcProblems(env: Env, needed: boolean | undefined): Problem[] {
+function vpcProblems(env: Env, phase: Phase, needed: boolean | undefined): Problem[] {
   if (listForm(env)) {
     const blamed = [VPCS_VARIABLE, ...SINGLE_VPC_VARIABLES.filter((name) => setValue(env, name))];
-    return readVpcs(env).problems.map((message) => problem(blamed, message));
+    const region = phase === 'package' ? effectiveValue(env, 'AWS_REGION', phase) : regionOf(env);
+    return readVpcs(env, region).problems.map((message) => problem(blamed, message));
   }
   if (!needed) return [];
   return [
@@ -137,7 +138,7 @@ export function check(env: Env, phase: Phase, needs: Needs = {}): Problem[] {
   return [
     ...(effective.apiKeys ? keyProblems(env, effective.apiKeys) : []),
     ...(phase === 'run' && !regionOf(env) ? [notSet('AWS_REGION')] : []),
-    ...vpcProblems(env, effective.vpc),
+    ...vpcProblems(env, phase, effective.vpc),
     ...(effective.probe && !setValue(env, 'PRIVATELINK_DATA_PLANE_FUNCTION')
       ? [notSet('PRIVATELINK_DATA_PLANE_FUNCTION')]
       : []),

@@ -30,4 +30,12 @@ export { type DataPlaneSite, parseDataPlanes } from './data-planes.ts';
 export { type DeploySettings, deploySettings } from './deploy.ts';
 export { cliHelpConfiguration, cliVariables, settingsTable, withSettingsTable } from './docs.ts';
 export { listOf, periodSecondsOf } from './rules.ts';
-export { readVpcs, SINGLE_VPC_VARIABLES, VPCS_VARIABLE, type VpcsReading, type VpcTarget } from './vpcs.ts';
+export {
+  isSpoke,
+  readVpcs,
+  roleAccount,
+  SINGLE_VPC_VARIABLES,
+  VPCS_VARIABLE,
+  type VpcsReading,
+  type VpcTarget,
+} from './vpcs.ts';

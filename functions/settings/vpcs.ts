@@ -12,6 +12,14 @@ export interface VpcTarget {
   vpcId: string;
   subnetIds: string[];
   securityGroupIds: string[];
+  /** A spoke: the VPC is in this role's account, and every EC2, Route 53 and Resolver call about it assumes it. */
+  roleArn?: string;
+  /** STS's `ExternalId` for that role (only with `roleArn`). */
+  externalId?: string;
+  /** The spoke's data plane (only with `roleArn`); default: the name the spoke template gives it. */
+  dataPlaneFunctionArn?: string;
+  /** The role's account (only with `roleArn`; a VPC without one is in the hub's own account). */
+  accountId?: string;
 }
 
 export interface VpcsReading {
@@ -30,6 +38,75 @@ export const SINGLE_VPC_VARIABLES = [
 ] as const;
 
 const isSet = (value: string | undefined) => (value ?? '').trim().length > 0;
+
+/** An IAM role ARN (any partition, any path); group 1 the partition, group 2 the account. */
+const ROLE_ARN = /^arn:(aws[a-z-]*):iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
+/** STS's own rule for `ExternalId`. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+/** A Lambda function ARN, optionally qualified; groups: partition, region, account. */
+const FUNCTION_ARN =
+  /^arn:(aws[a-z-]*):lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):(\d{12}):function:[\w-]{1,64}(?::[\w$-]+)?$/;
+
+/** The partition and account of a role ARN, or undefined when it is not one. */
+export function roleAccount(roleArn: unknown): { partition: string; accountId: string } | undefined {
+  const match = typeof roleArn === 'string' ? ROLE_ARN.exec(roleArn) : null;
+  return match ? { partition: String(match[1]), accountId: String(match[2]) } : undefined;
+}
+
+/** What an entry's fields are checked against beyond themselves: the stack's region (when known). */
+interface EntryContext {
+  where: string;
+  record: Record<string, unknown>;
+  region: string | undefined;
+}
+
+/** Only a spoke entry may carry this field. */
+const spokeOnly = (field: string, { where, record }: EntryContext) =>
+  record.roleArn === undefined
+    ? [`${where} has "${field}" without "roleArn" (it only belongs to a spoke VPC)`]
+    : [];
+
+function roleArnProblems(value: unknown, { where }: EntryContext): string[] {
+  if (value === undefined || roleAccount(value)) return [];
+  return [`${where} "roleArn" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)`];
+}
+
+function externalIdProblems(value: unknown, context: EntryContext): string[] {
+  if (value === undefined) return [];
+  if (typeof value !== 'string' || !EXTERNAL_ID.test(value)) {
+    // Not echoed: an external id is a shared secret of sorts.
+    return [
+      ...spokeOnly('externalId', context),
+      `${context.where} "externalId" must be 2 to 1224 characters of letters, digits and +=,.@:/-_`,
+    ];
+  }
+  return spokeOnly('externalId', context);
+}
+
+function dataPlaneArnProblems(value: unknown, context: EntryContext): string[] {
+  if (value === undefined) return [];
+  const { where, record, region } = context;
+  const match = typeof value === 'string' ? FUNCTION_ARN.exec(value) : null;
+  if (!match) {
+    return [
+      ...spokeOnly('dataPlaneFunctionArn', context),
+      `${where} "dataPlaneFunctionArn" is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)`,
+    ];
+  }
+  const role = roleAccount(record.roleArn);
+  const [, partition, arnRegion, accountId] = match;
+  return [
+    ...spokeOnly('dataPlaneFunctionArn', context),
+    ...(role && (role.accountId !== accountId || role.partition !== partition)
+      ? [
+          `${where} "dataPlaneFunctionArn" is in account ${accountId}, not the role's account ${role.accountId}`,
+        ]
+      : []),
+    ...(region && arnRegion !== region
+      ? [`${where} "dataPlaneFunctionArn" is in ${arnRegion}, not the stack's region ${region}`]
+      : []),
+  ];
+}
 
 /** Problems of one id list of one entry; `where` names the entry for the message. */
 function idsProblems(value: unknown, field: string, prefix: string, where: string, required: boolean) {
@@ -50,37 +127,61 @@ function idsProblems(value: unknown, field: string, prefix: string, where: strin
  * The fields of one entry and their checks, in the order messages name them. A new (optional) field is one
  * more line here plus its place in VpcTarget and `targetOf`.
  */
-const ENTRY_FIELDS: Record<string, (value: unknown, where: string) => string[]> = {
-  vpcId: (value, where) =>
+const ENTRY_FIELDS: Record<string, (value: unknown, context: EntryContext) => string[]> = {
+  vpcId: (value, { where }) =>
     isId('vpc', value)
       ? []
       : [`${where} needs "vpcId": a VPC id (vpc-…), not ${JSON.stringify(value ?? null)}`],
-  subnetIds: (value, where) => idsProblems(value, 'subnetIds', 'subnet', where, true),
-  securityGroupIds: (value, where) => idsProblems(value, 'securityGroupIds', 'sg', where, false),
+  subnetIds: (value, { where }) => idsProblems(value, 'subnetIds', 'subnet', where, true),
+  securityGroupIds: (value, { where }) => idsProblems(value, 'securityGroupIds', 'sg', where, false),
+  roleArn: roleArnProblems,
+  externalId: externalIdProblems,
+  dataPlaneFunctionArn: dataPlaneArnProblems,
 };
 const FIELDS = Object.keys(ENTRY_FIELDS);
+/** The fields every entry has; the others are optional and named in the docs' form. */
+const REQUIRED_FIELDS = ['vpcId', 'subnetIds', 'securityGroupIds'];
 
-function entryProblems(entry: unknown, index: number): string[] {
+function entryProblems(entry: unknown, index: number, region: string | undefined): string[] {
   const where = `${VPCS_VARIABLE}[${index}]`;
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-    return [`${where} is not an object {${FIELDS.map((field) => `"${field}"`).join(',')}}`];
+    return [`${where} is not an object {${REQUIRED_FIELDS.map((field) => `"${field}"`).join(',')},…}`];
   }
   const record = entry as Record<string, unknown>;
   const unknown = Object.keys(record)
     .filter((key) => !FIELDS.includes(key))
     .map((key) => `${where} has an unknown field "${key}" (fields: ${FIELDS.join(', ')})`);
+  const context = { where, record, region };
   return [
     ...unknown,
-    ...Object.entries(ENTRY_FIELDS).flatMap(([field, check]) => check(record[field], where)),
+    ...Object.entries(ENTRY_FIELDS).flatMap(([field, check]) => check(record[field], context)),
   ];
 }
 
-/** A checked entry as the functions use it: optional lists present (empty when absent). */
+/**
+ * A checked entry as the functions use it: optional lists present (empty when absent), a spoke's account
+ * derived from its role, optional fields only when set.
+ */
 function targetOf(entry: VpcTarget): VpcTarget {
-  return { vpcId: entry.vpcId, subnetIds: entry.subnetIds, securityGroupIds: entry.securityGroupIds ?? [] };
+  const target: VpcTarget = {
+    vpcId: entry.vpcId,
+    subnetIds: entry.subnetIds,
+    securityGroupIds: entry.securityGroupIds ?? [],
+  };
+  if (entry.roleArn === undefined) return target;
+  return {
+    ...target,
+    roleArn: entry.roleArn,
+    accountId: roleAccount(entry.roleArn)?.accountId,
+    ...(entry.externalId === undefined ? {} : { externalId: entry.externalId }),
+    ...(entry.dataPlaneFunctionArn === undefined ? {} : { dataPlaneFunctionArn: entry.dataPlaneFunctionArn }),
+  };
 }
 
-/** Across entries: a VPC listed twice, or a subnet in two entries (a subnet belongs to one VPC). */
+/**
+ * Across entries: a VPC listed twice, a subnet in two entries (a subnet belongs to one VPC), or no VPC of
+ * the stack's own account.
+ */
 function crossProblems(vpcs: VpcTarget[]): string[] {
   const problems: string[] = [];
   const vpcIds = vpcs.map((vpc) => vpc.vpcId);
@@ -92,11 +193,17 @@ function crossProblems(vpcs: VpcTarget[]): string[] {
   if (shared.length > 0) {
     problems.push(`${VPCS_VARIABLE} lists subnet ${[...new Set(shared)].join(', ')} under two VPCs`);
   }
+  // The template places the stack's own data plane (and the short form's values) in its first own VPC.
+  if (vpcs.every((vpc) => vpc.roleArn !== undefined)) {
+    problems.push(
+      `${VPCS_VARIABLE} needs at least one VPC of the stack's own account (an entry without "roleArn"): the stack's first data plane runs there`,
+    );
+  }
   return problems;
 }
 
 /** `PRIVATELINK_VPCS` alone; undefined when it is not set. */
-function readList(text: string): VpcsReading {
+function readList(text: string, region: string | undefined): VpcsReading {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -108,11 +215,11 @@ function readList(text: string): VpcsReading {
     return {
       vpcs: [],
       problems: [
-        `${VPCS_VARIABLE} must be a non-empty JSON list [{"vpcId","subnetIds":[…],"securityGroupIds":[…]}]`,
+        `${VPCS_VARIABLE} must be a non-empty JSON list [{"vpcId","subnetIds":[…],"securityGroupIds":[…],"roleArn"?,"externalId"?,"dataPlaneFunctionArn"?}]`,
       ],
     };
   }
-  const problems = parsed.flatMap(entryProblems);
+  const problems = parsed.flatMap((entry, index) => entryProblems(entry, index, region));
   if (problems.length > 0) return { vpcs: [], problems };
   const vpcs = (parsed as VpcTarget[]).map(targetOf);
   const cross = crossProblems(vpcs);
@@ -121,10 +228,14 @@ function readList(text: string): VpcsReading {
 
 /**
  * The stack's VPCs from the environment. The short form gives one entry (checked by the caller as before);
- * `PRIVATELINK_VPCS` gives the list; both at once is a mistake, refused rather than guessed.
+ * `PRIVATELINK_VPCS` gives the list, in its order; both at once is a mistake, refused rather than guessed.
+ * `region`, the stack's, is what a spoke's `dataPlaneFunctionArn` must be in (default: the environment's).
  * @example readVpcs({ PRIVATELINK_VPCS: '[{"vpcId":"vpc-0a","subnetIds":["subnet-0b"]}]' })
  */
-export function readVpcs(env: Record<string, string | undefined>): VpcsReading {
+export function readVpcs(
+  env: Record<string, string | undefined>,
+  region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || undefined,
+): VpcsReading {
   const text = env[VPCS_VARIABLE];
   if (!isSet(text)) {
     const vpcId = (env.PRIVATELINK_VPC_ID ?? '').trim();
@@ -149,5 +260,8 @@ export function readVpcs(env: Record<string, string | undefined>): VpcsReading {
       ],
     };
   }
-  return readList(String(text));
+  return readList(String(text), region);
 }
+
+/** Whether the entry is a spoke's: a VPC of another account, reached by assuming its role. */
+export const isSpoke = (vpc: VpcTarget): boolean => vpc.roleArn !== undefined;

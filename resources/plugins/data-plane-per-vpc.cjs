@@ -4,11 +4,14 @@
  * `ProbeSecurityGroup`); for each further VPC this plugin adds `dataPlaneN` with its own egress-only group
  * `ProbeSecurityGroupN`, its own role (interfaces only in that VPC's subnets, with that group), its error
  * alarm, and lets probe and troubleshoot invoke it (`PRIVATELINK_DATA_PLANES` tells them which runs where).
- * With the single-VPC variables it changes nothing.
+ * A spoke entry (`roleArn`: another account's VPC) gets none of that: its data plane is the spoke
+ * template's, named in `PRIVATELINK_DATA_PLANES` by ARN and invokable by probe and troubleshoot; the
+ * functions that touch VPCs may `sts:AssumeRole` exactly the spokes' roles. With the single-VPC variables
+ * it changes nothing.
  */
 'use strict';
 
-const { listForm, validVpcs, interfaceResources } = require('../vpcs.cjs');
+const { listForm, validVpcs, ownVpcs, spokeVpcs, settingOf, interfaceResources } = require('../vpcs.cjs');
 
 const SHORT_FORM = ['PRIVATELINK_VPC_ID', 'PRIVATELINK_SUBNET_IDS', 'PRIVATELINK_SECURITY_GROUP_IDS'];
 const FIRST = { key: 'dataPlane', group: 'ProbeSecurityGroup' };
@@ -56,23 +59,56 @@ function resourcesFor(site, resources) {
   );
 }
 
-/** Probe and troubleshoot: which data plane runs in which VPC, and leave to invoke every one of them. */
-function callerFor(fn, sites) {
+/**
+ * A spoke's data plane: its entry's `dataPlaneFunctionArn`, else the name the spoke template gives it, in the
+ * role's account and partition (`<service>-<stage>-dataPlane-<vpcId>`); its security group is the spoke's.
+ */
+function spokeSiteFor(vpc, service, stage) {
+  const [, partition, , , accountId] = vpc.roleArn.split(':');
+  const arn =
+    vpc.dataPlaneFunctionArn ??
+    `arn:${partition}:lambda:\${AWS::Region}:${accountId}:function:${service}-${stage}-dataPlane-${vpc.vpcId}`;
+  return { vpcId: vpc.vpcId, functionName: arn, securityGroupIds: [], subnetIds: vpc.subnetIds };
+}
+
+/**
+ * Probe and troubleshoot: which data plane runs in which VPC (the spokes' by ARN), and leave to invoke every
+ * one of them.
+ */
+function callerFor(fn, sites, spokeSites) {
   const sub = sites.map((site) => ({
     vpcId: site.vpc.vpcId,
     functionName: site.functionName,
     securityGroupIds: [`\${${site.group}}`],
     subnetIds: site.vpc.subnetIds,
   }));
+  sub.push(...spokeSites);
   // The list form replaces the short form, the probe subnets included (each data plane uses its VPC's).
   delete fn.environment.PRIVATELINK_PROBE_SUBNET_IDS;
   fn.environment.PRIVATELINK_DATA_PLANES = { 'Fn::Sub': JSON.stringify(sub) };
   for (const statement of fn.iamRoleStatements) {
     if (!actionsOf(statement).includes('lambda:InvokeFunction')) continue;
     const [own] = [].concat(statement.Resource);
-    statement.Resource = sites.map((site) => ({
-      'Fn::Sub': own['Fn::Sub'].replace(/function:[^:]+$/, `function:${site.functionName}`),
-    }));
+    statement.Resource = [
+      ...sites.map((site) => ({
+        'Fn::Sub': own['Fn::Sub'].replace(/function:[^:]+$/, `function:${site.functionName}`),
+      })),
+      ...spokeSites.map((site) => ({ 'Fn::Sub': site.functionName })),
+    ];
+  }
+}
+
+/** The functions that call AWS about the stack's VPCs: they assume the spokes' roles, exactly those. */
+const touchesVpcs = (fn) =>
+  Boolean(fn.environment?.PRIVATELINK_DATA_PLANE_FUNCTION) ||
+  (fn.iamRoleStatements ?? []).some((statement) => actionsOf(statement).includes('ec2:CreateVpcEndpoint'));
+
+/** `sts:AssumeRole` on exactly the spoke entries' roles (iam.yml's `assumeSpokeRoles`). */
+function assumeSpokeRoles(serverless, spokes) {
+  const roles = [...new Set(spokes.map((vpc) => vpc.roleArn))];
+  for (const fn of Object.values(serverless.service.functions)) {
+    if (!touchesVpcs(fn)) continue;
+    fn.iamRoleStatements.push({ Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: roles });
   }
 }
 
@@ -80,18 +116,22 @@ function addDataPlanes(serverless) {
   if (!listForm()) return;
   const { service } = serverless;
   const stage = serverless.getProvider('aws').getStage();
-  // settings.cjs has refused a bad list before any plugin runs.
-  const sites = sitesOf(validVpcs(), service.service, stage);
+  // settings.cjs has refused a bad list before any plugin runs. A spoke's VPC gets no data plane, group or
+  // role here: the spoke template builds them in its own account.
+  const sites = sitesOf(ownVpcs(), service.service, stage);
+  const spokes = spokeVpcs();
+  const spokeSites = spokes.map((vpc) => spokeSiteFor(vpc, service.service, stage));
   const environment = service.provider.environment;
   for (const name of SHORT_FORM) delete environment[name];
-  environment.PRIVATELINK_VPCS = JSON.stringify(sites.map((site) => site.vpc));
+  environment.PRIVATELINK_VPCS = JSON.stringify(validVpcs().map(settingOf));
   for (const site of sites.slice(1)) {
     service.functions[site.key] = dataPlaneFor(site, service.functions[FIRST.key]);
     resourcesFor(site, service.resources);
   }
   for (const fn of Object.values(service.functions)) {
-    if (fn.environment?.PRIVATELINK_DATA_PLANE_FUNCTION) callerFor(fn, sites);
+    if (fn.environment?.PRIVATELINK_DATA_PLANE_FUNCTION) callerFor(fn, sites, spokeSites);
   }
+  if (spokes.length > 0) assumeSpokeRoles(serverless, spokes);
 }
 
 class DataPlanePerVpc {

@@ -45,6 +45,8 @@ function placeholdersOf(vpcs: VpcTarget[]): VpcTarget[] {
     vpcId: placeholder('vpc', i, 0),
     subnetIds: vpc.subnetIds.map((_, j) => placeholder('subnet', i, j)),
     securityGroupIds: vpc.securityGroupIds.map((_, j) => placeholder('sg', i, j)),
+    // A spoke's role is part of the stack's shape (its sts:AssumeRole grant): kept as it is.
+    ...(vpc.roleArn ? { roleArn: vpc.roleArn } : {}),
   }));
 }
 

@@ -9,7 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { STSClient } from '@aws-sdk/client-sts';
-import { AwsError } from '../../core/errors.ts';
+import { AppError, AwsError } from '../../core/errors.ts';
 
 export interface AwsClientOptions {
   region: string;
@@ -78,10 +78,12 @@ export function createAwsClients(options: AwsClientOptions): AwsClients {
 /**
  * Turns whatever an SDK call threw into an `AwsError` carrying AWS's own code (`error.name` on SDK v3 service
  * exceptions, e.g. `InvalidParameter`) and AWS's own message, so cores and fakes see the same shape.
- * Aborts are passed through untouched: a cancelled call is the caller's decision, not an AWS failure.
+ * Aborts and the app's own errors are passed through untouched: a cancelled call is the caller's decision,
+ * not an AWS failure.
  */
 export function toAwsError(error: unknown, operation: string): Error {
-  if (error instanceof AwsError) return error;
+  // Already the app's own (an AwsError, or a spoke's refused role from its credentials): kept as it is.
+  if (error instanceof AppError) return error;
   if (error instanceof Error) {
     if (error.name === 'AbortError') return error;
     const raw = error as Error & { Code?: unknown; code?: unknown; $fault?: unknown };

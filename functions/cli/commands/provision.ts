@@ -15,7 +15,8 @@ function reconcileDeps(ctx: CliContext): ReconcileDeps {
 }
 
 export function describeOutcome(outcome: ProvisionOutcome): string[] {
-  const where = outcome.vpcId ? ` in ${outcome.vpcId}` : '';
+  const account = outcome.accountId ? ` (account ${outcome.accountId})` : '';
+  const where = outcome.vpcId ? ` in ${outcome.vpcId}${account}` : '';
   const head = `${outcome.clusterId}${where}: ${outcome.phase}${outcome.vpcEndpointId ? ` (${outcome.vpcEndpointId})` : ''}`;
   const actions = outcome.actions.map(
     (action) =>

@@ -1,5 +1,5 @@
 import { mapLimited } from '../concurrency.ts';
-import { AppError, errorCodeOf, failureKind, UsageError } from '../errors.ts';
+import { AppError, errorCodeOf, failureKind, SpokeAccessDeniedError, UsageError } from '../errors.ts';
 import { awsRegionOf, type Cluster, defaultNodeGroup } from '../model.ts';
 import type { CallOptions } from '../ports.ts';
 import * as fix from '../remediation.ts';
@@ -179,7 +179,7 @@ async function reconcileKey(
  * One cluster's failure is that cluster's outcome, never the pass's (docs/contracts.md): a refusal is Blocked with the
  * API's text, anything else Error for this pass. Only what stops every cluster alike is rethrown.
  */
-function failedOutcome(
+export function failedOutcome(
   key: ReconcileKey,
   snapshot: Snapshot,
   error: unknown,
@@ -195,6 +195,15 @@ function failedOutcome(
     vpcEndpointId: null,
     actions: [],
   };
+  if (error instanceof SpokeAccessDeniedError) {
+    return {
+      ...base,
+      phase: 'Blocked',
+      reason: 'SPOKE_ACCESS_DENIED',
+      message,
+      remediation: error.remediation,
+    };
+  }
   if (kind === 'refused') {
     return {
       ...base,
@@ -413,6 +422,14 @@ async function runPasses(
   return [...merged.values()];
 }
 
+/** The clusters the scheduled reconcile acts on: in the stack's region and selected. */
+export function selectedKeys(settings: ReconcileSettings, clusters: Cluster[]): ReconcileKey[] {
+  return clusters
+    .filter((cluster) => inScope(cluster, settings.region))
+    .filter((cluster) => selects(settings.selection, cluster))
+    .map((cluster) => ({ clusterId: cluster.clusterId }));
+}
+
 /**
  * What the schedule runs: every cluster in scope, from one batch of list calls, then this stack's endpoints
  * whose cluster is gone (marked, reported, deleted after the configured grace period; orphans.ts). With a
@@ -431,11 +448,7 @@ export async function reconcileAll(
       first ??= snapshot;
       return snapshot;
     },
-    (snapshot) =>
-      snapshot.clusters
-        .filter((cluster) => inScope(cluster, deps.settings.region))
-        .filter((cluster) => selects(deps.settings.selection, cluster))
-        .map((cluster) => ({ clusterId: cluster.clusterId })),
+    (snapshot) => selectedKeys(deps.settings, snapshot.clusters),
     { ...options, detect: true },
   );
   const orphans = first ? await handleOrphans(deps, first, options) : [];

@@ -7,7 +7,7 @@ import type {
   VpcDnsAttributes,
   VpcEndpoint,
 } from '../model.ts';
-import type { Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../ports.ts';
+import type { AccountEc2Port, Clock, EventsPort, ProvisioningEc2Port, TidbCloudPort } from '../ports.ts';
 import type { ClusterSelection } from '../selection.ts';
 
 /** What a reconcile is about: every trigger (tick, event, CLI) becomes one or more keys. */
@@ -22,6 +22,8 @@ export interface VpcPlacement {
   vpcId: string;
   subnetIds: string[];
   securityGroupIds: string[];
+  /** A spoke VPC's account (another account's VPC, reached by an assumed role); absent: the stack's own. */
+  accountId?: string;
 }
 
 export interface ReconcileSettings extends VpcPlacement {
@@ -68,6 +70,8 @@ export interface ReconcileDeps {
    * facts: without them its probe read every page of clusters and connections (21 requests at 1,000).
    */
   services?: ServiceMemo;
+  /** Spoke VPCs' EC2 ports (their accounts' assumed roles); absent or undefined for a VPC: `ec2`. */
+  accounts?: AccountEc2Port;
 }
 
 /** Facts about the customer's VPC, read lazily and once per reconcile pass, shared by all clusters. */
@@ -152,7 +156,9 @@ export type BlockedReason =
   | 'PRIVATE_DNS_FAILED'
   | 'PRIVATE_DNS_UNAVAILABLE'
   | 'PENDING_TOO_LONG'
-  | 'API_REFUSED';
+  | 'API_REFUSED'
+  /** A spoke's role could not be assumed: its (cluster, VPC) pairs only. */
+  | 'SPOKE_ACCESS_DENIED';
 
 /** The pure plan's verdict for one cluster at one instant. */
 export type Decision =
@@ -190,6 +196,8 @@ export interface ProvisionOutcome {
   tidbNodeGroupId: string;
   /** The VPC of this outcome, when the stack serves several (one outcome per cluster per VPC). */
   vpcId?: string;
+  /** The account of that VPC when it is a spoke's (another account); absent: the stack's own. */
+  accountId?: string;
   phase: Phase;
   vpcEndpointId: string | null;
   actions: AppliedAction[];

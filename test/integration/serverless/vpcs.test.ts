@@ -160,6 +160,11 @@ describe('two VPCs: IAM, evaluated by the policy engine', () => {
     },
   );
 
+  it.each(FUNCTIONS)('%s may assume no role: without spokes there is no sts:AssumeRole', async (fn) => {
+    const assume = { action: 'sts:AssumeRole', resource: 'arn:aws:iam::222233334444:role/any' };
+    expect(await allowed(fn, assume)).toBe(false);
+  });
+
   it.each(['probe', 'troubleshoot'] as const)(
     '%s invokes both data planes and no other function',
     async (fn) => {

@@ -72,6 +72,40 @@ describe('the package-time settings', () => {
     });
   });
 
+  it("place the stack's own resources in its first own VPC, never a spoke's", () => {
+    const spoke = {
+      vpcId: 'vpc-0ccc',
+      subnetIds: ['subnet-0c1'],
+      roleArn: 'arn:aws:iam::222233334444:role/spoke',
+    };
+    const values = resolveSettings({
+      ...CI,
+      PRIVATELINK_VPC_ID: '',
+      PRIVATELINK_SUBNET_IDS: '',
+      PRIVATELINK_VPCS: JSON.stringify([spoke, { vpcId: 'vpc-0aaa', subnetIds: ['subnet-0a1'] }]),
+    });
+    expect(values).toMatchObject({ vpcId: 'vpc-0aaa', subnetIds: 'subnet-0a1' });
+  });
+
+  it("refuse a spoke's data plane outside the deploy region (us-east-1 when AWS_REGION is unset)", () => {
+    const spoke = {
+      vpcId: 'vpc-0ccc',
+      subnetIds: ['subnet-0c1'],
+      roleArn: 'arn:aws:iam::222233334444:role/spoke',
+      dataPlaneFunctionArn: 'arn:aws:lambda:eu-west-1:222233334444:function:dp',
+    };
+    const { problems } = refusal({
+      ...CI,
+      AWS_REGION: undefined,
+      PRIVATELINK_VPC_ID: '',
+      PRIVATELINK_SUBNET_IDS: '',
+      PRIVATELINK_VPCS: JSON.stringify([{ vpcId: 'vpc-0aaa', subnetIds: ['subnet-0a1'] }, spoke]),
+    });
+    expect(problems.map((item) => item.message)).toEqual([
+      'PRIVATELINK_VPCS[1] "dataPlaneFunctionArn" is in eu-west-1, not the stack\'s region us-east-1',
+    ]);
+  });
+
   it('refuse a secret ARN the cold start would refuse (the package once accepted any name)', () => {
     const { problems } = refusal({
       ...CI,

@@ -81,10 +81,10 @@ describe('PRIVATELINK_VPCS', () => {
       'PRIVATELINK_VPCS[0] "subnetIds" lists "sg-0x", not a subnet-… id',
       'PRIVATELINK_VPCS[0] "subnetIds" lists subnet-0a1 twice',
       'PRIVATELINK_VPCS[0] needs "securityGroupIds": a list of id strings',
-      'PRIVATELINK_VPCS[1] has an unknown field "subnetIDs" (fields: vpcId, subnetIds, securityGroupIds)',
+      'PRIVATELINK_VPCS[1] has an unknown field "subnetIDs" (fields: vpcId, subnetIds, securityGroupIds, roleArn, externalId, dataPlaneFunctionArn)',
       'PRIVATELINK_VPCS[1] needs "vpcId": a VPC id (vpc-…), not "VPC-1"',
       'PRIVATELINK_VPCS[1] needs "subnetIds": a non-empty list of id strings',
-      'PRIVATELINK_VPCS[2] is not an object {"vpcId","subnetIds","securityGroupIds"}',
+      'PRIVATELINK_VPCS[2] is not an object {"vpcId","subnetIds","securityGroupIds",…}',
     ]);
   });
 
@@ -108,6 +108,87 @@ describe('PRIVATELINK_VPCS', () => {
       problems: [],
     });
     expect(readVpcs({}).vpcs).toEqual([]);
+  });
+});
+
+describe('PRIVATELINK_VPCS spoke entries (a VPC of another account)', () => {
+  const ROLE = 'arn:aws:iam::222233334444:role/tidb-privatelink-spoke';
+  const DATA_PLANE = 'arn:aws:lambda:us-east-1:222233334444:function:tidb-privatelink-dev-dataPlane-vpc-0ccc';
+  const SPOKE = { vpcId: 'vpc-0ccc', subnetIds: ['subnet-0c1'], roleArn: ROLE };
+
+  it("keeps the entries' order and derives the spoke's account from its role", () => {
+    const config = loadConfig(
+      {
+        ...BASE,
+        PRIVATELINK_VPCS: JSON.stringify([
+          { ...SPOKE, externalId: 'tenant:42', dataPlaneFunctionArn: DATA_PLANE },
+          A,
+          { ...SPOKE, vpcId: 'vpc-0ddd', subnetIds: ['subnet-0d1'], roleArn: `${ROLE}-2` },
+        ]),
+      },
+      { apiKeys: 'env', vpc: true },
+    );
+    expect(config.privateLink.vpcs).toEqual([
+      {
+        ...SPOKE,
+        securityGroupIds: [],
+        accountId: '222233334444',
+        externalId: 'tenant:42',
+        dataPlaneFunctionArn: DATA_PLANE,
+      },
+      A,
+      {
+        vpcId: 'vpc-0ddd',
+        subnetIds: ['subnet-0d1'],
+        securityGroupIds: [],
+        roleArn: `${ROLE}-2`,
+        accountId: '222233334444',
+      },
+    ]);
+    expect(config.privateLink.vpcs[1]).not.toHaveProperty('accountId');
+  });
+
+  it('lists every problem of the spoke fields at once, never echoing an external id', () => {
+    const problems = problemsOf({
+      PRIVATELINK_VPCS: JSON.stringify([
+        A,
+        { ...SPOKE, roleArn: 'arn:aws:iam::2222:user/bob', externalId: 'x' },
+        { ...B, externalId: 'secret-ish', dataPlaneFunctionArn: DATA_PLANE },
+        {
+          vpcId: 'vpc-0eee',
+          subnetIds: ['subnet-0e1'],
+          roleArn: ROLE.replace('222233334444', '555566667777'),
+          dataPlaneFunctionArn: DATA_PLANE.replace('us-east-1', 'eu-west-1'),
+        },
+        { ...SPOKE, vpcId: 'vpc-0fff', subnetIds: ['subnet-0f1'], dataPlaneFunctionArn: 'my-function' },
+      ]),
+    });
+    expect(problems).toEqual([
+      'PRIVATELINK_VPCS[1] "roleArn" is not an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)',
+      'PRIVATELINK_VPCS[1] "externalId" must be 2 to 1224 characters of letters, digits and +=,.@:/-_',
+      'PRIVATELINK_VPCS[2] has "externalId" without "roleArn" (it only belongs to a spoke VPC)',
+      'PRIVATELINK_VPCS[2] has "dataPlaneFunctionArn" without "roleArn" (it only belongs to a spoke VPC)',
+      'PRIVATELINK_VPCS[3] "dataPlaneFunctionArn" is in account 222233334444, not the role\'s account 555566667777',
+      'PRIVATELINK_VPCS[3] "dataPlaneFunctionArn" is in eu-west-1, not the stack\'s region us-east-1',
+      'PRIVATELINK_VPCS[4] "dataPlaneFunctionArn" is not a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>)',
+    ]);
+    expect(problems.join(' ')).not.toContain('secret-ish');
+  });
+
+  it("accepts STS's external id alphabet up to 1224 characters, and a role with a path", () => {
+    const externalId = `a${'+=,.@:/-_'.repeat(136)}`.slice(0, 1224);
+    const vpcs = [A, { ...SPOKE, roleArn: 'arn:aws-cn:iam::222233334444:role/team/hub-access', externalId }];
+    expect(problemsOf({ PRIVATELINK_VPCS: JSON.stringify(vpcs) })).toEqual([]);
+    const tooLong = [A, { ...SPOKE, externalId: `${externalId}x` }];
+    expect(problemsOf({ PRIVATELINK_VPCS: JSON.stringify(tooLong) })).toEqual([
+      expect.stringMatching(/"externalId" must be 2 to 1224 characters/),
+    ]);
+  });
+
+  it("needs one VPC of the stack's own account, where its first data plane runs", () => {
+    expect(problemsOf({ PRIVATELINK_VPCS: JSON.stringify([SPOKE]) })).toEqual([
+      'PRIVATELINK_VPCS needs at least one VPC of the stack\'s own account (an entry without "roleArn"): the stack\'s first data plane runs there',
+    ]);
   });
 });
 
