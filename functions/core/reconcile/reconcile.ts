@@ -40,6 +40,11 @@ export interface RunOptions extends CallOptions {
   deadline?: number;
   /** Plan mode: observe and plan, record every action with its equivalent, change nothing (dry-run.ts). */
   dryRun?: boolean;
+  /**
+   * Told every cluster each listing of a full reconcile answered (`reconcileAll`), so the caller can tell a
+   * cluster gone from the listing from one merely not reconciled (see functions/app/provisioning.ts).
+   */
+  onListing?: (clusters: Cluster[]) => void;
 }
 
 function outcomeOf(
@@ -417,6 +422,7 @@ export async function reconcileAll(
     async () => {
       const snapshot = await observeAll(deps, options);
       first ??= snapshot;
+      options.onListing?.(snapshot.clusters);
       return snapshot;
     },
     (snapshot) =>
