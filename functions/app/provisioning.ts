@@ -127,17 +127,19 @@ async function reconcilePass(
     listed ??= new Map();
     for (const cluster of seen) listed.set(cluster.clusterId, cluster);
   };
-  const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
-    reconcileStack(watched, { signal, deadline: deadlineOf(context, deps.clock.now()), onListing }),
-  );
-  for (const outcome of clusters) logOutcome(logger, outcome);
-  const phases = phaseCounts(clusters);
-  logger.info('reconcile pass finished', { phases });
-  if (metrics) recordClustersByPhase(metrics, phases);
-  if (deps.registry) {
-    await keepRegistry({ ...deps, registry: deps.registry }, clusters, listed, announced, signal, logger);
-  }
-  return { clusters };
+  // Metered to the end: proving a gone cluster's row (keepRegistry) may GET the cluster.
+  return meteringTidbApi(metrics, deps.tidb, async () => {
+    const deadline = deadlineOf(context, deps.clock.now());
+    const clusters = await reconcileStack(watched, { signal, deadline, onListing });
+    for (const outcome of clusters) logOutcome(logger, outcome);
+    const phases = phaseCounts(clusters);
+    logger.info('reconcile pass finished', { phases });
+    if (metrics) recordClustersByPhase(metrics, phases);
+    if (deps.registry) {
+      await keepRegistry({ ...deps, registry: deps.registry }, clusters, listed, announced, signal, logger);
+    }
+    return { clusters };
+  });
 }
 
 /**
