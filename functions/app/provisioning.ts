@@ -5,12 +5,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { recordClustersByPhase } from '../adapters/powertools-metrics.ts';
-import { mapLimited } from '../core/concurrency.ts';
 import { describeHeld, RECONCILE_LEASE, withLease } from '../core/lease.ts';
+import type { Cluster } from '../core/model.ts';
 import { type ClusterRegistry, DETAIL_TYPES, type EventsPort, type LeaseStore } from '../core/ports.ts';
 import { endpointReady } from '../core/reconcile/events.ts';
 import { PHASES, type Phase, type ProvisionOutcome, type ReconcileDeps } from '../core/reconcile/types.ts';
 import { perCluster, provisionStack, reconcileStack } from '../core/reconcile/vpcs.ts';
+import { expireGoneRows, recordPhases } from '../core/registry/phases.ts';
 import { clusterKeyOf, isDelivery, PROVISION_TRIGGERS } from './inbound-events.ts';
 import { perInvocation } from './invocation-signal.ts';
 import { oncePerEvent, type PersistenceSource } from './once-per-event.ts';
@@ -120,24 +121,55 @@ async function reconcilePass(
 ): Promise<{ clusters: ProvisionOutcome[] }> {
   const announced = new Set<string>();
   const watched = { ...deps, events: noticingReady(deps.events, announced) };
-  const clusters = await meteringTidbApi(metrics, deps.tidb, () =>
-    reconcileStack(watched, { signal, deadline: deadlineOf(context, deps.clock.now()) }),
-  );
-  for (const outcome of clusters) logOutcome(logger, outcome);
-  const phases = phaseCounts(clusters);
-  logger.info('reconcile pass finished', { phases });
-  if (metrics) recordClustersByPhase(metrics, phases);
-  // Several VPCs: the cluster's row shows its most pressing VPC.
-  if (deps.registry) {
-    const becameReady = await recordPhases(deps.registry, perCluster(clusters), deps.clock.now(), signal);
-    const unannounced = becameReady.filter((outcome) => !announced.has(outcome.clusterId));
-    if (unannounced.length > 0)
-      await deps.events.publish(
-        unannounced.map((o) => endpointReady(o)),
-        { signal },
-      );
+  // What the run's listings showed of each cluster (none: no listing answered, nothing can look gone).
+  let listed: Map<string, Cluster> | undefined;
+  const onListing = (seen: Cluster[]) => {
+    listed ??= new Map();
+    for (const cluster of seen) listed.set(cluster.clusterId, cluster);
+  };
+  // Metered to the end: proving a gone cluster's row (keepRegistry) may GET the cluster.
+  return meteringTidbApi(metrics, deps.tidb, async () => {
+    const deadline = deadlineOf(context, deps.clock.now());
+    const clusters = await reconcileStack(watched, { signal, deadline, onListing });
+    for (const outcome of clusters) logOutcome(logger, outcome);
+    const phases = phaseCounts(clusters);
+    logger.info('reconcile pass finished', { phases });
+    if (metrics) recordClustersByPhase(metrics, phases);
+    if (deps.registry) {
+      await keepRegistry({ ...deps, registry: deps.registry }, clusters, listed, announced, signal, logger);
+    }
+    return { clusters };
+  });
+}
+
+/**
+ * The registry after a run, from one read of its rows: phases (several VPCs: the cluster's row shows its most
+ * pressing VPC), the rows of gone clusters given their expiry, and `Endpoint Ready` for a cluster whose row
+ * turned Ready without any run announcing it.
+ */
+async function keepRegistry(
+  deps: Awaited<ReturnType<DepsSource>> & { registry: ClusterRegistry },
+  clusters: ProvisionOutcome[],
+  listed: ReadonlyMap<string, Cluster> | undefined,
+  announced: ReadonlySet<string>,
+  signal: AbortSignal,
+  logger: Logger,
+): Promise<void> {
+  const { registry, clock } = deps;
+  const rows = new Map((await registry.list({ signal })).map((row) => [row.clusterId, row]));
+  const becameReady = await recordPhases(registry, rows, perCluster(clusters), clock.now(), { signal });
+  if (listed) {
+    const reconciled = new Set(clusters.map((outcome) => outcome.clusterId));
+    const expired = await expireGoneRows(deps, rows, { listed, reconciled }, clock.now(), { signal });
+    if (expired.length > 0)
+      logger.info('registry rows of gone clusters set to expire', { clusterIds: expired });
   }
-  return { clusters };
+  const unannounced = becameReady.filter((outcome) => !announced.has(outcome.clusterId));
+  if (unannounced.length > 0)
+    await deps.events.publish(
+      unannounced.map((o) => endpointReady(o)),
+      { signal },
+    );
 }
 
 /** `events`, noting each cluster a `PrivateLink Endpoint Ready` goes out for. */
@@ -149,30 +181,6 @@ function noticingReady(events: EventsPort, announced: Set<string>): EventsPort {
         if (event.detailType === DETAIL_TYPES.endpointReady) announced.add(event.detail.clusterId);
     },
   };
-}
-
-/** A gone cluster's row stays this long (for `status` and operators), then expires on its own. */
-export const DELETED_ROW_RETAIN_S = 7 * 86_400;
-
-/**
- * Each cluster's phase and since when, for `status` and operators; unchanged phases write nothing new. An
- * Orphaned cluster (proven gone) gets its row's expiry; a live cluster's row never expires. Answers the
- * clusters the registry knew that have just turned Ready (for the `Endpoint Ready` no run may have sent).
- */
-async function recordPhases(
-  registry: ClusterRegistry,
-  outcomes: ProvisionOutcome[],
-  now: number,
-  signal: AbortSignal,
-): Promise<ProvisionOutcome[]> {
-  const turned = await mapLimited(outcomes, 8, async (outcome) => {
-    const recorded = await registry.setPhase(outcome.clusterId, outcome.phase, now, { signal });
-    if (outcome.phase === 'Orphaned') {
-      await registry.markDeleted(outcome.clusterId, now, DELETED_ROW_RETAIN_S, { signal });
-    }
-    return outcome.phase === 'Ready' && recorded.changed && recorded.known ? outcome : undefined;
-  });
-  return turned.filter((outcome): outcome is ProvisionOutcome => outcome !== undefined);
 }
 
 /**

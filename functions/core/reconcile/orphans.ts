@@ -16,7 +16,8 @@ import { findConnection, GONE_STATES, type Snapshot } from './observe.ts';
 import { deletesAt, deletionDue, planOrphan, type Verdict } from './orphan-plan.ts';
 import type { AppliedAction, OrphanAction, PlannedAction, ProvisionOutcome, ReconcileDeps } from './types.ts';
 
-const CLUSTER_GONE: ReadonlySet<string> = new Set(['DELETING', 'DELETED']);
+/** A cluster in these states is gone or going: proof enough that what was made for it is no longer needed. */
+export const CLUSTER_GONE: ReadonlySet<string> = new Set(['DELETING', 'DELETED']);
 /** Clusters judged, and orphans handled, at once: a fleet-wide deletion stays within the APIs' pace. */
 const CONCURRENCY = 4;
 
@@ -53,6 +54,26 @@ function suspects(deps: Pick<ReconcileDeps, 'settings'>, snapshot: Snapshot): Ma
 }
 
 /**
+ * One GET of a cluster: `gone` (why) on proof (404, DELETING or DELETED), else the cluster as it answered;
+ * undefined when the read failed, which proves nothing either way.
+ */
+export async function readCluster(
+  deps: Pick<ReconcileDeps, 'tidb'>,
+  clusterId: string,
+  options: CallOptions,
+): Promise<{ gone: string } | { cluster: Cluster } | undefined> {
+  let cluster: Cluster;
+  try {
+    cluster = await deps.tidb.getCluster(clusterId, options);
+  } catch (error) {
+    if (error instanceof TidbCloudNotFoundError)
+      return { gone: `TiDB Cloud has no cluster ${clusterId} (404)` };
+    return undefined;
+  }
+  return CLUSTER_GONE.has(cluster.state) ? { gone: `cluster ${clusterId} is ${cluster.state}` } : { cluster };
+}
+
+/**
  * Verdicts for the endpoints of one cluster, from a GET of that cluster: 404, DELETING/DELETED or the node
  * group gone is proof; a cluster that answers and has the group is alive (a deselected cluster is alive).
  * Absence from a listing scoped by project is never proof, and a failed read judges nothing.
@@ -63,20 +84,10 @@ async function judge(
   endpoints: VpcEndpoint[],
   options: CallOptions,
 ): Promise<Verdict[]> {
-  let cluster: Cluster;
-  try {
-    cluster = await deps.tidb.getCluster(clusterId, options);
-  } catch (error) {
-    if (error instanceof TidbCloudNotFoundError) {
-      const why = `TiDB Cloud has no cluster ${clusterId} (404)`;
-      return endpoints.map((endpoint) => ({ kind: 'orphaned', endpoint, why }));
-    }
-    return [];
-  }
-  if (CLUSTER_GONE.has(cluster.state)) {
-    const why = `cluster ${clusterId} is ${cluster.state}`;
-    return endpoints.map((endpoint) => ({ kind: 'orphaned', endpoint, why }));
-  }
+  const read = await readCluster(deps, clusterId, options);
+  if (!read) return [];
+  if ('gone' in read) return endpoints.map((endpoint) => ({ kind: 'orphaned', endpoint, why: read.gone }));
+  const { cluster } = read;
   const groups =
     cluster.nodeGroups.length > 0
       ? cluster.nodeGroups

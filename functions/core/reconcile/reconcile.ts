@@ -41,6 +41,11 @@ export interface RunOptions extends CallOptions {
   deadline?: number;
   /** Plan mode: observe and plan, record every action with its equivalent, change nothing (dry-run.ts). */
   dryRun?: boolean;
+  /**
+   * Told every cluster each listing of a full reconcile answered (`reconcileAll`), so the caller can tell a
+   * cluster gone from the listing from one merely not reconciled (see functions/app/provisioning.ts).
+   */
+  onListing?: (clusters: Cluster[]) => void;
 }
 
 function outcomeOf(
@@ -318,6 +323,34 @@ export function quietInterval(intervalMs: number, quietPasses: number): number {
   return Math.min(doubled, Math.max(intervalMs, QUIET_POLL_CAP_MS));
 }
 
+/**
+ * Whether a pass counts towards the quiet back-off: it took no step, and no cluster in it waits for its
+ * private link service. The back-off is for the long waits a pass only sees continue (System Checking, a
+ * cluster still CREATING), where a later look delays one cluster by at most the interval. A service's arrival
+ * starts the quota-bound part instead (a service read and a registration per cluster, through the one
+ * budget): seen 15 s late, it made every cluster of a fleet created at once 15 s later, and at 100 clusters
+ * the last registrations then missed the run's last pass. While services are pending the budget has nothing
+ * else to do, and `pollIntervalFor` still keeps the listings within their third of it.
+ */
+export function isQuietPass(
+  results: Array<{ outcome: ProvisionOutcome; last?: Observation }>,
+  watchServices: boolean,
+): boolean {
+  return !results.some(
+    ({ outcome, last }) => outcome.actions.length > 0 || (watchServices && awaitsService(outcome, last)),
+  );
+}
+
+function awaitsService(outcome: ProvisionOutcome, last: Observation | undefined): boolean {
+  return (
+    outcome.phase === 'Progressing' &&
+    last !== undefined &&
+    last.endpoint === undefined &&
+    last.cluster.state === 'ACTIVE' &&
+    last.service?.state !== 'ACTIVE'
+  );
+}
+
 /** The last instant a cluster or a pass may start (no deadline: any time). */
 function lastStart({ deadline }: RunOptions): number {
   return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - CLUSTER_START_MARGIN_MS;
@@ -372,7 +405,16 @@ async function runPasses(
   deps: ReconcileDeps,
   observe: () => Promise<Snapshot>,
   selectKeys: (snapshot: Snapshot) => ReconcileKey[],
-  options: RunOptions & { detect: boolean; idleIsBlocked?: boolean },
+  options: RunOptions & {
+    detect: boolean;
+    idleIsBlocked?: boolean;
+    /**
+     * No back-off while a cluster waits for its private link service (`isQuietPass`): for the scheduled
+     * reconcile, whose fleet's registrations the service's arrival starts. One cluster (`provision --wait`)
+     * is no fleet, and its pass costs three reads, not two listings.
+     */
+    watchServices?: boolean;
+  },
 ): Promise<ProvisionOutcome[]> {
   const merged = new Map<string, ProvisionOutcome>();
   // A dry run records instead of acting, publishes nothing and makes one pass: nothing it waits for can change.
@@ -407,7 +449,7 @@ async function runPasses(
     last = snapshot;
     const keys = pending ?? selectKeys(snapshot);
     const results = await pass(deps, snapshot, keys, executor, options, memory, settle);
-    quietPasses = results.some(({ outcome }) => outcome.actions.length > 0) ? 0 : quietPasses + 1;
+    quietPasses = isQuietPass(results, options.watchServices === true) ? quietPasses + 1 : 0;
     intervalMs = quietInterval(pollIntervalFor(deps.settings, snapshot), quietPasses);
     if (recorder) break;
     // A cluster in Error met a transient failure (a refusal is Blocked): it is tried again next pass, as one
@@ -446,10 +488,11 @@ export async function reconcileAll(
     async () => {
       const snapshot = await observeAll(deps, options);
       first ??= snapshot;
+      options.onListing?.(snapshot.clusters);
       return snapshot;
     },
     (snapshot) => selectedKeys(deps.settings, snapshot.clusters),
-    { ...options, detect: true },
+    { ...options, detect: true, watchServices: true },
   );
   const orphans = first ? await handleOrphans(deps, first, options) : [];
   return mergeOrphanResults(outcomes, orphans);

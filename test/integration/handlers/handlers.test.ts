@@ -280,6 +280,35 @@ describe('provisioning handlers', () => {
     expect(world.events.ofType(DETAIL_TYPES.endpointReady)).toHaveLength(1);
   });
 
+  it('reconcile: the row of a cluster deleted before it turned ACTIVE expires, as an orphan row does', async () => {
+    const creating = world.addCluster({ state: 'CREATING' });
+    const live = world.addCluster({ state: 'CREATING' });
+    const table = new MemoryClusterRegistry();
+    const registry = (await world.portsFor('reconcile')).registry(table);
+    const tick = createReconcileHandler(async () => ({ ...world.deps, registry }), logger);
+    await tick(sample('schedule-tick.json'), lambdaContext(120_000));
+    expect(table.rows.get(creating.clusterId)).toMatchObject({ phase: 'Progressing' });
+    // Deleted while CREATING: it never had an endpoint, so it never has an Orphaned outcome.
+    world.sim.removeCluster(creating.clusterId);
+    const gets = () => world.sim.requests.filter((r) => r.path.endsWith(`/clusters/${creating.clusterId}`));
+    const before = gets().length;
+    await tick(sample('schedule-tick.json'), lambdaContext(120_000));
+    // The proof: one GET, answered 404 (absence from the listing alone proves nothing).
+    expect(
+      gets()
+        .slice(before)
+        .map((r) => r.status),
+    ).toEqual([404]);
+    expect(table.rows.get(creating.clusterId)).toMatchObject({ deletedAt: expect.any(String) });
+    expect(table.rows.get(creating.clusterId)?.expiresAt).toBeGreaterThan(0);
+    expect(table.rows.get(live.clusterId)?.expiresAt).toBeUndefined();
+    // Once expiring, the row costs no GET and no write in later runs.
+    const row = table.rows.get(creating.clusterId);
+    await tick(sample('schedule-tick.json'), lambdaContext(120_000));
+    expect(gets().length).toBe(before + 1);
+    expect(table.rows.get(creating.clusterId)).toEqual(row);
+  });
+
   it('reconcile: throws when the pass itself cannot run (the cluster listing fails)', async () => {
     world.addCluster();
     world.sim.faults.failPath('/clusters', 503);

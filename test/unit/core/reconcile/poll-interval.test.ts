@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import type { Cluster, ClusterState, VpcEndpoint } from '../../../../functions/core/model.ts';
 import {
+  isQuietPass,
   pollIntervalFor,
   QUIET_POLL_CAP_MS,
   quietInterval,
 } from '../../../../functions/core/reconcile/reconcile.ts';
-import type { ReconcileSettings } from '../../../../functions/core/reconcile/types.ts';
+import type {
+  Observation,
+  ProvisionOutcome,
+  ReconcileSettings,
+} from '../../../../functions/core/reconcile/types.ts';
 
 const settings = (requestsPerMinute?: number): ReconcileSettings => ({
   region: 'us-east-1',
@@ -58,5 +64,39 @@ describe('quietInterval', () => {
 
   it('never shortens an interval already longer than the cap (1,000 clusters listed)', () => {
     expect(quietInterval(45_000, 6)).toBe(45_000);
+  });
+});
+
+describe('isQuietPass', () => {
+  const waiting = (state: ClusterState, seen: Partial<Observation> = {}) => {
+    const outcome: ProvisionOutcome = {
+      clusterId: 'c',
+      tidbNodeGroupId: 'g',
+      vpcEndpointId: null,
+      actions: [],
+      phase: 'Progressing',
+      waitingFor: 'something',
+    };
+    const cluster = { clusterId: 'c', state, nodeGroups: [] } as unknown as Cluster;
+    return { outcome, last: { cluster, tidbNodeGroupId: 'g', ...seen } };
+  };
+  const endpoint = { vpcEndpointId: 'vpce-1', state: 'pendingAcceptance' } as VpcEndpoint;
+
+  it('is quiet while clusters only wait: for System Checking, or to be ACTIVE', () => {
+    expect(isQuietPass([waiting('ACTIVE', { endpoint }), waiting('CREATING')], true)).toBe(true);
+  });
+
+  it('is not quiet while an ACTIVE cluster waits for its private link service: its arrival starts the registrations', () => {
+    expect(isQuietPass([waiting('ACTIVE', { endpoint }), waiting('ACTIVE')], true)).toBe(false);
+  });
+
+  it('for one cluster (no fleet to start) the service wait is quiet too', () => {
+    expect(isQuietPass([waiting('ACTIVE')], false)).toBe(true);
+  });
+
+  it('is not quiet after a step', () => {
+    const { outcome, last } = waiting('ACTIVE', { endpoint });
+    const acted = { ...outcome, actions: [{ type: 'register-endpoint' }] } as unknown as ProvisionOutcome;
+    expect(isQuietPass([{ outcome: acted, last }], false)).toBe(false);
   });
 });
