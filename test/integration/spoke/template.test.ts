@@ -159,6 +159,7 @@ describe('names and sizes stay within the limits', () => {
   it("the spoke's own names fit IAM and Lambda", async () => {
     const spoke = await longest();
     expect(spoke.roleName.length).toBeLessThanOrEqual(ROLE_NAME_LIMIT);
+    expect(spoke.dataPlaneRole.principal.split('/').at(-1)?.length).toBeLessThanOrEqual(ROLE_NAME_LIMIT);
     expect(spoke.dataPlaneFunctionArn.split(':').at(-1)?.length).toBeLessThanOrEqual(64);
   });
 
