@@ -274,20 +274,20 @@ function forward(
   });
 }
 
+/** The request as it came, addressed to moto (moto verifies no signature, so the changed Host is harmless). */
+const upstreamOptions = (target: URL, incoming: IncomingMessage) => ({
+  hostname: target.hostname,
+  port: target.port,
+  method: incoming.method,
+  path: incoming.url,
+  headers: { ...incoming.headers, host: target.host },
+});
+
 function sendOn(target: URL, incoming: IncomingMessage, body: Buffer, response: ServerResponse): void {
-  const upstream = httpRequest(
-    {
-      hostname: target.hostname,
-      port: target.port,
-      method: incoming.method,
-      path: incoming.url,
-      headers: { ...incoming.headers, host: target.host },
-    },
-    (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    },
-  );
+  const upstream = httpRequest(upstreamOptions(target, incoming), (answer) => {
+    response.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(response);
+  });
   upstream.on('error', (error) => {
     if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
     response.end(`moto proxy: moto did not answer: ${error.message}`);
@@ -485,25 +485,16 @@ function spokeAssumed(request: HttpRequest, spokes: Map<string, SpokeGrants>): S
 /** Sends the request on to moto and returns its whole answer (to read the keys of an AssumeRole). */
 function exchange(target: URL, incoming: IncomingMessage, body: Buffer): Promise<WireAnswer> {
   return new Promise((resolve, reject) => {
-    const upstream = httpRequest(
-      {
-        hostname: target.hostname,
-        port: target.port,
-        method: incoming.method,
-        path: incoming.url,
-        headers: { ...incoming.headers, host: target.host },
-      },
-      (answer) => {
-        readBody(answer).then((text) => {
-          const headers = Object.fromEntries(
-            Object.entries(answer.headers)
-              .filter(([name]) => !['content-length', 'transfer-encoding', 'connection'].includes(name))
-              .map(([name, value]) => [name, String(value)]),
-          );
-          resolve({ status: answer.statusCode ?? 502, headers, body: text.toString('utf8') });
-        }, reject);
-      },
-    );
+    const upstream = httpRequest(upstreamOptions(target, incoming), (answer) => {
+      readBody(answer).then((text) => {
+        const headers = Object.fromEntries(
+          Object.entries(answer.headers)
+            .filter(([name]) => !['content-length', 'transfer-encoding', 'connection'].includes(name))
+            .map(([name, value]) => [name, String(value)]),
+        );
+        resolve({ status: answer.statusCode ?? 502, headers, body: text.toString('utf8') });
+      }, reject);
+    });
     upstream.on('error', reject);
     upstream.end(body);
   });
