@@ -42,7 +42,11 @@ async function waitFor<T>(what: string, poll: () => Promise<T | undefined>): Pro
 }
 
 /** Waits until the stack leaves its *_IN_PROGRESS state; throws unless it ends in `expected`. */
-async function stackSettled(clients: DeployClients, stackName: string, expected: string): Promise<Stack> {
+async function stackSettled(
+  clients: Pick<DeployClients, 'cloudFormation'>,
+  stackName: string,
+  expected: string,
+): Promise<Stack> {
   const stack = await waitFor(`${stackName} to settle`, async () => {
     const { Stacks } = await clients.cloudFormation.send(new DescribeStacksCommand({ StackName: stackName }));
     const [current] = Stacks ?? [];
@@ -124,6 +128,32 @@ export async function deployLikeServerless(
     new ExecuteChangeSetCommand({ StackName: stackName, ChangeSetName: changeSetName }),
   );
   return stackSettled(clients, stackName, 'UPDATE_COMPLETE');
+}
+
+/**
+ * Creates a stack from a template as it is (YAML or JSON, under CloudFormation's 51,200-byte inline limit)
+ * with these parameters, as `aws cloudformation deploy` does for a new stack; returns it once created.
+ *
+ * @example await deployTemplate(clients, 'spoke', await readFile('spoke/template.yml', 'utf8'), { VpcId })
+ */
+export async function deployTemplate(
+  clients: Pick<DeployClients, 'cloudFormation'>,
+  stackName: string,
+  templateBody: string,
+  parameters: Record<string, string>,
+): Promise<Stack> {
+  await clients.cloudFormation.send(
+    new CreateStackCommand({
+      StackName: stackName,
+      TemplateBody: templateBody,
+      Parameters: Object.entries(parameters).map(([ParameterKey, ParameterValue]) => ({
+        ParameterKey,
+        ParameterValue,
+      })),
+      Capabilities: ['CAPABILITY_IAM', 'CAPABILITY_NAMED_IAM'],
+    }),
+  );
+  return stackSettled(clients, stackName, 'CREATE_COMPLETE');
 }
 
 /**

@@ -86,7 +86,7 @@ function parseJson(body: string): Json {
 }
 
 /** The form parameters of a query-protocol request (the body of a POST, else the query string). */
-function formOf(request: HttpRequest): URLSearchParams {
+export function formOf(request: HttpRequest): URLSearchParams {
   const query = new URL(request.url, 'http://localhost').searchParams;
   return request.body ? new URLSearchParams(request.body) : query;
 }

@@ -8,6 +8,14 @@
  *
  * Requests signed with any other key (world building, a test's own looks) pass straight through, as does the
  * proxy's own state lookup (an endpoint's tags, a subnet's VPC, a table's key, a secret's ARN).
+ *
+ * Several accounts (issue 17's spokes): a spoke taught with `proxy.spoke(grants)` has its role's AssumeRole
+ * decided here, as IAM decides a cross-account one (the caller's identity policies must allow it and the
+ * role's trust policy must admit the caller under that session name and external id); a refused one is
+ * answered AccessDenied and moto never sees it. The keys moto issues for an allowed one act in the spoke's
+ * account, and every request signed with them is decided under the spoke role's policies as that session
+ * (`aws:userid` = `<role id>:<session name>`), with the spoke account's state. A hub principal's invocation of
+ * the spoke's data plane needs the data plane's resource policy too.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -23,17 +31,21 @@ import {
 import { DescribeSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsError } from '../../functions/core/errors.ts';
 import type { Subnet, VpcEndpoint } from '../../functions/core/model.ts';
+import type { AwsRequest } from '../iam-engine.ts';
 import type { Ec2State, PortCall } from './ec2-requests.ts';
-import type { Authorizer } from './enforce.ts';
+import { Authorizer } from './enforce.ts';
 import {
   endpointIdsOf,
+  formOf,
   type HttpRequest,
+  type IamCall,
   iamCallOf,
   type Lookups,
   type Signer,
   signerOf,
   type Wire,
 } from './http-requests.ts';
+import { assumeRoleDecision, inSession, invokeDecision, type SpokeGrants, sessionRole } from './spoke.ts';
 
 /** What a test or a child process signs with to act as one principal through the proxy. */
 export interface PrincipalKeys {
@@ -46,6 +58,12 @@ export interface MotoProxy {
   url: string;
   /** Keys that make the proxy decide every request signed with them against `authorizer`'s role. */
   principal(authorizer: Authorizer): PrincipalKeys;
+  /**
+   * Teaches the proxy a deployed spoke (testing/iam/spoke-sandbox.ts `deployedSpokeGrants`): from now on a
+   * principal's AssumeRole of its role is decided against both sides, and the keys moto issues for it act as
+   * that session of the spoke role (see the module comment).
+   */
+  spoke(grants: SpokeGrants): void;
   /**
    * What it refused so far, by principal and operation (`reconcile ec2:CreateVpcEndpoint`), and what it
    * could not decode: code that tolerates a failed read (the doctor's "unread" parts) hides both otherwise.
@@ -64,19 +82,26 @@ export interface MotoTarget {
 const tagsOf = (tags: Tag[] | undefined) =>
   Object.fromEntries((tags ?? []).map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 
-/** Reads, straight from moto, the state that request contexts are built from. */
-function motoLookups(target: MotoTarget): Lookups & { destroy(): void } {
-  const common = {
-    region: target.region,
-    endpoint: target.endpointUrl,
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    maxAttempts: 1,
-  };
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/**
+ * Reads, straight from moto, the state that request contexts are built from: with the sandbox's own keys
+ * (the hub's account), or a spoke session's (its account, whose ARNs the EC2 requests then name).
+ */
+function motoLookups(
+  target: MotoTarget,
+  credentials: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' },
+  account?: string,
+): Lookups & { destroy(): void } {
+  const common = { region: target.region, endpoint: target.endpointUrl, credentials, maxAttempts: 1 };
   const ec2 = new EC2Client(common);
   const dynamodb = new DynamoDBClient(common);
   const secrets = new SecretsManagerClient(common);
   return {
-    ec2State: (call) => ec2StateFor(ec2, target.region, call),
+    ec2State: async (call) => ({
+      ...(await ec2StateFor(ec2, target.region, call)),
+      ...(account ? { account } : {}),
+    }),
     partitionKeyOf: async (tableName) => {
       const described = await dynamodb
         .send(new DescribeTableCommand({ TableName: tableName }))
@@ -249,20 +274,20 @@ function forward(
   });
 }
 
+/** The request as it came, addressed to moto (moto verifies no signature, so the changed Host is harmless). */
+const upstreamOptions = (target: URL, incoming: IncomingMessage) => ({
+  hostname: target.hostname,
+  port: target.port,
+  method: incoming.method,
+  path: incoming.url,
+  headers: { ...incoming.headers, host: target.host },
+});
+
 function sendOn(target: URL, incoming: IncomingMessage, body: Buffer, response: ServerResponse): void {
-  const upstream = httpRequest(
-    {
-      hostname: target.hostname,
-      port: target.port,
-      method: incoming.method,
-      path: incoming.url,
-      headers: { ...incoming.headers, host: target.host },
-    },
-    (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    },
-  );
+  const upstream = httpRequest(upstreamOptions(target, incoming), (answer) => {
+    response.writeHead(answer.statusCode ?? 502, answer.headers);
+    answer.pipe(response);
+  });
   upstream.on('error', (error) => {
     if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' });
     response.end(`moto proxy: moto did not answer: ${error.message}`);
@@ -270,23 +295,99 @@ function sendOn(target: URL, incoming: IncomingMessage, body: Buffer, response: 
   upstream.end(body);
 }
 
-/** Decides a principal's request; undefined when it may go on to moto, else the refusal to send back. */
+/** Who signs with a key the proxy handed out or learned: a principal, or a session of a spoke's role. */
+interface Holder {
+  authorizer: Authorizer;
+  lookups: Lookups;
+  /** A spoke session's requests are made in its account with its `aws:userid`; a principal's as decoded. */
+  asMade(requests: AwsRequest[]): AwsRequest[];
+}
+
+/** The refusal of a call as AWS words it, recorded as refused. */
+function refused(holder: Holder, call: IamCall, error: AwsError, log: string[]): WireAnswer {
+  log.push(`${holder.authorizer.principal} ${call.service}:${call.operation}`);
+  return refusalOnWire(call.wire, error.awsCode, error.message, call.service);
+}
+
+/** A cross-account refusal (the resource's policy or a trust policy said no), as `denial` words it for the caller. */
+function crossAccountDenial(holder: Holder, request: AwsRequest): AwsError {
+  const user = holder.authorizer.role.principal.replace(/:iam::(\d+):role\//, ':sts::$1:assumed-role/');
+  const wording = request.action === 'sts:AssumeRole' ? 'AccessDenied' : 'AccessDeniedException';
+  return new AwsError(
+    wording,
+    `User: ${user}/session is not authorized to perform: ${request.action} on resource: ${request.resource}`,
+    { fault: 'client' },
+  );
+}
+
+/** A caller as the spoke decisions take it: the holder's role, as its `aws:PrincipalArn`. */
+const callerOf = (holder: Holder) => ({
+  role: holder.authorizer.role,
+  roleArn: holder.authorizer.role.principal,
+  sessionName: 'proxy',
+});
+
+/**
+ * The cross-account part of a call, when it names a spoke the proxy knows: AssumeRole of its role (identity
+ * and trust, evaluated together) or an invocation of its data plane (identity and the Lambda permissions).
+ */
+async function crossAccountDecision(
+  holder: Holder,
+  call: IamCall,
+  request: HttpRequest,
+  spokes: Map<string, SpokeGrants>,
+): Promise<AwsError | 'Allowed' | undefined> {
+  const [first] = call.requests;
+  const decision = await (async () => {
+    if (first?.action === 'sts:AssumeRole') {
+      const spoke = spokes.get(first.resource);
+      const form = formOf(request);
+      const asked = {
+        sessionName: form.get('RoleSessionName') ?? '',
+        externalId: form.get('ExternalId') ?? undefined,
+      };
+      return spoke && assumeRoleDecision(spoke, callerOf(holder), asked);
+    }
+    if (first?.action === 'lambda:InvokeFunction') {
+      const spoke = [...spokes.values()].find((known) => known.dataPlaneFunctionArn === first.resource);
+      return spoke && invokeDecision(spoke, callerOf(holder));
+    }
+    return undefined;
+  })();
+  if (decision === undefined || !first) return undefined;
+  return decision === 'Allowed' ? decision : crossAccountDenial(holder, first);
+}
+
+/** Decides a holder's request; undefined when it may go on to moto, else the refusal to send back. */
 async function refusalFor(
-  authorizer: Authorizer,
+  holder: Holder,
   signer: Signer,
   request: HttpRequest,
-  lookups: Lookups,
-  refused: string[],
+  spokes: Map<string, SpokeGrants>,
+  log: string[],
 ): Promise<WireAnswer | undefined> {
-  const call = await iamCallOf(request, signer, lookups);
+  const call = await iamCallOf(request, signer, holder.lookups);
+  // A call naming a known spoke is decided against both sides; the rest against the holder's policies.
+  const crossAccount = await crossAccountDecision(holder, call, request, spokes);
+  if (crossAccount === 'Allowed') return undefined;
+  if (crossAccount) return refused(holder, call, crossAccount, log);
   try {
-    await authorizer.authorize(PROTOCOL_OF[call.wire], call.requests);
+    await holder.authorizer.authorize(PROTOCOL_OF[call.wire], holder.asMade(call.requests));
     return undefined;
   } catch (error) {
     if (!(error instanceof AwsError)) throw error;
-    refused.push(`${authorizer.principal} ${call.service}:${call.operation}`);
-    return refusalOnWire(call.wire, error.awsCode, error.message, call.service);
+    return refused(holder, call, error, log);
   }
+}
+
+/** The keys in an STS AssumeRole answer (XML), when it has them. */
+function issuedKeys(body: string): Credentials | undefined {
+  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(body)?.[1];
+  const [accessKeyId, secretAccessKey, sessionToken] = ['AccessKeyId', 'SecretAccessKey', 'SessionToken'].map(
+    field,
+  );
+  if (!accessKeyId || !secretAccessKey) return undefined;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
 }
 
 /**
@@ -296,25 +397,47 @@ async function refusalFor(
 export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
   const moto = new URL(target.endpointUrl);
   const lookups = motoLookups(target);
-  const principals = new Map<string, Authorizer>();
+  const holders = new Map<string, Holder>();
+  const spokes = new Map<string, SpokeGrants>();
+  const sessionLookups: Array<{ destroy(): void }> = [];
   const refused: string[] = [];
   const undecodable: string[] = [];
   let writes: Promise<void> = Promise.resolve();
+
+  /** The keys moto issued for an allowed AssumeRole of a spoke: they now act as that session of its role. */
+  const learnSession = (spoke: SpokeGrants, request: HttpRequest, answer: WireAnswer) => {
+    const keys = issuedKeys(answer.body);
+    if (answer.status !== 200 || !keys) return;
+    const sessionName = formOf(request).get('RoleSessionName') ?? '';
+    const role = sessionRole(spoke, sessionName);
+    const spokeLookups = motoLookups(target, keys, spoke.account);
+    sessionLookups.push(spokeLookups);
+    holders.set(keys.accessKeyId, {
+      authorizer: new Authorizer(role.principal, role, { recorded: false }),
+      lookups: spokeLookups,
+      asMade: (requests) => requests.map((made) => inSession(spoke, sessionName, made)),
+    });
+  };
+
   const server = createServer((incoming, response) => {
     void (async () => {
       const body = await readBody(incoming);
       const signer = signerOf(incoming.headers);
-      const authorizer = signer && principals.get(signer.accessKeyId);
+      const holder = signer && holders.get(signer.accessKeyId);
       const request = {
         method: incoming.method ?? 'GET',
         url: incoming.url ?? '/',
         headers: incoming.headers,
         body: body.toString('utf8'),
       };
-      const refusal =
-        signer && authorizer && (await refusalFor(authorizer, signer, request, lookups, refused));
+      const refusal = signer && holder && (await refusalFor(holder, signer, request, spokes, refused));
+      const assumed = holder && signer?.service === 'sts' ? spokeAssumed(request, spokes) : undefined;
       if (refusal) send(response, refusal);
-      else if (isDynamoDbWrite(incoming)) {
+      else if (assumed) {
+        const answer = await exchange(moto, incoming, body);
+        learnSession(assumed, request, answer);
+        send(response, answer);
+      } else if (isDynamoDbWrite(incoming)) {
         const turn = writes.then(() => forward(moto, incoming, body, response));
         writes = turn.catch(() => undefined);
         await turn;
@@ -336,17 +459,45 @@ export async function startMotoProxy(target: MotoTarget): Promise<MotoProxy> {
     undecodable,
     principal: (authorizer) => {
       // Not twelve digits: moto reads a twelve-digit access key id as the account to act in.
-      const accessKeyId = `AKIAPROXY${String(principals.size + 1).padStart(8, '0')}`;
-      principals.set(accessKeyId, authorizer);
+      const accessKeyId = `AKIAPROXY${String(holders.size + 1).padStart(8, '0')}`;
+      holders.set(accessKeyId, { authorizer, lookups, asMade: (requests) => requests });
       return { accessKeyId, secretAccessKey: 'moto-proxy' };
+    },
+    spoke: (grants) => {
+      spokes.set(grants.roleArn, grants);
     },
     close: () =>
       new Promise<void>((resolve) => {
         lookups.destroy();
+        for (const spokeLookups of sessionLookups) spokeLookups.destroy();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+/** The known spoke an STS AssumeRole request names, if any. */
+function spokeAssumed(request: HttpRequest, spokes: Map<string, SpokeGrants>): SpokeGrants | undefined {
+  const form = formOf(request);
+  return form.get('Action') === 'AssumeRole' ? spokes.get(form.get('RoleArn') ?? '') : undefined;
+}
+
+/** Sends the request on to moto and returns its whole answer (to read the keys of an AssumeRole). */
+function exchange(target: URL, incoming: IncomingMessage, body: Buffer): Promise<WireAnswer> {
+  return new Promise((resolve, reject) => {
+    const upstream = httpRequest(upstreamOptions(target, incoming), (answer) => {
+      readBody(answer).then((text) => {
+        const headers = Object.fromEntries(
+          Object.entries(answer.headers)
+            .filter(([name]) => !['content-length', 'transfer-encoding', 'connection'].includes(name))
+            .map(([name, value]) => [name, String(value)]),
+        );
+        resolve({ status: answer.statusCode ?? 502, headers, body: text.toString('utf8') });
+      }, reject);
+    });
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
 }
 
 const perModule = new Map<string, Promise<MotoProxy>>();

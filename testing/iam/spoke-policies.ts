@@ -226,6 +226,19 @@ export function spokeBlocks(template: PackagedStack['template']): Record<string,
   );
   return {
     trust: { AssumeRolePolicyDocument: trustDocument() },
+    // Lambda attaches the data plane with its role: the network-interface statements of the hub's own, inline
+    // (the role has them when Lambda checks, at the function's creation).
+    dataPlane: [
+      {
+        PolicyName: 'network-interfaces',
+        PolicyDocument: {
+          Version: '2012-10-17',
+          Statement: functionStatements(template, 'dataPlane')
+            .filter(isSpokeStatement)
+            .map((statement) => spokeValue(statement) as Statement),
+        },
+      },
+    ],
     policies: {
       ...sessions,
       SpokeOperatorPolicy: sessionPolicy(
@@ -233,20 +246,6 @@ export function spokeBlocks(template: PackagedStack['template']): Record<string,
         sessionStatements(operatorStatements, `*:${CLI_SESSION}`),
         'HasOperator',
       ),
-      // Lambda attaches the data plane with this role: the network-interface statements of the hub's own.
-      DataPlaneInterfacesPolicy: {
-        Type: 'AWS::IAM::Policy',
-        Properties: {
-          PolicyName: 'network-interfaces',
-          Roles: [{ Ref: 'DataPlaneRole' }],
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: functionStatements(template, 'dataPlane')
-              .filter(isSpokeStatement)
-              .map((statement) => spokeValue(statement) as Statement),
-          },
-        },
-      },
     },
   };
 }

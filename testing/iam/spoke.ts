@@ -72,17 +72,29 @@ export interface Caller {
   sessionName: string;
 }
 
-export interface Spoke {
-  template: CfnTemplate;
-  scope: Scope;
+/**
+ * What IAM holds about a deployed spoke: the role the hub assumes (its trust policy, unique id and identity
+ * policies) and the data plane's resource policy. From the template (`spokeOf`) or read back from a deployed
+ * stack (testing/iam/spoke-sandbox.ts); the IAM proxy decides spoke requests with it.
+ */
+export interface SpokeGrants {
+  account: string;
   roleArn: string;
-  roleName: string;
   /** The role's unique id (`AROA…`), the first half of a session's `aws:userid`. */
   roleId: string;
   trustPolicy: Json;
+  /** The role's identity policies (each hub session's, the operator's when given). */
+  policies: Role['policies'];
   dataPlaneFunctionArn: string;
   /** The data plane's resource policy: its Lambda permissions, as Lambda writes them. */
   invokePolicy: Json;
+}
+
+/** A spoke stack resolved from the template: its grants, the data plane's role and the stack's outputs. */
+export interface Spoke extends SpokeGrants {
+  template: CfnTemplate;
+  scope: Scope;
+  roleName: string;
   /** The data plane's execution role. */
   dataPlaneRole: Role;
   outputs: Record<string, Json>;
@@ -153,8 +165,10 @@ export async function spokeOf(
   );
   return {
     ...base,
+    account: scope.account,
     roleArn,
     roleName: roleArn.slice(roleArn.indexOf('/') + 1),
+    policies: rolePolicies(template, scope, 'SpokeRole'),
     roleId: options.roleId ?? 'AROASPOKEROLE0000000001',
     trustPolicy: resolved(base, trust),
     dataPlaneFunctionArn,
@@ -169,22 +183,29 @@ export async function spokeOf(
 }
 
 /** The spoke role as held by one session: the principal is the session, the policies the role's. */
-export function sessionRole(spoke: Spoke, sessionName: string): Role {
-  const { account } = spoke.scope;
+export function sessionRole(spoke: SpokeGrants, sessionName: string): Role {
+  const roleName = spoke.roleArn.slice(spoke.roleArn.indexOf('/') + 1);
   return {
-    principal: `arn:aws:sts::${account}:assumed-role/${spoke.roleName}/${sessionName}`,
-    policies: rolePolicies(spoke.template, spoke.scope, 'SpokeRole'),
+    principal: `arn:aws:sts::${spoke.account}:assumed-role/${roleName}/${sessionName}`,
+    policies: spoke.policies,
     managedPolicyArns: [],
   };
 }
 
-/** A request made in the spoke under one session of its role: `aws:userid` is `<role id>:<session>`. */
-export function decideAsSession(spoke: Spoke, sessionName: string, request: AwsRequest): Promise<Decision> {
-  return decide(sessionRole(spoke, sessionName), {
-    ...request,
-    account: spoke.scope.account,
-    context: { ...request.context, 'aws:userid': `${spoke.roleId}:${sessionName}` },
-  });
+/** A request made in the spoke's account under one session: `aws:userid` is `<role id>:<session>`. */
+export const inSession = (spoke: SpokeGrants, sessionName: string, request: AwsRequest): AwsRequest => ({
+  ...request,
+  account: spoke.account,
+  context: { ...request.context, 'aws:userid': `${spoke.roleId}:${sessionName}` },
+});
+
+/** IAM's answer for a request made under one session of the spoke role. */
+export function decideAsSession(
+  spoke: SpokeGrants,
+  sessionName: string,
+  request: AwsRequest,
+): Promise<Decision> {
+  return decide(sessionRole(spoke, sessionName), inSession(spoke, sessionName, request));
 }
 
 /** The ARN of a session of `roleArn` (what the caller's requests are signed as). */
@@ -196,7 +217,7 @@ export const sessionArnOf = (roleArn: string, sessionName: string) =>
  * trust policy allows that role under that session name (and external id, when the spoke requires one).
  */
 export function assumeRoleDecision(
-  spoke: Spoke,
+  spoke: SpokeGrants,
   caller: Caller,
   request: { sessionName: string; externalId?: string | undefined },
 ): Promise<Decision> {
@@ -207,20 +228,20 @@ export function assumeRoleDecision(
   if (request.externalId !== undefined) context['sts:ExternalId'] = request.externalId;
   return decide(
     caller.role,
-    { action: 'sts:AssumeRole', resource: spoke.roleArn, account: spoke.scope.account, context },
+    { action: 'sts:AssumeRole', resource: spoke.roleArn, account: spoke.account, context },
     spoke.trustPolicy,
     sessionArnOf(caller.roleArn, caller.sessionName),
   );
 }
 
 /** `lambda:InvokeFunction` of the spoke's data plane by the caller (its identity policies and the permissions). */
-export function invokeDecision(spoke: Spoke, caller: Caller): Promise<Decision> {
+export function invokeDecision(spoke: SpokeGrants, caller: Caller): Promise<Decision> {
   return decide(
     caller.role,
     {
       action: 'lambda:InvokeFunction',
       resource: spoke.dataPlaneFunctionArn,
-      account: spoke.scope.account,
+      account: spoke.account,
       context: { 'aws:PrincipalArn': caller.roleArn },
     },
     spoke.invokePolicy,
