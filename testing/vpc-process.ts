@@ -36,8 +36,9 @@ export type FromVpc =
 export interface VpcProcess extends StackDataPlane {
   /** The TiDB port every ENI address listens on: create the clusters with it. */
   port: number;
-  /** Admits TCP on `port` from the source CIDR in a security group of the EC2 fake. */
+  /** Admits / revokes TCP on `port` from the source CIDR in a security group of the EC2 fake. */
   admit(groupId: string): void;
+  revoke(groupId: string): void;
   /** Names the resolver knows: a cluster's private DNS name and its endpoint service. */
   serve(host: string, serviceName: string): void;
   close(): Promise<void>;
@@ -109,6 +110,7 @@ export async function startVpcProcess(
         toPort: port,
         cidrIpv4: options.sourceCidr,
       }),
+    revoke: (groupId) => ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
     serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
     close: () =>
       new Promise((resolve) => {
