@@ -5,6 +5,7 @@
  * invocation brings the answers and rules for its own hosts, as they are when it is sent.
  * Environment: VPC_ADDRESSES (JSON list of ENI addresses), SOURCE_CIDR.
  */
+import { setMaxListeners } from 'node:events';
 import type { DataPlaneBatchItem } from '../functions/core/diagnose/ports.ts';
 import type { SecurityGroupRule } from '../functions/core/model.ts';
 import { loopbackDataPlane, mysqlServer, onSamePort, startDns } from './local-servers.ts';
@@ -33,6 +34,8 @@ process.on('message', (message: ToVpc) => {
   }
   for (const [address, held] of Object.entries(message.rules)) rules.set(address, held);
   const controller = new AbortController();
+  // Every probe of the batch (its resolver, sockets, greeting) listens on the one signal, as in the Lambda.
+  setMaxListeners(0, controller.signal);
   aborts.set(message.id, controller);
   void dataPlane
     .probeMany(message.inputs, { signal: controller.signal })
