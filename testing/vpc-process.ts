@@ -15,7 +15,7 @@ import type {
 import type { SecurityGroupRule } from '../functions/core/model.ts';
 import type { Ec2Fake } from './ec2-fake.ts';
 import type { StackDataPlane } from './stack-sim.ts';
-import { privateDnsAnswers } from './vpc-stand-in.ts';
+import { privateDnsAnswers, securityGroupSwitch } from './vpc-stand-in.ts';
 
 /** One data-plane invocation, with the resolver's answers (null: NXDOMAIN) and the rules for its hosts. */
 export interface Invocation {
@@ -103,14 +103,7 @@ export async function startVpcProcess(
         return item.result;
       },
     },
-    admit: (groupId) =>
-      ec2.authorizeIngress(groupId, {
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: options.sourceCidr,
-      }),
-    revoke: (groupId) => ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
+    ...securityGroupSwitch(ec2, port, options.sourceCidr),
     serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
     close: () =>
       new Promise((resolve) => {

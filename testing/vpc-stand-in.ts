@@ -72,6 +72,21 @@ export function filteredProber(rulesAt: RulesAt, sourceCidr: string): TcpProber 
   };
 }
 
+/** Admits / revokes TCP on `port` from `sourceCidr` in a security group of the fake. */
+export function securityGroupSwitch(ec2: Ec2Fake, port: number, sourceCidr: string) {
+  return {
+    admit: (groupId: string) =>
+      ec2.authorizeIngress(groupId, {
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: sourceCidr,
+      }),
+    revoke: (groupId: string) =>
+      ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
+  };
+}
+
 /** The endpoint whose private name the resolver answers for `serviceName`: private DNS on, and available. */
 function servingEndpoint(endpoints: VpcEndpoint[], serviceName: string | undefined): VpcEndpoint | undefined {
   return endpoints.find(
@@ -124,14 +139,7 @@ export async function startVpcStandIn(
     port,
     addresses,
     dataPlane: loopbackDataPlane(filteredProber(rulesInFake(ec2), options.sourceCidr)),
-    admit: (groupId) =>
-      ec2.authorizeIngress(groupId, {
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: options.sourceCidr,
-      }),
-    revoke: (groupId) => ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
+    ...securityGroupSwitch(ec2, port, options.sourceCidr),
     serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
     close: closeAll,
   };
