@@ -54,6 +54,7 @@ async function runStack(size: number): Promise<Figures> {
     },
     ec2: { endpointLimitPerVpc: 2000 },
     deployedReconcile: true,
+    deployedProbe: true,
   } satisfies StackOptions;
   const { clock, world } = await startStackWorld(options);
   // Probes go to the VPC stand-in on loopback for real, in a process of its own (testing/vpc-process.ts).
