@@ -22,7 +22,7 @@ import {
   TICK_MS,
   wireStack,
 } from '../testing/stack-sim.ts';
-import { startVpcStandIn } from '../testing/vpc-stand-in.ts';
+import { startVpcProcess } from '../testing/vpc-process.ts';
 import { ENIS_PER_ENDPOINT, loopbackAddresses } from './stand-in.ts';
 import { type Cell, note, percentile, printTable, section } from './table.ts';
 
@@ -54,10 +54,11 @@ async function runStack(size: number): Promise<Figures> {
     },
     ec2: { endpointLimitPerVpc: 2000 },
     deployedReconcile: true,
+    deployedProbe: true,
   } satisfies StackOptions;
   const { clock, world } = await startStackWorld(options);
-  // Probes go to the VPC stand-in on loopback for real.
-  const vpc = await startVpcStandIn(world.ec2, {
+  // Probes go to the VPC stand-in on loopback for real, in a process of its own (testing/vpc-process.ts).
+  const vpc = await startVpcProcess(world.ec2, {
     sourceCidr: world.ec2.world.cidrBlock,
     addresses: loopbackAddresses(size * ENIS_PER_ENDPOINT),
   });

@@ -3,6 +3,7 @@
  * accept, hold silently, or never complete a connect, and MySQL-protocol servers (mysql2) with chosen greetings.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { Socket as UdpSocket } from 'node:dgram';
 import { connect, createServer as createTcpServer, Server, type Socket } from 'node:net';
 import { createServer as createDnsServer, Packet } from 'dns2';
 import { createServer as createMysqlServer } from 'mysql2';
@@ -51,8 +52,24 @@ export async function startDns(
     },
   });
   const addresses = await server.listen({ udp: { port: 0, address: '127.0.0.1' } });
+  roomForBursts(server);
   cleanups.push(() => server.close());
   return `127.0.0.1:${addresses.udp?.port}`;
+}
+
+/**
+ * A resolver that does not drop a burst of queries. The kernel's default receive buffer for one UDP socket
+ * (net.core.rmem_default, 208 KiB) holds about 250 small datagrams: more queries than that arriving while
+ * this process's event loop is busy are dropped and time out. A probe of 1,000 endpoints at once sends
+ * more than that; AWS's VPC resolver is not one socket in a busy process. Linux caps it at net.core.rmem_max.
+ */
+const RESOLVER_RECEIVE_BUFFER = 8 * 1024 * 1024;
+
+function roomForBursts(server: ReturnType<typeof createDnsServer>): void {
+  // dns2 types its server without the UDP socket it holds.
+  const udp: unknown = Reflect.get(Reflect.get(server, 'servers') ?? {}, 'udp');
+  if (!(udp instanceof UdpSocket)) throw new Error('dns2 no longer keeps its UDP socket in servers.udp');
+  udp.setRecvBufferSize(RESOLVER_RECEIVE_BUFFER);
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {

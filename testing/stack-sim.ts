@@ -17,7 +17,7 @@ import { PowertoolsProbeMetrics } from '../functions/adapters/powertools-metrics
 import { TidbCloudClient } from '../functions/adapters/tidbcloud/client.ts';
 import { DEPLOYED_BUDGETS } from '../functions/app/budgets.ts';
 import { createProbeHandler, createTroubleshootHandler } from '../functions/app/diagnostics.ts';
-import type { DiagnosticsDeps } from '../functions/app/lambda-deps.ts';
+import { type DiagnosticsDeps, PROBE_CONCURRENCY, PROBE_TIMEOUT_MS } from '../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../functions/app/provisioning.ts';
 import type { DataPlaneBatchPort } from '../functions/core/diagnose/ports.ts';
 import type { PrivateLinkService } from '../functions/core/model.ts';
@@ -199,6 +199,11 @@ export interface StackOptions {
    * runs (not an invocation) and each run reads the services again.
    */
   deployedReconcile?: boolean;
+  /**
+   * The probe's and troubleshoot's deployed budgets (`PROBE_TIMEOUT_MS` per endpoint, `PROBE_CONCURRENCY`
+   * chunks); otherwise 5 s and 4, stricter, and quicker in real time where an endpoint cannot answer.
+   */
+  deployedProbe?: boolean;
 }
 
 export interface StackSim {
@@ -450,8 +455,9 @@ export async function wireStack(
         vpcId: world.settings.vpcId,
         stackName: 'tidb-privatelink',
         dnsServer: vpc.dnsServer,
-        timeoutMs: 5000,
-        concurrency: 4,
+        ...(options.deployedProbe
+          ? { timeoutMs: PROBE_TIMEOUT_MS, concurrency: PROBE_CONCURRENCY }
+          : { timeoutMs: 5000, concurrency: 4 }),
       },
     };
   };

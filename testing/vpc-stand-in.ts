@@ -13,7 +13,7 @@
 import type { LocalDataPlane } from '../functions/adapters/dataplane/local-data-plane.ts';
 import { probeTcp, type TcpProber } from '../functions/adapters/dataplane/tcp-prober.ts';
 import type { TcpOutcome } from '../functions/core/diagnose/ports.ts';
-import type { SecurityGroupRule } from '../functions/core/model.ts';
+import type { SecurityGroupRule, VpcEndpoint } from '../functions/core/model.ts';
 import type { Ec2Fake } from './ec2-fake.ts';
 import { closeAll, loopbackDataPlane, mysqlServer, onSamePort, startDns } from './local-servers.ts';
 import { sgAdmits } from './packet-oracle.ts';
@@ -72,6 +72,52 @@ export function filteredProber(rulesAt: RulesAt, sourceCidr: string): TcpProber 
   };
 }
 
+/** Admits / revokes TCP on `port` from `sourceCidr` in a security group of the fake. */
+export function securityGroupSwitch(ec2: Ec2Fake, port: number, sourceCidr: string) {
+  return {
+    admit: (groupId: string) =>
+      ec2.authorizeIngress(groupId, {
+        ipProtocol: 'tcp',
+        fromPort: port,
+        toPort: port,
+        cidrIpv4: sourceCidr,
+      }),
+    revoke: (groupId: string) =>
+      ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
+  };
+}
+
+/** The endpoint whose private name the resolver answers for `serviceName`: private DNS on, and available. */
+function servingEndpoint(endpoints: VpcEndpoint[], serviceName: string | undefined): VpcEndpoint | undefined {
+  return endpoints.find(
+    (e) => e.serviceName === serviceName && e.privateDnsEnabled && e.state === 'available',
+  );
+}
+
+/**
+ * What the resolver answers now for each input's host (null: NXDOMAIN), keyed by the lower-cased name, and
+ * the rules in front of each address it answers: for a resolver and filter that cannot read the fake.
+ * `names`: host → endpoint service, as `VpcStandIn.serve` records them.
+ */
+export function privateDnsAnswers(
+  ec2: Ec2Fake,
+  names: ReadonlyMap<string, string>,
+  inputs: ReadonlyArray<{ host: string }>,
+): { answers: Record<string, string[] | null>; rules: Record<string, SecurityGroupRule[]> } {
+  const endpoints = ec2.peekEndpoints();
+  const answers: Record<string, string[] | null> = {};
+  const rules: Record<string, SecurityGroupRule[]> = {};
+  for (const { host } of inputs) {
+    const name = host.toLowerCase();
+    const endpoint = servingEndpoint(endpoints, names.get(name));
+    answers[name] = endpoint ? ec2.endpointAddresses(endpoint.vpcEndpointId) : null;
+    for (const address of answers[name] ?? []) {
+      rules[address] = ec2.peekSecurityGroupRules(endpoint?.securityGroupIds ?? []);
+    }
+  }
+  return { answers, rules };
+}
+
 /**
  * Call before the endpoint is created (the fake hands the addresses to the next ENIs), then create the
  * cluster with `port` and `serve()` its private DNS name.
@@ -85,10 +131,7 @@ export async function startVpcStandIn(
   const port = await onSamePort(addresses, () => mysqlServer(options.serverVersion ?? TIDB_GREETING));
   const names = new Map<string, string>();
   const dnsServer = await startDns((name) => {
-    const serviceName = names.get(name);
-    const endpoint = ec2
-      .peekEndpoints()
-      .find((e) => e.serviceName === serviceName && e.privateDnsEnabled && e.state === 'available');
+    const endpoint = servingEndpoint(ec2.peekEndpoints(), names.get(name));
     return endpoint ? { a: ec2.endpointAddresses(endpoint.vpcEndpointId) } : undefined;
   });
   return {
@@ -96,14 +139,7 @@ export async function startVpcStandIn(
     port,
     addresses,
     dataPlane: loopbackDataPlane(filteredProber(rulesInFake(ec2), options.sourceCidr)),
-    admit: (groupId) =>
-      ec2.authorizeIngress(groupId, {
-        ipProtocol: 'tcp',
-        fromPort: port,
-        toPort: port,
-        cidrIpv4: options.sourceCidr,
-      }),
-    revoke: (groupId) => ec2.revokeRules(groupId, (rule) => rule.fromPort === port && rule.toPort === port),
+    ...securityGroupSwitch(ec2, port, options.sourceCidr),
     serve: (host, serviceName) => names.set(host.toLowerCase(), serviceName),
     close: closeAll,
   };
