@@ -4,14 +4,12 @@ import {
   type AwsClientOptions,
   createDynamoDbClient,
   createEc2Client,
-  createEventBridgeClient,
   createLambdaClient,
   createSecretsManagerClient,
 } from '../adapters/aws/clients.ts';
 import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
-import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -20,12 +18,13 @@ import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { PrivateLinkService } from '../core/model.ts';
-import type { ClusterRegistry, Ec2Port, LeaseStore } from '../core/ports.ts';
+import type { ClusterRegistry, Ec2Port, EventsPort, LeaseStore } from '../core/ports.ts';
 import { PROBE_CACHE_TTL_MS, type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import { TtlCache } from '../core/probe/ttl-cache.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
+import { lazyPort } from './lazy-port.ts';
 import type { PersistenceSource } from './once-per-event.ts';
 import { reconcileSettingsOf } from './settings.ts';
 import { createTidbClient } from './tidb-client.ts';
@@ -63,25 +62,38 @@ const awsOptions = (config: Config): AwsClientOptions => ({
   endpointUrl: config.aws.endpointUrl,
 });
 
+/**
+ * How a function reaches EventBridge: `eventBridgeEvents` (eventbridge-events.ts), imported by the handlers
+ * that publish on most invocations, or `eventsOnFirstPublish`. Passed in by the handler, so this module never
+ * imports the EventBridge client itself: esbuild places a whole module, with what it imports, in the init
+ * chunk of every function that imports it statically, used or not.
+ */
+export type EventsFactory = (config: Config) => EventsPort;
+
+/**
+ * For the reconcile, which publishes only on a change (a new cluster, an endpoint's progress): most scheduled
+ * passes publish nothing, so its EventBridge client and adapter are imported on the first publish, from a chunk
+ * its init never reads (test/integration/serverless/cold-start.test.ts).
+ */
+export const eventsOnFirstPublish: EventsFactory = (config) =>
+  lazyPort(async () => (await import('./eventbridge-events.ts')).eventBridgeEvents(config), {
+    publish: true,
+  });
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
-async function commonDeps(config: Config) {
+async function commonDeps(config: Config, eventsOf: EventsFactory) {
   const aws = awsOptions(config);
   // Only with the state table: the shared quota, the registry and idempotency live there.
   const dynamodb = config.privateLink.stateTable ? createDynamoDbClient(aws) : undefined;
   const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
   const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
-  const events = new EventBridgeAdapter({
-    client: createEventBridgeClient(aws),
-    eventBusName: config.privateLink.eventBus,
-    source: config.privateLink.eventSource,
-  });
   return {
     secrets,
     tidb: createTidbClient(config, keys, dynamodb),
     ec2: new Ec2Adapter(createEc2Client(aws)),
     dynamodb,
-    events,
+    events: eventsOf(config),
     clock: systemClock,
   };
 }
@@ -98,8 +110,12 @@ export interface LambdaDeps extends ReconcileDeps {
  * reconcile runs one at a time (its lease). ACTIVE services are also kept for an hour while the Lambda is warm,
  * as the probe keeps them, so a later run's `Endpoint Ready` still carries them (`known`).
  */
-export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+export async function createLambdaDeps(
+  config: Config,
+  pollIntervalMs: number,
+  eventsOf: EventsFactory,
+): Promise<LambdaDeps> {
+  const { tidb, ec2, events, clock, dynamodb } = await commonDeps(config, eventsOf);
   const settings = reconcileSettingsOf(config, pollIntervalMs);
   const services = new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now);
   const table = config.privateLink.stateTable;
@@ -135,8 +151,12 @@ export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
 export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
-export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { secrets, tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+export async function createDiagnosticsDeps(
+  config: Config,
+  metrics: Metrics,
+  eventsOf: EventsFactory,
+): Promise<DiagnosticsDeps> {
+  const { secrets, tidb, ec2, events, clock, dynamodb } = await commonDeps(config, eventsOf);
   const table = config.privateLink.stateTable;
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;

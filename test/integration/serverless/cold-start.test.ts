@@ -142,13 +142,33 @@ describe('the packaged functions, for a short cold start', () => {
     }
   });
 
+  it('leaves out of a bundle the modules of ours its function never uses (esbuild-plugins.cjs, ownModules)', () => {
+    // The doctor's DNS-path reading and diagnosis: the troubleshoot's (and the CLI's), never code the
+    // reconcile, the provision or the data plane runs, though modules they use import it.
+    const absent = ['diagnoseDnsPath', 'readDnsPath'];
+    for (const name of ['reconcile', 'provision', 'dataPlane']) {
+      const handler = unpackHandler(stack, name);
+      const text = chunkFiles(handler)
+        .map((file) => readFileSync(join(dirname(handler), file), 'utf8'))
+        .join('\n');
+      for (const marker of absent) expect(text, `${name}: ${marker}`).not.toContain(`"${marker}"`);
+    }
+    const troubleshoot = unpackHandler(stack, 'troubleshoot');
+    const present = chunkFiles(troubleshoot).map((file) =>
+      readFileSync(join(dirname(troubleshoot), file), 'utf8'),
+    );
+    for (const marker of absent) expect(present.some((text) => text.includes(`"${marker}"`))).toBe(true);
+  });
+
   it('leaves the lazy parts out of init: the handlers import with only their init files present', async () => {
-    // Class and function names survive minification (keepNames): they say which chunk holds what.
+    // Class and function names survive minification (keepNames): they say which chunk holds what. The
+    // reconcile publishes only on a change, so its EventBridge client waits for the first publish
+    // (lambda-deps.ts, eventsOnFirstPublish).
     const lazy: Record<string, string[]> = {
       probe: ['Route53Client', 'makeIdempotent', 'STSClient'],
       troubleshoot: ['Route53Client', 'makeIdempotent', 'STSClient'],
       provision: ['makeIdempotent', 'STSClient'],
-      reconcile: ['makeIdempotent', 'STSClient'],
+      reconcile: ['makeIdempotent', 'STSClient', 'EventBridgeClient', 'EventBridgeAdapter'],
       dataPlane: ['PoolConnection'],
     };
     for (const [name, markers] of Object.entries(lazy)) {
