@@ -81,6 +81,43 @@ function ownModules(serverless) {
   };
 }
 
+const CRC32_NODE = /[\\/]@smithy[\\/]core[\\/].*[\\/]Crc32Node\.js$/;
+
+/**
+ * Two Node built-ins the SDK imports at init that a function's invocation needs no module of:
+ * - `node:process`, for `env` and `versions` (the user agent): importing it as an ES module builds its
+ *   namespace, which reads every property of `process`, getters included (`report` loads its module,
+ *   `allowedNodeEnvironmentFlags` parses every option): about 4 ms of CPU at init for two properties of the
+ *   global `process`. Its imports get the global's own objects instead, the same values. Only `import`
+ *   statements: a `require('process')` (CommonJS) already gets the global.
+ * - `node:zlib`, for `crc32` in the checksum module of @smithy/core, which esbuild places in the init chunk
+ *   (the checksums' index module is reachable from every client) though only event streams, which no
+ *   function reads, use it: zlib is loaded on the first checksum instead (about 2 ms of CPU at init).
+ *   engines (>= 20.19) guarantees `zlib.crc32` (Node 20.15), which the module tests for at load.
+ * An import of any other name from either fails the build ("No matching export"), never silently.
+ * test/integration/serverless/cold-start.test.ts checks that no function loads either module at init.
+ */
+const builtinsOnFirstUse = {
+  name: 'builtins-on-first-use',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?process$/ }, (args) =>
+      args.kind === 'import-statement' ? { path: 'process', namespace: 'global-process' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'global-process' }, () => ({
+      contents: 'export default process; export const { env, versions } = process;',
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^(node:)?zlib$/ }, (args) =>
+      CRC32_NODE.test(args.importer) ? { path: 'zlib', namespace: 'zlib-on-first-use' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zlib-on-first-use' }, () => ({
+      contents:
+        "export const crc32 = (data, value) => process.getBuiltinModule('node:zlib').crc32(data, value);",
+      loader: 'js',
+    }));
+  },
+};
+
 const SCHEMAS = /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/;
 
 /**
@@ -110,6 +147,7 @@ const schemaKeysInlined = {
 
 module.exports = (serverless) => [
   ownModules(serverless),
+  builtinsOnFirstUse,
   schemaKeysInlined,
   functionChunks,
   sourceMapsBesideTheZips(serverless),

@@ -95,6 +95,22 @@ describe('the packaged functions, for a short cold start', () => {
     expect(result.afterLogin).toEqual(['NativeModule tls']);
   });
 
+  it('loads neither node:zlib nor node:process at init (esbuild-plugins.cjs, builtinsOnFirstUse)', async () => {
+    for (const name of packagedFunctions(stack)) {
+      const url = JSON.stringify(pathToFileURL(unpackHandler(stack, name)).href);
+      const script = `const before = new Set(process.moduleLoadList);
+        await import(${url});
+        console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+      const loaded: string[] = JSON.parse(await runNode(script, functionEnvironment(stack, name)));
+      // Every function hashes (the SDK's signer, the data plane's checks): the list does name what loads.
+      expect(loaded, name).toContain('NativeModule crypto');
+      expect(
+        loaded.filter((entry) => /^NativeModule (zlib|process|internal\/process\/report)$/.test(entry)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
   it('leaves one source map per bundle and chunk beside the zips, which map a minified trace back to TypeScript', () => {
     const maps = join(stack.dir, 'sourcemaps');
     const modules = packagedFunctions(stack).flatMap((name) => chunkFiles(unpackHandler(stack, name)));
