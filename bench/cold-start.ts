@@ -22,6 +22,7 @@ import {
   packageStack,
   unpackHandler,
 } from '../testing/serverless-package.ts';
+import { buildFloors } from './cold-start-floor.ts';
 import { type Cell, note, percentile, printTable, section } from './table.ts';
 
 /** Fresh processes per figure: 5, or `COLD_START_RUNS` (an odd number from 5 to 51) on a noisy machine. */
@@ -130,13 +131,16 @@ export async function benchColdStart(): Promise<void> {
     script: importScript(unpackHandler(pkg, name)),
     env: functionEnvironment(pkg, name),
   });
+  const floors = await buildFloors();
   const subjects = [
     { script: '', env: {} },
     ...names.map((name) => subject(stack, name)),
     ...(before ? names.map((name) => subject(before, name)) : []),
+    ...floors.map((floor) => ({ script: importScript(floor.entry), env: {} })),
   ];
   const [bare, ...timings] = medianRuns(subjects);
   if (!bare) return;
+  const floorTimings = timings.slice(timings.length - floors.length);
   const builtins = new Map(
     names.map((name) => [name, builtinsAtInit(unpackHandler(stack, name), functionEnvironment(stack, name))]),
   );
@@ -187,4 +191,21 @@ export async function benchColdStart(): Promise<void> {
   for (const name of names) note(`built-ins ${name} loads at init: ${builtins.get(name)?.join(' ')}`);
   note(`package: ${stack.dir} (COLD_START_BEFORE=${stack.dir} compares a later change with this one)`);
   note('"met" when the zip is at most 1 MiB and both the wall and the CPU ratio are within the goal');
+  console.log('');
+  printTable(
+    ['floor: a module importing only', 'at init', 'import', 'vs bare', 'import CPU', 'vs bare'],
+    floors.map((floor, index) => {
+      const timing = floorTimings[index] ?? bare;
+      return [
+        floor.name,
+        kb(bundleSizes(floor.entry).init),
+        `${timing.wallMs.toFixed(0)} ms`,
+        ratioCell(timing.wallMs, bare.wallMs),
+        `${timing.cpuMs.toFixed(0)} ms`,
+        ratioCell(timing.cpuMs, bare.cpuMs),
+      ];
+    }),
+  );
+  note('the SDK clients named, Powertools Logger, Metrics and the Secrets Manager provider, middy; built as');
+  note('the functions are (bench/cold-start-floor.ts), constructing nothing, in the same rounds as the rest');
 }
