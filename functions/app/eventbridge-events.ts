@@ -5,7 +5,7 @@ import type { EventsPort } from '../core/ports.ts';
 /**
  * The function's events on its EventBridge bus. A module of its own, so a handler chooses how it comes: a
  * static import (provision, probe and troubleshoot publish on most invocations) or a dynamic one on the first
- * publish (`eventsOnFirstPublish` in lambda-deps.ts, the reconcile's).
+ * publish (events-on-first-publish.ts, the reconcile's).
  */
 export function eventBridgeEvents(config: Config): EventsPort {
   return new EventBridgeAdapter({

@@ -24,7 +24,6 @@ import { TtlCache } from '../core/probe/ttl-cache.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
 import { detectOnce, recordingServices } from '../core/registry/detect-once.ts';
 import { dnsPathDeps } from './dns-path-deps.ts';
-import { lazyPort } from './lazy-port.ts';
 import type { PersistenceSource } from './once-per-event.ts';
 import { reconcileSettingsOf } from './settings.ts';
 import { createTidbClient } from './tidb-client.ts';
@@ -64,21 +63,12 @@ const awsOptions = (config: Config): AwsClientOptions => ({
 
 /**
  * How a function reaches EventBridge: `eventBridgeEvents` (eventbridge-events.ts), imported by the handlers
- * that publish on most invocations, or `eventsOnFirstPublish`. Passed in by the handler, so this module never
- * imports the EventBridge client itself: esbuild places a whole module, with what it imports, in the init
- * chunk of every function that imports it statically, used or not.
+ * that publish on most invocations, or `eventsOnFirstPublish` (events-on-first-publish.ts, the reconcile's).
+ * Passed in by the handler, so this module imports neither: esbuild places a whole module, with what it
+ * imports, in the init chunk of every function that imports it statically, used or not, and makes a chunk of
+ * every dynamic import it holds, run or not.
  */
 export type EventsFactory = (config: Config) => EventsPort;
-
-/**
- * For the reconcile, which publishes only on a change (a new cluster, an endpoint's progress): most scheduled
- * passes publish nothing, so its EventBridge client and adapter are imported on the first publish, from a chunk
- * its init never reads (test/integration/serverless/cold-start.test.ts).
- */
-export const eventsOnFirstPublish: EventsFactory = (config) =>
-  lazyPort(async () => (await import('./eventbridge-events.ts')).eventBridgeEvents(config), {
-    publish: true,
-  });
 
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
 async function commonDeps(config: Config, eventsOf: EventsFactory) {

@@ -1,5 +1,6 @@
 import { keptWhileWarm, lambdaTelemetry } from '../app/cold-start.ts';
-import { createLambdaDeps, eventsOnFirstPublish } from '../app/lambda-deps.ts';
+import { eventsOnFirstPublish } from '../app/events-on-first-publish.ts';
+import { createLambdaDeps } from '../app/lambda-deps.ts';
 import { createReconcileHandler } from '../app/provisioning.ts';
 import { POLL_INTERVAL_MS } from '../app/settings.ts';
 import { loadConfig } from '../config.ts';

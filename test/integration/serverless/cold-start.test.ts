@@ -179,7 +179,7 @@ describe('the packaged functions, for a short cold start', () => {
   it('leaves the lazy parts out of init: the handlers import with only their init files present', async () => {
     // Class and function names survive minification (keepNames): they say which chunk holds what. The
     // reconcile publishes only on a change, so its EventBridge client waits for the first publish
-    // (lambda-deps.ts, eventsOnFirstPublish).
+    // (functions/app/events-on-first-publish.ts).
     const lazy: Record<string, string[]> = {
       probe: ['Route53Client', 'makeIdempotent', 'STSClient'],
       troubleshoot: ['Route53Client', 'makeIdempotent', 'STSClient'],

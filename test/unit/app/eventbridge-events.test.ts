@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { eventBridgeEvents } from '../../../functions/app/eventbridge-events.ts';
-import { eventsOnFirstPublish } from '../../../functions/app/lambda-deps.ts';
+import { eventsOnFirstPublish } from '../../../functions/app/events-on-first-publish.ts';
 import { loadConfig } from '../../../functions/config.ts';
 import { type AppEvent, DETAIL_TYPES } from '../../../functions/core/ports.ts';
 
