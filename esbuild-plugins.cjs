@@ -56,8 +56,8 @@ function sourceMapsBesideTheZips(serverless) {
  * theirs, so esbuild leaves out of a function's bundle every module of ours whose exports that function never
  * uses, instead of keeping its top-level code "in case". None of them does anything at import but declare
  * (the handlers, which do, are entry points and always kept), and none is imported for effect alone
- * (`import './x.ts'`). The reconcile's and the data plane's init no longer read the doctor's DNS-path checks
- * and causes (about 15 KiB each).
+ * (`import './x.ts'`). The reconcile's, the provision's and the data plane's bundles no longer hold the
+ * doctor's DNS-path reading and diagnosis (about 15 KiB each, read at init before).
  */
 function ownModules(serverless) {
   const functionsDir = path.join(serviceDirOf(serverless), 'functions') + path.sep;
@@ -86,13 +86,12 @@ const CRC32_NODE = /[\\/]@smithy[\\/]core[\\/].*[\\/]Crc32Node\.js$/;
 /**
  * Two Node built-ins the SDK imports at init that a function's invocation needs no module of:
  * - `node:process`, for `env` and `versions` (the user agent): importing it as an ES module builds its
- *   namespace, which reads every property of `process`, getters included (`report` loads its module,
- *   `allowedNodeEnvironmentFlags` parses every option): about 4 ms of CPU at init for two properties of the
- *   global `process`. Its imports get the global's own objects instead, the same values. Only `import`
+ *   namespace, which reads every property of `process`, getters included (`report`, for one, loads its
+ *   module): 2–6 ms of CPU in isolation, for two properties of the global `process`. Its imports get the global's own objects instead, the same values. Only `import`
  *   statements: a `require('process')` (CommonJS) already gets the global.
  * - `node:zlib`, for `crc32` in the checksum module of @smithy/core, which esbuild places in the init chunk
  *   (the checksums' index module is reachable from every client) though only event streams, which no
- *   function reads, use it: zlib is loaded on the first checksum instead (about 2 ms of CPU at init).
+ *   function reads, use it: zlib is loaded on the first checksum instead (about 2 ms of CPU in isolation).
  *   engines (>= 20.19) guarantees `zlib.crc32` (Node 20.15), which the module tests for at load.
  * An import of any other name from either fails the build ("No matching export"), never silently.
  * test/integration/serverless/cold-start.test.ts checks that no function loads either module at init.
