@@ -4,14 +4,12 @@ import {
   type AwsClientOptions,
   createDynamoDbClient,
   createEc2Client,
-  createEventBridgeClient,
   createLambdaClient,
   createSecretsManagerClient,
 } from '../adapters/aws/clients.ts';
 import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
-import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaDataPlane } from '../adapters/aws/lambda-data-plane.ts';
 import { PowertoolsProbeMetrics } from '../adapters/powertools-metrics.ts';
 import { systemClock } from '../adapters/system-clock.ts';
@@ -20,7 +18,7 @@ import type { NetworkPathDeps } from '../core/diagnose/gather-network.ts';
 import type { DbCredentials } from '../core/diagnose/ports.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { PrivateLinkService } from '../core/model.ts';
-import type { ClusterRegistry, Ec2Port, LeaseStore } from '../core/ports.ts';
+import type { ClusterRegistry, Ec2Port, EventsPort, LeaseStore } from '../core/ports.ts';
 import { PROBE_CACHE_TTL_MS, type ProbeDeps, type ProbeSettings, probeCaches } from '../core/probe/probe.ts';
 import { TtlCache } from '../core/probe/ttl-cache.ts';
 import type { ReconcileDeps } from '../core/reconcile/types.ts';
@@ -64,26 +62,30 @@ const awsOptions = (config: Config): AwsClientOptions => ({
   endpointUrl: config.aws.endpointUrl,
 });
 
+/**
+ * How a function reaches EventBridge: `eventBridgeEvents` (eventbridge-events.ts), imported by the handlers
+ * that publish on most invocations, or `eventsOnFirstPublish` (events-on-first-publish.ts, the reconcile's).
+ * Passed in by the handler, so this module imports neither: esbuild places a whole module, with what it
+ * imports, in the init chunk of every function that imports it statically, used or not, and makes a chunk of
+ * every dynamic import it holds, run or not.
+ */
+export type EventsFactory = (config: Config) => EventsPort;
+
 /** The parts every function shares; secrets are read once per cold start (a rotated key: next cold start). */
-async function commonDeps(config: Config) {
+async function commonDeps(config: Config, eventsOf: EventsFactory) {
   const aws = awsOptions(config);
   // Only with the state table: the shared quota, the registry and idempotency live there.
   const dynamodb = config.privateLink.stateTable ? createDynamoDbClient(aws) : undefined;
   const secrets = new SecretsProvider({ awsSdkV3Client: createSecretsManagerClient(aws) });
   const arn = config.tidbCloud.apiKeySecretArn ?? '';
   const keys = requireStringFields(await readJsonSecret(secrets, arn), arn, ['publicKey', 'privateKey']);
-  const events = new EventBridgeAdapter({
-    client: createEventBridgeClient(aws),
-    eventBusName: config.privateLink.eventBus,
-    source: config.privateLink.eventSource,
-  });
   return {
     secrets,
     tidb: createTidbClient(config, keys, dynamodb),
     ec2: new Ec2Adapter(createEc2Client(aws)),
     ...spokeAccounts(config, aws),
     dynamodb,
-    events,
+    events: eventsOf(config),
     clock: systemClock,
   };
 }
@@ -100,8 +102,12 @@ export interface LambdaDeps extends ReconcileDeps {
  * reconcile runs one at a time (its lease). ACTIVE services are also kept for an hour while the Lambda is warm,
  * as the probe keeps them, so a later run's `Endpoint Ready` still carries them (`known`).
  */
-export async function createLambdaDeps(config: Config, pollIntervalMs: number): Promise<LambdaDeps> {
-  const { tidb, ec2, accounts, events, clock, dynamodb } = await commonDeps(config);
+export async function createLambdaDeps(
+  config: Config,
+  pollIntervalMs: number,
+  eventsOf: EventsFactory,
+): Promise<LambdaDeps> {
+  const { tidb, ec2, accounts, events, clock, dynamodb } = await commonDeps(config, eventsOf);
   const settings = reconcileSettingsOf(config, pollIntervalMs);
   const services = new TtlCache<PrivateLinkService>(PROBE_CACHE_TTL_MS, clock.now);
   const table = config.privateLink.stateTable;
@@ -139,8 +145,12 @@ export interface DiagnosticsDeps extends ProbeDeps, NetworkPathDeps {
 export const PROBE_TIMEOUT_MS = 10_000;
 export const PROBE_CONCURRENCY = 8;
 
-export async function createDiagnosticsDeps(config: Config, metrics: Metrics): Promise<DiagnosticsDeps> {
-  const { secrets, tidb, ec2, events, clock, dynamodb } = await commonDeps(config);
+export async function createDiagnosticsDeps(
+  config: Config,
+  metrics: Metrics,
+  eventsOf: EventsFactory,
+): Promise<DiagnosticsDeps> {
+  const { secrets, tidb, ec2, events, clock, dynamodb } = await commonDeps(config, eventsOf);
   const table = config.privateLink.stateTable;
   const { sqlSecretArn, dataPlaneFunction, securityGroupIds, subnetIds, dnsServer } = config.probe;
   const credentials = sqlSecretArn ? await readSqlCredentials(secrets, sqlSecretArn) : undefined;

@@ -3,7 +3,7 @@ import { DynamoDbLeaseStore } from '../adapters/aws/dynamodb-lease.ts';
 import { DynamoDbClusterRegistry } from '../adapters/aws/dynamodb-registry.ts';
 import { Ec2Adapter } from '../adapters/aws/ec2.ts';
 import { EventBusLookup } from '../adapters/aws/event-buses.ts';
-import { EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
+import { createEventBridgeClient, EventBridgeAdapter } from '../adapters/aws/eventbridge.ts';
 import { LambdaAccountSettings } from '../adapters/aws/lambda-account.ts';
 import { SecretsManagerSecrets } from '../adapters/aws/secrets.ts';
 import { ServiceQuotasAdapter } from '../adapters/aws/service-quotas.ts';
@@ -21,10 +21,11 @@ import { createTidbClient } from './tidb-client.ts';
 export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
   const aws = { region: config.aws.region, endpointUrl: config.aws.endpointUrl };
   const clients = createAwsClients(aws);
+  const eventBridge = createEventBridgeClient(aws);
   const keys = { publicKey: config.tidbCloud.publicKey ?? '', privateKey: config.tidbCloud.privateKey ?? '' };
   const events = env.PRIVATELINK_EVENT_BUS
     ? new EventBridgeAdapter({
-        client: clients.eventBridge,
+        client: eventBridge,
         eventBusName: config.privateLink.eventBus,
         source: config.privateLink.eventSource,
       })
@@ -51,7 +52,7 @@ export function liveCliDeps(config: Config, env: NodeJS.ProcessEnv): CliDeps {
       lambda: new LambdaAccountSettings(clients.lambda),
       secrets: new SecretsManagerSecrets(clients.secretsManager),
       tidb: (keys) => createTidbClient(config, keys),
-      eventBuses: new EventBusLookup(clients.eventBridge),
+      eventBuses: new EventBusLookup(eventBridge),
     }),
   };
 }

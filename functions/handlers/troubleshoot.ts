@@ -1,6 +1,7 @@
 import { DEPLOYED_BUDGETS } from '../app/budgets.ts';
 import { keptWhileWarm, lambdaTelemetry } from '../app/cold-start.ts';
 import { createTroubleshootHandler } from '../app/diagnostics.ts';
+import { eventBridgeEvents } from '../app/eventbridge-events.ts';
 import { createDiagnosticsDeps, createIdempotency } from '../app/lambda-deps.ts';
 import { loadConfig } from '../config.ts';
 
@@ -9,7 +10,7 @@ const config = loadConfig(process.env, { apiKeys: 'secret', probe: true });
 const { logger, metrics } = lambdaTelemetry();
 
 export const handler = createTroubleshootHandler(
-  keptWhileWarm(() => createDiagnosticsDeps(config, metrics)),
+  keptWhileWarm(() => createDiagnosticsDeps(config, metrics, eventBridgeEvents)),
   logger,
   metrics,
   DEPLOYED_BUDGETS,

@@ -23,6 +23,7 @@ import {
   KEY_ATTRIBUTE,
   TTL_ATTRIBUTE,
 } from '../../functions/adapters/aws/dynamodb-registry.ts';
+import { eventBridgeEvents } from '../../functions/app/eventbridge-events.ts';
 import { createDiagnosticsDeps } from '../../functions/app/lambda-deps.ts';
 import { loadConfig } from '../../functions/config.ts';
 import { DETAIL_TYPES, type HealthRecordPort } from '../../functions/core/ports.ts';
@@ -181,6 +182,7 @@ describe('the probe function with and without the state table', () => {
     const withTable = await createDiagnosticsDeps(
       loadConfig({ ...env, PRIVATELINK_STATE_TABLE: table.tableName }, DIAGNOSTICS),
       metrics,
+      eventBridgeEvents,
     );
     const key = {
       vpcEndpointId: 'vpce-0health0003',
@@ -192,7 +194,11 @@ describe('the probe function with and without the state table', () => {
       previous: null,
     });
     expect(await registry.recordHealth(key, 'unhealthy', T0 + 1)).toEqual({ changed: false });
-    const withoutTable = await createDiagnosticsDeps(loadConfig(env, DIAGNOSTICS), metrics);
+    const withoutTable = await createDiagnosticsDeps(
+      loadConfig(env, DIAGNOSTICS),
+      metrics,
+      eventBridgeEvents,
+    );
     expect(withoutTable.healthRecord).toBeUndefined();
   });
 
@@ -205,13 +211,13 @@ describe('the probe function with and without the state table', () => {
       const metrics = new Metrics({ namespace: 'TidbPrivateLink', serviceName: 'probe-health' });
       const settings = { TIDB_CLOUD_API_KEY_SECRET_ARN: apiKey, TIDB_SQL_SECRET_ARN: sql };
       const own = await functionEnv(principals.as(fn), settings);
-      const deps = await createDiagnosticsDeps(loadConfig(own, DIAGNOSTICS), metrics);
+      const deps = await createDiagnosticsDeps(loadConfig(own, DIAGNOSTICS), metrics, eventBridgeEvents);
       expect(deps.settings.credentials).toEqual({ user: 'prober', password: 'not-logged' });
 
       const other = await functionEnv(principals.as('reconcile'), settings);
-      await expect(createDiagnosticsDeps(loadConfig(other, DIAGNOSTICS), metrics)).rejects.toThrow(
-        /not authorized to perform: secretsmanager:GetSecretValue/,
-      );
+      await expect(
+        createDiagnosticsDeps(loadConfig(other, DIAGNOSTICS), metrics, eventBridgeEvents),
+      ).rejects.toThrow(/not authorized to perform: secretsmanager:GetSecretValue/);
     },
   );
 });

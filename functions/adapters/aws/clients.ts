@@ -4,7 +4,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
@@ -21,7 +20,6 @@ export interface AwsClientOptions {
 
 export interface AwsClients {
   ec2: EC2Client;
-  eventBridge: EventBridgeClient;
   secretsManager: SecretsManagerClient;
   lambda: LambdaClient;
   dynamodb: DynamoDBClient;
@@ -46,10 +44,11 @@ export function clientConfig(options: AwsClientOptions) {
 // One factory per client, so a Lambda bundle holds only the SDK clients its function uses (the SDK packages
 // declare no side effects, so esbuild drops the others): the reconcile never loads the Lambda client. A client
 // only lazily imported code uses has its factory beside that code (Route 53: route53.ts): esbuild splits by
-// module, so a factory here would put its client in the chunk every function loads at init.
+// module, so a factory here would put its client in the chunk every function loads at init. EventBridge's
+// is in eventbridge.ts (the reconcile imports it on its first publish only), and no module here imports the
+// EventBridge client: esbuild puts a package every function's init imports statically, used or not, with
+// whatever of it any chunk uses into the init chunk.
 export const createEc2Client = (options: AwsClientOptions) => new EC2Client(clientConfig(options));
-export const createEventBridgeClient = (options: AwsClientOptions) =>
-  new EventBridgeClient(clientConfig(options));
 export const createSecretsManagerClient = (options: AwsClientOptions) =>
   new SecretsManagerClient(clientConfig(options));
 export const createLambdaClient = (options: AwsClientOptions) => new LambdaClient(clientConfig(options));
@@ -61,14 +60,13 @@ export const createServiceQuotasClient = (options: AwsClientOptions) =>
   new ServiceQuotasClient(clientConfig(options));
 
 /**
- * Every client the app uses (the CLI and the tests; a Lambda builds only its own).
+ * The clients the CLI and the tests build at once (a Lambda builds only its own; EventBridge: eventbridge.ts).
  *
  * @example const clients = createAwsClients({ region: process.env.AWS_REGION ?? 'us-east-1' });
  */
 export function createAwsClients(options: AwsClientOptions): AwsClients {
   return {
     ec2: createEc2Client(options),
-    eventBridge: createEventBridgeClient(options),
     secretsManager: createSecretsManagerClient(options),
     lambda: createLambdaClient(options),
     dynamodb: createDynamoDbClient(options),

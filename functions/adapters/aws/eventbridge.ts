@@ -2,14 +2,18 @@
  * `EventsPort` on EventBridge PutEvents. The detail type is the event's Title Case name, the detail its JSON.
  */
 import {
-  type EventBridgeClient,
+  EventBridgeClient,
   PutEventsCommand,
   type PutEventsCommandOutput,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
 import { AwsError } from '../../core/errors.ts';
 import type { AppEvent, CallOptions, EventsPort } from '../../core/ports.ts';
-import { toAwsError } from './clients.ts';
+import { type AwsClientOptions, clientConfig, toAwsError } from './clients.ts';
+
+/** Beside the adapter rather than in clients.ts, so a function can import both on its first publish. */
+export const createEventBridgeClient = (options: AwsClientOptions) =>
+  new EventBridgeClient(clientConfig(options));
 
 /** PutEvents accepts at most 10 entries per call. */
 export const PUT_EVENTS_BATCH_SIZE = 10;

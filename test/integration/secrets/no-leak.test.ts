@@ -9,6 +9,7 @@ import {
   createProbeHandler,
   createTroubleshootHandler,
 } from '../../../functions/app/diagnostics.ts';
+import { eventBridgeEvents } from '../../../functions/app/eventbridge-events.ts';
 import { createDiagnosticsDeps, createLambdaDeps } from '../../../functions/app/lambda-deps.ts';
 import { createProvisionHandler, createReconcileHandler } from '../../../functions/app/provisioning.ts';
 import { loadConfig } from '../../../functions/config.ts';
@@ -351,13 +352,13 @@ describe('every handler, with its secrets from Secrets Manager', () => {
 
   /** The handler's own parts, with EC2 and events the world's under `fn`'s packaged role. */
   async function reconcileDeps(apiKeyArn?: string, fn: 'reconcile' | 'provision' = 'reconcile') {
-    const deps = await createLambdaDeps(lambdaConfig(apiKeyArn), 5000);
+    const deps = await createLambdaDeps(lambdaConfig(apiKeyArn), 5000, eventBridgeEvents);
     const { ec2, events } = await world.depsFor(fn);
     return { ...deps, ec2, events, clock: world.clock };
   }
 
   async function diagnosticsDeps(fn: 'probe' | 'troubleshoot', metrics: Metrics) {
-    const deps = await createDiagnosticsDeps(lambdaConfig(), metrics);
+    const deps = await createDiagnosticsDeps(lambdaConfig(), metrics, eventBridgeEvents);
     expect(deps.settings.credentials?.password).toBe(CANARY.sqlPassword);
     const { ec2, events, dataPlane } = await world.partsFor(fn, vpc.dataPlane);
     return {

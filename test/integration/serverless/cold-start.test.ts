@@ -95,6 +95,22 @@ describe('the packaged functions, for a short cold start', () => {
     expect(result.afterLogin).toEqual(['NativeModule tls']);
   });
 
+  it('loads neither node:zlib nor node:process at init (esbuild-plugins.cjs, builtinsOnFirstUse)', async () => {
+    for (const name of packagedFunctions(stack)) {
+      const url = JSON.stringify(pathToFileURL(unpackHandler(stack, name)).href);
+      const script = `const before = new Set(process.moduleLoadList);
+        await import(${url});
+        console.log(JSON.stringify(process.moduleLoadList.filter((m) => !before.has(m))));`;
+      const loaded: string[] = JSON.parse(await runNode(script, functionEnvironment(stack, name)));
+      // Every function hashes (the SDK's signer, the data plane's checks): the list does name what loads.
+      expect(loaded, name).toContain('NativeModule crypto');
+      expect(
+        loaded.filter((entry) => /^NativeModule (zlib|process|internal\/process\/report)$/.test(entry)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
   it('leaves one source map per bundle and chunk beside the zips, which map a minified trace back to TypeScript', () => {
     const maps = join(stack.dir, 'sourcemaps');
     const modules = packagedFunctions(stack).flatMap((name) => chunkFiles(unpackHandler(stack, name)));
@@ -142,13 +158,33 @@ describe('the packaged functions, for a short cold start', () => {
     }
   });
 
+  it('leaves out of a bundle the modules of ours its function never uses (esbuild-plugins.cjs, ownModules)', () => {
+    // The doctor's DNS-path reading and diagnosis: the troubleshoot's (and the CLI's), never code the
+    // reconcile, the provision or the data plane runs, though modules they use import it.
+    const absent = ['diagnoseDnsPath', 'readDnsPath'];
+    for (const name of ['reconcile', 'provision', 'dataPlane']) {
+      const handler = unpackHandler(stack, name);
+      const text = chunkFiles(handler)
+        .map((file) => readFileSync(join(dirname(handler), file), 'utf8'))
+        .join('\n');
+      for (const marker of absent) expect(text, `${name}: ${marker}`).not.toContain(`"${marker}"`);
+    }
+    const troubleshoot = unpackHandler(stack, 'troubleshoot');
+    const present = chunkFiles(troubleshoot).map((file) =>
+      readFileSync(join(dirname(troubleshoot), file), 'utf8'),
+    );
+    for (const marker of absent) expect(present.some((text) => text.includes(`"${marker}"`))).toBe(true);
+  });
+
   it('leaves the lazy parts out of init: the handlers import with only their init files present', async () => {
-    // Class and function names survive minification (keepNames): they say which chunk holds what.
+    // Class and function names survive minification (keepNames): they say which chunk holds what. The
+    // reconcile publishes only on a change, so its EventBridge client waits for the first publish
+    // (functions/app/events-on-first-publish.ts).
     const lazy: Record<string, string[]> = {
       probe: ['Route53Client', 'makeIdempotent', 'STSClient'],
       troubleshoot: ['Route53Client', 'makeIdempotent', 'STSClient'],
       provision: ['makeIdempotent', 'STSClient'],
-      reconcile: ['makeIdempotent', 'STSClient'],
+      reconcile: ['makeIdempotent', 'STSClient', 'EventBridgeClient', 'EventBridgeAdapter'],
       dataPlane: ['PoolConnection'],
     };
     for (const [name, markers] of Object.entries(lazy)) {

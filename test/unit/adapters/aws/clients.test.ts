@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { createAwsClients, toAwsError } from '../../../../functions/adapters/aws/clients.ts';
+import { createEventBridgeClient } from '../../../../functions/adapters/aws/eventbridge.ts';
 import { AwsError } from '../../../../functions/core/errors.ts';
 
 describe('createAwsClients', () => {
   it('builds every client with standard retries and the sandbox endpoint when given', async () => {
-    const clients = createAwsClients({ region: 'us-east-1', endpointUrl: 'http://127.0.0.1:5000' });
+    const options = { region: 'us-east-1', endpointUrl: 'http://127.0.0.1:5000' };
+    const clients = createAwsClients(options);
+    const eventBridge = createEventBridgeClient(options);
 
-    for (const client of [clients.ec2, clients.eventBridge, clients.secretsManager, clients.lambda]) {
+    for (const client of [clients.ec2, eventBridge, clients.secretsManager, clients.lambda]) {
       expect(await client.config.region()).toBe('us-east-1');
       expect(await client.config.maxAttempts()).toBe(5);
       const strategy = await client.config.retryStrategy();
