@@ -253,7 +253,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
       'dynamodb:DeleteItem',
     ];
     const expected: Record<string, string[][]> = {
-      Reconcile: [['dynamodb:UpdateItem']],
+      Reconcile: [['dynamodb:UpdateItem'], ['dynamodb:Scan']],
       Provision: [idempotency],
       Probe: [idempotency],
       Troubleshoot: [idempotency],
