@@ -113,7 +113,10 @@ export const OPERATOR_POLICIES: { readOnly: Statement[]; provision: Statement[] 
       Effect: 'Allow',
       Action: ['ec2:ModifyVpcEndpoint'],
       Resource: 'arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc-endpoint/*',
-      Condition: { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+      Condition: {
+        StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+        StringEqualsIfExists: { 'aws:ResourceTag/tidb-privatelink:stack': '${StackName}' },
+      },
     },
     {
       Effect: 'Allow',

@@ -218,10 +218,14 @@ describe.each(['reconcile', 'provision'] as const)('%s: creating endpoints', (fn
     ).toBe(false);
   });
 
-  it('modifies only endpoints that carry the managed-by tag', async () => {
+  it("modifies only endpoints that carry the managed-by tag, and never another stack's", async () => {
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'tidb-privatelink' }))).toBe(true);
     expect(await allowed(fn, modifyEndpoint({}))).toBe(false);
     expect(await allowed(fn, modifyEndpoint({ [MANAGED_BY]: 'someone-else' }))).toBe(false);
+    // Two stacks may share a VPC: this stack's tag (or none, an endpoint made before it) only.
+    const ours = { [MANAGED_BY]: 'tidb-privatelink', [STACK]: 'tidb-privatelink' };
+    expect(await allowed(fn, modifyEndpoint(ours))).toBe(true);
+    expect(await allowed(fn, modifyEndpoint({ ...ours, [STACK]: 'someone-elses-stack' }))).toBe(false);
   });
 
   it("moves a managed endpoint's subnets within the configured VPC, and nothing else", async () => {
