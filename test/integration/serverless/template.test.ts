@@ -91,7 +91,7 @@ describe('serverless package (offline, no AWS credentials)', () => {
     );
   });
 
-  it('only creates endpoints carrying the managed-by tag and only modifies endpoints that carry it', () => {
+  it("only creates endpoints carrying the managed-by tag and only modifies this stack's managed endpoints", () => {
     for (const name of ['Reconcile', 'Provision']) {
       const statements = statementsOf(name);
       const create = statements.find((s) => s.Action.includes('ec2:CreateVpcEndpoint') && s.Condition);
@@ -102,10 +102,14 @@ describe('serverless package (offline, no AWS credentials)', () => {
           'ec2:VpceServiceName': { 'Fn::Sub': 'com.amazonaws.vpce.${AWS::Region}.vpce-svc-*' },
         },
       });
-      // On the endpoint, the managed-by tag; on the subnets it moves to or from, the stack's VPCs (iam-matrix).
+      // On the endpoint, the managed-by tag and this stack's tag (or none); on the subnets it moves to or from,
+      // the stack's VPCs (iam-matrix).
       const modify = statements.filter((s) => s.Action.includes('ec2:ModifyVpcEndpoint'));
       expect(modify.map((s) => s.Condition)).toEqual([
-        { StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' } },
+        {
+          StringEquals: { 'aws:ResourceTag/tidb-privatelink:managed-by': 'tidb-privatelink' },
+          StringEqualsIfExists: { 'aws:ResourceTag/tidb-privatelink:stack': 'tidb-privatelink' },
+        },
         {
           StringEquals: {
             // A list: every VPC of the stack (one here).
